@@ -1,0 +1,183 @@
+//===- TinyPruneOps.cpp - tinyprune operations ----------------------------===//
+//
+// Verifiers of the tinyprune operations. They enforce the invariants the
+// runtime kernels rely on, so that a bad module fails here rather than
+// computing garbage later.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Dialect/TinyPrune.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace tinyprune;
+
+#define GET_OP_CLASSES
+#include "TinyPrune/TinyPruneOps.cpp.inc"
+
+/// Integer tensors need per-tensor quantization on both sides; float
+/// tensors must carry none.
+static LogicalResult verifyQuantPair(Operation *op, Type inType, Type outType,
+                                     QuantAttr inQuant, QuantAttr outQuant) {
+  Type inElt = cast<ShapedType>(inType).getElementType();
+  Type outElt = cast<ShapedType>(outType).getElementType();
+  if (inElt != outElt)
+    return op->emitOpError() << "input element type " << inElt
+                             << " differs from output element type " << outElt;
+  if (isa<FloatType>(inElt)) {
+    if (inQuant || outQuant)
+      return op->emitOpError() << "float tensors take no quantization";
+    return success();
+  }
+  if (!inQuant || !outQuant)
+    return op->emitOpError()
+           << "integer tensors need 'input_quant' and 'output_quant'";
+  if (inQuant.isPerChannel() || outQuant.isPerChannel())
+    return op->emitOpError() << "needs per-tensor quantization";
+  return success();
+}
+
+/// TFLite fixes the output quantization of some activations; a module that
+/// says otherwise would be computed with the wrong scale.
+static LogicalResult verifyFixedOutput(Operation *op, Type outType,
+                                       QuantAttr outQuant, float int8Scale,
+                                       int64_t int8Zp) {
+  if (!outQuant)
+    return success();
+  Type elt = cast<ShapedType>(outType).getElementType();
+  float scale = elt.isInteger(8) ? int8Scale : 1.0f / 32768.0f;
+  int64_t zp = elt.isInteger(8) ? int8Zp : 0;
+  if (outQuant.getScale()[0] != scale || outQuant.getZeroPoint()[0] != zp)
+    return op->emitOpError() << "output quantization must be scale " << scale
+                             << ", zero point " << zp << " for " << elt;
+  return success();
+}
+
+LogicalResult LogisticOp::verify() {
+  if (failed(verifyQuantPair(*this, getInput().getType(), getType(),
+                             getInputQuantAttr(), getOutputQuantAttr())))
+    return failure();
+  return verifyFixedOutput(*this, getType(), getOutputQuantAttr(),
+                           1.0f / 256.0f, -128);
+}
+
+LogicalResult TanhOp::verify() {
+  if (failed(verifyQuantPair(*this, getInput().getType(), getType(),
+                             getInputQuantAttr(), getOutputQuantAttr())))
+    return failure();
+  return verifyFixedOutput(*this, getType(), getOutputQuantAttr(),
+                           1.0f / 128.0f, 0);
+}
+
+LogicalResult HardSwishOp::verify() {
+  if (failed(verifyQuantPair(*this, getInput().getType(), getType(),
+                             getInputQuantAttr(), getOutputQuantAttr())))
+    return failure();
+  if (getType().getElementType().isInteger(16))
+    return emitOpError() << "int16 hard swish is not a TFLite operator";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (failed(verifyQuantPair(*this, getInput().getType(), getType(),
+                             getInputQuantAttr(), getOutputQuantAttr())))
+    return failure();
+  if (getInput().getType().getRank() < 1)
+    return emitOpError() << "needs a tensor of rank >= 1";
+  if (!(getBeta().convertToFloat() > 0.0f))
+    return emitOpError() << "beta must be positive";
+  return verifyFixedOutput(*this, getType(), getOutputQuantAttr(),
+                           1.0f / 256.0f, -128);
+}
+
+/// Output size of one spatial dimension of a pooling window.
+static int64_t pooledSize(int64_t in, int64_t padBefore, int64_t padAfter,
+                          int64_t kernel, int64_t stride) {
+  return (in + padBefore + padAfter - kernel) / stride + 1;
+}
+
+LogicalResult AvgPool2dOp::verify() {
+  auto inType = getInput().getType();
+  auto outType = getType();
+  if (inType.getRank() != 4 || outType.getRank() != 4)
+    return emitOpError() << "needs rank-4 NHWC tensors";
+  if (inType.getElementType() != outType.getElementType())
+    return emitOpError() << "input and output element types differ";
+  ArrayRef<int64_t> k = getKernel(), s = getStride(), p = getPad();
+  if (k.size() != 2 || s.size() != 2 || p.size() != 4)
+    return emitOpError()
+           << "needs 2 kernel sizes, 2 strides and 4 pads [t, b, l, r]";
+  if (k[0] < 1 || k[1] < 1 || s[0] < 1 || s[1] < 1)
+    return emitOpError() << "kernel sizes and strides must be >= 1";
+  if (llvm::any_of(p, [](int64_t v) { return v < 0; }))
+    return emitOpError() << "pads must be >= 0";
+  if (p[0] >= k[0] || p[1] >= k[0] || p[2] >= k[1] || p[3] >= k[1])
+    return emitOpError() << "a pad as large as the kernel leaves windows "
+                            "with nothing to average";
+  int64_t oh = pooledSize(inType.getDimSize(1), p[0], p[1], k[0], s[0]);
+  int64_t ow = pooledSize(inType.getDimSize(2), p[2], p[3], k[1], s[1]);
+  if (outType.getDimSize(0) != inType.getDimSize(0) ||
+      outType.getDimSize(1) != oh || outType.getDimSize(2) != ow ||
+      outType.getDimSize(3) != inType.getDimSize(3))
+    return emitOpError() << "output shape must be [" << inType.getDimSize(0)
+                         << ", " << oh << ", " << ow << ", "
+                         << inType.getDimSize(3) << "]";
+  unsigned bits = inType.getElementType().getIntOrFloatBitWidth();
+  int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+  // I64Attr accessors are unsigned; the clamp bounds are signed.
+  int64_t minVal = getMinValAttr().getInt(), maxVal = getMaxValAttr().getInt();
+  if (minVal > maxVal || minVal < lo || maxVal > hi)
+    return emitOpError() << "clamp range [" << minVal << ", " << maxVal
+                         << "] is empty or exceeds " << bits << "-bit integers";
+  if (getQuant().isPerChannel())
+    return emitOpError() << "needs per-tensor quantization";
+  return success();
+}
+
+LogicalResult MeanOp::verify() {
+  auto inType = getInput().getType();
+  auto outType = getType();
+  if (inType.getElementType() != outType.getElementType())
+    return emitOpError() << "input and output element types differ";
+  ArrayRef<int64_t> axes = getAxes();
+  if (axes.empty())
+    return emitOpError() << "needs at least one axis";
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (axes[i] < 0 || axes[i] >= inType.getRank())
+      return emitOpError() << "axis " << axes[i] << " is out of range";
+    if (i > 0 && axes[i] <= axes[i - 1])
+      return emitOpError() << "axes must be sorted and unique";
+  }
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < inType.getRank(); ++d) {
+    if (!llvm::is_contained(axes, d))
+      expected.push_back(inType.getDimSize(d));
+    else if (getKeepDims())
+      expected.push_back(1);
+  }
+  if (outType.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "output shape does not match reducing axes";
+  if (getInputQuant().isPerChannel() || getOutputQuant().isPerChannel())
+    return emitOpError() << "needs per-tensor quantization";
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  QuantAttr q = getOutputQuant();
+  auto outType = getType();
+  if (q.isPerChannel()) {
+    if (q.getAxis() >= outType.getRank() ||
+        outType.getDimSize(q.getAxis()) != (int64_t)q.getScale().size())
+      return emitOpError() << "per-channel quantization does not fit "
+                           << outType;
+  }
+  unsigned bits = outType.getElementType().getIntOrFloatBitWidth();
+  int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+  for (int64_t zp : q.getZeroPoint())
+    if (zp < lo || zp > hi)
+      return emitOpError() << "zero point " << zp << " does not fit " << bits
+                           << " bits";
+  return success();
+}

@@ -1,0 +1,2193 @@
+//===- TFLiteImporter.cpp - TFLite flatbuffer to TOSA ---------------------===//
+//
+// Lowers each TFLite subgraph to a `func.func` of TOSA and tinyprune ops.
+//
+// The int8 lowering is chosen so that a later lowering to C++ reproduces
+// TFLite's reference integer arithmetic bit for bit:
+//  * convolutions and fully-connected layers accumulate in i32 and requantize
+//    with a per-channel `tosa.rescale` (DOUBLE_ROUND, TFLite's multipliers
+//    and shifts), then clamp to the fused activation's range;
+//  * ADD and SUB replay TFLite's 20-bit left shift and its three
+//    requantizations as rescales; MUL multiplies zero-point-corrected i32
+//    values and requantizes once;
+//  * operators with no exact TOSA form (softmax, logistic, tanh, hard swish,
+//    int8 average pool and mean, float-to-int quantize) become tinyprune ops.
+// Every integer tensor with scales keeps them in a `tinyprune.quant`
+// attribute on its defining op (or on the function argument or result).
+//
+// Every check that can fail on a malformed model happens before an op is
+// built, and fails with one diagnostic naming the file, the operator index
+// and the operator.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Import/TFLiteImporter.h"
+
+#include "TFLiteModel.h"
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/rt/quant_params.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include "llvm/ADT/StringSet.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::tfl;
+using tflite::ActivationFunctionType;
+using tflite::BuiltinOperator;
+
+namespace {
+
+/// Shape as text, for messages: "[1, 8, 8, 3]".
+static std::string shapeStr(ArrayRef<int64_t> shape) {
+  return "[" +
+         llvm::join(llvm::map_range(shape,
+                                    [](int64_t d) { return std::to_string(d); }),
+                    ", ") +
+         "]";
+}
+
+/// Largest padding accepted on one side of one dimension.
+static constexpr int64_t kMaxPad = int64_t(1) << 20;
+
+/// Range of a signed integer type of `bits` bits.
+static int64_t intMin(unsigned bits) { return -(int64_t(1) << (bits - 1)); }
+static int64_t intMax(unsigned bits) { return (int64_t(1) << (bits - 1)) - 1; }
+
+/// One output dimension of a strided window op and the padding TFLite
+/// applies, adjusted to what TOSA needs: TOSA wants
+/// `(in + before + after - window) % stride == 0`, TFLite floors. Rows that
+/// no window reads are removed by lowering the trailing pad, or, where that
+/// is zero, by slicing `trim` rows off the input.
+struct WindowDim {
+  int64_t out = 0;
+  int64_t padBefore = 0;
+  int64_t padAfter = 0;
+  int64_t trim = 0;
+};
+
+static WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride,
+                           int64_t dilation, tflite::Padding padding) {
+  WindowDim d;
+  int64_t effective = (kernel - 1) * dilation + 1;
+  if (padding == tflite::Padding::SAME) {
+    d.out = (in + stride - 1) / stride;
+    int64_t total = std::max<int64_t>((d.out - 1) * stride + effective - in, 0);
+    d.padBefore = total / 2;
+    d.padAfter = total - d.padBefore;
+  } else {
+    d.out = in >= effective ? (in - effective) / stride + 1 : 0;
+  }
+  int64_t excess = in + d.padBefore + d.padAfter - effective -
+                   (d.out - 1) * stride;
+  if (d.out > 0 && excess > 0) {
+    int64_t fromPad = std::min(excess, d.padAfter);
+    d.padAfter -= fromPad;
+    d.trim = excess - fromPad;
+  }
+  return d;
+}
+
+/// Imports one subgraph.
+class SubgraphImporter {
+public:
+  SubgraphImporter(MLIRContext *ctx, const SubgraphInfo &sg, Location fileLoc)
+      : ctx(ctx), sg(sg), fileLoc(fileLoc), b(ctx), values(sg.tensors.size()) {}
+
+  /// Builds `@name` at the end of `module`.
+  LogicalResult import(ModuleOp module, StringRef name);
+
+private:
+  //===------------------------------------------------------------------===//
+  // Diagnostics
+  //===------------------------------------------------------------------===//
+
+  /// An error about the operator being imported.
+  InFlightDiagnostic opError() {
+    InFlightDiagnostic diag = emitError(fileLoc);
+    if (cur)
+      diag << "operator " << cur->index << " (" << cur->name << "): ";
+    return diag;
+  }
+
+  //===------------------------------------------------------------------===//
+  // Tensors
+  //===------------------------------------------------------------------===//
+
+  const TensorInfo &tensor(int32_t idx) const { return sg.tensors[idx]; }
+
+  /// MLIR element type of a TFLite tensor type.
+  FailureOr<Type> elementType(int32_t idx);
+  FailureOr<RankedTensorType> tensorType(int32_t idx);
+  Location tensorLoc(int32_t idx) {
+    return NameLoc::get(StringAttr::get(ctx, tensor(idx).name));
+  }
+
+  /// Tensor index of input `i` of the current op, or an error.
+  FailureOr<int32_t> inputIndex(unsigned i, bool optional = false);
+  /// The SSA value of input `i`, materializing constants.
+  FailureOr<Value> input(unsigned i);
+  /// The value of constant input `i` reinterpreted with `shape` (same
+  /// element count), or a reshape of the runtime value.
+  FailureOr<Value> inputAs(unsigned i, ArrayRef<int64_t> shape);
+  /// Integer values of a constant int32/int64 input.
+  FailureOr<SmallVector<int64_t>> constInts(unsigned i);
+
+  /// Defines the current op's output `i` as `v`, attaching its quantization.
+  void defineOutput(unsigned i, Value v);
+
+  /// A quantization attribute for tensor `idx`, if it has scales.
+  QuantAttr quantAttr(int32_t idx);
+  /// The per-tensor quantization of input/output tensor `idx`, or an error.
+  FailureOr<QuantParams> perTensorQuant(int32_t idx, StringRef role);
+
+  //===------------------------------------------------------------------===//
+  // Builders
+  //===------------------------------------------------------------------===//
+
+  Value constant(RankedTensorType type, ArrayRef<uint8_t> bytes, Location loc);
+  template <typename T>
+  Value constantOf(ArrayRef<int64_t> shape, Type elt, ArrayRef<T> vals);
+  /// `tensor<1xelt>` holding one zero point (integer or float 0).
+  Value zeroPoint(Type elt, int64_t zp);
+  Value shapeValue(ArrayRef<int64_t> shape);
+  Value reshape(Value v, ArrayRef<int64_t> shape);
+  /// Requantizes `v` to `outElt` with TFLite multipliers (one, or one per
+  /// channel of the innermost dimension).
+  FailureOr<Value> rescale(Value v, Type outElt,
+                           ArrayRef<rt::QuantizedMultiplier> multipliers,
+                           int64_t inZp, int64_t outZp);
+  Value clampInt(Value v, int64_t lo, int64_t hi);
+  Value clampFloat(Value v, float lo, float hi);
+  /// Applies a fused activation to the value of output tensor `outIdx`.
+  FailureOr<Value> fusedActivation(Value v, ActivationFunctionType act,
+                                   int32_t outIdx);
+  /// Reshapes `v` to rank `rank` by prepending unit dimensions (TOSA
+  /// elementwise ops broadcast only between equal ranks).
+  Value expandRank(Value v, int64_t rank);
+
+  //===------------------------------------------------------------------===//
+  // Operators
+  //===------------------------------------------------------------------===//
+
+  LogicalResult convertOp(const OpInfo &op);
+  LogicalResult checkArity(unsigned minIn, unsigned maxIn, unsigned outs);
+  template <typename OptT>
+  FailureOr<const OptT *> options();
+
+  LogicalResult convertConvLike(bool depthwise);
+  LogicalResult convertFullyConnected();
+  LogicalResult convertPool(bool isMax);
+  LogicalResult convertAddSub(bool isSub);
+  LogicalResult convertMul();
+  LogicalResult convertReshape();
+  LogicalResult convertSoftmax();
+  LogicalResult convertActivationOp(BuiltinOperator code);
+  LogicalResult convertReluLike(BuiltinOperator code);
+  LogicalResult convertLeakyRelu();
+  LogicalResult convertQuantize();
+  LogicalResult convertDequantize();
+  LogicalResult convertPad();
+  LogicalResult convertMean();
+  LogicalResult convertConcat();
+  LogicalResult convertStridedSlice();
+  LogicalResult convertTranspose();
+
+  MLIRContext *ctx;
+  const SubgraphInfo &sg;
+  Location fileLoc;
+  OpBuilder b;
+  std::vector<Value> values;
+  const OpInfo *cur = nullptr;
+  Location loc = UnknownLoc::get(ctx);
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Tensors
+//===----------------------------------------------------------------------===//
+
+FailureOr<Type> SubgraphImporter::elementType(int32_t idx) {
+  switch (tensor(idx).type) {
+  case tflite::TensorType::FLOAT32:
+    return Type(b.getF32Type());
+  case tflite::TensorType::INT8:
+    return Type(b.getIntegerType(8));
+  case tflite::TensorType::INT16:
+    return Type(b.getIntegerType(16));
+  case tflite::TensorType::INT32:
+    return Type(b.getIntegerType(32));
+  case tflite::TensorType::INT64:
+    return Type(b.getIntegerType(64));
+  case tflite::TensorType::BOOL:
+    return Type(b.getIntegerType(1));
+  default:
+    break;
+  }
+  const char *name = tflite::EnumNameTensorType(tensor(idx).type);
+  opError() << "tensor '" << tensor(idx).name << "' has type "
+            << (name && *name ? name : "<unknown>")
+            << ", which is not supported (float32, int8, int16, int32, int64 "
+               "and bool are)";
+  return failure();
+}
+
+FailureOr<RankedTensorType> SubgraphImporter::tensorType(int32_t idx) {
+  FailureOr<Type> elt = elementType(idx);
+  if (failed(elt))
+    return failure();
+  return RankedTensorType::get(tensor(idx).shape, *elt);
+}
+
+FailureOr<int32_t> SubgraphImporter::inputIndex(unsigned i, bool optional) {
+  if (i >= cur->inputs.size() || cur->inputs[i] < 0) {
+    if (optional)
+      return int32_t(-1);
+    opError() << "input " << i << " is missing";
+    return failure();
+  }
+  return cur->inputs[i];
+}
+
+FailureOr<Value> SubgraphImporter::input(unsigned i) {
+  FailureOr<int32_t> idx = inputIndex(i);
+  if (failed(idx))
+    return failure();
+  if (values[*idx])
+    return values[*idx];
+  const TensorInfo &t = tensor(*idx);
+  if (!t.isConstant) {
+    opError() << "input " << i << " reads tensor '" << t.name
+              << "' before any operator writes it";
+    return failure();
+  }
+  FailureOr<RankedTensorType> type = tensorType(*idx);
+  if (failed(type))
+    return failure();
+  Value v = constant(*type, t.data, tensorLoc(*idx));
+  if (QuantAttr q = quantAttr(*idx))
+    setResultQuant(v.getDefiningOp(), q);
+  values[*idx] = v;
+  return v;
+}
+
+FailureOr<Value> SubgraphImporter::inputAs(unsigned i,
+                                           ArrayRef<int64_t> shape) {
+  FailureOr<int32_t> idx = inputIndex(i);
+  if (failed(idx))
+    return failure();
+  const TensorInfo &t = tensor(*idx);
+  if (t.isConstant && !values[*idx]) {
+    FailureOr<Type> elt = elementType(*idx);
+    if (failed(elt))
+      return failure();
+    Value c = constant(RankedTensorType::get(shape, *elt), t.data,
+                       tensorLoc(*idx));
+    // Same shape: the quantization still describes the constant.
+    if (shape == ArrayRef<int64_t>(t.shape))
+      if (QuantAttr q = quantAttr(*idx))
+        setResultQuant(c.getDefiningOp(), q);
+    return c;
+  }
+  FailureOr<Value> v = input(i);
+  if (failed(v))
+    return failure();
+  return reshape(*v, shape);
+}
+
+FailureOr<SmallVector<int64_t>> SubgraphImporter::constInts(unsigned i) {
+  FailureOr<int32_t> idx = inputIndex(i);
+  if (failed(idx))
+    return failure();
+  const TensorInfo &t = tensor(*idx);
+  if (!t.isConstant) {
+    opError() << "input " << i << " ('" << t.name
+              << "') must be a constant tensor";
+    return failure();
+  }
+  SmallVector<int64_t> out;
+  if (t.type == tflite::TensorType::INT32) {
+    for (size_t k = 0; k + 4 <= t.data.size(); k += 4) {
+      int32_t v;
+      std::memcpy(&v, t.data.data() + k, 4);
+      out.push_back(v);
+    }
+  } else if (t.type == tflite::TensorType::INT64) {
+    for (size_t k = 0; k + 8 <= t.data.size(); k += 8) {
+      int64_t v;
+      std::memcpy(&v, t.data.data() + k, 8);
+      out.push_back(v);
+    }
+  } else {
+    opError() << "input " << i << " ('" << t.name
+              << "') must be int32 or int64";
+    return failure();
+  }
+  return out;
+}
+
+QuantAttr SubgraphImporter::quantAttr(int32_t idx) {
+  const TensorInfo &t = tensor(idx);
+  if (!t.quant || t.type == tflite::TensorType::FLOAT32)
+    return {};
+  return QuantAttr::get(ctx, t.quant->scale, t.quant->zeroPoint,
+                        t.quant->isPerChannel() ? t.quant->axis : -1);
+}
+
+FailureOr<QuantParams> SubgraphImporter::perTensorQuant(int32_t idx,
+                                                        StringRef role) {
+  const TensorInfo &t = tensor(idx);
+  if (!t.quant) {
+    opError() << role << " '" << t.name << "' is "
+              << tflite::EnumNameTensorType(t.type)
+              << " but has no quantization scale";
+    return failure();
+  }
+  if (t.quant->isPerChannel()) {
+    opError() << role << " '" << t.name
+              << "' must be quantized per tensor, not per channel";
+    return failure();
+  }
+  unsigned bits = t.type == tflite::TensorType::INT16 ? 16 : 8;
+  int64_t zp = t.quant->zeroPoint[0];
+  if (zp < intMin(bits) || zp > intMax(bits)) {
+    opError() << role << " '" << t.name << "' has zero point " << zp
+              << ", outside the " << bits << "-bit range";
+    return failure();
+  }
+  return *t.quant;
+}
+
+void SubgraphImporter::defineOutput(unsigned i, Value v) {
+  int32_t idx = cur->outputs[i];
+  if (Operation *def = v.getDefiningOp()) {
+    def->setLoc(tensorLoc(idx));
+    if (QuantAttr q = quantAttr(idx))
+      setResultQuant(def, q);
+  }
+  values[idx] = v;
+}
+
+//===----------------------------------------------------------------------===//
+// Builders
+//===----------------------------------------------------------------------===//
+
+Value SubgraphImporter::constant(RankedTensorType type, ArrayRef<uint8_t> bytes,
+                                 Location constLoc) {
+  // One copy, into the context's uniqued storage; the file is not kept.
+  ArrayRef<char> raw(reinterpret_cast<const char *>(bytes.data()),
+                     bytes.size());
+  DenseElementsAttr attr;
+  if (type.getElementType().isInteger(1)) {
+    SmallVector<bool> bits(llvm::map_range(bytes, [](uint8_t v) { return v != 0; }));
+    attr = DenseElementsAttr::get(type, ArrayRef<bool>(bits));
+  } else {
+    attr = DenseElementsAttr::getFromRawBuffer(type, raw);
+  }
+  return tosa::ConstOp::create(b, constLoc, type, attr);
+}
+
+template <typename T>
+Value SubgraphImporter::constantOf(ArrayRef<int64_t> shape, Type elt,
+                                   ArrayRef<T> vals) {
+  auto type = RankedTensorType::get(shape, elt);
+  DenseElementsAttr attr;
+  if constexpr (std::is_floating_point_v<T>)
+    attr = DenseElementsAttr::get(type, vals);
+  else {
+    SmallVector<APInt> ints;
+    for (T v : vals)
+      ints.push_back(APInt(elt.getIntOrFloatBitWidth(), int64_t(v), true));
+    attr = DenseElementsAttr::get(type, ints);
+  }
+  return tosa::ConstOp::create(b, loc, type, attr);
+}
+
+Value SubgraphImporter::zeroPoint(Type elt, int64_t zp) {
+  if (isa<FloatType>(elt))
+    return constantOf<float>({1}, elt, {0.0f});
+  return constantOf<int64_t>({1}, elt, {zp});
+}
+
+Value SubgraphImporter::shapeValue(ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get({int64_t(shape.size())}, b.getIndexType());
+  return tosa::ConstShapeOp::create(
+      b, loc, tosa::shapeType::get(ctx, shape.size()),
+      DenseIntElementsAttr::get(type, shape));
+}
+
+Value SubgraphImporter::reshape(Value v, ArrayRef<int64_t> shape) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getShape() == shape)
+    return v;
+  return tosa::ReshapeOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), v,
+      shapeValue(shape));
+}
+
+FailureOr<Value>
+SubgraphImporter::rescale(Value v, Type outElt,
+                          ArrayRef<rt::QuantizedMultiplier> multipliers,
+                          int64_t inZp, int64_t outZp) {
+  SmallVector<int32_t> mult;
+  SmallVector<int8_t> shift;
+  for (const rt::QuantizedMultiplier &m : multipliers) {
+    int s = rt::tosaShift(m);
+    if (m.multiplier == 0) {
+      s = 31; // The product is zero whatever the shift; keep it legal.
+    } else if (s < 2 || s > 62) {
+      opError() << "requantization scale 2^" << m.exponent
+                << " is outside what TOSA rescale can express";
+      return failure();
+    }
+    mult.push_back(m.multiplier);
+    shift.push_back(static_cast<int8_t>(s));
+  }
+  auto inType = cast<RankedTensorType>(v.getType());
+  int64_t n = multipliers.size();
+  Value multV = constantOf<int32_t>({n}, b.getI32Type(), mult);
+  Value shiftV = constantOf<int8_t>({n}, b.getI8Type(), shift);
+  Value inZpV = zeroPoint(inType.getElementType(), inZp);
+  Value outZpV = zeroPoint(outElt, outZp);
+  return tosa::RescaleOp::create(
+             b, loc, RankedTensorType::get(inType.getShape(), outElt), v,
+             multV, shiftV, inZpV, outZpV, /*scale32=*/true,
+             tosa::RoundingMode::DOUBLE_ROUND, /*per_channel=*/n > 1,
+             /*input_unsigned=*/false, /*output_unsigned=*/false)
+      .getResult();
+}
+
+Value SubgraphImporter::clampInt(Value v, int64_t lo, int64_t hi) {
+  auto type = cast<RankedTensorType>(v.getType());
+  Type elt = type.getElementType();
+  return tosa::ClampOp::create(b, loc, type, v, b.getIntegerAttr(elt, lo),
+                               b.getIntegerAttr(elt, hi));
+}
+
+Value SubgraphImporter::clampFloat(Value v, float lo, float hi) {
+  auto type = cast<RankedTensorType>(v.getType());
+  return tosa::ClampOp::create(b, loc, type, v, b.getF32FloatAttr(lo),
+                               b.getF32FloatAttr(hi));
+}
+
+FailureOr<Value> SubgraphImporter::fusedActivation(Value v,
+                                                   ActivationFunctionType act,
+                                                   int32_t outIdx) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (isa<FloatType>(type.getElementType())) {
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    switch (act) {
+    case ActivationFunctionType::NONE:
+      return v;
+    case ActivationFunctionType::RELU:
+      return clampFloat(v, 0.0f, inf);
+    case ActivationFunctionType::RELU_N1_TO_1:
+      return clampFloat(v, -1.0f, 1.0f);
+    case ActivationFunctionType::RELU6:
+      return clampFloat(v, 0.0f, 6.0f);
+    case ActivationFunctionType::TANH:
+      return tosa::TanhOp::create(b, loc, type, v).getResult();
+    default:
+      break;
+    }
+  } else {
+    rt::Activation a;
+    switch (act) {
+    case ActivationFunctionType::NONE:
+      return v;
+    case ActivationFunctionType::RELU:
+      a = rt::Activation::Relu;
+      break;
+    case ActivationFunctionType::RELU_N1_TO_1:
+      a = rt::Activation::ReluN1To1;
+      break;
+    case ActivationFunctionType::RELU6:
+      a = rt::Activation::Relu6;
+      break;
+    default:
+      opError() << "fused activation "
+                << tflite::EnumNameActivationFunctionType(act)
+                << " is not supported on integer outputs";
+      return failure();
+    }
+    const TensorInfo &out = tensor(outIdx);
+    unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+    rt::ActivationRange r = rt::activationRange(
+        a, out.quant->scale[0], out.quant->zeroPoint[0], intMin(bits),
+        intMax(bits));
+    if (r.min > r.max) {
+      opError() << "fused activation range of output '" << out.name
+                << "' is empty";
+      return failure();
+    }
+    if (r.min == intMin(bits) && r.max == intMax(bits))
+      return v;
+    return clampInt(v, r.min, r.max);
+  }
+  const char *name = tflite::EnumNameActivationFunctionType(act);
+  opError() << "fused activation " << (name && *name ? name : "<unknown>")
+            << " is not supported";
+  return failure();
+}
+
+Value SubgraphImporter::expandRank(Value v, int64_t rank) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() >= rank)
+    return v;
+  SmallVector<int64_t> shape(rank - type.getRank(), 1);
+  llvm::append_range(shape, type.getShape());
+  return reshape(v, shape);
+}
+
+//===----------------------------------------------------------------------===//
+// Operators
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::checkArity(unsigned minIn, unsigned maxIn,
+                                           unsigned outs) {
+  unsigned n = cur->inputs.size();
+  if (n < minIn || n > maxIn) {
+    InFlightDiagnostic d = opError() << "expects ";
+    if (minIn == maxIn)
+      d << minIn;
+    else
+      d << minIn << " to " << maxIn;
+    d << " inputs, got " << n;
+    return failure();
+  }
+  if (cur->outputs.size() != outs)
+    return opError() << "expects " << outs << " output(s), got "
+                     << cur->outputs.size();
+  return success();
+}
+
+/// The operator's builtin options as `OptT`, or an error if it carries
+/// options of another kind. Missing options read as all defaults, as in
+/// TFLite.
+template <typename OptT>
+FailureOr<const OptT *> SubgraphImporter::options() {
+  const tflite::Operator *op = cur->op;
+  if (op->builtin_options_type() == tflite::BuiltinOptions::NONE)
+    return static_cast<const OptT *>(nullptr);
+  if (const OptT *opts = op->template builtin_options_as<OptT>())
+    return opts;
+  opError() << "carries "
+            << tflite::EnumNameBuiltinOptions(op->builtin_options_type())
+            << ", not the options this operator takes";
+  return failure();
+}
+
+/// Highest version of each operator whose semantics the importer
+/// implements (higher versions add types or parameters).
+static int maxSupportedVersion(BuiltinOperator code) {
+  switch (code) {
+  case BuiltinOperator::ADD:
+  case BuiltinOperator::SUB:
+    return 5;
+  case BuiltinOperator::AVERAGE_POOL_2D:
+  case BuiltinOperator::MAX_POOL_2D:
+  case BuiltinOperator::LOGISTIC:
+  case BuiltinOperator::TANH:
+  case BuiltinOperator::RELU:
+  case BuiltinOperator::RELU6:
+  case BuiltinOperator::SOFTMAX:
+  case BuiltinOperator::MEAN:
+  case BuiltinOperator::QUANTIZE:
+    return 3;
+  case BuiltinOperator::CONCATENATION:
+  case BuiltinOperator::PAD:
+    return 4;
+  case BuiltinOperator::CONV_2D:
+    return 6;
+  case BuiltinOperator::DEPTHWISE_CONV_2D:
+    return 6;
+  case BuiltinOperator::DEQUANTIZE:
+    return 5;
+  case BuiltinOperator::FULLY_CONNECTED:
+    return 9;
+  case BuiltinOperator::MUL:
+    return 5;
+  case BuiltinOperator::RESHAPE:
+  case BuiltinOperator::SQUEEZE:
+  case BuiltinOperator::LEAKY_RELU:
+    return 2;
+  case BuiltinOperator::TRANSPOSE:
+    return 6;
+  case BuiltinOperator::STRIDED_SLICE:
+    return 6;
+  case BuiltinOperator::HARD_SWISH:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+LogicalResult SubgraphImporter::convertOp(const OpInfo &op) {
+  cur = &op;
+  loc = op.outputs.empty() ? fileLoc : tensorLoc(op.outputs[0]);
+  if (op.isCustom)
+    return opError() << "custom operators are not supported";
+  int maxVersion = maxSupportedVersion(op.code);
+  if (maxVersion == 0)
+    return opError() << "operator is not supported";
+  if (op.version < 1 || op.version > maxVersion)
+    return opError() << "version " << op.version
+                     << " is not supported (supported: 1 to " << maxVersion
+                     << ")";
+  // Every output must be a fresh, non-constant tensor.
+  for (int32_t out : op.outputs) {
+    if (values[out] || tensor(out).isConstant)
+      return opError() << "writes tensor '" << tensor(out).name
+                       << "', which is already defined";
+  }
+  switch (op.code) {
+  case BuiltinOperator::CONV_2D:
+    return convertConvLike(/*depthwise=*/false);
+  case BuiltinOperator::DEPTHWISE_CONV_2D:
+    return convertConvLike(/*depthwise=*/true);
+  case BuiltinOperator::FULLY_CONNECTED:
+    return convertFullyConnected();
+  case BuiltinOperator::AVERAGE_POOL_2D:
+    return convertPool(/*isMax=*/false);
+  case BuiltinOperator::MAX_POOL_2D:
+    return convertPool(/*isMax=*/true);
+  case BuiltinOperator::ADD:
+    return convertAddSub(/*isSub=*/false);
+  case BuiltinOperator::SUB:
+    return convertAddSub(/*isSub=*/true);
+  case BuiltinOperator::MUL:
+    return convertMul();
+  case BuiltinOperator::RESHAPE:
+  case BuiltinOperator::SQUEEZE:
+    return convertReshape();
+  case BuiltinOperator::SOFTMAX:
+    return convertSoftmax();
+  case BuiltinOperator::LOGISTIC:
+  case BuiltinOperator::TANH:
+  case BuiltinOperator::HARD_SWISH:
+    return convertActivationOp(op.code);
+  case BuiltinOperator::RELU:
+  case BuiltinOperator::RELU6:
+    return convertReluLike(op.code);
+  case BuiltinOperator::LEAKY_RELU:
+    return convertLeakyRelu();
+  case BuiltinOperator::QUANTIZE:
+    return convertQuantize();
+  case BuiltinOperator::DEQUANTIZE:
+    return convertDequantize();
+  case BuiltinOperator::PAD:
+    return convertPad();
+  case BuiltinOperator::MEAN:
+    return convertMean();
+  case BuiltinOperator::CONCATENATION:
+    return convertConcat();
+  case BuiltinOperator::STRIDED_SLICE:
+    return convertStridedSlice();
+  case BuiltinOperator::TRANSPOSE:
+    return convertTranspose();
+  default:
+    return opError() << "operator is not supported";
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// CONV_2D, DEPTHWISE_CONV_2D
+//===----------------------------------------------------------------------===//
+
+/// Checks that `out` has the declared shape of the op's output tensor.
+static bool sameShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  return a == b;
+}
+
+LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
+  if (failed(checkArity(2, 3, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  FailureOr<int32_t> biasIdx = inputIndex(2, /*optional=*/true);
+  if (inIdx < 0 || wIdx < 0)
+    return opError() << "input and filter are required";
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+
+  // Options.
+  tflite::Padding padding = tflite::Padding::SAME;
+  int64_t strideH = 0, strideW = 0, dilH = 1, dilW = 1;
+  ActivationFunctionType act = ActivationFunctionType::NONE;
+  if (depthwise) {
+    auto opts = options<tflite::DepthwiseConv2DOptions>();
+    if (failed(opts))
+      return failure();
+    if (*opts) {
+      padding = (*opts)->padding();
+      strideH = (*opts)->stride_h();
+      strideW = (*opts)->stride_w();
+      dilH = (*opts)->dilation_h_factor();
+      dilW = (*opts)->dilation_w_factor();
+      act = (*opts)->fused_activation_function();
+    }
+  } else {
+    auto opts = options<tflite::Conv2DOptions>();
+    if (failed(opts))
+      return failure();
+    if (*opts) {
+      padding = (*opts)->padding();
+      strideH = (*opts)->stride_h();
+      strideW = (*opts)->stride_w();
+      dilH = (*opts)->dilation_h_factor();
+      dilW = (*opts)->dilation_w_factor();
+      act = (*opts)->fused_activation_function();
+      if ((*opts)->quantized_bias_type() != tflite::TensorType::FLOAT32 &&
+          (*opts)->quantized_bias_type() != tflite::TensorType::INT32)
+        return opError() << "quantized_bias_type "
+                         << tflite::EnumNameTensorType(
+                                (*opts)->quantized_bias_type())
+                         << " is not supported";
+    }
+  }
+  if (strideH < 1 || strideW < 1 || dilH < 1 || dilW < 1)
+    return opError() << "strides (" << strideH << ", " << strideW
+                     << ") and dilations (" << dilH << ", " << dilW
+                     << ") must be >= 1";
+  if (padding != tflite::Padding::SAME && padding != tflite::Padding::VALID)
+    return opError() << "unknown padding kind";
+
+  // Shapes: input NHWC, filter OHWI (conv) or 1HW(C*M) (depthwise).
+  if (in.shape.size() != 4 || w.shape.size() != 4 || out.shape.size() != 4)
+    return opError() << "input, filter and output must have rank 4, got "
+                     << shapeStr(in.shape) << ", " << shapeStr(w.shape)
+                     << " and " << shapeStr(out.shape);
+  int64_t n = in.shape[0], ih = in.shape[1], iw = in.shape[2], ic = in.shape[3];
+  int64_t kh = w.shape[1], kw = w.shape[2];
+  int64_t oc = depthwise ? w.shape[3] : w.shape[0];
+  int64_t multiplier = 1;
+  if (depthwise) {
+    if (w.shape[0] != 1)
+      return opError() << "depthwise filter " << shapeStr(w.shape)
+                       << " must have a leading 1";
+    if (ic == 0 || oc % ic != 0)
+      return opError() << "depthwise filter has " << oc
+                       << " channels, not a multiple of the " << ic
+                       << " input channels";
+    multiplier = oc / ic;
+  } else if (w.shape[3] != ic) {
+    return opError() << "filter " << shapeStr(w.shape) << " expects " << w.shape[3]
+                     << " input channels, but the input " << shapeStr(in.shape)
+                     << " has " << ic;
+  }
+  if (kh < 1 || kw < 1 || n < 1 || ih < 1 || iw < 1 || ic < 1 || oc < 1)
+    return opError() << "input " << shapeStr(in.shape) << " and filter "
+                     << shapeStr(w.shape) << " must not have empty dimensions";
+  WindowDim dh = windowDim(ih, kh, strideH, dilH, padding);
+  WindowDim dw = windowDim(iw, kw, strideW, dilW, padding);
+  SmallVector<int64_t> expected = {n, dh.out, dw.out, oc};
+  if (!sameShape(out.shape, expected))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the shape " << shapeStr(expected)
+                     << " given by input, filter, strides and padding";
+  if (!w.isConstant)
+    return opError() << "filter '" << w.name << "' must be constant";
+
+  // Types and quantization.
+  bool isFloat = in.type == tflite::TensorType::FLOAT32;
+  if (isFloat) {
+    if (w.type != tflite::TensorType::FLOAT32 ||
+        out.type != tflite::TensorType::FLOAT32)
+      return opError() << "float input needs float filter and output "
+                          "(hybrid models are not supported)";
+  } else if (in.type == tflite::TensorType::INT8) {
+    if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8)
+      return opError() << "int8 input needs int8 filter and output";
+  } else {
+    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported (float32 and int8 are)";
+  }
+
+  SmallVector<rt::QuantizedMultiplier> multipliers;
+  QuantParams inQ, outQ;
+  if (!isFloat) {
+    auto iq = perTensorQuant(inIdx, "input");
+    auto oq = perTensorQuant(outIdx, "output");
+    if (failed(iq) || failed(oq))
+      return failure();
+    inQ = *iq;
+    outQ = *oq;
+    if (!w.quant)
+      return opError() << "filter '" << w.name << "' has no quantization";
+    int64_t chanAxis = depthwise ? 3 : 0;
+    if (w.quant->isPerChannel() && w.quant->axis != chanAxis)
+      return opError() << "filter '" << w.name << "' is quantized along "
+                       << "dimension " << w.quant->axis << ", expected "
+                       << chanAxis;
+    for (int64_t zp : w.quant->zeroPoint)
+      if (zp != 0)
+        return opError() << "filter '" << w.name << "' has zero point " << zp
+                         << "; TFLite int8 filters are symmetric";
+    for (int64_t c = 0; c < oc; ++c) {
+      double filterScale =
+          w.quant->scale[w.quant->isPerChannel() ? c : 0];
+      double effective = static_cast<double>(inQ.scale[0]) * filterScale /
+                         static_cast<double>(outQ.scale[0]);
+      multipliers.push_back(rt::quantizeMultiplier(effective));
+    }
+  }
+
+  // Bias: [oc] of f32 or i32; zeros when omitted.
+  Type accElt = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  Value bias;
+  if (*biasIdx >= 0) {
+    const TensorInfo &bt = tensor(*biasIdx);
+    bool okType = isFloat ? bt.type == tflite::TensorType::FLOAT32
+                          : bt.type == tflite::TensorType::INT32;
+    if (!okType)
+      return opError() << "bias '" << bt.name << "' has type "
+                       << tflite::EnumNameTensorType(bt.type) << ", expected "
+                       << (isFloat ? "FLOAT32" : "INT32");
+    if (bt.numElements() != oc)
+      return opError() << "bias '" << bt.name << "' has "
+                       << bt.numElements() << " elements, expected " << oc;
+    FailureOr<Value> v = inputAs(2, {oc});
+    if (failed(v))
+      return failure();
+    bias = *v;
+  } else {
+    bias = isFloat ? constantOf<float>({oc}, accElt, SmallVector<float>(oc, 0.0f))
+                   : constantOf<int32_t>({oc}, accElt, SmallVector<int32_t>(oc, 0));
+  }
+
+  FailureOr<Value> inV = input(0);
+  if (failed(inV))
+    return failure();
+  Value x = *inV;
+  if (dh.trim || dw.trim) {
+    SmallVector<int64_t> start = {0, 0, 0, 0};
+    SmallVector<int64_t> size = {n, ih - dh.trim, iw - dw.trim, ic};
+    x = tosa::SliceOp::create(
+        b, loc, RankedTensorType::get(size, cast<ShapedType>(x.getType()).getElementType()),
+        x, shapeValue(start), shapeValue(size));
+  }
+
+  Type inElt = cast<ShapedType>(x.getType()).getElementType();
+  int64_t inZp = isFloat ? 0 : inQ.zeroPoint[0];
+  Value inZpV = zeroPoint(inElt, inZp);
+  Value wZpV = zeroPoint(inElt, 0);
+  SmallVector<int64_t> pad = {dh.padBefore, dh.padAfter, dw.padBefore,
+                              dw.padAfter};
+  SmallVector<int64_t> stride = {strideH, strideW};
+  SmallVector<int64_t> dilation = {dilH, dilW};
+  auto accType = RankedTensorType::get(expected, accElt);
+
+  Value acc;
+  if (depthwise) {
+    // TFLite [1, KH, KW, C*M] and TOSA [KH, KW, C, M] share one byte order.
+    // With M == 1 the channel axis (2) carries the per-channel scales; with
+    // M > 1 the constant keeps TFLite's shape and is reshaped.
+    Value weights;
+    if (multiplier == 1) {
+      FailureOr<Value> wv = inputAs(1, {kh, kw, ic, 1});
+      if (failed(wv))
+        return failure();
+      weights = *wv;
+      if (w.quant && !isFloat) {
+        QuantParams q = *w.quant;
+        if (QuantAttr qa = QuantAttr::get(ctx, q.scale, q.zeroPoint,
+                                          q.isPerChannel() ? 2 : -1))
+          setResultQuant(weights.getDefiningOp(), qa);
+      }
+    } else {
+      FailureOr<Value> wv = input(1);
+      if (failed(wv))
+        return failure();
+      weights = reshape(*wv, {kh, kw, ic, multiplier});
+    }
+    acc = tosa::DepthwiseConv2DOp::create(b, loc, accType, x, weights, bias,
+                                          inZpV, wZpV, pad, stride, dilation,
+                                          accElt);
+  } else {
+    FailureOr<Value> wv = input(1);
+    if (failed(wv))
+      return failure();
+    acc = tosa::Conv2DOp::create(b, loc, accType, x, *wv, bias, inZpV, wZpV,
+                                 pad, stride, dilation, accElt);
+  }
+
+  Value result = acc;
+  if (!isFloat) {
+    FailureOr<Value> r = rescale(acc, b.getI8Type(), multipliers, 0,
+                                 outQ.zeroPoint[0]);
+    if (failed(r))
+      return failure();
+    result = *r;
+  }
+  FailureOr<Value> activated = fusedActivation(result, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FULLY_CONNECTED
+//===----------------------------------------------------------------------===//
+
+/// A fully-connected layer is a 1x1 convolution over a [rows, 1, 1, in]
+/// view of its input; weights [out, in] are OHWI [out, 1, 1, in] as stored.
+LogicalResult SubgraphImporter::convertFullyConnected() {
+  if (failed(checkArity(2, 3, 1)))
+    return failure();
+  auto opts = options<tflite::FullyConnectedOptions>();
+  if (failed(opts))
+    return failure();
+  ActivationFunctionType act = ActivationFunctionType::NONE;
+  if (*opts) {
+    act = (*opts)->fused_activation_function();
+    if ((*opts)->weights_format() !=
+        tflite::FullyConnectedOptionsWeightsFormat::DEFAULT)
+      return opError() << "shuffled weight formats are not supported";
+    if ((*opts)->quantized_bias_type() != tflite::TensorType::FLOAT32 &&
+        (*opts)->quantized_bias_type() != tflite::TensorType::INT32)
+      return opError() << "quantized_bias_type is not supported";
+  }
+  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  if (inIdx < 0 || wIdx < 0)
+    return opError() << "input and weights are required";
+  FailureOr<int32_t> biasIdx = inputIndex(2, /*optional=*/true);
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+  if (w.shape.size() != 2)
+    return opError() << "weights " << shapeStr(w.shape) << " must have rank 2";
+  int64_t units = w.shape[0], depth = w.shape[1];
+  if (units < 1 || depth < 1)
+    return opError() << "weights " << shapeStr(w.shape) << " are empty";
+  int64_t total = in.numElements();
+  if (total % depth != 0)
+    return opError() << "input " << shapeStr(in.shape) << " has " << total
+                     << " elements, not a multiple of the weights' depth "
+                     << depth;
+  int64_t rows = total / depth;
+  if (out.numElements() != rows * units)
+    return opError() << "output " << shapeStr(out.shape) << " should hold "
+                     << rows << " x " << units << " elements";
+  if (!w.isConstant)
+    return opError() << "weights '" << w.name << "' must be constant";
+
+  bool isFloat = in.type == tflite::TensorType::FLOAT32;
+  if (isFloat) {
+    if (w.type != tflite::TensorType::FLOAT32 ||
+        out.type != tflite::TensorType::FLOAT32)
+      return opError() << "float input needs float weights and output "
+                          "(hybrid models are not supported)";
+  } else if (in.type == tflite::TensorType::INT8) {
+    if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8)
+      return opError() << "int8 input needs int8 weights and output";
+  } else {
+    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported (float32 and int8 are)";
+  }
+
+  SmallVector<rt::QuantizedMultiplier> multipliers;
+  QuantParams inQ, outQ;
+  if (!isFloat) {
+    auto iq = perTensorQuant(inIdx, "input");
+    auto oq = perTensorQuant(outIdx, "output");
+    if (failed(iq) || failed(oq))
+      return failure();
+    inQ = *iq;
+    outQ = *oq;
+    if (!w.quant)
+      return opError() << "weights '" << w.name << "' have no quantization";
+    if (w.quant->isPerChannel() && w.quant->axis != 0)
+      return opError() << "weights '" << w.name
+                       << "' must be quantized along dimension 0";
+    for (int64_t zp : w.quant->zeroPoint)
+      if (zp != 0)
+        return opError() << "weights '" << w.name << "' have zero point "
+                         << zp << "; TFLite int8 weights are symmetric";
+    for (int64_t c = 0; c < units; ++c) {
+      double effective = static_cast<double>(inQ.scale[0]) *
+                         static_cast<double>(w.quant->scale[w.quant->isPerChannel() ? c : 0]) /
+                         static_cast<double>(outQ.scale[0]);
+      multipliers.push_back(rt::quantizeMultiplier(effective));
+    }
+  }
+
+  Type accElt = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  Value bias;
+  if (*biasIdx >= 0) {
+    const TensorInfo &bt = tensor(*biasIdx);
+    bool okType = isFloat ? bt.type == tflite::TensorType::FLOAT32
+                          : bt.type == tflite::TensorType::INT32;
+    if (!okType || bt.numElements() != units)
+      return opError() << "bias '" << bt.name << "' must be " << units
+                       << " elements of " << (isFloat ? "FLOAT32" : "INT32");
+    FailureOr<Value> v = inputAs(2, {units});
+    if (failed(v))
+      return failure();
+    bias = *v;
+  } else {
+    bias = isFloat
+               ? constantOf<float>({units}, accElt, SmallVector<float>(units, 0.0f))
+               : constantOf<int32_t>({units}, accElt, SmallVector<int32_t>(units, 0));
+  }
+
+  FailureOr<Value> inV = input(0);
+  if (failed(inV))
+    return failure();
+  Value x = reshape(*inV, {rows, 1, 1, depth});
+  FailureOr<Value> wv = inputAs(1, {units, 1, 1, depth});
+  if (failed(wv))
+    return failure();
+  if (w.quant && !isFloat)
+    setResultQuant(wv->getDefiningOp(),
+                   QuantAttr::get(ctx, w.quant->scale, w.quant->zeroPoint,
+                                  w.quant->isPerChannel() ? 0 : -1));
+  Type inElt = cast<ShapedType>(x.getType()).getElementType();
+  Value inZpV = zeroPoint(inElt, isFloat ? 0 : inQ.zeroPoint[0]);
+  Value wZpV = zeroPoint(inElt, 0);
+  auto accType = RankedTensorType::get({rows, 1, 1, units}, accElt);
+  Value acc = tosa::Conv2DOp::create(b, loc, accType, x, *wv, bias, inZpV, wZpV,
+                                     ArrayRef<int64_t>{0, 0, 0, 0},
+                                     ArrayRef<int64_t>{1, 1},
+                                     ArrayRef<int64_t>{1, 1}, accElt);
+  Value result = acc;
+  if (!isFloat) {
+    FailureOr<Value> r = rescale(acc, b.getI8Type(), multipliers, 0,
+                                 outQ.zeroPoint[0]);
+    if (failed(r))
+      return failure();
+    result = *r;
+  }
+  FailureOr<Value> activated = fusedActivation(result, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, reshape(*activated, out.shape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AVERAGE_POOL_2D, MAX_POOL_2D
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::convertPool(bool isMax) {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  auto opts = options<tflite::Pool2DOptions>();
+  if (failed(opts))
+    return failure();
+  if (!*opts)
+    return opError() << "has no Pool2DOptions";
+  const tflite::Pool2DOptions &o = **opts;
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (in.shape.size() != 4 || out.shape.size() != 4)
+    return opError() << "input and output must have rank 4";
+  int64_t kh = o.filter_height(), kw = o.filter_width();
+  int64_t sh = o.stride_h(), sw = o.stride_w();
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1)
+    return opError() << "filter (" << kh << ", " << kw << ") and strides ("
+                     << sh << ", " << sw << ") must be >= 1";
+  if (o.padding() != tflite::Padding::SAME &&
+      o.padding() != tflite::Padding::VALID)
+    return opError() << "unknown padding kind";
+  if (in.shape[1] < 1 || in.shape[2] < 1)
+    return opError() << "input " << shapeStr(in.shape) << " is empty";
+  WindowDim dh = windowDim(in.shape[1], kh, sh, 1, o.padding());
+  WindowDim dw = windowDim(in.shape[2], kw, sw, 1, o.padding());
+  SmallVector<int64_t> expected = {in.shape[0], dh.out, dw.out, in.shape[3]};
+  if (!sameShape(out.shape, expected))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the shape " << shapeStr(expected)
+                     << " given by input, filter, strides and padding";
+  if (dh.padBefore >= kh || dh.padAfter >= kh || dw.padBefore >= kw ||
+      dw.padAfter >= kw)
+    return opError() << "padding as large as the window is not supported";
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  bool isFloat = in.type == tflite::TensorType::FLOAT32;
+  if (!isFloat && in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
+    return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  QuantParams q;
+  if (!isFloat) {
+    auto iq = perTensorQuant(inIdx, "input");
+    auto oq = perTensorQuant(outIdx, "output");
+    if (failed(iq) || failed(oq))
+      return failure();
+    if (iq->scale[0] != oq->scale[0] || iq->zeroPoint[0] != oq->zeroPoint[0])
+      return opError() << "input and output quantization must be equal, as "
+                          "TFLite requires for pooling";
+    q = *iq;
+  }
+
+  FailureOr<Value> inV = input(0);
+  if (failed(inV))
+    return failure();
+  Value x = *inV;
+  auto inType = cast<RankedTensorType>(x.getType());
+  if (dh.trim || dw.trim) {
+    SmallVector<int64_t> size = {in.shape[0], in.shape[1] - dh.trim,
+                                 in.shape[2] - dw.trim, in.shape[3]};
+    x = tosa::SliceOp::create(
+        b, loc, RankedTensorType::get(size, inType.getElementType()), x,
+        shapeValue({0, 0, 0, 0}), shapeValue(size));
+  }
+  SmallVector<int64_t> kernel = {kh, kw}, stride = {sh, sw};
+  SmallVector<int64_t> pad = {dh.padBefore, dh.padAfter, dw.padBefore,
+                              dw.padAfter};
+  auto outType = RankedTensorType::get(expected, inType.getElementType());
+  Value result;
+  if (isMax) {
+    result = tosa::MaxPool2dOp::create(b, loc, outType, x, kernel, stride, pad);
+  } else if (isFloat) {
+    Value zp = zeroPoint(b.getF32Type(), 0);
+    result = tosa::AvgPool2dOp::create(b, loc, outType, x, zp, zp, kernel,
+                                       stride, pad, b.getF32Type());
+  } else {
+    // Integer average pool: TFLite's rounding, with the activation clamp
+    // folded in.
+    rt::Activation a = rt::Activation::None;
+    switch (o.fused_activation_function()) {
+    case ActivationFunctionType::NONE:
+      break;
+    case ActivationFunctionType::RELU:
+      a = rt::Activation::Relu;
+      break;
+    case ActivationFunctionType::RELU6:
+      a = rt::Activation::Relu6;
+      break;
+    case ActivationFunctionType::RELU_N1_TO_1:
+      a = rt::Activation::ReluN1To1;
+      break;
+    default:
+      return opError() << "fused activation is not supported on integers";
+    }
+    unsigned bits = inType.getElementType().getIntOrFloatBitWidth();
+    rt::ActivationRange r = rt::activationRange(
+        a, q.scale[0], q.zeroPoint[0], intMin(bits), intMax(bits));
+    auto quant = QuantAttr::get(ctx, q.scale, q.zeroPoint, -1);
+    result = AvgPool2dOp::create(b, loc, outType, x,
+                                 b.getDenseI64ArrayAttr(kernel),
+                                 b.getDenseI64ArrayAttr(stride),
+                                 b.getDenseI64ArrayAttr(pad),
+                                 b.getI64IntegerAttr(r.min),
+                                 b.getI64IntegerAttr(r.max), quant);
+    defineOutput(0, result);
+    return success();
+  }
+  FailureOr<Value> activated =
+      fusedActivation(result, o.fused_activation_function(), outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ADD, SUB, MUL
+//===----------------------------------------------------------------------===//
+
+/// Checks that the two inputs broadcast (numpy rules) to the output shape.
+static bool broadcastsTo(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
+                         ArrayRef<int64_t> out) {
+  size_t rank = std::max(a.size(), b.size());
+  if (out.size() != rank)
+    return false;
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    int64_t want = da == 1 ? db : da;
+    if ((da != 1 && db != 1 && da != db) || out[i] != want)
+      return false;
+  }
+  return true;
+}
+
+LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
+  if (failed(checkArity(2, 2, 1)))
+    return failure();
+  ActivationFunctionType act = ActivationFunctionType::NONE;
+  if (isSub) {
+    auto opts = options<tflite::SubOptions>();
+    if (failed(opts))
+      return failure();
+    if (*opts)
+      act = (*opts)->fused_activation_function();
+  } else {
+    auto opts = options<tflite::AddOptions>();
+    if (failed(opts))
+      return failure();
+    if (*opts)
+      act = (*opts)->fused_activation_function();
+  }
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  if (aIdx < 0 || bIdx < 0)
+    return opError() << "both inputs are required";
+  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
+  if (!broadcastsTo(ta.shape, tb.shape, out.shape))
+    return opError() << "inputs " << shapeStr(ta.shape) << " and "
+                     << shapeStr(tb.shape) << " do not broadcast to output "
+                     << shapeStr(out.shape);
+  if (ta.type != out.type || tb.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> outType = tensorType(outIdx);
+  if (failed(outType))
+    return failure();
+  FailureOr<Value> av = input(0), bv = input(1);
+  if (failed(av) || failed(bv))
+    return failure();
+  int64_t rank = out.shape.size();
+  Value a = expandRank(*av, rank), bb = expandRank(*bv, rank);
+
+  if (out.type == tflite::TensorType::FLOAT32 ||
+      out.type == tflite::TensorType::INT32) {
+    Value r = isSub ? tosa::SubOp::create(b, loc, *outType, a, bb).getResult()
+                    : tosa::AddOp::create(b, loc, *outType, a, bb).getResult();
+    if (out.type == tflite::TensorType::INT32 &&
+        act != ActivationFunctionType::NONE)
+      return opError() << "fused activations on int32 are not supported";
+    FailureOr<Value> activated = fusedActivation(r, act, outIdx);
+    if (failed(activated))
+      return failure();
+    defineOutput(0, *activated);
+    return success();
+  }
+  if (out.type != tflite::TensorType::INT8)
+    return opError() << "type " << tflite::EnumNameTensorType(out.type)
+                     << " is not supported (float32, int32 and int8 are)";
+
+  auto qa = perTensorQuant(aIdx, "input");
+  auto qb = perTensorQuant(bIdx, "input");
+  auto qo = perTensorQuant(outIdx, "output");
+  if (failed(qa) || failed(qb) || failed(qo))
+    return failure();
+  // TFLite: both inputs are shifted left by 20 bits, scaled to a common
+  // scale of twice the larger input scale, summed, and requantized.
+  const int leftShift = 20;
+  float sa = qa->scale[0], sb = qb->scale[0], so = qo->scale[0];
+  double twiceMax = 2.0 * static_cast<double>(std::max(sa, sb));
+  rt::QuantizedMultiplier ma = rt::quantizeMultiplier(sa / twiceMax);
+  rt::QuantizedMultiplier mb = rt::quantizeMultiplier(sb / twiceMax);
+  rt::QuantizedMultiplier mo = rt::quantizeMultiplier(
+      twiceMax / (static_cast<double>(1 << leftShift) * so));
+  // x << 20 as a rescale: (x - zp) * 2^30 >> 10 is exact.
+  rt::QuantizedMultiplier shiftUp{1 << 30, 31 - 10};
+  Type i32 = b.getI32Type();
+  auto scaled = [&](Value v, int64_t zp,
+                    rt::QuantizedMultiplier m) -> FailureOr<Value> {
+    FailureOr<Value> up = rescale(v, i32, {shiftUp}, zp, 0);
+    if (failed(up))
+      return failure();
+    return rescale(*up, i32, {m}, 0, 0);
+  };
+  FailureOr<Value> xa = scaled(a, qa->zeroPoint[0], ma);
+  FailureOr<Value> xb = scaled(bb, qb->zeroPoint[0], mb);
+  if (failed(xa) || failed(xb))
+    return failure();
+  auto sumType = RankedTensorType::get(out.shape, i32);
+  Value sum = isSub ? tosa::SubOp::create(b, loc, sumType, *xa, *xb).getResult()
+                    : tosa::AddOp::create(b, loc, sumType, *xa, *xb).getResult();
+  FailureOr<Value> r = rescale(sum, b.getI8Type(), {mo}, 0, qo->zeroPoint[0]);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> activated = fusedActivation(*r, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertMul() {
+  if (failed(checkArity(2, 2, 1)))
+    return failure();
+  auto opts = options<tflite::MulOptions>();
+  if (failed(opts))
+    return failure();
+  ActivationFunctionType act =
+      *opts ? (*opts)->fused_activation_function() : ActivationFunctionType::NONE;
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  if (aIdx < 0 || bIdx < 0)
+    return opError() << "both inputs are required";
+  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
+  if (!broadcastsTo(ta.shape, tb.shape, out.shape))
+    return opError() << "inputs " << shapeStr(ta.shape) << " and "
+                     << shapeStr(tb.shape) << " do not broadcast to output "
+                     << shapeStr(out.shape);
+  if (ta.type != out.type || tb.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> outType = tensorType(outIdx);
+  if (failed(outType))
+    return failure();
+  FailureOr<Value> av = input(0), bv = input(1);
+  if (failed(av) || failed(bv))
+    return failure();
+  int64_t rank = out.shape.size();
+  Value a = expandRank(*av, rank), bb = expandRank(*bv, rank);
+  Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
+
+  if (out.type == tflite::TensorType::FLOAT32 ||
+      out.type == tflite::TensorType::INT32) {
+    Value r = tosa::MulOp::create(b, loc, *outType, a, bb, noShift);
+    if (out.type == tflite::TensorType::INT32 &&
+        act != ActivationFunctionType::NONE)
+      return opError() << "fused activations on int32 are not supported";
+    FailureOr<Value> activated = fusedActivation(r, act, outIdx);
+    if (failed(activated))
+      return failure();
+    defineOutput(0, *activated);
+    return success();
+  }
+  if (out.type != tflite::TensorType::INT8)
+    return opError() << "type " << tflite::EnumNameTensorType(out.type)
+                     << " is not supported (float32, int32 and int8 are)";
+  auto qa = perTensorQuant(aIdx, "input");
+  auto qb = perTensorQuant(bIdx, "input");
+  auto qo = perTensorQuant(outIdx, "output");
+  if (failed(qa) || failed(qb) || failed(qo))
+    return failure();
+  // TFLite: (a - zp_a) * (b - zp_b) in int32, requantized once.
+  Type i32 = b.getI32Type();
+  rt::QuantizedMultiplier identity{1 << 30, 1}; // 2^30 >> 30: exact.
+  FailureOr<Value> xa = rescale(a, i32, {identity}, qa->zeroPoint[0], 0);
+  FailureOr<Value> xb = rescale(bb, i32, {identity}, qb->zeroPoint[0], 0);
+  if (failed(xa) || failed(xb))
+    return failure();
+  Value prod = tosa::MulOp::create(b, loc, RankedTensorType::get(out.shape, i32),
+                                   *xa, *xb, noShift);
+  double real = static_cast<double>(qa->scale[0]) *
+                static_cast<double>(qb->scale[0]) /
+                static_cast<double>(qo->scale[0]);
+  FailureOr<Value> r = rescale(prod, b.getI8Type(),
+                               {rt::quantizeMultiplier(real)}, 0,
+                               qo->zeroPoint[0]);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> activated = fusedActivation(*r, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RESHAPE, SQUEEZE
+//===----------------------------------------------------------------------===//
+
+/// The output tensor's declared shape is authoritative; the optional shape
+/// input and the options only have to agree with it in element count.
+LogicalResult SubgraphImporter::convertReshape() {
+  if (failed(checkArity(1, 2, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (in.numElements() != out.numElements())
+    return opError() << "input " << shapeStr(in.shape) << " and output "
+                     << shapeStr(out.shape)
+                     << " have different element counts";
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  if (in.quant && out.quant &&
+      (in.quant->scale != out.quant->scale ||
+       in.quant->zeroPoint != out.quant->zeroPoint))
+    return opError() << "input and output quantization differ";
+  FailureOr<Value> v = input(0);
+  if (failed(v))
+    return failure();
+  if (failed(tensorType(outIdx)))
+    return failure();
+  Value r = *v;
+  auto type = cast<RankedTensorType>(r.getType());
+  // A reshape to the same shape is still an op, so that the output tensor
+  // keeps its own name and location.
+  r = tosa::ReshapeOp::create(
+      b, loc, RankedTensorType::get(out.shape, type.getElementType()), r,
+      shapeValue(out.shape));
+  defineOutput(0, r);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SOFTMAX, LOGISTIC, TANH, HARD_SWISH, RELU, RELU6, LEAKY_RELU
+//===----------------------------------------------------------------------===//
+
+/// Common checks of an elementwise unary op; returns the input value.
+static LogicalResult sameShapeAndType(const TensorInfo &in,
+                                      const TensorInfo &out) {
+  return success(in.shape == out.shape && in.type == out.type);
+}
+
+LogicalResult SubgraphImporter::convertSoftmax() {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  auto opts = options<tflite::SoftmaxOptions>();
+  if (failed(opts))
+    return failure();
+  float beta = *opts ? (*opts)->beta() : 1.0f;
+  if (!(beta > 0.0f) || !std::isfinite(beta))
+    return opError() << "beta " << beta << " must be positive";
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (failed(sameShapeAndType(in, out)))
+    return opError() << "input and output must have the same shape and type";
+  if (in.shape.empty())
+    return opError() << "input must have rank >= 1";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  QuantAttr inQ, outQ;
+  if (in.type != tflite::TensorType::FLOAT32) {
+    if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+      return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                       << " is not supported";
+    if (failed(perTensorQuant(inIdx, "input")) ||
+        failed(perTensorQuant(outIdx, "output")))
+      return failure();
+    inQ = quantAttr(inIdx);
+    outQ = quantAttr(outIdx);
+    bool i8 = in.type == tflite::TensorType::INT8;
+    float wantScale = i8 ? 1.0f / 256.0f : 1.0f / 32768.0f;
+    int64_t wantZp = i8 ? -128 : 0;
+    if (outQ.getScale()[0] != wantScale || outQ.getZeroPoint()[0] != wantZp)
+      return opError() << "output '" << out.name << "' must have scale "
+                       << wantScale << " and zero point " << wantZp
+                       << ", as TFLite requires";
+  }
+  Value r = SoftmaxOp::create(b, loc, *type, *x, b.getF32FloatAttr(beta), inQ,
+                              outQ);
+  defineOutput(0, r);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (failed(sameShapeAndType(in, out)))
+    return opError() << "input and output must have the same shape and type";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  if (in.type == tflite::TensorType::FLOAT32) {
+    Value r;
+    if (code == BuiltinOperator::LOGISTIC) {
+      r = tosa::SigmoidOp::create(b, loc, *type, *x);
+    } else if (code == BuiltinOperator::TANH) {
+      r = tosa::TanhOp::create(b, loc, *type, *x);
+    } else {
+      // x * relu6(x + 3) / 6, as TFLite's float kernel computes it.
+      Value three = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
+                                      b.getF32Type(), {3.0f});
+      Value sixth = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
+                                      b.getF32Type(), {1.0f / 6.0f});
+      Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
+      Value shifted = tosa::AddOp::create(b, loc, *type, *x, three);
+      Value relu6 = clampFloat(shifted, 0.0f, 6.0f);
+      Value prod = tosa::MulOp::create(b, loc, *type, *x, relu6, noShift);
+      r = tosa::MulOp::create(b, loc, *type, prod, sixth, noShift);
+    }
+    defineOutput(0, r);
+    return success();
+  }
+  bool i8 = in.type == tflite::TensorType::INT8;
+  bool i16 = in.type == tflite::TensorType::INT16;
+  if (!i8 && !(i16 && code != BuiltinOperator::HARD_SWISH))
+    return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  if (failed(perTensorQuant(inIdx, "input")) ||
+      failed(perTensorQuant(outIdx, "output")))
+    return failure();
+  QuantAttr inQ = quantAttr(inIdx), outQ = quantAttr(outIdx);
+  if (code != BuiltinOperator::HARD_SWISH) {
+    bool logistic = code == BuiltinOperator::LOGISTIC;
+    float wantScale = i16 ? 1.0f / 32768.0f
+                          : (logistic ? 1.0f / 256.0f : 1.0f / 128.0f);
+    int64_t wantZp = i16 ? 0 : (logistic ? -128 : 0);
+    if (outQ.getScale()[0] != wantScale || outQ.getZeroPoint()[0] != wantZp)
+      return opError() << "output '" << out.name << "' must have scale "
+                       << wantScale << " and zero point " << wantZp
+                       << ", as TFLite requires";
+  }
+  Value r;
+  if (code == BuiltinOperator::LOGISTIC)
+    r = LogisticOp::create(b, loc, *type, *x, inQ, outQ);
+  else if (code == BuiltinOperator::TANH)
+    r = TanhOp::create(b, loc, *type, *x, inQ, outQ);
+  else
+    r = HardSwishOp::create(b, loc, *type, *x, inQ, outQ);
+  defineOutput(0, r);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (failed(sameShapeAndType(in, out)))
+    return opError() << "input and output must have the same shape and type";
+  FailureOr<Value> x = input(0);
+  if (failed(x))
+    return failure();
+  bool relu6 = code == BuiltinOperator::RELU6;
+  if (in.type == tflite::TensorType::FLOAT32) {
+    defineOutput(0, clampFloat(*x, 0.0f,
+                               relu6 ? 6.0f
+                                     : std::numeric_limits<float>::infinity()));
+    return success();
+  }
+  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  auto qi = perTensorQuant(inIdx, "input");
+  auto qo = perTensorQuant(outIdx, "output");
+  if (failed(qi) || failed(qo))
+    return failure();
+  // TFLite computes this ratio in float before widening it.
+  float ratio = qi->scale[0] / qo->scale[0];
+  Type elt = cast<ShapedType>(x->getType()).getElementType();
+  FailureOr<Value> r = rescale(*x, elt, {rt::quantizeMultiplier(ratio)},
+                               qi->zeroPoint[0], qo->zeroPoint[0]);
+  if (failed(r))
+    return failure();
+  FailureOr<Value> activated = fusedActivation(
+      *r, relu6 ? ActivationFunctionType::RELU6 : ActivationFunctionType::RELU,
+      outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertLeakyRelu() {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  auto opts = options<tflite::LeakyReluOptions>();
+  if (failed(opts))
+    return failure();
+  float alpha = *opts ? (*opts)->alpha() : 0.0f;
+  if (!std::isfinite(alpha))
+    return opError() << "alpha must be finite";
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (failed(sameShapeAndType(in, out)))
+    return opError() << "input and output must have the same shape and type";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  auto condType = RankedTensorType::get(out.shape, b.getI1Type());
+  SmallVector<int64_t> ones(out.shape.size(), 1);
+  if (in.type == tflite::TensorType::FLOAT32) {
+    // x > 0 ? x : alpha * x
+    Value zero = constantOf<float>(ones, b.getF32Type(), {0.0f});
+    Value alphaV = constantOf<float>(ones, b.getF32Type(), {alpha});
+    Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
+    Value cond = tosa::GreaterOp::create(b, loc, condType, *x, zero);
+    Value scaled = tosa::MulOp::create(b, loc, *type, *x, alphaV, noShift);
+    defineOutput(0, tosa::SelectOp::create(b, loc, *type, cond, *x, scaled));
+    return success();
+  }
+  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  auto qi = perTensorQuant(inIdx, "input");
+  auto qo = perTensorQuant(outIdx, "output");
+  if (failed(qi) || failed(qo))
+    return failure();
+  // TFLite: (x - zp_in) >= 0 ? requant(identity) : requant(alpha), with
+  // both multipliers computed in float.
+  float identity = qi->scale[0] / qo->scale[0];
+  float alphaScale = qi->scale[0] * alpha / qo->scale[0];
+  Type elt = type->getElementType();
+  FailureOr<Value> pos = rescale(*x, elt, {rt::quantizeMultiplier(identity)},
+                                 qi->zeroPoint[0], qo->zeroPoint[0]);
+  FailureOr<Value> neg = rescale(*x, elt, {rt::quantizeMultiplier(alphaScale)},
+                                 qi->zeroPoint[0], qo->zeroPoint[0]);
+  if (failed(pos) || failed(neg))
+    return failure();
+  Value zp = constantOf<int64_t>(ones, elt, {qi->zeroPoint[0]});
+  Value cond = tosa::GreaterEqualOp::create(b, loc, condType, *x, zp);
+  defineOutput(0, tosa::SelectOp::create(b, loc, *type, cond, *pos, *neg));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// QUANTIZE, DEQUANTIZE
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::convertQuantize() {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (in.shape != out.shape)
+    return opError() << "input and output shapes differ";
+  if (out.type != tflite::TensorType::INT8 && out.type != tflite::TensorType::INT16)
+    return opError() << "output type " << tflite::EnumNameTensorType(out.type)
+                     << " is not supported (int8 and int16 are)";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  if (in.type == tflite::TensorType::FLOAT32) {
+    QuantAttr q = quantAttr(outIdx);
+    if (!q)
+      return opError() << "output '" << out.name << "' has no quantization";
+    unsigned bits = type->getElementType().getIntOrFloatBitWidth();
+    for (int64_t zp : q.getZeroPoint())
+      if (zp < intMin(bits) || zp > intMax(bits))
+        return opError() << "output zero point " << zp << " does not fit";
+    defineOutput(0, QuantizeOp::create(b, loc, *type, *x, q));
+    return success();
+  }
+  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  // Requantization: TFLite's multiplier in_scale / out_scale in double.
+  auto qi = perTensorQuant(inIdx, "input");
+  auto qo = perTensorQuant(outIdx, "output");
+  if (failed(qi) || failed(qo))
+    return failure();
+  double real = static_cast<double>(qi->scale[0]) /
+                static_cast<double>(qo->scale[0]);
+  FailureOr<Value> r =
+      rescale(*x, type->getElementType(), {rt::quantizeMultiplier(real)},
+              qi->zeroPoint[0], qo->zeroPoint[0]);
+  if (failed(r))
+    return failure();
+  defineOutput(0, *r);
+  return success();
+}
+
+/// `(float)(q - zp) * scale`: exact in float32 for 8- and 16-bit inputs, so
+/// it matches TFLite's double-precision product rounded to float.
+LogicalResult SubgraphImporter::convertDequantize() {
+  if (failed(checkArity(1, 1, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (in.shape != out.shape)
+    return opError() << "input and output shapes differ";
+  if (out.type != tflite::TensorType::FLOAT32)
+    return opError() << "output must be FLOAT32";
+  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported (int8 and int16 are)";
+  if (!in.quant)
+    return opError() << "input '" << in.name << "' has no quantization";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  // Scales and zero points broadcast along the quantized axis.
+  int64_t rank = out.shape.size();
+  SmallVector<int64_t> qShape(rank, 1);
+  if (in.quant->isPerChannel())
+    qShape[in.quant->axis] = in.quant->scale.size();
+  SmallVector<float> zps(llvm::map_range(
+      in.quant->zeroPoint, [](int64_t z) { return static_cast<float>(z); }));
+  Value asFloat = tosa::CastOp::create(b, loc, *type, *x);
+  Value zp = constantOf<float>(qShape, b.getF32Type(), zps);
+  Value scale = constantOf<float>(qShape, b.getF32Type(), in.quant->scale);
+  Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
+  Value centered = tosa::SubOp::create(b, loc, *type, asFloat, zp);
+  defineOutput(0, tosa::MulOp::create(b, loc, *type, centered, scale, noShift));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PAD, MEAN, CONCATENATION, STRIDED_SLICE, TRANSPOSE
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::convertPad() {
+  if (failed(checkArity(2, 2, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  FailureOr<SmallVector<int64_t>> pads = constInts(1);
+  if (failed(pads))
+    return failure();
+  int64_t rank = in.shape.size();
+  if ((int64_t)pads->size() != 2 * rank)
+    return opError() << "paddings hold " << pads->size()
+                     << " values; a rank-" << rank << " input needs "
+                     << 2 * rank;
+  SmallVector<int64_t> expected;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t lo = (*pads)[2 * d], hi = (*pads)[2 * d + 1];
+    if (lo < 0 || hi < 0 || lo > kMaxPad || hi > kMaxPad)
+      return opError() << "padding (" << lo << ", " << hi << ") of dimension "
+                       << d << " is negative or absurd";
+    expected.push_back(in.shape[d] + lo + hi);
+  }
+  if (out.shape != ArrayRef<int64_t>(expected))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the padded shape "
+                     << shapeStr(expected);
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  Type elt = type->getElementType();
+  Value padConst;
+  if (isa<FloatType>(elt)) {
+    padConst = constantOf<float>({1}, elt, {0.0f});
+  } else {
+    // TFLite pads quantized tensors with the output zero point.
+    int64_t zp = 0;
+    if (out.quant) {
+      auto qo = perTensorQuant(outIdx, "output");
+      if (failed(qo))
+        return failure();
+      zp = qo->zeroPoint[0];
+      if (in.quant && (in.quant->scale != qo->scale ||
+                       in.quant->zeroPoint != qo->zeroPoint))
+        return opError() << "input and output quantization differ";
+    }
+    padConst = constantOf<int64_t>({1}, elt, {zp});
+  }
+  defineOutput(0, tosa::PadOp::create(b, loc, *type, *x, shapeValue(*pads),
+                                      padConst));
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertMean() {
+  if (failed(checkArity(2, 2, 1)))
+    return failure();
+  auto opts = options<tflite::ReducerOptions>();
+  if (failed(opts))
+    return failure();
+  bool keepDims = *opts && (*opts)->keep_dims();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  FailureOr<SmallVector<int64_t>> axesIn = constInts(1);
+  if (failed(axesIn))
+    return failure();
+  int64_t rank = in.shape.size();
+  SmallVector<int64_t> axes;
+  for (int64_t a : *axesIn) {
+    if (a < -rank || a >= rank)
+      return opError() << "axis " << a << " is out of range for rank " << rank;
+    axes.push_back(a < 0 ? a + rank : a);
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  if (axes.empty())
+    return opError() << "needs at least one axis";
+  SmallVector<int64_t> keptShape, expected;
+  int64_t count = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    keptShape.push_back(reduced ? 1 : in.shape[d]);
+    if (reduced)
+      count *= in.shape[d];
+    if (!reduced)
+      expected.push_back(in.shape[d]);
+    else if (keepDims)
+      expected.push_back(1);
+  }
+  if (out.shape != ArrayRef<int64_t>(expected))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the reduced shape "
+                     << shapeStr(expected);
+  if (count == 0)
+    return opError() << "reduces over an empty dimension";
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  if (in.type == tflite::TensorType::FLOAT32) {
+    Value acc = *x;
+    SmallVector<int64_t> shape(in.shape.begin(), in.shape.end());
+    for (int64_t a : axes) {
+      shape[a] = 1;
+      acc = tosa::ReduceSumOp::create(
+          b, loc, RankedTensorType::get(shape, b.getF32Type()), acc,
+          b.getI32IntegerAttr(a));
+    }
+    Value inv = constantOf<float>(SmallVector<int64_t>(rank, 1), b.getF32Type(),
+                                  {1.0f / static_cast<float>(count)});
+    Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
+    Value mean = tosa::MulOp::create(
+        b, loc, RankedTensorType::get(keptShape, b.getF32Type()), acc, inv,
+        noShift);
+    if (!keepDims) {
+      Value r = tosa::ReshapeOp::create(b, loc, *type, mean,
+                                        shapeValue(out.shape));
+      defineOutput(0, r);
+    } else {
+      defineOutput(0, mean);
+    }
+    return success();
+  }
+  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    return opError() << "type " << tflite::EnumNameTensorType(in.type)
+                     << " is not supported";
+  if (failed(perTensorQuant(inIdx, "input")) ||
+      failed(perTensorQuant(outIdx, "output")))
+    return failure();
+  defineOutput(0, MeanOp::create(b, loc, *type, *x,
+                                 b.getDenseI64ArrayAttr(axes),
+                                 b.getBoolAttr(keepDims), quantAttr(inIdx),
+                                 quantAttr(outIdx)));
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertConcat() {
+  if (cur->inputs.empty() || cur->outputs.size() != 1)
+    return opError() << "expects at least one input and one output";
+  auto opts = options<tflite::ConcatenationOptions>();
+  if (failed(opts))
+    return failure();
+  int64_t axis = *opts ? (*opts)->axis() : 0;
+  ActivationFunctionType act =
+      *opts ? (*opts)->fused_activation_function() : ActivationFunctionType::NONE;
+  int32_t outIdx = cur->outputs[0];
+  const TensorInfo &out = tensor(outIdx);
+  int64_t rank = out.shape.size();
+  if (axis < -rank || axis >= rank)
+    return opError() << "axis " << axis << " is out of range for rank " << rank;
+  if (axis < 0)
+    axis += rank;
+  int64_t total = 0;
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < cur->inputs.size(); ++i) {
+    FailureOr<int32_t> idx = inputIndex(i);
+    if (failed(idx))
+      return failure();
+    const TensorInfo &t = tensor(*idx);
+    if (t.type != out.type)
+      return opError() << "input " << i << " has a different type";
+    if ((int64_t)t.shape.size() != rank)
+      return opError() << "input " << i << " " << shapeStr(t.shape)
+                       << " has a different rank than the output";
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && t.shape[d] != out.shape[d])
+        return opError() << "input " << i << " " << shapeStr(t.shape)
+                         << " does not match output " << shapeStr(out.shape)
+                         << " outside axis " << axis;
+    total += t.shape[axis];
+    if (out.quant && (!t.quant || t.quant->scale != out.quant->scale ||
+                      t.quant->zeroPoint != out.quant->zeroPoint))
+      return opError() << "input " << i << " '" << t.name
+                       << "' is quantized differently from the output; TFLite "
+                          "requires equal quantization";
+    FailureOr<Value> v = input(i);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  if (total != out.shape[axis])
+    return opError() << "inputs add up to " << total << " along axis " << axis
+                     << ", but the output has " << out.shape[axis];
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  if (failed(type))
+    return failure();
+  Value r = tosa::ConcatOp::create(b, loc, *type, operands,
+                                   b.getI32IntegerAttr(axis));
+  FailureOr<Value> activated = fusedActivation(r, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertStridedSlice() {
+  if (failed(checkArity(4, 4, 1)))
+    return failure();
+  auto opts = options<tflite::StridedSliceOptions>();
+  if (failed(opts))
+    return failure();
+  int32_t beginMask = 0, endMask = 0, shrinkMask = 0;
+  bool offset = false;
+  if (*opts) {
+    if ((*opts)->ellipsis_mask() || (*opts)->new_axis_mask())
+      return opError() << "ellipsis and new-axis masks are not supported";
+    beginMask = (*opts)->begin_mask();
+    endMask = (*opts)->end_mask();
+    shrinkMask = (*opts)->shrink_axis_mask();
+    offset = (*opts)->offset();
+  }
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  FailureOr<SmallVector<int64_t>> begin = constInts(1), end = constInts(2),
+                                  strides = constInts(3);
+  if (failed(begin) || failed(end) || failed(strides))
+    return failure();
+  int64_t rank = in.shape.size();
+  if ((int64_t)begin->size() != rank || (int64_t)end->size() != rank ||
+      (int64_t)strides->size() != rank)
+    return opError() << "begin, end and strides need " << rank
+                     << " values each";
+  // Resolve each dimension to [start, start + (count - 1) * stride].
+  SmallVector<int64_t> start, count, stride, finalShape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t dim = in.shape[d], s = (*strides)[d];
+    if (s < 1)
+      return opError() << "stride " << s << " of dimension " << d
+                       << " is not supported (only positive strides are)";
+    auto clampIdx = [&](int64_t v) {
+      if (v < 0)
+        v += dim;
+      return std::clamp<int64_t>(v, 0, dim);
+    };
+    int64_t lo = (beginMask >> d) & 1 ? 0 : clampIdx((*begin)[d]);
+    int64_t hi;
+    if ((shrinkMask >> d) & 1) {
+      int64_t bgn = (*begin)[d] < 0 ? (*begin)[d] + dim : (*begin)[d];
+      if (bgn < 0 || bgn >= dim)
+        return opError() << "shrunk index " << (*begin)[d]
+                         << " is out of range for dimension " << d;
+      lo = bgn;
+      hi = bgn + 1;
+    } else if ((endMask >> d) & 1) {
+      hi = dim;
+    } else if (offset) {
+      hi = std::clamp<int64_t>(lo + (*end)[d], 0, dim);
+    } else {
+      hi = clampIdx((*end)[d]);
+    }
+    int64_t n = hi > lo ? (hi - lo + s - 1) / s : 0;
+    start.push_back(lo);
+    count.push_back(n);
+    stride.push_back(s);
+    if (!((shrinkMask >> d) & 1))
+      finalShape.push_back(n);
+  }
+  if (out.shape != ArrayRef<int64_t>(finalShape))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the sliced shape "
+                     << shapeStr(finalShape);
+  if (llvm::is_contained(count, 0))
+    return opError() << "empty slices are not supported";
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> outType = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(outType) || failed(x))
+    return failure();
+  Type elt = outType->getElementType();
+  // Contiguous slice covering every selected element.
+  SmallVector<int64_t> span;
+  for (int64_t d = 0; d < rank; ++d)
+    span.push_back((count[d] - 1) * stride[d] + 1);
+  Value v = tosa::SliceOp::create(b, loc, RankedTensorType::get(span, elt), *x,
+                                  shapeValue(start), shapeValue(span));
+  // Each strided dimension: pad to count * stride, split it into
+  // [count, stride], keep index 0 of the stride part.
+  SmallVector<int64_t> shape = span;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (stride[d] == 1)
+      continue;
+    SmallVector<int64_t> pads(2 * rank, 0);
+    pads[2 * d + 1] = count[d] * stride[d] - shape[d];
+    shape[d] = count[d] * stride[d];
+    Value padConst = isa<FloatType>(elt)
+                         ? constantOf<float>({1}, elt, {0.0f})
+                         : constantOf<int64_t>({1}, elt, {0});
+    v = tosa::PadOp::create(b, loc, RankedTensorType::get(shape, elt), v,
+                            shapeValue(pads), padConst);
+    SmallVector<int64_t> split(shape.begin(), shape.begin() + d);
+    split.push_back(count[d]);
+    split.push_back(stride[d]);
+    split.append(shape.begin() + d + 1, shape.end());
+    v = reshape(v, split);
+    SmallVector<int64_t> sStart(split.size(), 0), sSize = split;
+    sSize[d + 1] = 1;
+    v = tosa::SliceOp::create(b, loc, RankedTensorType::get(sSize, elt), v,
+                              shapeValue(sStart), shapeValue(sSize));
+    shape[d] = count[d];
+    v = reshape(v, shape);
+  }
+  v = tosa::ReshapeOp::create(b, loc, *outType, v, shapeValue(out.shape));
+  defineOutput(0, v);
+  return success();
+}
+
+LogicalResult SubgraphImporter::convertTranspose() {
+  if (failed(checkArity(2, 2, 1)))
+    return failure();
+  int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
+  if (inIdx < 0)
+    return opError() << "input is required";
+  const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  FailureOr<SmallVector<int64_t>> perm = constInts(1);
+  if (failed(perm))
+    return failure();
+  int64_t rank = in.shape.size();
+  if ((int64_t)perm->size() != rank)
+    return opError() << "permutation has " << perm->size()
+                     << " entries for a rank-" << rank << " input";
+  SmallVector<int32_t> perms;
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> expected;
+  for (int64_t p : *perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return opError() << "permutation is not a permutation of 0.." << rank - 1;
+    seen[p] = true;
+    perms.push_back(p);
+    expected.push_back(in.shape[p]);
+  }
+  if (out.shape != ArrayRef<int64_t>(expected))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the permuted shape "
+                     << shapeStr(expected);
+  if (in.type != out.type)
+    return opError() << "input and output types differ";
+  FailureOr<RankedTensorType> type = tensorType(outIdx);
+  FailureOr<Value> x = input(0);
+  if (failed(type) || failed(x))
+    return failure();
+  defineOutput(0, tosa::TransposeOp::create(b, loc, *type, *x, perms));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Subgraph and module
+//===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
+  // Signature.
+  SmallVector<Type> argTypes, resultTypes;
+  for (int32_t idx : sg.inputs) {
+    FailureOr<RankedTensorType> t = tensorType(idx);
+    if (failed(t))
+      return failure();
+    argTypes.push_back(*t);
+  }
+  for (int32_t idx : sg.outputs) {
+    FailureOr<RankedTensorType> t = tensorType(idx);
+    if (failed(t))
+      return failure();
+    resultTypes.push_back(*t);
+  }
+  b.setInsertionPointToEnd(module.getBody());
+  auto func = func::FuncOp::create(b, fileLoc, name,
+                                   b.getFunctionType(argTypes, resultTypes));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, idx] : llvm::enumerate(sg.inputs)) {
+    BlockArgument arg = entry->getArgument(i);
+    arg.setLoc(tensorLoc(idx));
+    if (values[idx]) {
+      cur = nullptr;
+      return emitError(fileLoc) << "tensor '" << tensor(idx).name
+                                << "' is listed twice as a subgraph input";
+    }
+    values[idx] = arg;
+    if (QuantAttr q = quantAttr(idx))
+      func.setArgAttr(i, TinyPruneDialect::getQuantAttrName(), q);
+  }
+  b.setInsertionPointToStart(entry);
+
+  for (const OpInfo &op : sg.ops)
+    if (failed(convertOp(op)))
+      return failure();
+  cur = nullptr;
+
+  SmallVector<Value> results;
+  for (auto [i, idx] : llvm::enumerate(sg.outputs)) {
+    Value v = values[idx];
+    if (!v && tensor(idx).isConstant) {
+      FailureOr<RankedTensorType> t = tensorType(idx);
+      if (failed(t))
+        return failure();
+      v = constant(*t, tensor(idx).data, tensorLoc(idx));
+    }
+    if (!v)
+      return emitError(fileLoc) << "subgraph output '" << tensor(idx).name
+                                << "' is never written";
+    results.push_back(v);
+    if (QuantAttr q = quantAttr(idx))
+      func.setResultAttr(i, TinyPruneDialect::getQuantAttrName(), q);
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  return success();
+}
+
+/// A symbol name for subgraph `i`: `main` for the first, otherwise its
+/// name if that is a plain identifier, else `subgraph<i>`.
+static std::string functionName(const SubgraphInfo &sg, unsigned i) {
+  if (i == 0)
+    return "main";
+  bool plain = !sg.name.empty() && !llvm::isDigit(sg.name[0]) &&
+               llvm::all_of(sg.name, [](char c) {
+                 return llvm::isAlnum(c) || c == '_';
+               });
+  if (plain && sg.name != "main")
+    return sg.name;
+  return llvm::formatv("subgraph{0}", i).str();
+}
+
+OwningOpRef<ModuleOp> tinyprune::importTFLite(StringRef bytes,
+                                              StringRef fileName,
+                                              MLIRContext *context) {
+  context->loadDialect<func::FuncDialect, tosa::TosaDialect, TinyPruneDialect>();
+  Location fileLoc = NameLoc::get(StringAttr::get(context, fileName));
+  llvm::Expected<std::unique_ptr<ModelView>> view = ModelView::load(bytes);
+  if (!view) {
+    emitError(fileLoc) << llvm::toString(view.takeError());
+    return {};
+  }
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  llvm::StringSet<> names;
+  for (auto [i, sg] : llvm::enumerate((*view)->subgraphs())) {
+    std::string name = functionName(sg, i);
+    if (!names.insert(name).second)
+      name = llvm::formatv("subgraph{0}", i).str();
+    SubgraphImporter importer(context, sg, fileLoc);
+    if (failed(importer.import(*module, name)))
+      return {};
+  }
+  // Anything the checks above missed must still end in one clear error,
+  // never in a module that does not verify.
+  std::string firstError;
+  {
+    ScopedDiagnosticHandler handler(context, [&](Diagnostic &diag) {
+      if (diag.getSeverity() == DiagnosticSeverity::Error && firstError.empty())
+        firstError = diag.str();
+      return success();
+    });
+    if (succeeded(verify(*module)))
+      return module;
+  }
+  emitError(fileLoc) << "imported IR does not verify: " << firstError;
+  return {};
+}

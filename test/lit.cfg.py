@@ -1,0 +1,47 @@
+# -*- Python -*-
+# lit configuration of the tinyprune test suite.
+#
+# Tests are .mlir files (run through tinyprune-opt) and .py files: a .py test
+# builds its own TFLite models with utils/tflgen.py, so the model a test
+# imports sits next to the IR it expects.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "tinyprune"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py", ".test"]
+config.excludes = ["Inputs", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.tinyprune_obj_root, "test")
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.tinyprune_tools_dir,
+                             append_path=True)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PYTHONPATH",
+                             os.path.join(config.tinyprune_src_root, "utils"),
+                             append_path=True)
+llvm_config.with_environment("FLATC", config.flatc)
+# Sanitizer builds link an uninstrumented libMLIR.so: leaks inside it are not
+# ours to fix, and LLVM's own allocators trip the leak checker.
+llvm_config.with_environment("ASAN_OPTIONS", "detect_leaks=0")
+llvm_config.with_environment("UBSAN_OPTIONS", "print_stacktrace=1")
+
+config.substitutions.append(("%python", config.host_python))
+config.substitutions.append(("%tflgen", config.host_python + " " +
+                             os.path.join(config.tinyprune_src_root,
+                                          "utils", "tflgen.py")))
+# The shared MLPerf Tiny models live next to the project when available.
+shared = os.path.normpath(os.path.join(config.tinyprune_src_root, "..",
+                                       "shared", "models", "mlperf-tiny"))
+if os.path.isdir(shared):
+    config.available_features.add("mlperf-models")
+    config.substitutions.append(("%mlperf", shared))
+if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("fuzzer")
+
+tools = ["tinyprune-opt", "tinyprune-translate"]
+llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])

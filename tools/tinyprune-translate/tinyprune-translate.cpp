@@ -1,0 +1,15 @@
+//===- tinyprune-translate.cpp - tinyprune's translation driver -----------===//
+//
+// mlir-translate with tinyprune's translations: `--import-tflite`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Import/TFLiteImporter.h"
+
+#include "mlir/Tools/mlir-translate/MlirTranslateMain.h"
+
+int main(int argc, char **argv) {
+  tinyprune::registerTFLiteImportTranslation();
+  return mlir::failed(
+      mlir::mlirTranslateMain(argc, argv, "tinyprune translation driver"));
+}
