@@ -194,6 +194,7 @@ private:
   LogicalResult convertAddSub(bool isSub);
   LogicalResult convertMul();
   LogicalResult convertReshape();
+  LogicalResult checkReshapeTarget();
   LogicalResult convertSoftmax();
   LogicalResult convertActivationOp(BuiltinOperator code);
   LogicalResult convertReluLike(BuiltinOperator code);
@@ -376,8 +377,10 @@ void SubgraphImporter::defineOutput(unsigned i, Value v) {
   int32_t idx = cur->outputs[i];
   if (Operation *def = v.getDefiningOp()) {
     def->setLoc(tensorLoc(idx));
+    // tinyprune ops already state their output quantization.
     if (QuantAttr q = quantAttr(idx))
-      setResultQuant(def, q);
+      if (getResultQuant(def) != q)
+        setResultQuant(def, q);
   }
   values[idx] = v;
 }
@@ -976,9 +979,20 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
                      << " elements, not a multiple of the weights' depth "
                      << depth;
   int64_t rows = total / depth;
-  if (out.numElements() != rows * units)
-    return opError() << "output " << shapeStr(out.shape) << " should hold "
-                     << rows << " x " << units << " elements";
+  bool keepDims = *opts && (*opts)->keep_num_dims();
+  SmallVector<int64_t> expectedOut = {rows, units};
+  if (keepDims) {
+    if (in.shape.empty() || in.shape.back() != depth)
+      return opError() << "keep_num_dims needs the input's last dimension ("
+                       << shapeStr(in.shape) << ") to equal the depth "
+                       << depth;
+    expectedOut.assign(in.shape.begin(), in.shape.end());
+    expectedOut.back() = units;
+  }
+  if (out.shape != ArrayRef<int64_t>(expectedOut))
+    return opError() << "output " << shapeStr(out.shape)
+                     << " does not match the expected shape "
+                     << shapeStr(expectedOut);
   if (!w.isConstant)
     return opError() << "weights '" << w.name << "' must be constant";
 
@@ -1399,10 +1413,12 @@ LogicalResult SubgraphImporter::convertReshape() {
                      << " have different element counts";
   if (in.type != out.type)
     return opError() << "input and output types differ";
-  if (in.quant && out.quant &&
-      (in.quant->scale != out.quant->scale ||
-       in.quant->zeroPoint != out.quant->zeroPoint))
+  if (in.quant.has_value() != out.quant.has_value() ||
+      (in.quant && (in.quant->scale != out.quant->scale ||
+                    in.quant->zeroPoint != out.quant->zeroPoint)))
     return opError() << "input and output quantization differ";
+  if (failed(checkReshapeTarget()))
+    return failure();
   FailureOr<Value> v = input(0);
   if (failed(v))
     return failure();
@@ -1416,6 +1432,82 @@ LogicalResult SubgraphImporter::convertReshape() {
       b, loc, RankedTensorType::get(out.shape, type.getElementType()), r,
       shapeValue(out.shape));
   defineOutput(0, r);
+  return success();
+}
+
+/// Checks what RESHAPE's shape input / new_shape option or SQUEEZE's
+/// squeeze_dims say against the declared output shape.
+LogicalResult SubgraphImporter::checkReshapeTarget() {
+  const TensorInfo &in = tensor(cur->inputs[0]), &out = tensor(cur->outputs[0]);
+  if (cur->code == BuiltinOperator::SQUEEZE) {
+    auto opts = options<tflite::SqueezeOptions>();
+    if (failed(opts))
+      return failure();
+    SmallVector<bool> drop(in.shape.size(), false);
+    int64_t rank = in.shape.size();
+    if (*opts && (*opts)->squeeze_dims() && (*opts)->squeeze_dims()->size()) {
+      for (int32_t d : *(*opts)->squeeze_dims()) {
+        if (d < -rank || d >= rank)
+          return opError() << "squeeze dimension " << d << " is out of range";
+        int64_t dd = d < 0 ? d + rank : d;
+        if (in.shape[dd] != 1)
+          return opError() << "squeeze dimension " << d << " of "
+                           << shapeStr(in.shape) << " is not 1";
+        drop[dd] = true;
+      }
+    } else {
+      for (int64_t d = 0; d < rank; ++d)
+        drop[d] = in.shape[d] == 1;
+    }
+    SmallVector<int64_t> expected;
+    for (int64_t d = 0; d < rank; ++d)
+      if (!drop[d])
+        expected.push_back(in.shape[d]);
+    if (out.shape != ArrayRef<int64_t>(expected))
+      return opError() << "output " << shapeStr(out.shape)
+                       << " does not match the squeezed shape "
+                       << shapeStr(expected);
+    return success();
+  }
+  // RESHAPE: the shape input, else the option, may give the target with at
+  // most one -1; it must describe the output.
+  SmallVector<int64_t> target;
+  bool have = false;
+  if (cur->inputs.size() > 1 && cur->inputs[1] >= 0 &&
+      tensor(cur->inputs[1]).isConstant) {
+    FailureOr<SmallVector<int64_t>> v = constInts(1);
+    if (failed(v))
+      return failure();
+    target = *v;
+    have = true;
+  } else {
+    auto opts = options<tflite::ReshapeOptions>();
+    if (failed(opts))
+      return failure();
+    if (*opts && (*opts)->new_shape()) {
+      for (int32_t d : *(*opts)->new_shape())
+        target.push_back(d);
+      have = true;
+    }
+  }
+  if (!have)
+    return success();
+  int64_t known = 1, unknown = -1;
+  for (auto [i, d] : llvm::enumerate(target)) {
+    if (d == -1 && unknown < 0) {
+      unknown = i;
+      continue;
+    }
+    if (d < 0)
+      return opError() << "new shape " << shapeStr(target)
+                       << " has an invalid dimension";
+    known *= d;
+  }
+  if (unknown >= 0 && known > 0)
+    target[unknown] = in.numElements() / known;
+  if (target != ArrayRef<int64_t>(out.shape))
+    return opError() << "new shape " << shapeStr(target)
+                     << " does not match output " << shapeStr(out.shape);
   return success();
 }
 
@@ -1435,9 +1527,11 @@ LogicalResult SubgraphImporter::convertSoftmax() {
   auto opts = options<tflite::SoftmaxOptions>();
   if (failed(opts))
     return failure();
-  float beta = *opts ? (*opts)->beta() : 1.0f;
+  // Without options TFLite's beta stays 0, a degenerate softmax.
+  float beta = *opts ? (*opts)->beta() : 0.0f;
   if (!(beta > 0.0f) || !std::isfinite(beta))
-    return opError() << "beta " << beta << " must be positive";
+    return opError() << "beta " << beta
+                     << " is not supported (it must be positive and finite)";
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
   if (inIdx < 0)
     return opError() << "input is required";
@@ -1494,7 +1588,8 @@ LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
     } else if (code == BuiltinOperator::TANH) {
       r = tosa::TanhOp::create(b, loc, *type, *x);
     } else {
-      // x * relu6(x + 3) / 6, as TFLite's float kernel computes it.
+      // x * relu6(x + 3) / 6. TOSA has no float division: multiplying by
+      // 1/6 can differ from TFLite in the last bit (within float tolerance).
       Value three = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
                                       b.getF32Type(), {3.0f});
       Value sixth = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
@@ -1614,6 +1709,10 @@ LogicalResult SubgraphImporter::convertLeakyRelu() {
   if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
     return opError() << "type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported";
+  if (alpha < 0.0f)
+    return opError() << "negative alpha " << alpha
+                     << " is not supported on integer tensors (TOSA rescale "
+                        "multipliers are non-negative)";
   auto qi = perTensorQuant(inIdx, "input");
   auto qo = perTensorQuant(outIdx, "output");
   if (failed(qi) || failed(qo))
@@ -1738,6 +1837,10 @@ LogicalResult SubgraphImporter::convertPad() {
   if (failed(pads))
     return failure();
   int64_t rank = in.shape.size();
+  const TensorInfo &padsT = tensor(cur->inputs[1]);
+  if (padsT.shape.size() != 2 || padsT.shape[0] != rank || padsT.shape[1] != 2)
+    return opError() << "paddings " << shapeStr(padsT.shape)
+                     << " must have shape [" << rank << ", 2]";
   if ((int64_t)pads->size() != 2 * rank)
     return opError() << "paddings hold " << pads->size()
                      << " values; a rank-" << rank << " input needs "
@@ -1794,6 +1897,8 @@ LogicalResult SubgraphImporter::convertMean() {
   if (inIdx < 0)
     return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
+  if (tensor(cur->inputs[1]).type != tflite::TensorType::INT32)
+    return opError() << "axes must be an int32 tensor, as TFLite requires";
   FailureOr<SmallVector<int64_t>> axesIn = constInts(1);
   if (failed(axesIn))
     return failure();
@@ -1972,7 +2077,9 @@ LogicalResult SubgraphImporter::convertStridedSlice() {
     int64_t lo = (beginMask >> d) & 1 ? 0 : clampIdx((*begin)[d]);
     int64_t hi;
     if ((shrinkMask >> d) & 1) {
-      int64_t bgn = (*begin)[d] < 0 ? (*begin)[d] + dim : (*begin)[d];
+      // TFLite resolves begin_mask first, then takes one element.
+      int64_t raw = (beginMask >> d) & 1 ? 0 : (*begin)[d];
+      int64_t bgn = raw < 0 ? raw + dim : raw;
       if (bgn < 0 || bgn >= dim)
         return opError() << "shrunk index " << (*begin)[d]
                          << " is out of range for dimension " << d;

@@ -10,6 +10,7 @@
 #include "TFLiteModel.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -154,7 +155,7 @@ static llvm::Error readQuant(const tflite::Tensor &t, TensorInfo &info) {
     if (!(s > 0.0f) || !std::isfinite(s))
       return makeError(llvm::formatv("has quantization scale {0}, which is "
                                      "not a positive finite number",
-                                     s));
+                                     llvm::format("%g", double(s))));
   if (n > 1) {
     int64_t axis = q->quantized_dimension();
     // Converters write the filter's channel axis (3 for depthwise) into

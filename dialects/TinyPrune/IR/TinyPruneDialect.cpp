@@ -88,7 +88,18 @@ LogicalResult TinyPruneDialect::verifyRegionResultAttribute(
 }
 
 QuantAttr tinyprune::getResultQuant(Operation *op) {
-  return op->getAttrOfType<QuantAttr>(TinyPruneDialect::getQuantAttrName());
+  if (auto q =
+          op->getAttrOfType<QuantAttr>(TinyPruneDialect::getQuantAttrName()))
+    return q;
+  // tinyprune ops carry their output quantization as part of their meaning.
+  if (op->getName().getDialectNamespace() ==
+      TinyPruneDialect::getDialectNamespace()) {
+    if (auto q = op->getAttrOfType<QuantAttr>("output_quant"))
+      return q;
+    if (auto q = op->getAttrOfType<QuantAttr>("quant"))
+      return q;
+  }
+  return {};
 }
 
 void tinyprune::setResultQuant(Operation *op, QuantAttr quant) {

@@ -25,7 +25,8 @@
 
 namespace tinyprune {
 
-/// The `tinyprune.quant` attribute of `op`'s single result, if any.
+/// The quantization of `op`'s single result, if any: its `tinyprune.quant`
+/// attribute, or for tinyprune ops their own output quantization.
 QuantAttr getResultQuant(mlir::Operation *op);
 
 /// Attaches `quant` to `op` under the name `tinyprune.quant`.
