@@ -8,6 +8,7 @@
 #ifndef TINYPRUNE_INITALL_H
 #define TINYPRUNE_INITALL_H
 
+#include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,7 +37,10 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 }
 
 /// Upstream passes and tinyprune's own.
-inline void registerAllPasses() { mlir::registerAllPasses(); }
+inline void registerAllPasses() {
+  mlir::registerAllPasses();
+  registerTinyPruneAnalysisPasses();
+}
 
 } // namespace tinyprune
 

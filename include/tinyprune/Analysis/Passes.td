@@ -1,0 +1,40 @@
+//===- Passes.td - tinyprune analysis passes ---------------*- tablegen -*-===//
+//
+// Read-only passes: they walk the IR and report, never rewrite it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYPRUNE_ANALYSIS_PASSES_TD
+#define TINYPRUNE_ANALYSIS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def TinyPruneModelStats : Pass<"tinyprune-model-stats", "mlir::func::FuncOp"> {
+  let summary = "Print per-layer parameters, weight bytes and MACs";
+  let description = [{
+    Walks a function of TOSA and tinyprune ops and prints one row per op
+    that does arithmetic (convolutions, fully-connected layers as 1x1
+    convolutions, pools, elementwise ops, tinyprune ops), then the totals:
+
+    * `params`: elements of the op's constant weight and bias operands;
+    * `weight bytes`: their storage size (what ends up in flash);
+    * `MACs`: multiply-accumulates of one inference (convolutions and
+      matrix products); other ops count 0;
+    * `out bytes`: size of the op's result.
+
+    These are the quantities the pruning passes trade against each other.
+    The IR is left untouched. The table goes to stderr, or to the file
+    named by `output`, so that it does not mix with the printed IR.
+
+    ```
+    tinyprune-opt model.mlir --tinyprune-model-stats -o /dev/null
+    ```
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "Where to write the table ('-' is stderr)">,
+  ];
+  let dependentDialects = ["mlir::tosa::TosaDialect"];
+}
+
+#endif // TINYPRUNE_ANALYSIS_PASSES_TD

@@ -1,0 +1,186 @@
+//===- ModelStats.cpp - Per-layer parameters, weight bytes and MACs -------===//
+//
+// Implements --tinyprune-model-stats: a read-only walk that tabulates what a
+// model costs on a microcontroller, layer by layer. The same quantities
+// (weights in flash, MACs as a proxy for latency, activation sizes) drive
+// the pruning passes' resource model.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Analysis/Passes.h"
+#include "tinyprune/Dialect/TinyPrune.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace tinyprune {
+#define GEN_PASS_DEF_TINYPRUNEMODELSTATS
+#include "tinyprune/Analysis/Passes.h.inc"
+} // namespace tinyprune
+
+using namespace mlir;
+using namespace tinyprune;
+
+namespace {
+
+/// Cost of one op.
+struct LayerStats {
+  std::string op;
+  std::string name;
+  int64_t params = 0;
+  int64_t weightBytes = 0;
+  int64_t macs = 0;
+  int64_t outBytes = 0;
+};
+
+/// Storage size of a statically shaped tensor (i1 counts a byte).
+static int64_t tensorBytes(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || !t.hasStaticShape())
+    return 0;
+  int64_t bits = t.getElementType().getIntOrFloatBitWidth();
+  return t.getNumElements() * std::max<int64_t>(1, bits / 8);
+}
+
+/// Whether `v` is a constant tensor: a weight, bias or other parameter.
+static bool isConstant(Value v) {
+  return v.getDefiningOp<tosa::ConstOp>() != nullptr;
+}
+
+/// Adds the constant operands at `indices` to `s` as parameters.
+static void addParams(Operation *op, ArrayRef<unsigned> indices,
+                      LayerStats &s) {
+  for (unsigned i : indices) {
+    Value v = op->getOperand(i);
+    if (!isConstant(v))
+      continue;
+    auto t = cast<RankedTensorType>(v.getType());
+    s.params += t.getNumElements();
+    s.weightBytes += tensorBytes(t);
+  }
+}
+
+/// The op's name for the table: its location name (the TFLite tensor it
+/// produces) when it has one.
+static std::string layerName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    if (!fused.getLocations().empty())
+      loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    return "line " + std::to_string(file.getLine());
+  return "";
+}
+
+/// Statistics of `op`, or nothing for ops that only carry data around
+/// (constants, reshapes, rescales and clamps folded into their producer).
+static std::optional<LayerStats> statsOf(Operation *op) {
+  if (isa<tosa::ConstOp, tosa::ConstShapeOp, tosa::ReshapeOp, tosa::RescaleOp,
+          tosa::ClampOp, tosa::CastOp, tosa::SliceOp, func::ReturnOp>(op))
+    return std::nullopt;
+  if (op->getNumResults() != 1)
+    return std::nullopt;
+  LayerStats s;
+  s.op = op->getName().getStringRef().str();
+  s.name = layerName(op);
+  s.outBytes = tensorBytes(op->getResult(0).getType());
+  auto outType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!outType || !outType.hasStaticShape())
+    return s;
+
+  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
+    // [N, OH, OW, OC] x [OC, KH, KW, IC]
+    auto w = cast<RankedTensorType>(conv.getWeight().getType());
+    s.macs = outType.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
+             w.getDimSize(3);
+    addParams(op, {1, 2}, s);
+  } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op)) {
+    // [N, OH, OW, C * M] x [KH, KW, C, M]
+    auto w = cast<RankedTensorType>(dw.getWeight().getType());
+    s.macs = outType.getNumElements() * w.getDimSize(0) * w.getDimSize(1);
+    addParams(op, {1, 2}, s);
+  } else if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
+    // [N, H, C] x [N, C, W]
+    auto a = cast<RankedTensorType>(mm.getA().getType());
+    s.macs = outType.getNumElements() * a.getDimSize(2);
+    addParams(op, {0, 1}, s);
+  } else if (!isa<tosa::MulOp>(op)) {
+    // Elementwise and data movement: constant tensor operands are
+    // parameters; zero points and shifts (one element) are not.
+    SmallVector<unsigned> idx;
+    for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+      auto t = dyn_cast<RankedTensorType>(op->getOperand(i).getType());
+      if (t && t.hasStaticShape() && t.getNumElements() > 1)
+        idx.push_back(i);
+    }
+    addParams(op, idx, s);
+  } else {
+    addParams(op, {0, 1}, s);
+  }
+  return s;
+}
+
+struct ModelStatsPass
+    : public tinyprune::impl::TinyPruneModelStatsBase<ModelStatsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<LayerStats> rows;
+    func.walk([&](Operation *op) {
+      if (std::optional<LayerStats> s = statsOf(op))
+        rows.push_back(std::move(*s));
+    });
+
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file;
+    llvm::raw_ostream *os = &llvm::errs();
+    if (output != "-") {
+      file = openOutputFile(output, &error);
+      if (!file) {
+        func.emitError() << "cannot open '" << output << "': " << error;
+        return signalPassFailure();
+      }
+      os = &file->os();
+    }
+    print(*os, func, rows);
+    if (file)
+      file->keep();
+    markAllAnalysesPreserved();
+  }
+
+  static void print(llvm::raw_ostream &os, func::FuncOp func,
+                    ArrayRef<LayerStats> rows) {
+    os << "tinyprune-model-stats: @" << func.getSymName() << "\n";
+    os << llvm::format("%4s  %-26s %-28s %10s %12s %12s %10s\n", "#", "op",
+                       "name", "params", "weight B", "MACs", "out B");
+    LayerStats total;
+    int64_t largest = 0;
+    for (auto [i, r] : llvm::enumerate(rows)) {
+      // TFLite names are paths: their tail says the most.
+      std::string name = r.name.size() > 28
+                             ? "..." + r.name.substr(r.name.size() - 25)
+                             : r.name;
+      os << llvm::format("%4zu  %-26s %-28s %10lld %12lld %12lld %10lld\n", i,
+                         r.op.c_str(), name.c_str(), (long long)r.params,
+                         (long long)r.weightBytes, (long long)r.macs,
+                         (long long)r.outBytes);
+      total.params += r.params;
+      total.weightBytes += r.weightBytes;
+      total.macs += r.macs;
+      largest = std::max(largest, r.outBytes);
+    }
+    os << "total: " << rows.size() << " layers, " << total.params
+       << " params, " << total.weightBytes << " weight bytes, " << total.macs
+       << " MACs, largest activation " << largest << " bytes\n";
+  }
+};
+
+} // namespace
