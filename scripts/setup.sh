@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Fresh Debian machine -> everything installed, built, and the main job run
+# on the bundled example: import examples/dscnn_int8.tflite into MLIR, then
+# run a pipeline that validates it as TOSA and prints its per-layer costs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+
+echo "== installing dependencies"
+scripts/install-deps.sh
+echo "== building (build/)"
+scripts/build.sh release
+
+OUT="$ROOT/build/examples"
+mkdir -p "$OUT"
+echo "== importing examples/dscnn_int8.tflite"
+build/bin/tinyprune-translate --import-tflite examples/dscnn_int8.tflite \
+  --mlir-print-debuginfo -o "$OUT/dscnn_int8.mlir"
+echo "   wrote $OUT/dscnn_int8.mlir"
+echo "== pipeline: TOSA validation + model statistics"
+build/bin/tinyprune-opt "$OUT/dscnn_int8.mlir" \
+  --tosa-attach-target="profiles=pro_int,pro_fp extensions=doubleround level=none" \
+  --tosa-validate --tinyprune-model-stats \
+  -o "$OUT/dscnn_int8.validated.mlir"
+echo "   wrote $OUT/dscnn_int8.validated.mlir"
+echo "setup: done"
