@@ -43,5 +43,11 @@ if os.path.isdir(shared):
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 
+config.substitutions.append(("%dialect_doc", config.tinyprune_docs_gen[0]))
+config.substitutions.append(("%analysis_passes_doc",
+                             config.tinyprune_docs_gen[1]))
+config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
+                                                   "docs")))
+
 tools = ["tinyprune-opt", "tinyprune-translate"]
 llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])
