@@ -188,6 +188,25 @@ private:
   template <typename OptT>
   FailureOr<const OptT *> options();
 
+  /// Types, quantization and per-channel requantization multipliers of a
+  /// conv-like op whose `what` ("filter", "weights") has output channels
+  /// along `chanAxis`.
+  struct LinearQuant {
+    bool isFloat = false;
+    QuantParams input, output;
+    SmallVector<rt::QuantizedMultiplier> multipliers;
+  };
+  FailureOr<LinearQuant> linearQuant(int32_t inIdx, int32_t wIdx,
+                                     int32_t outIdx, int64_t chanAxis,
+                                     int64_t channels, StringRef what);
+  /// Input 2 as a [channels] bias, or zeros when it is omitted.
+  FailureOr<Value> linearBias(int64_t channels, bool isFloat);
+  /// Requantizes (int8), applies the fused activation and defines the
+  /// output with `outShape`.
+  LogicalResult finishLinear(Value acc, const LinearQuant &lq,
+                             ActivationFunctionType act, int32_t outIdx,
+                             ArrayRef<int64_t> outShape);
+
   LogicalResult convertConvLike(bool depthwise);
   LogicalResult convertFullyConnected();
   LogicalResult convertPool(bool isMax);
@@ -708,6 +727,112 @@ LogicalResult SubgraphImporter::convertOp(const OpInfo &op) {
 }
 
 //===----------------------------------------------------------------------===//
+// Shared by CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
+//===----------------------------------------------------------------------===//
+
+FailureOr<SubgraphImporter::LinearQuant>
+SubgraphImporter::linearQuant(int32_t inIdx, int32_t wIdx, int32_t outIdx,
+                              int64_t chanAxis, int64_t channels,
+                              StringRef what) {
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+  LinearQuant lq;
+  lq.isFloat = in.type == tflite::TensorType::FLOAT32;
+  if (lq.isFloat) {
+    if (w.type != tflite::TensorType::FLOAT32 ||
+        out.type != tflite::TensorType::FLOAT32) {
+      opError() << "float input needs float " << what
+                << " and output (hybrid models are not supported)";
+      return failure();
+    }
+    return lq;
+  }
+  if (in.type != tflite::TensorType::INT8) {
+    opError() << "input type " << tflite::EnumNameTensorType(in.type)
+              << " is not supported (float32 and int8 are)";
+    return failure();
+  }
+  if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8) {
+    opError() << "int8 input needs int8 " << what << " and output";
+    return failure();
+  }
+  auto iq = perTensorQuant(inIdx, "input");
+  auto oq = perTensorQuant(outIdx, "output");
+  if (failed(iq) || failed(oq))
+    return failure();
+  lq.input = *iq;
+  lq.output = *oq;
+  if (!w.quant) {
+    opError() << what << " '" << w.name << "' has no quantization";
+    return failure();
+  }
+  if (w.quant->isPerChannel() && w.quant->axis != chanAxis) {
+    opError() << what << " '" << w.name << "' is quantized along dimension "
+              << w.quant->axis << ", expected " << chanAxis;
+    return failure();
+  }
+  for (int64_t zp : w.quant->zeroPoint) {
+    if (zp != 0) {
+      opError() << what << " '" << w.name << "' has zero point " << zp
+                << "; TFLite int8 weights are symmetric";
+      return failure();
+    }
+  }
+  // TFLite's PopulateConvolutionQuantizationParams, in double.
+  for (int64_t c = 0; c < channels; ++c) {
+    double effective =
+        static_cast<double>(lq.input.scale[0]) *
+        static_cast<double>(w.quant->scale[w.quant->isPerChannel() ? c : 0]) /
+        static_cast<double>(lq.output.scale[0]);
+    lq.multipliers.push_back(rt::quantizeMultiplier(effective));
+  }
+  return lq;
+}
+
+FailureOr<Value> SubgraphImporter::linearBias(int64_t channels, bool isFloat) {
+  Type accElt = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
+  FailureOr<int32_t> biasIdx = inputIndex(2, /*optional=*/true);
+  if (*biasIdx < 0)
+    return isFloat ? constantOf<float>({channels}, accElt,
+                                       SmallVector<float>(channels, 0.0f))
+                   : constantOf<int32_t>({channels}, accElt,
+                                         SmallVector<int32_t>(channels, 0));
+  const TensorInfo &bt = tensor(*biasIdx);
+  bool okType = isFloat ? bt.type == tflite::TensorType::FLOAT32
+                        : bt.type == tflite::TensorType::INT32;
+  if (!okType) {
+    opError() << "bias '" << bt.name << "' has type "
+              << tflite::EnumNameTensorType(bt.type) << ", expected "
+              << (isFloat ? "FLOAT32" : "INT32");
+    return failure();
+  }
+  if (bt.numElements() != channels) {
+    opError() << "bias '" << bt.name << "' has " << bt.numElements()
+              << " elements, expected " << channels;
+    return failure();
+  }
+  return inputAs(2, {channels});
+}
+
+LogicalResult SubgraphImporter::finishLinear(Value acc, const LinearQuant &lq,
+                                             ActivationFunctionType act,
+                                             int32_t outIdx,
+                                             ArrayRef<int64_t> outShape) {
+  Value result = acc;
+  if (!lq.isFloat) {
+    FailureOr<Value> r = rescale(acc, b.getI8Type(), lq.multipliers, 0,
+                                 lq.output.zeroPoint[0]);
+    if (failed(r))
+      return failure();
+    result = *r;
+  }
+  FailureOr<Value> activated = fusedActivation(result, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, reshape(*activated, outShape));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // CONV_2D, DEPTHWISE_CONV_2D
 //===----------------------------------------------------------------------===//
 
@@ -720,7 +845,6 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
   if (failed(checkArity(2, 3, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
-  FailureOr<int32_t> biasIdx = inputIndex(2, /*optional=*/true);
   if (inIdx < 0 || wIdx < 0)
     return opError() << "input and filter are required";
   const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
@@ -803,72 +927,17 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
   if (!w.isConstant)
     return opError() << "filter '" << w.name << "' must be constant";
 
-  // Types and quantization.
-  bool isFloat = in.type == tflite::TensorType::FLOAT32;
-  if (isFloat) {
-    if (w.type != tflite::TensorType::FLOAT32 ||
-        out.type != tflite::TensorType::FLOAT32)
-      return opError() << "float input needs float filter and output "
-                          "(hybrid models are not supported)";
-  } else if (in.type == tflite::TensorType::INT8) {
-    if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8)
-      return opError() << "int8 input needs int8 filter and output";
-  } else {
-    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported (float32 and int8 are)";
-  }
-
-  SmallVector<rt::QuantizedMultiplier> multipliers;
-  QuantParams inQ, outQ;
-  if (!isFloat) {
-    auto iq = perTensorQuant(inIdx, "input");
-    auto oq = perTensorQuant(outIdx, "output");
-    if (failed(iq) || failed(oq))
-      return failure();
-    inQ = *iq;
-    outQ = *oq;
-    if (!w.quant)
-      return opError() << "filter '" << w.name << "' has no quantization";
-    int64_t chanAxis = depthwise ? 3 : 0;
-    if (w.quant->isPerChannel() && w.quant->axis != chanAxis)
-      return opError() << "filter '" << w.name << "' is quantized along "
-                       << "dimension " << w.quant->axis << ", expected "
-                       << chanAxis;
-    for (int64_t zp : w.quant->zeroPoint)
-      if (zp != 0)
-        return opError() << "filter '" << w.name << "' has zero point " << zp
-                         << "; TFLite int8 filters are symmetric";
-    for (int64_t c = 0; c < oc; ++c) {
-      double filterScale =
-          w.quant->scale[w.quant->isPerChannel() ? c : 0];
-      double effective = static_cast<double>(inQ.scale[0]) * filterScale /
-                         static_cast<double>(outQ.scale[0]);
-      multipliers.push_back(rt::quantizeMultiplier(effective));
-    }
-  }
-
-  // Bias: [oc] of f32 or i32; zeros when omitted.
+  FailureOr<LinearQuant> lq =
+      linearQuant(inIdx, wIdx, outIdx, depthwise ? 3 : 0, oc, "filter");
+  if (failed(lq))
+    return failure();
+  bool isFloat = lq->isFloat;
+  QuantParams inQ = lq->input;
   Type accElt = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
-  Value bias;
-  if (*biasIdx >= 0) {
-    const TensorInfo &bt = tensor(*biasIdx);
-    bool okType = isFloat ? bt.type == tflite::TensorType::FLOAT32
-                          : bt.type == tflite::TensorType::INT32;
-    if (!okType)
-      return opError() << "bias '" << bt.name << "' has type "
-                       << tflite::EnumNameTensorType(bt.type) << ", expected "
-                       << (isFloat ? "FLOAT32" : "INT32");
-    if (bt.numElements() != oc)
-      return opError() << "bias '" << bt.name << "' has "
-                       << bt.numElements() << " elements, expected " << oc;
-    FailureOr<Value> v = inputAs(2, {oc});
-    if (failed(v))
-      return failure();
-    bias = *v;
-  } else {
-    bias = isFloat ? constantOf<float>({oc}, accElt, SmallVector<float>(oc, 0.0f))
-                   : constantOf<int32_t>({oc}, accElt, SmallVector<int32_t>(oc, 0));
-  }
+  FailureOr<Value> biasV = linearBias(oc, isFloat);
+  if (failed(biasV))
+    return failure();
+  Value bias = *biasV;
 
   FailureOr<Value> inV = input(0);
   if (failed(inV))
@@ -926,19 +995,7 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
                                  pad, stride, dilation, accElt);
   }
 
-  Value result = acc;
-  if (!isFloat) {
-    FailureOr<Value> r = rescale(acc, b.getI8Type(), multipliers, 0,
-                                 outQ.zeroPoint[0]);
-    if (failed(r))
-      return failure();
-    result = *r;
-  }
-  FailureOr<Value> activated = fusedActivation(result, act, outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, *activated);
-  return success();
+  return finishLinear(acc, *lq, act, outIdx, out.shape);
 }
 
 //===----------------------------------------------------------------------===//
@@ -966,7 +1023,6 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
   int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
   if (inIdx < 0 || wIdx < 0)
     return opError() << "input and weights are required";
-  FailureOr<int32_t> biasIdx = inputIndex(2, /*optional=*/true);
   const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
   if (w.shape.size() != 2)
     return opError() << "weights " << shapeStr(w.shape) << " must have rank 2";
@@ -996,64 +1052,17 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
   if (!w.isConstant)
     return opError() << "weights '" << w.name << "' must be constant";
 
-  bool isFloat = in.type == tflite::TensorType::FLOAT32;
-  if (isFloat) {
-    if (w.type != tflite::TensorType::FLOAT32 ||
-        out.type != tflite::TensorType::FLOAT32)
-      return opError() << "float input needs float weights and output "
-                          "(hybrid models are not supported)";
-  } else if (in.type == tflite::TensorType::INT8) {
-    if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8)
-      return opError() << "int8 input needs int8 weights and output";
-  } else {
-    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported (float32 and int8 are)";
-  }
-
-  SmallVector<rt::QuantizedMultiplier> multipliers;
-  QuantParams inQ, outQ;
-  if (!isFloat) {
-    auto iq = perTensorQuant(inIdx, "input");
-    auto oq = perTensorQuant(outIdx, "output");
-    if (failed(iq) || failed(oq))
-      return failure();
-    inQ = *iq;
-    outQ = *oq;
-    if (!w.quant)
-      return opError() << "weights '" << w.name << "' have no quantization";
-    if (w.quant->isPerChannel() && w.quant->axis != 0)
-      return opError() << "weights '" << w.name
-                       << "' must be quantized along dimension 0";
-    for (int64_t zp : w.quant->zeroPoint)
-      if (zp != 0)
-        return opError() << "weights '" << w.name << "' have zero point "
-                         << zp << "; TFLite int8 weights are symmetric";
-    for (int64_t c = 0; c < units; ++c) {
-      double effective = static_cast<double>(inQ.scale[0]) *
-                         static_cast<double>(w.quant->scale[w.quant->isPerChannel() ? c : 0]) /
-                         static_cast<double>(outQ.scale[0]);
-      multipliers.push_back(rt::quantizeMultiplier(effective));
-    }
-  }
-
+  FailureOr<LinearQuant> lq =
+      linearQuant(inIdx, wIdx, outIdx, /*chanAxis=*/0, units, "weights");
+  if (failed(lq))
+    return failure();
+  bool isFloat = lq->isFloat;
+  QuantParams inQ = lq->input;
   Type accElt = isFloat ? Type(b.getF32Type()) : Type(b.getI32Type());
-  Value bias;
-  if (*biasIdx >= 0) {
-    const TensorInfo &bt = tensor(*biasIdx);
-    bool okType = isFloat ? bt.type == tflite::TensorType::FLOAT32
-                          : bt.type == tflite::TensorType::INT32;
-    if (!okType || bt.numElements() != units)
-      return opError() << "bias '" << bt.name << "' must be " << units
-                       << " elements of " << (isFloat ? "FLOAT32" : "INT32");
-    FailureOr<Value> v = inputAs(2, {units});
-    if (failed(v))
-      return failure();
-    bias = *v;
-  } else {
-    bias = isFloat
-               ? constantOf<float>({units}, accElt, SmallVector<float>(units, 0.0f))
-               : constantOf<int32_t>({units}, accElt, SmallVector<int32_t>(units, 0));
-  }
+  FailureOr<Value> biasV = linearBias(units, isFloat);
+  if (failed(biasV))
+    return failure();
+  Value bias = *biasV;
 
   FailureOr<Value> inV = input(0);
   if (failed(inV))
@@ -1074,19 +1083,7 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
                                      ArrayRef<int64_t>{0, 0, 0, 0},
                                      ArrayRef<int64_t>{1, 1},
                                      ArrayRef<int64_t>{1, 1}, accElt);
-  Value result = acc;
-  if (!isFloat) {
-    FailureOr<Value> r = rescale(acc, b.getI8Type(), multipliers, 0,
-                                 outQ.zeroPoint[0]);
-    if (failed(r))
-      return failure();
-    result = *r;
-  }
-  FailureOr<Value> activated = fusedActivation(result, act, outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, reshape(*activated, out.shape));
-  return success();
+  return finishLinear(acc, *lq, act, outIdx, out.shape);
 }
 
 //===----------------------------------------------------------------------===//
