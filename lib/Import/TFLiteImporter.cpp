@@ -210,6 +210,7 @@ private:
   LogicalResult convertConvLike(bool depthwise);
   LogicalResult convertFullyConnected();
   LogicalResult convertPool(bool isMax);
+  FailureOr<std::pair<Value, Value>> broadcastOperands();
   LogicalResult convertAddSub(bool isSub);
   LogicalResult convertMul();
   LogicalResult convertReshape();
@@ -1225,6 +1226,32 @@ static bool broadcastsTo(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
   return true;
 }
 
+/// Checks the two inputs of an elementwise binary op against its output and
+/// returns them at the output's rank.
+FailureOr<std::pair<Value, Value>> SubgraphImporter::broadcastOperands() {
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  if (aIdx < 0 || bIdx < 0) {
+    opError() << "both inputs are required";
+    return failure();
+  }
+  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
+  if (!broadcastsTo(ta.shape, tb.shape, out.shape)) {
+    opError() << "inputs " << shapeStr(ta.shape) << " and "
+              << shapeStr(tb.shape) << " do not broadcast to output "
+              << shapeStr(out.shape);
+    return failure();
+  }
+  if (ta.type != out.type || tb.type != out.type) {
+    opError() << "input and output types differ";
+    return failure();
+  }
+  FailureOr<Value> av = input(0), bv = input(1);
+  if (failed(av) || failed(bv))
+    return failure();
+  int64_t rank = out.shape.size();
+  return std::make_pair(expandRank(*av, rank), expandRank(*bv, rank));
+}
+
 LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
   if (failed(checkArity(2, 2, 1)))
     return failure();
@@ -1243,23 +1270,12 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
       act = (*opts)->fused_activation_function();
   }
   int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
-  if (aIdx < 0 || bIdx < 0)
-    return opError() << "both inputs are required";
-  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
-  if (!broadcastsTo(ta.shape, tb.shape, out.shape))
-    return opError() << "inputs " << shapeStr(ta.shape) << " and "
-                     << shapeStr(tb.shape) << " do not broadcast to output "
-                     << shapeStr(out.shape);
-  if (ta.type != out.type || tb.type != out.type)
-    return opError() << "input and output types differ";
+  const TensorInfo &out = tensor(outIdx);
   FailureOr<RankedTensorType> outType = tensorType(outIdx);
-  if (failed(outType))
+  FailureOr<std::pair<Value, Value>> operands = broadcastOperands();
+  if (failed(outType) || failed(operands))
     return failure();
-  FailureOr<Value> av = input(0), bv = input(1);
-  if (failed(av) || failed(bv))
-    return failure();
-  int64_t rank = out.shape.size();
-  Value a = expandRank(*av, rank), bb = expandRank(*bv, rank);
+  auto [a, bb] = *operands;
 
   if (out.type == tflite::TensorType::FLOAT32 ||
       out.type == tflite::TensorType::INT32) {
@@ -1328,23 +1344,12 @@ LogicalResult SubgraphImporter::convertMul() {
   ActivationFunctionType act =
       *opts ? (*opts)->fused_activation_function() : ActivationFunctionType::NONE;
   int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
-  if (aIdx < 0 || bIdx < 0)
-    return opError() << "both inputs are required";
-  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
-  if (!broadcastsTo(ta.shape, tb.shape, out.shape))
-    return opError() << "inputs " << shapeStr(ta.shape) << " and "
-                     << shapeStr(tb.shape) << " do not broadcast to output "
-                     << shapeStr(out.shape);
-  if (ta.type != out.type || tb.type != out.type)
-    return opError() << "input and output types differ";
+  const TensorInfo &out = tensor(outIdx);
   FailureOr<RankedTensorType> outType = tensorType(outIdx);
-  if (failed(outType))
+  FailureOr<std::pair<Value, Value>> operands = broadcastOperands();
+  if (failed(outType) || failed(operands))
     return failure();
-  FailureOr<Value> av = input(0), bv = input(1);
-  if (failed(av) || failed(bv))
-    return failure();
-  int64_t rank = out.shape.size();
-  Value a = expandRank(*av, rank), bb = expandRank(*bv, rank);
+  auto [a, bb] = *operands;
   Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
 
   if (out.type == tflite::TensorType::FLOAT32 ||
