@@ -49,5 +49,5 @@ config.substitutions.append(("%analysis_passes_doc",
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 
-tools = ["tinyprune-opt", "tinyprune-translate"]
+tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate"]
 llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])

@@ -116,11 +116,12 @@ def TinyPrune_AvgPool2dOp : TinyPrune_Op<"avg_pool2d", [Pure]> {
 def TinyPrune_MeanOp : TinyPrune_Op<"mean", [Pure]> {
   let summary = "Integer mean over axes with TFLite requantization";
   let description = [{
-    TFLite's reference integer MEAN: the sum of `(q - input_zp)` over `axes`
-    is requantized with the multiplier `input_scale / (output_scale * n)`
-    (computed as TFLite does) and offset by the output zero point; with equal
-    quantization it is TFLite's rounded integer division. `axes` are sorted,
-    unique and in range. Float means lower to TOSA.
+    TFLite Micro's integer MEAN: with equal input and output quantization,
+    the raw sum over `axes` divided by the element count, truncating toward
+    zero; otherwise the sum of `(q - input_zp)` requantized with the
+    multiplier `input_scale / (output_scale * n)` and offset by the output
+    zero point. `axes` are sorted, unique and in range. Float means lower to
+    TOSA.
   }];
   let arguments = (ins TinyPrune_IntTensor:$input,
                    DenseI64ArrayAttr:$axes,

@@ -177,8 +177,8 @@ struct ModelStatsPass
       total.macs += r.macs;
       largest = std::max(largest, r.outBytes);
     }
-    os << "total: " << rows.size() << " layers, " << total.params
-       << " params, " << total.weightBytes << " weight bytes, " << total.macs
+    os << "total: " << rows.size() << " layers, " << total.params << " params, "
+       << total.weightBytes << " weight bytes, " << total.macs
        << " MACs, largest activation " << largest << " bytes\n";
   }
 };

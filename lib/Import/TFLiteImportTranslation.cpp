@@ -54,5 +54,7 @@ void tinyprune::registerTFLiteImportTranslation() {
         });
         return importTFLite(buf->getBuffer(), name, context);
       },
-      [](DialectRegistry &registry) { registerTFLiteImportDialects(registry); });
+      [](DialectRegistry &registry) {
+        registerTFLiteImportDialects(registry);
+      });
 }

@@ -54,8 +54,8 @@ namespace {
 /// Shape as text, for messages: "[1, 8, 8, 3]".
 static std::string shapeStr(ArrayRef<int64_t> shape) {
   return "[" +
-         llvm::join(llvm::map_range(shape,
-                                    [](int64_t d) { return std::to_string(d); }),
+         llvm::join(llvm::map_range(
+                        shape, [](int64_t d) { return std::to_string(d); }),
                     ", ") +
          "]";
 }
@@ -91,8 +91,8 @@ static WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride,
   } else {
     d.out = in >= effective ? (in - effective) / stride + 1 : 0;
   }
-  int64_t excess = in + d.padBefore + d.padAfter - effective -
-                   (d.out - 1) * stride;
+  int64_t excess =
+      in + d.padBefore + d.padAfter - effective - (d.out - 1) * stride;
   if (d.out > 0 && excess > 0) {
     int64_t fromPad = std::min(excess, d.padAfter);
     d.padAfter -= fromPad;
@@ -185,8 +185,7 @@ private:
 
   LogicalResult convertOp(const OpInfo &op);
   LogicalResult checkArity(unsigned minIn, unsigned maxIn, unsigned outs);
-  template <typename OptT>
-  FailureOr<const OptT *> options();
+  template <typename OptT> FailureOr<const OptT *> options();
 
   /// Types, quantization and per-channel requantization multipliers of a
   /// conv-like op whose `what` ("filter", "weights") has output channels
@@ -316,8 +315,8 @@ FailureOr<Value> SubgraphImporter::inputAs(unsigned i,
     FailureOr<Type> elt = elementType(*idx);
     if (failed(elt))
       return failure();
-    Value c = constant(RankedTensorType::get(shape, *elt), t.data,
-                       tensorLoc(*idx));
+    Value c =
+        constant(RankedTensorType::get(shape, *elt), t.data, tensorLoc(*idx));
     // Same shape: the quantization still describes the constant.
     if (shape == ArrayRef<int64_t>(t.shape))
       if (QuantAttr q = quantAttr(*idx))
@@ -416,7 +415,8 @@ Value SubgraphImporter::constant(RankedTensorType type, ArrayRef<uint8_t> bytes,
                      bytes.size());
   DenseElementsAttr attr;
   if (type.getElementType().isInteger(1)) {
-    SmallVector<bool> bits(llvm::map_range(bytes, [](uint8_t v) { return v != 0; }));
+    SmallVector<bool> bits(
+        llvm::map_range(bytes, [](uint8_t v) { return v != 0; }));
     attr = DenseElementsAttr::get(type, ArrayRef<bool>(bits));
   } else {
     attr = DenseElementsAttr::getFromRawBuffer(type, raw);
@@ -448,9 +448,9 @@ Value SubgraphImporter::zeroPoint(Type elt, int64_t zp) {
 
 Value SubgraphImporter::shapeValue(ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get({int64_t(shape.size())}, b.getIndexType());
-  return tosa::ConstShapeOp::create(
-      b, loc, tosa::shapeType::get(ctx, shape.size()),
-      DenseIntElementsAttr::get(type, shape));
+  return tosa::ConstShapeOp::create(b, loc,
+                                    tosa::shapeType::get(ctx, shape.size()),
+                                    DenseIntElementsAttr::get(type, shape));
 }
 
 Value SubgraphImporter::reshape(Value v, ArrayRef<int64_t> shape) {
@@ -487,8 +487,8 @@ SubgraphImporter::rescale(Value v, Type outElt,
   Value inZpV = zeroPoint(inType.getElementType(), inZp);
   Value outZpV = zeroPoint(outElt, outZp);
   return tosa::RescaleOp::create(
-             b, loc, RankedTensorType::get(inType.getShape(), outElt), v,
-             multV, shiftV, inZpV, outZpV, /*scale32=*/true,
+             b, loc, RankedTensorType::get(inType.getShape(), outElt), v, multV,
+             shiftV, inZpV, outZpV, /*scale32=*/true,
              tosa::RoundingMode::DOUBLE_ROUND, /*per_channel=*/n > 1,
              /*input_unsigned=*/false, /*output_unsigned=*/false)
       .getResult();
@@ -549,9 +549,9 @@ FailureOr<Value> SubgraphImporter::fusedActivation(Value v,
     }
     const TensorInfo &out = tensor(outIdx);
     unsigned bits = type.getElementType().getIntOrFloatBitWidth();
-    rt::ActivationRange r = rt::activationRange(
-        a, out.quant->scale[0], out.quant->zeroPoint[0], intMin(bits),
-        intMax(bits));
+    rt::ActivationRange r =
+        rt::activationRange(a, out.quant->scale[0], out.quant->zeroPoint[0],
+                            intMin(bits), intMax(bits));
     if (r.min > r.max) {
       opError() << "fused activation range of output '" << out.name
                 << "' is empty";
@@ -601,8 +601,7 @@ LogicalResult SubgraphImporter::checkArity(unsigned minIn, unsigned maxIn,
 /// The operator's builtin options as `OptT`, or an error if it carries
 /// options of another kind. Missing options read as all defaults, as in
 /// TFLite.
-template <typename OptT>
-FailureOr<const OptT *> SubgraphImporter::options() {
+template <typename OptT> FailureOr<const OptT *> SubgraphImporter::options() {
   const tflite::Operator *op = cur->op;
   if (op->builtin_options_type() == tflite::BuiltinOptions::NONE)
     return static_cast<const OptT *>(nullptr);
@@ -735,7 +734,8 @@ FailureOr<SubgraphImporter::LinearQuant>
 SubgraphImporter::linearQuant(int32_t inIdx, int32_t wIdx, int32_t outIdx,
                               int64_t chanAxis, int64_t channels,
                               StringRef what) {
-  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx),
+                   &out = tensor(outIdx);
   LinearQuant lq;
   lq.isFloat = in.type == tflite::TensorType::FLOAT32;
   if (lq.isFloat) {
@@ -752,7 +752,8 @@ SubgraphImporter::linearQuant(int32_t inIdx, int32_t wIdx, int32_t outIdx,
               << " is not supported (float32 and int8 are)";
     return failure();
   }
-  if (w.type != tflite::TensorType::INT8 || out.type != tflite::TensorType::INT8) {
+  if (w.type != tflite::TensorType::INT8 ||
+      out.type != tflite::TensorType::INT8) {
     opError() << "int8 input needs int8 " << what << " and output";
     return failure();
   }
@@ -820,8 +821,8 @@ LogicalResult SubgraphImporter::finishLinear(Value acc, const LinearQuant &lq,
                                              ArrayRef<int64_t> outShape) {
   Value result = acc;
   if (!lq.isFloat) {
-    FailureOr<Value> r = rescale(acc, b.getI8Type(), lq.multipliers, 0,
-                                 lq.output.zeroPoint[0]);
+    FailureOr<Value> r =
+        rescale(acc, b.getI8Type(), lq.multipliers, 0, lq.output.zeroPoint[0]);
     if (failed(r))
       return failure();
     result = *r;
@@ -845,10 +846,12 @@ static bool sameShape(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
   if (failed(checkArity(2, 3, 1)))
     return failure();
-  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1],
+          outIdx = cur->outputs[0];
   if (inIdx < 0 || wIdx < 0)
     return opError() << "input and filter are required";
-  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx),
+                   &out = tensor(outIdx);
 
   // Options.
   tflite::Padding padding = tflite::Padding::SAME;
@@ -911,9 +914,9 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
                        << " input channels";
     multiplier = oc / ic;
   } else if (w.shape[3] != ic) {
-    return opError() << "filter " << shapeStr(w.shape) << " expects " << w.shape[3]
-                     << " input channels, but the input " << shapeStr(in.shape)
-                     << " has " << ic;
+    return opError() << "filter " << shapeStr(w.shape) << " expects "
+                     << w.shape[3] << " input channels, but the input "
+                     << shapeStr(in.shape) << " has " << ic;
   }
   if (kh < 1 || kw < 1 || n < 1 || ih < 1 || iw < 1 || ic < 1 || oc < 1)
     return opError() << "input " << shapeStr(in.shape) << " and filter "
@@ -948,7 +951,9 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
     SmallVector<int64_t> start = {0, 0, 0, 0};
     SmallVector<int64_t> size = {n, ih - dh.trim, iw - dw.trim, ic};
     x = tosa::SliceOp::create(
-        b, loc, RankedTensorType::get(size, cast<ShapedType>(x.getType()).getElementType()),
+        b, loc,
+        RankedTensorType::get(size,
+                              cast<ShapedType>(x.getType()).getElementType()),
         x, shapeValue(start), shapeValue(size));
   }
 
@@ -1021,10 +1026,12 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
         (*opts)->quantized_bias_type() != tflite::TensorType::INT32)
       return opError() << "quantized_bias_type is not supported";
   }
-  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  int32_t inIdx = cur->inputs[0], wIdx = cur->inputs[1],
+          outIdx = cur->outputs[0];
   if (inIdx < 0 || wIdx < 0)
     return opError() << "input and weights are required";
-  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx), &out = tensor(outIdx);
+  const TensorInfo &in = tensor(inIdx), &w = tensor(wIdx),
+                   &out = tensor(outIdx);
   if (w.shape.size() != 2)
     return opError() << "weights " << shapeStr(w.shape) << " must have rank 2";
   int64_t units = w.shape[0], depth = w.shape[1];
@@ -1080,10 +1087,9 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
   Value inZpV = zeroPoint(inElt, isFloat ? 0 : inQ.zeroPoint[0]);
   Value wZpV = zeroPoint(inElt, 0);
   auto accType = RankedTensorType::get({rows, 1, 1, units}, accElt);
-  Value acc = tosa::Conv2DOp::create(b, loc, accType, x, *wv, bias, inZpV, wZpV,
-                                     ArrayRef<int64_t>{0, 0, 0, 0},
-                                     ArrayRef<int64_t>{1, 1},
-                                     ArrayRef<int64_t>{1, 1}, accElt);
+  Value acc = tosa::Conv2DOp::create(
+      b, loc, accType, x, *wv, bias, inZpV, wZpV, ArrayRef<int64_t>{0, 0, 0, 0},
+      ArrayRef<int64_t>{1, 1}, ArrayRef<int64_t>{1, 1}, accElt);
   return finishLinear(acc, *lq, act, outIdx, out.shape);
 }
 
@@ -1186,15 +1192,13 @@ LogicalResult SubgraphImporter::convertPool(bool isMax) {
       return opError() << "fused activation is not supported on integers";
     }
     unsigned bits = inType.getElementType().getIntOrFloatBitWidth();
-    rt::ActivationRange r = rt::activationRange(
-        a, q.scale[0], q.zeroPoint[0], intMin(bits), intMax(bits));
+    rt::ActivationRange r = rt::activationRange(a, q.scale[0], q.zeroPoint[0],
+                                                intMin(bits), intMax(bits));
     auto quant = QuantAttr::get(ctx, q.scale, q.zeroPoint, -1);
-    result = AvgPool2dOp::create(b, loc, outType, x,
-                                 b.getDenseI64ArrayAttr(kernel),
-                                 b.getDenseI64ArrayAttr(stride),
-                                 b.getDenseI64ArrayAttr(pad),
-                                 b.getI64IntegerAttr(r.min),
-                                 b.getI64IntegerAttr(r.max), quant);
+    result = AvgPool2dOp::create(
+        b, loc, outType, x, b.getDenseI64ArrayAttr(kernel),
+        b.getDenseI64ArrayAttr(stride), b.getDenseI64ArrayAttr(pad),
+        b.getI64IntegerAttr(r.min), b.getI64IntegerAttr(r.max), quant);
     defineOutput(0, result);
     return success();
   }
@@ -1229,12 +1233,14 @@ static bool broadcastsTo(ArrayRef<int64_t> a, ArrayRef<int64_t> b,
 /// Checks the two inputs of an elementwise binary op against its output and
 /// returns them at the output's rank.
 FailureOr<std::pair<Value, Value>> SubgraphImporter::broadcastOperands() {
-  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1],
+          outIdx = cur->outputs[0];
   if (aIdx < 0 || bIdx < 0) {
     opError() << "both inputs are required";
     return failure();
   }
-  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx), &out = tensor(outIdx);
+  const TensorInfo &ta = tensor(aIdx), &tb = tensor(bIdx),
+                   &out = tensor(outIdx);
   if (!broadcastsTo(ta.shape, tb.shape, out.shape)) {
     opError() << "inputs " << shapeStr(ta.shape) << " and "
               << shapeStr(tb.shape) << " do not broadcast to output "
@@ -1269,7 +1275,8 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
     if (*opts)
       act = (*opts)->fused_activation_function();
   }
-  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1],
+          outIdx = cur->outputs[0];
   const TensorInfo &out = tensor(outIdx);
   FailureOr<RankedTensorType> outType = tensorType(outIdx);
   FailureOr<std::pair<Value, Value>> operands = broadcastOperands();
@@ -1323,8 +1330,9 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
   if (failed(xa) || failed(xb))
     return failure();
   auto sumType = RankedTensorType::get(out.shape, i32);
-  Value sum = isSub ? tosa::SubOp::create(b, loc, sumType, *xa, *xb).getResult()
-                    : tosa::AddOp::create(b, loc, sumType, *xa, *xb).getResult();
+  Value sum = isSub
+                  ? tosa::SubOp::create(b, loc, sumType, *xa, *xb).getResult()
+                  : tosa::AddOp::create(b, loc, sumType, *xa, *xb).getResult();
   FailureOr<Value> r = rescale(sum, b.getI8Type(), {mo}, 0, qo->zeroPoint[0]);
   if (failed(r))
     return failure();
@@ -1341,9 +1349,10 @@ LogicalResult SubgraphImporter::convertMul() {
   auto opts = options<tflite::MulOptions>();
   if (failed(opts))
     return failure();
-  ActivationFunctionType act =
-      *opts ? (*opts)->fused_activation_function() : ActivationFunctionType::NONE;
-  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1], outIdx = cur->outputs[0];
+  ActivationFunctionType act = *opts ? (*opts)->fused_activation_function()
+                                     : ActivationFunctionType::NONE;
+  int32_t aIdx = cur->inputs[0], bIdx = cur->inputs[1],
+          outIdx = cur->outputs[0];
   const TensorInfo &out = tensor(outIdx);
   FailureOr<RankedTensorType> outType = tensorType(outIdx);
   FailureOr<std::pair<Value, Value>> operands = broadcastOperands();
@@ -1379,14 +1388,13 @@ LogicalResult SubgraphImporter::convertMul() {
   FailureOr<Value> xb = rescale(bb, i32, {identity}, qb->zeroPoint[0], 0);
   if (failed(xa) || failed(xb))
     return failure();
-  Value prod = tosa::MulOp::create(b, loc, RankedTensorType::get(out.shape, i32),
-                                   *xa, *xb, noShift);
+  Value prod = tosa::MulOp::create(
+      b, loc, RankedTensorType::get(out.shape, i32), *xa, *xb, noShift);
   double real = static_cast<double>(qa->scale[0]) *
                 static_cast<double>(qb->scale[0]) /
                 static_cast<double>(qo->scale[0]);
-  FailureOr<Value> r = rescale(prod, b.getI8Type(),
-                               {rt::quantizeMultiplier(real)}, 0,
-                               qo->zeroPoint[0]);
+  FailureOr<Value> r = rescale(
+      prod, b.getI8Type(), {rt::quantizeMultiplier(real)}, 0, qo->zeroPoint[0]);
   if (failed(r))
     return failure();
   FailureOr<Value> activated = fusedActivation(*r, act, outIdx);
@@ -1411,8 +1419,7 @@ LogicalResult SubgraphImporter::convertReshape() {
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (in.numElements() != out.numElements())
     return opError() << "input " << shapeStr(in.shape) << " and output "
-                     << shapeStr(out.shape)
-                     << " have different element counts";
+                     << shapeStr(out.shape) << " have different element counts";
   if (in.type != out.type)
     return opError() << "input and output types differ";
   if (in.quant.has_value() != out.quant.has_value() ||
@@ -1548,7 +1555,8 @@ LogicalResult SubgraphImporter::convertSoftmax() {
     return failure();
   QuantAttr inQ, outQ;
   if (in.type != tflite::TensorType::FLOAT32) {
-    if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+    if (in.type != tflite::TensorType::INT8 &&
+        in.type != tflite::TensorType::INT16)
       return opError() << "type " << tflite::EnumNameTensorType(in.type)
                        << " is not supported";
     if (failed(perTensorQuant(inIdx, "input")) ||
@@ -1564,8 +1572,8 @@ LogicalResult SubgraphImporter::convertSoftmax() {
                        << wantScale << " and zero point " << wantZp
                        << ", as TFLite requires";
   }
-  Value r = SoftmaxOp::create(b, loc, *type, *x, b.getF32FloatAttr(beta), inQ,
-                              outQ);
+  Value r =
+      SoftmaxOp::create(b, loc, *type, *x, b.getF32FloatAttr(beta), inQ, outQ);
   defineOutput(0, r);
   return success();
 }
@@ -1616,8 +1624,8 @@ LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
   QuantAttr inQ = quantAttr(inIdx), outQ = quantAttr(outIdx);
   if (code != BuiltinOperator::HARD_SWISH) {
     bool logistic = code == BuiltinOperator::LOGISTIC;
-    float wantScale = i16 ? 1.0f / 32768.0f
-                          : (logistic ? 1.0f / 256.0f : 1.0f / 128.0f);
+    float wantScale =
+        i16 ? 1.0f / 32768.0f : (logistic ? 1.0f / 256.0f : 1.0f / 128.0f);
     int64_t wantZp = i16 ? 0 : (logistic ? -128 : 0);
     if (outQ.getScale()[0] != wantScale || outQ.getZeroPoint()[0] != wantZp)
       return opError() << "output '" << out.name << "' must have scale "
@@ -1649,12 +1657,13 @@ LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
     return failure();
   bool relu6 = code == BuiltinOperator::RELU6;
   if (in.type == tflite::TensorType::FLOAT32) {
-    defineOutput(0, clampFloat(*x, 0.0f,
-                               relu6 ? 6.0f
-                                     : std::numeric_limits<float>::infinity()));
+    defineOutput(
+        0, clampFloat(*x, 0.0f,
+                      relu6 ? 6.0f : std::numeric_limits<float>::infinity()));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+  if (in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
     return opError() << "type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported";
   auto qi = perTensorQuant(inIdx, "input");
@@ -1708,7 +1717,8 @@ LogicalResult SubgraphImporter::convertLeakyRelu() {
     defineOutput(0, tosa::SelectOp::create(b, loc, *type, cond, *x, scaled));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+  if (in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
     return opError() << "type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported";
   if (alpha < 0.0f)
@@ -1749,7 +1759,8 @@ LogicalResult SubgraphImporter::convertQuantize() {
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (in.shape != out.shape)
     return opError() << "input and output shapes differ";
-  if (out.type != tflite::TensorType::INT8 && out.type != tflite::TensorType::INT16)
+  if (out.type != tflite::TensorType::INT8 &&
+      out.type != tflite::TensorType::INT16)
     return opError() << "output type " << tflite::EnumNameTensorType(out.type)
                      << " is not supported (int8 and int16 are)";
   FailureOr<RankedTensorType> type = tensorType(outIdx);
@@ -1767,7 +1778,8 @@ LogicalResult SubgraphImporter::convertQuantize() {
     defineOutput(0, QuantizeOp::create(b, loc, *type, *x, q));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+  if (in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
     return opError() << "input type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported";
   // Requantization: TFLite's multiplier in_scale / out_scale in double.
@@ -1775,8 +1787,8 @@ LogicalResult SubgraphImporter::convertQuantize() {
   auto qo = perTensorQuant(outIdx, "output");
   if (failed(qi) || failed(qo))
     return failure();
-  double real = static_cast<double>(qi->scale[0]) /
-                static_cast<double>(qo->scale[0]);
+  double real =
+      static_cast<double>(qi->scale[0]) / static_cast<double>(qo->scale[0]);
   FailureOr<Value> r =
       rescale(*x, type->getElementType(), {rt::quantizeMultiplier(real)},
               qi->zeroPoint[0], qo->zeroPoint[0]);
@@ -1799,7 +1811,8 @@ LogicalResult SubgraphImporter::convertDequantize() {
     return opError() << "input and output shapes differ";
   if (out.type != tflite::TensorType::FLOAT32)
     return opError() << "output must be FLOAT32";
-  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+  if (in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
     return opError() << "input type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported (int8 and int16 are)";
   if (!in.quant)
@@ -1844,9 +1857,8 @@ LogicalResult SubgraphImporter::convertPad() {
     return opError() << "paddings " << shapeStr(padsT.shape)
                      << " must have shape [" << rank << ", 2]";
   if ((int64_t)pads->size() != 2 * rank)
-    return opError() << "paddings hold " << pads->size()
-                     << " values; a rank-" << rank << " input needs "
-                     << 2 * rank;
+    return opError() << "paddings hold " << pads->size() << " values; a rank-"
+                     << rank << " input needs " << 2 * rank;
   SmallVector<int64_t> expected;
   for (int64_t d = 0; d < rank; ++d) {
     int64_t lo = (*pads)[2 * d], hi = (*pads)[2 * d + 1];
@@ -1883,8 +1895,8 @@ LogicalResult SubgraphImporter::convertPad() {
     }
     padConst = constantOf<int64_t>({1}, elt, {zp});
   }
-  defineOutput(0, tosa::PadOp::create(b, loc, *type, *x, shapeValue(*pads),
-                                      padConst));
+  defineOutput(
+      0, tosa::PadOp::create(b, loc, *type, *x, shapeValue(*pads), padConst));
   return success();
 }
 
@@ -1955,24 +1967,25 @@ LogicalResult SubgraphImporter::convertMean() {
         b, loc, RankedTensorType::get(keptShape, b.getF32Type()), acc, inv,
         noShift);
     if (!keepDims) {
-      Value r = tosa::ReshapeOp::create(b, loc, *type, mean,
-                                        shapeValue(out.shape));
+      Value r =
+          tosa::ReshapeOp::create(b, loc, *type, mean, shapeValue(out.shape));
       defineOutput(0, r);
     } else {
       defineOutput(0, mean);
     }
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 && in.type != tflite::TensorType::INT16)
+  if (in.type != tflite::TensorType::INT8 &&
+      in.type != tflite::TensorType::INT16)
     return opError() << "type " << tflite::EnumNameTensorType(in.type)
                      << " is not supported";
   if (failed(perTensorQuant(inIdx, "input")) ||
       failed(perTensorQuant(outIdx, "output")))
     return failure();
-  defineOutput(0, MeanOp::create(b, loc, *type, *x,
-                                 b.getDenseI64ArrayAttr(axes),
-                                 b.getBoolAttr(keepDims), quantAttr(inIdx),
-                                 quantAttr(outIdx)));
+  defineOutput(0,
+               MeanOp::create(b, loc, *type, *x, b.getDenseI64ArrayAttr(axes),
+                              b.getBoolAttr(keepDims), quantAttr(inIdx),
+                              quantAttr(outIdx)));
   return success();
 }
 
@@ -1983,8 +1996,8 @@ LogicalResult SubgraphImporter::convertConcat() {
   if (failed(opts))
     return failure();
   int64_t axis = *opts ? (*opts)->axis() : 0;
-  ActivationFunctionType act =
-      *opts ? (*opts)->fused_activation_function() : ActivationFunctionType::NONE;
+  ActivationFunctionType act = *opts ? (*opts)->fused_activation_function()
+                                     : ActivationFunctionType::NONE;
   int32_t outIdx = cur->outputs[0];
   const TensorInfo &out = tensor(outIdx);
   int64_t rank = out.shape.size();
@@ -2129,9 +2142,8 @@ LogicalResult SubgraphImporter::convertStridedSlice() {
     SmallVector<int64_t> pads(2 * rank, 0);
     pads[2 * d + 1] = count[d] * stride[d] - shape[d];
     shape[d] = count[d] * stride[d];
-    Value padConst = isa<FloatType>(elt)
-                         ? constantOf<float>({1}, elt, {0.0f})
-                         : constantOf<int64_t>({1}, elt, {0});
+    Value padConst = isa<FloatType>(elt) ? constantOf<float>({1}, elt, {0.0f})
+                                         : constantOf<int64_t>({1}, elt, {0});
     v = tosa::PadOp::create(b, loc, RankedTensorType::get(shape, elt), v,
                             shapeValue(pads), padConst);
     SmallVector<int64_t> split(shape.begin(), shape.begin() + d);
@@ -2241,8 +2253,8 @@ LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
       v = constant(*t, tensor(idx).data, tensorLoc(idx));
     }
     if (!v)
-      return emitError(fileLoc) << "subgraph output '" << tensor(idx).name
-                                << "' is never written";
+      return emitError(fileLoc)
+             << "subgraph output '" << tensor(idx).name << "' is never written";
     results.push_back(v);
     if (QuantAttr q = quantAttr(idx))
       func.setResultAttr(i, TinyPruneDialect::getQuantAttrName(), q);
@@ -2268,7 +2280,8 @@ static std::string functionName(const SubgraphInfo &sg, unsigned i) {
 OwningOpRef<ModuleOp> tinyprune::importTFLite(StringRef bytes,
                                               StringRef fileName,
                                               MLIRContext *context) {
-  context->loadDialect<func::FuncDialect, tosa::TosaDialect, TinyPruneDialect>();
+  context
+      ->loadDialect<func::FuncDialect, tosa::TosaDialect, TinyPruneDialect>();
   Location fileLoc = NameLoc::get(StringAttr::get(context, fileName));
   llvm::Expected<std::unique_ptr<ModelView>> view = ModelView::load(bytes);
   if (!view) {

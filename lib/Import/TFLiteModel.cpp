@@ -33,8 +33,8 @@ static llvm::Error makeError(const llvm::Twine &msg) {
 
 std::string tfl::builtinName(int32_t code) {
   if (code >= 0 && code <= static_cast<int32_t>(tflite::BuiltinOperator::MAX)) {
-    const char *name =
-        tflite::EnumNameBuiltinOperator(static_cast<tflite::BuiltinOperator>(code));
+    const char *name = tflite::EnumNameBuiltinOperator(
+        static_cast<tflite::BuiltinOperator>(code));
     if (name && *name)
       return name;
   }
@@ -116,8 +116,8 @@ llvm::Error ModelView::index(const tflite::Model &model, StringRef bytes) {
         buffers.push_back(ArrayRef<uint8_t>(
             reinterpret_cast<const uint8_t *>(bytes.data()) + off, size));
       } else if (buf->data()) {
-        buffers.push_back(ArrayRef<uint8_t>(buf->data()->data(),
-                                            buf->data()->size()));
+        buffers.push_back(
+            ArrayRef<uint8_t>(buf->data()->data(), buf->data()->size()));
       } else {
         buffers.push_back({});
       }
@@ -193,9 +193,8 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
     ts.name = t.name() ? t.name()->str() : llvm::formatv("tensor{0}", ti).str();
     ts.type = t.type();
     auto fail = [&](const llvm::Twine &msg) {
-      return makeError(llvm::formatv("{0}: tensor {1} '{2}' ", where, ti,
-                                     ts.name) +
-                       msg);
+      return makeError(
+          llvm::formatv("{0}: tensor {1} '{2}' ", where, ti, ts.name) + msg);
     };
     if (t.sparsity())
       return fail("is sparse, which is not supported");
@@ -229,17 +228,15 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
                                   tflite::EnumNameTensorType(t.type())));
       uint64_t expected = uint64_t(ts.numElements()) * eltSize;
       if (buffers[t.buffer()].size() != expected)
-        return fail(llvm::formatv("has shape [{0}] of {1} ({2} bytes) but its "
-                                  "buffer {3} holds {4} bytes",
-                                  llvm::join(llvm::map_range(
-                                                 ts.shape,
-                                                 [](int64_t d) {
-                                                   return std::to_string(d);
-                                                 }),
-                                             ", "),
-                                  tflite::EnumNameTensorType(t.type()),
-                                  expected, t.buffer(),
-                                  buffers[t.buffer()].size()));
+        return fail(llvm::formatv(
+            "has shape [{0}] of {1} ({2} bytes) but its "
+            "buffer {3} holds {4} bytes",
+            llvm::join(
+                llvm::map_range(ts.shape,
+                                [](int64_t d) { return std::to_string(d); }),
+                ", "),
+            tflite::EnumNameTensorType(t.type()), expected, t.buffer(),
+            buffers[t.buffer()].size()));
       ts.data = buffers[t.buffer()];
       ts.isConstant = true;
     }
@@ -272,7 +269,8 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
     return err;
 
   // Operators.
-  unsigned numCodes = model.operator_codes() ? model.operator_codes()->size() : 0;
+  unsigned numCodes =
+      model.operator_codes() ? model.operator_codes()->size() : 0;
   unsigned numOps = sg.operators() ? sg.operators()->size() : 0;
   info.ops.resize(numOps);
   for (unsigned oi = 0; oi < numOps; ++oi) {
@@ -289,15 +287,17 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
         *model.operator_codes()->Get(op.opcode_index());
     // Old files only fill the byte-sized deprecated field; new ones fill
     // both, or only the wide one for codes above 127.
-    int32_t builtin = std::max<int32_t>(code.deprecated_builtin_code(),
-                                        static_cast<int32_t>(code.builtin_code()));
+    int32_t builtin =
+        std::max<int32_t>(code.deprecated_builtin_code(),
+                          static_cast<int32_t>(code.builtin_code()));
     o.code = static_cast<tflite::BuiltinOperator>(builtin);
     o.version = code.version();
     if (builtin == static_cast<int32_t>(tflite::BuiltinOperator::CUSTOM)) {
       o.isCustom = true;
-      o.name = "CUSTOM(" +
-               (code.custom_code() ? code.custom_code()->str() : std::string()) +
-               ")";
+      o.name =
+          "CUSTOM(" +
+          (code.custom_code() ? code.custom_code()->str() : std::string()) +
+          ")";
     } else {
       o.name = builtinName(builtin);
     }
@@ -305,8 +305,8 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
     if (llvm::Error err =
             checkIndexList(op.inputs(), o.inputs, opWhere + ": input", true))
       return err;
-    if (llvm::Error err =
-            checkIndexList(op.outputs(), o.outputs, opWhere + ": output", false))
+    if (llvm::Error err = checkIndexList(op.outputs(), o.outputs,
+                                         opWhere + ": output", false))
       return err;
   }
   subgraphs_.push_back(std::move(info));

@@ -34,7 +34,8 @@ __int128 floorDivPow2(__int128 a, int n) {
 
 /// TFLite's MultiplyByQuantizedMultiplier, stated exactly in 128 bits.
 int32_t referenceMultiply(int32_t x, int32_t m, int shift) {
-  __int128 a = static_cast<__int128>(x) * (shift > 0 ? (int64_t(1) << shift) : 1);
+  __int128 a =
+      static_cast<__int128>(x) * (shift > 0 ? (int64_t(1) << shift) : 1);
   // High product: ties toward +infinity.
   __int128 high = floorDivPow2(a * m + (static_cast<__int128>(1) << 30), 31);
   if (shift >= 0)
@@ -88,7 +89,8 @@ TEST(FixedPoint, MatchesExactDefinition) {
     int e = exp(rng);
     if (e > 0)
       x >>= 4; // Keep x * 2^e inside int32, as TFLite requires.
-    ASSERT_EQ(multiplyByQuantizedMultiplier(x, m, e), referenceMultiply(x, m, e))
+    ASSERT_EQ(multiplyByQuantizedMultiplier(x, m, e),
+              referenceMultiply(x, m, e))
         << "x=" << x << " m=" << m << " e=" << e;
   }
 }

@@ -93,7 +93,8 @@ TEST(ActivationRange, ReluFamily) {
 TEST(ActivationRange, SaturatesAtTypeLimits) {
   // Zero point -128: RELU's lower bound is the type's minimum; a coarse
   // scale puts 6.0 beyond 127.
-  ActivationRange r = activationRange(Activation::Relu6, 0.01f, -128, -128, 127);
+  ActivationRange r =
+      activationRange(Activation::Relu6, 0.01f, -128, -128, 127);
   EXPECT_EQ(r.min, -128);
   EXPECT_EQ(r.max, 127);
 }

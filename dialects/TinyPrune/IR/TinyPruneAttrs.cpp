@@ -7,8 +7,8 @@
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/IR/DialectImplementation.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
 
 #include <cmath>
@@ -35,9 +35,8 @@ LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (scale.empty())
     return emitError() << "quantization needs at least one scale";
   if (scale.size() != zeroPoint.size())
-    return emitError() << "quantization has " << scale.size()
-                       << " scales but " << zeroPoint.size()
-                       << " zero points";
+    return emitError() << "quantization has " << scale.size() << " scales but "
+                       << zeroPoint.size() << " zero points";
   for (float s : scale)
     if (!std::isfinite(s) || s <= 0.0f)
       return emitError() << "quantization scale " << s

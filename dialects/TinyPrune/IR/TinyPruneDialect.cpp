@@ -40,8 +40,8 @@ static LogicalResult verifyQuantFor(Attribute attr, Type type,
     return success();
   int64_t axis = quant.getAxis();
   if (axis < 0 || axis >= tensorType.getRank())
-    return emit() << "quantization axis " << axis
-                  << " is out of range for " << type;
+    return emit() << "quantization axis " << axis << " is out of range for "
+                  << type;
   if (tensorType.getDimSize(axis) != (int64_t)quant.getScale().size())
     return emit() << "quantization has " << quant.getScale().size()
                   << " scales but dimension " << axis << " of " << type
@@ -52,8 +52,8 @@ static LogicalResult verifyQuantFor(Attribute attr, Type type,
 LogicalResult TinyPruneDialect::verifyOperationAttribute(Operation *op,
                                                          NamedAttribute attr) {
   if (attr.getName() != getQuantAttrName())
-    return op->emitError() << "unknown tinyprune attribute '"
-                           << attr.getName() << "'";
+    return op->emitError() << "unknown tinyprune attribute '" << attr.getName()
+                           << "'";
   if (op->getNumResults() != 1)
     return op->emitError() << "'" << getQuantAttrName()
                            << "' needs an op with one result";

@@ -1,0 +1,809 @@
+//===- Interpreter.cpp - Run a module in the compiler ---------------------===//
+//
+// A direct interpreter of the TOSA and tinyprune ops the importer produces.
+// Each TOSA op is executed exactly as the TOSA specification defines it
+// (integer accumulation without rounding, rescale by apply_scale_32 with
+// DOUBLE_ROUND, saturation to the result type); tinyprune ops call the
+// runtime's TFLite-exact kernels. Nothing is fused: this is the reference
+// that optimized, fused generated code must match byte for byte.
+//
+// Integers are held widened to int64 and floats as float, so that every op
+// can be written once per element kind; results are narrowed (saturated
+// where the spec saturates) to their declared type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Execution/Interpreter.h"
+
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/pooling.h"
+#include "tinyprune/rt/quantize.h"
+#include "tinyprune/rt/reduce.h"
+#include "tinyprune/rt/softmax.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace tinyprune;
+
+namespace {
+
+/// A tensor value during interpretation.
+struct Tensor {
+  SmallVector<int64_t, 4> shape;
+  Type elementType;
+  std::vector<int64_t> i; // integer elements, sign-extended
+  std::vector<float> f;   // float elements
+
+  bool isFloat() const { return isa<FloatType>(elementType); }
+  int64_t numElements() const {
+    int64_t n = 1;
+    for (int64_t d : shape)
+      n *= d;
+    return n;
+  }
+};
+
+/// Row-major strides of `shape`.
+static SmallVector<int64_t, 4> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t, 4> s(shape.size(), 1);
+  for (int64_t d = (int64_t)shape.size() - 2; d >= 0; --d)
+    s[d] = s[d + 1] * shape[d + 1];
+  return s;
+}
+
+/// An empty tensor of `type`, zero-filled.
+static Tensor makeTensor(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  Tensor r;
+  r.shape.assign(t.getShape().begin(), t.getShape().end());
+  r.elementType = t.getElementType();
+  if (r.isFloat())
+    r.f.assign(r.numElements(), 0.0f);
+  else
+    r.i.assign(r.numElements(), 0);
+  return r;
+}
+
+/// Saturates `v` to the range of integer type `t`.
+static int64_t saturate(int64_t v, Type t) {
+  unsigned bits = t.getIntOrFloatBitWidth();
+  if (bits >= 64)
+    return v;
+  if (bits == 1)
+    return v != 0;
+  int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+  return std::min(std::max(v, lo), hi);
+}
+
+/// Wraps `v` to integer type `t` (two's complement), as arithmetic on that
+/// type does.
+static int64_t wrap(int64_t v, Type t) {
+  unsigned bits = t.getIntOrFloatBitWidth();
+  if (bits >= 64)
+    return v;
+  if (bits == 1)
+    return v & 1;
+  uint64_t mask = (uint64_t(1) << bits) - 1;
+  uint64_t u = static_cast<uint64_t>(v) & mask;
+  if (u >> (bits - 1))
+    u |= ~mask;
+  return static_cast<int64_t>(u);
+}
+
+/// TOSA's apply_scale_32.
+static int64_t applyScale32(int64_t value, int64_t multiplier, int64_t shift,
+                            bool doubleRound) {
+  int64_t round = int64_t(1) << (shift - 1);
+  if (doubleRound && shift > 31)
+    round += value >= 0 ? (int64_t(1) << 30) : -(int64_t(1) << 30);
+  __int128 product = static_cast<__int128>(value) * multiplier + round;
+  return static_cast<int64_t>(product >> shift);
+}
+
+class Interpreter {
+public:
+  LogicalResult run(func::FuncOp func, ArrayRef<ArrayRef<uint8_t>> inputs,
+                    std::vector<std::vector<uint8_t>> &outputs);
+
+private:
+  LogicalResult execute(Operation *op);
+  const Tensor &get(Value v) { return values.find(v)->second; }
+  ArrayRef<int64_t> shapeOf(Value v) { return shapes.find(v)->second; }
+  /// The single element of a one-element integer tensor (zero points).
+  int64_t scalar(Value v) { return get(v).i.at(0); }
+  float scalarF(Value v) { return get(v).f.at(0); }
+
+  LogicalResult constant(tosa::ConstOp op);
+  LogicalResult conv2d(Operation *op, Value in, Value w, Value bias, Value inZp,
+                       Value wZp, ArrayRef<int64_t> pad,
+                       ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+                       bool depthwise);
+  LogicalResult rescale(tosa::RescaleOp op);
+  LogicalResult binary(Operation *op,
+                       llvm::function_ref<int64_t(int64_t, int64_t)> fi,
+                       llvm::function_ref<float(float, float)> ff);
+  LogicalResult pool(Operation *op, Value in, ArrayRef<int64_t> kernel,
+                     ArrayRef<int64_t> stride, ArrayRef<int64_t> pad,
+                     bool isMax);
+  LogicalResult tinypruneOp(Operation *op);
+
+  DenseMap<Value, Tensor> values;
+  DenseMap<Value, SmallVector<int64_t>> shapes;
+};
+
+} // namespace
+
+int64_t tinyprune::rawByteSize(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || !t.hasStaticShape())
+    return -1;
+  unsigned bits = t.getElementType().getIntOrFloatBitWidth();
+  return t.getNumElements() * std::max<unsigned>(1, bits / 8);
+}
+
+//===----------------------------------------------------------------------===//
+// Raw buffers
+//===----------------------------------------------------------------------===//
+
+/// Decodes little-endian raw bytes into a tensor of `type`.
+static Tensor decode(Type type, ArrayRef<uint8_t> bytes) {
+  Tensor t = makeTensor(type);
+  unsigned bits = t.elementType.getIntOrFloatBitWidth();
+  int64_t n = t.numElements();
+  const uint8_t *p = bytes.data();
+  for (int64_t k = 0; k < n; ++k) {
+    if (t.isFloat()) {
+      std::memcpy(&t.f[k], p + 4 * k, 4);
+    } else if (bits <= 8) {
+      t.i[k] = bits == 1 ? (p[k] != 0) : static_cast<int8_t>(p[k]);
+    } else if (bits == 16) {
+      int16_t v;
+      std::memcpy(&v, p + 2 * k, 2);
+      t.i[k] = v;
+    } else if (bits == 32) {
+      int32_t v;
+      std::memcpy(&v, p + 4 * k, 4);
+      t.i[k] = v;
+    } else {
+      std::memcpy(&t.i[k], p + 8 * k, 8);
+    }
+  }
+  return t;
+}
+
+/// Encodes `t` as little-endian raw bytes of its element type.
+static std::vector<uint8_t> encode(const Tensor &t) {
+  unsigned bits = t.elementType.getIntOrFloatBitWidth();
+  unsigned size = std::max(1u, bits / 8);
+  int64_t n = t.numElements();
+  std::vector<uint8_t> out(n * size);
+  for (int64_t k = 0; k < n; ++k) {
+    if (t.isFloat()) {
+      std::memcpy(&out[4 * k], &t.f[k], 4);
+    } else {
+      int64_t v = t.i[k];
+      std::memcpy(&out[size * k], &v, size); // little-endian host
+    }
+  }
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// Ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult Interpreter::constant(tosa::ConstOp op) {
+  auto attr = dyn_cast<DenseElementsAttr>(op.getValues());
+  if (!attr)
+    return op.emitOpError() << "interpreter needs dense constant values";
+  Tensor t = makeTensor(op.getType());
+  if (t.isFloat()) {
+    int64_t k = 0;
+    for (APFloat v : attr.getValues<APFloat>())
+      t.f[k++] = v.convertToFloat();
+  } else if (t.elementType.isInteger(1)) {
+    int64_t k = 0;
+    for (bool v : attr.getValues<bool>())
+      t.i[k++] = v;
+  } else {
+    int64_t k = 0;
+    for (const APInt &v : attr.getValues<APInt>())
+      t.i[k++] = v.getSExtValue();
+  }
+  values[op.getResult()] = std::move(t);
+  return success();
+}
+
+LogicalResult Interpreter::conv2d(Operation *op, Value inV, Value wV,
+                                  Value biasV, Value inZpV, Value wZpV,
+                                  ArrayRef<int64_t> pad,
+                                  ArrayRef<int64_t> stride,
+                                  ArrayRef<int64_t> dilation, bool depthwise) {
+  const Tensor &in = get(inV), &w = get(wV), &bias = get(biasV);
+  Tensor out = makeTensor(op->getResult(0).getType());
+  int64_t n = in.shape[0], ih = in.shape[1], iw = in.shape[2], ic = in.shape[3];
+  int64_t oh = out.shape[1], ow = out.shape[2], oc = out.shape[3];
+  // Conv: OHWI weights. Depthwise: [KH, KW, C, M], output channel c*M + m.
+  int64_t kh = depthwise ? w.shape[0] : w.shape[1];
+  int64_t kw = depthwise ? w.shape[1] : w.shape[2];
+  int64_t mult = depthwise ? w.shape[3] : 1;
+  bool isFloat = in.isFloat();
+  int64_t inZp = isFloat ? 0 : scalar(inZpV);
+  int64_t wZp = isFloat ? 0 : scalar(wZpV);
+  auto biasAt = [&](int64_t c) {
+    int64_t idx = bias.numElements() == 1 ? 0 : c;
+    return isFloat ? 0 : bias.i[idx];
+  };
+  auto biasAtF = [&](int64_t c) {
+    return bias.f[bias.numElements() == 1 ? 0 : c];
+  };
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox)
+        for (int64_t o = 0; o < oc; ++o) {
+          int64_t acc = biasAt(o);
+          float accF = isFloat ? biasAtF(o) : 0.0f;
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            int64_t y = oy * stride[0] - pad[0] + ky * dilation[0];
+            if (y < 0 || y >= ih)
+              continue; // Padding contributes the zero point: nothing.
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t x = ox * stride[1] - pad[2] + kx * dilation[1];
+              if (x < 0 || x >= iw)
+                continue;
+              int64_t base = ((b * ih + y) * iw + x) * ic;
+              if (depthwise) {
+                int64_t c = o / mult, m = o % mult;
+                int64_t widx = ((ky * kw + kx) * ic + c) * mult + m;
+                if (isFloat)
+                  accF += in.f[base + c] * w.f[widx];
+                else
+                  acc += (in.i[base + c] - inZp) * (w.i[widx] - wZp);
+                continue;
+              }
+              int64_t wbase = ((o * kh + ky) * kw + kx) * ic;
+              for (int64_t c = 0; c < ic; ++c) {
+                if (isFloat)
+                  accF += in.f[base + c] * w.f[wbase + c];
+                else
+                  acc += (in.i[base + c] - inZp) * (w.i[wbase + c] - wZp);
+              }
+            }
+          }
+          int64_t oidx = ((b * oh + oy) * ow + ox) * oc + o;
+          if (isFloat)
+            out.f[oidx] = accF;
+          else
+            out.i[oidx] = wrap(acc, out.elementType);
+        }
+  values[op->getResult(0)] = std::move(out);
+  return success();
+}
+
+LogicalResult Interpreter::rescale(tosa::RescaleOp op) {
+  if (op.getInputUnsigned() || op.getOutputUnsigned())
+    return op.emitOpError() << "interpreter does not support unsigned rescale";
+  if (!op.getScale32())
+    return op.emitOpError() << "interpreter supports only scale32 rescale";
+  bool doubleRound = op.getRoundingMode() == tosa::RoundingMode::DOUBLE_ROUND;
+  if (!doubleRound && op.getRoundingMode() != tosa::RoundingMode::SINGLE_ROUND)
+    return op.emitOpError() << "interpreter does not support this rounding";
+  const Tensor &in = get(op.getInput());
+  const Tensor &mult = get(op.getMultiplier()), &shift = get(op.getShift());
+  int64_t inZp = scalar(op.getInputZp()), outZp = scalar(op.getOutputZp());
+  Tensor out = makeTensor(op.getType());
+  int64_t channels = out.shape.empty() ? 1 : out.shape.back();
+  bool perChannel = op.getPerChannel();
+  for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+    int64_t c = perChannel ? k % channels : 0;
+    int64_t v =
+        applyScale32(in.i[k] - inZp, mult.i[c], shift.i[c], doubleRound) +
+        outZp;
+    out.i[k] = saturate(v, out.elementType);
+  }
+  values[op.getResult()] = std::move(out);
+  return success();
+}
+
+LogicalResult
+Interpreter::binary(Operation *op,
+                    llvm::function_ref<int64_t(int64_t, int64_t)> fi,
+                    llvm::function_ref<float(float, float)> ff) {
+  const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
+  Tensor out = makeTensor(op->getResult(0).getType());
+  size_t rank = out.shape.size();
+  if (a.shape.size() != rank || b.shape.size() != rank)
+    return op->emitOpError() << "interpreter needs equal-rank operands";
+  auto sa = stridesOf(a.shape), sb = stridesOf(b.shape),
+       so = stridesOf(out.shape);
+  for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+    int64_t ia = 0, ib = 0, rem = k;
+    for (size_t d = 0; d < rank; ++d) {
+      int64_t idx = rem / so[d];
+      rem %= so[d];
+      ia += (a.shape[d] == 1 ? 0 : idx) * sa[d];
+      ib += (b.shape[d] == 1 ? 0 : idx) * sb[d];
+    }
+    bool inFloat = a.isFloat();
+    if (out.isFloat())
+      out.f[k] = ff(a.f[ia], b.f[ib]);
+    else if (inFloat) // comparisons of floats yield i1
+      out.i[k] = ff(a.f[ia], b.f[ib]) != 0.0f;
+    else
+      out.i[k] = wrap(fi(a.i[ia], b.i[ib]), out.elementType);
+  }
+  values[op->getResult(0)] = std::move(out);
+  return success();
+}
+
+LogicalResult Interpreter::pool(Operation *op, Value inV,
+                                ArrayRef<int64_t> kernel,
+                                ArrayRef<int64_t> stride, ArrayRef<int64_t> pad,
+                                bool isMax) {
+  const Tensor &in = get(inV);
+  Tensor out = makeTensor(op->getResult(0).getType());
+  int64_t n = in.shape[0], ih = in.shape[1], iw = in.shape[2], c = in.shape[3];
+  int64_t oh = out.shape[1], ow = out.shape[2];
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t oy = 0; oy < oh; ++oy)
+      for (int64_t ox = 0; ox < ow; ++ox)
+        for (int64_t ch = 0; ch < c; ++ch) {
+          int64_t best = INT64_MIN, count = 0;
+          float bestF = -INFINITY, sumF = 0.0f;
+          for (int64_t ky = 0; ky < kernel[0]; ++ky) {
+            int64_t y = oy * stride[0] - pad[0] + ky;
+            if (y < 0 || y >= ih)
+              continue;
+            for (int64_t kx = 0; kx < kernel[1]; ++kx) {
+              int64_t x = ox * stride[1] - pad[2] + kx;
+              if (x < 0 || x >= iw)
+                continue;
+              int64_t idx = ((b * ih + y) * iw + x) * c + ch;
+              ++count;
+              if (in.isFloat()) {
+                bestF = std::max(bestF, in.f[idx]);
+                sumF += in.f[idx];
+              } else {
+                best = std::max(best, in.i[idx]);
+              }
+            }
+          }
+          int64_t oidx = ((b * oh + oy) * ow + ox) * c + ch;
+          if (in.isFloat())
+            out.f[oidx] = isMax ? bestF : sumF / static_cast<float>(count);
+          else
+            out.i[oidx] = best;
+        }
+  values[op->getResult(0)] = std::move(out);
+  return success();
+}
+
+/// Runs `kernel` on int8 copies of `in` and writes the result to `out`.
+template <typename Fn>
+static void int8Kernel(const Tensor &in, Tensor &out, Fn kernel) {
+  std::vector<int8_t> a(in.i.begin(), in.i.end());
+  std::vector<int8_t> r(out.numElements());
+  kernel(a.data(), r.data());
+  out.i.assign(r.begin(), r.end());
+}
+
+LogicalResult Interpreter::tinypruneOp(Operation *op) {
+  const Tensor &in = get(op->getOperand(0));
+  Tensor out = makeTensor(op->getResult(0).getType());
+  int32_t size = static_cast<int32_t>(in.numElements());
+  bool i8 = !in.isFloat() && in.elementType.isInteger(8);
+  LogicalResult result =
+      llvm::TypeSwitch<Operation *, LogicalResult>(op)
+          .Case([&](SoftmaxOp s) -> LogicalResult {
+            int32_t depth = static_cast<int32_t>(in.shape.back());
+            int32_t rows = size / depth;
+            float beta = s.getBeta().convertToFloat();
+            if (in.isFloat()) {
+              rt::softmaxFloat(beta, rows, depth, in.f.data(), out.f.data());
+              return success();
+            }
+            if (!i8)
+              return s.emitOpError() << "interpreter supports int8 softmax";
+            rt::SoftmaxInt8Params p = rt::prepareSoftmaxInt8(
+                s.getInputQuantAttr().getScale()[0], beta);
+            int8Kernel(in, out, [&](const int8_t *a, int8_t *r) {
+              rt::softmaxInt8(p, rows, depth, a, r);
+            });
+            return success();
+          })
+          .Case([&](LogisticOp l) -> LogicalResult {
+            if (!i8)
+              return l.emitOpError() << "interpreter supports int8 logistic";
+            QuantAttr q = l.getInputQuantAttr();
+            rt::LogisticInt8Params p = rt::prepareLogisticInt8(
+                q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
+            int8Kernel(in, out, [&](const int8_t *a, int8_t *r) {
+              rt::logisticInt8(p, size, a, r);
+            });
+            return success();
+          })
+          .Case([&](TanhOp t) -> LogicalResult {
+            if (!i8)
+              return t.emitOpError() << "interpreter supports int8 tanh";
+            QuantAttr q = t.getInputQuantAttr();
+            rt::TanhInt8Params p = rt::prepareTanhInt8(
+                q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
+            int8Kernel(in, out, [&](const int8_t *a, int8_t *r) {
+              rt::tanhInt8(p, size, a, r);
+            });
+            return success();
+          })
+          .Case([&](HardSwishOp h) -> LogicalResult {
+            if (!i8)
+              return h.emitOpError() << "interpreter supports int8 hard swish";
+            QuantAttr qi = h.getInputQuantAttr(), qo = h.getOutputQuantAttr();
+            rt::HardSwishInt8Params p = rt::prepareHardSwishInt8(
+                qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+                qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+            int8Kernel(in, out, [&](const int8_t *a, int8_t *r) {
+              rt::hardSwishInt8(p, size, a, r);
+            });
+            return success();
+          })
+          .Case([&](AvgPool2dOp a) -> LogicalResult {
+            if (!i8)
+              return a.emitOpError() << "interpreter supports int8 pools";
+            rt::PoolParams p{};
+            p.strideH = static_cast<int32_t>(a.getStride()[0]);
+            p.strideW = static_cast<int32_t>(a.getStride()[1]);
+            p.filterH = static_cast<int32_t>(a.getKernel()[0]);
+            p.filterW = static_cast<int32_t>(a.getKernel()[1]);
+            p.padTop = static_cast<int32_t>(a.getPad()[0]);
+            p.padLeft = static_cast<int32_t>(a.getPad()[2]);
+            p.actMin = static_cast<int32_t>(a.getMinValAttr().getInt());
+            p.actMax = static_cast<int32_t>(a.getMaxValAttr().getInt());
+            bool ok = true;
+            int8Kernel(in, out, [&](const int8_t *x, int8_t *r) {
+              ok = rt::averagePoolInt8(p, static_cast<int32_t>(in.shape[0]),
+                                       static_cast<int32_t>(in.shape[1]),
+                                       static_cast<int32_t>(in.shape[2]),
+                                       static_cast<int32_t>(in.shape[3]), x,
+                                       static_cast<int32_t>(out.shape[1]),
+                                       static_cast<int32_t>(out.shape[2]), r);
+            });
+            if (!ok)
+              return a.emitOpError() << "has a window that covers no input";
+            return success();
+          })
+          .Case([&](MeanOp m) -> LogicalResult {
+            if (!i8)
+              return m.emitOpError() << "interpreter supports int8 mean";
+            QuantAttr qi = m.getInputQuant(), qo = m.getOutputQuant();
+            rt::MeanIntParams p = rt::prepareMeanInt(
+                qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+                qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+            SmallVector<int32_t> dims, axes;
+            for (int64_t d : in.shape)
+              dims.push_back(static_cast<int32_t>(d));
+            for (int64_t a : m.getAxes())
+              axes.push_back(static_cast<int32_t>(a));
+            bool ok = true;
+            int8Kernel(in, out, [&](const int8_t *x, int8_t *r) {
+              ok = rt::meanInt8(p, dims.data(),
+                                static_cast<int32_t>(dims.size()), axes.data(),
+                                static_cast<int32_t>(axes.size()), x, r);
+            });
+            if (!ok)
+              return m.emitOpError() << "has invalid axes";
+            return success();
+          })
+          .Case([&](QuantizeOp q) -> LogicalResult {
+            QuantAttr oq = q.getOutputQuant();
+            if (!out.elementType.isInteger(8) || oq.isPerChannel())
+              return q.emitOpError()
+                     << "interpreter supports per-tensor int8 quantize";
+            std::vector<int8_t> r(size);
+            rt::quantizeInt8(oq.getScale()[0],
+                             static_cast<int32_t>(oq.getZeroPoint()[0]), size,
+                             in.f.data(), r.data());
+            out.i.assign(r.begin(), r.end());
+            return success();
+          })
+          .Default([&](Operation *o) -> LogicalResult {
+            return o->emitOpError() << "is not supported by the interpreter";
+          });
+  if (failed(result))
+    return failure();
+  values[op->getResult(0)] = std::move(out);
+  return success();
+}
+
+LogicalResult Interpreter::execute(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](tosa::ConstOp c) { return constant(c); })
+      .Case([&](tosa::ConstShapeOp c) {
+        SmallVector<int64_t> s;
+        for (const APInt &v : c.getValues().getValues<APInt>())
+          s.push_back(v.getSExtValue());
+        shapes[c.getResult()] = std::move(s);
+        return success();
+      })
+      .Case([&](tosa::Conv2DOp c) {
+        return conv2d(c, c.getInput(), c.getWeight(), c.getBias(),
+                      c.getInputZp(), c.getWeightZp(), c.getPad(),
+                      c.getStride(), c.getDilation(), /*depthwise=*/false);
+      })
+      .Case([&](tosa::DepthwiseConv2DOp c) {
+        return conv2d(c, c.getInput(), c.getWeight(), c.getBias(),
+                      c.getInputZp(), c.getWeightZp(), c.getPad(),
+                      c.getStride(), c.getDilation(), /*depthwise=*/true);
+      })
+      .Case([&](tosa::RescaleOp r) { return rescale(r); })
+      .Case([&](tosa::ClampOp c) -> LogicalResult {
+        const Tensor &in = get(c.getInput());
+        Tensor out = makeTensor(c.getType());
+        if (out.isFloat()) {
+          float lo = cast<FloatAttr>(c.getMinValAttr()).getValueAsDouble();
+          float hi = cast<FloatAttr>(c.getMaxValAttr()).getValueAsDouble();
+          for (int64_t k = 0, e = out.numElements(); k < e; ++k)
+            out.f[k] = std::min(std::max(in.f[k], lo), hi);
+        } else {
+          int64_t lo = cast<IntegerAttr>(c.getMinValAttr()).getInt();
+          int64_t hi = cast<IntegerAttr>(c.getMaxValAttr()).getInt();
+          for (int64_t k = 0, e = out.numElements(); k < e; ++k)
+            out.i[k] = std::min(std::max(in.i[k], lo), hi);
+        }
+        values[c.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::AddOp a) {
+        return binary(
+            a, [](int64_t x, int64_t y) { return x + y; },
+            [](float x, float y) { return x + y; });
+      })
+      .Case([&](tosa::SubOp s) {
+        return binary(
+            s, [](int64_t x, int64_t y) { return x - y; },
+            [](float x, float y) { return x - y; });
+      })
+      .Case([&](tosa::MulOp m) -> LogicalResult {
+        int64_t shift = m.getShift() ? scalar(m.getShift()) : 0;
+        return binary(
+            m,
+            [shift](int64_t x, int64_t y) {
+              int64_t p = x * y;
+              return shift > 0 ? (p + (int64_t(1) << (shift - 1))) >> shift : p;
+            },
+            [](float x, float y) { return x * y; });
+      })
+      .Case([&](tosa::GreaterOp g) {
+        return binary(
+            g, [](int64_t x, int64_t y) -> int64_t { return x > y; },
+            [](float x, float y) { return x > y ? 1.0f : 0.0f; });
+      })
+      .Case([&](tosa::GreaterEqualOp g) {
+        return binary(
+            g, [](int64_t x, int64_t y) -> int64_t { return x >= y; },
+            [](float x, float y) { return x >= y ? 1.0f : 0.0f; });
+      })
+      .Case([&](tosa::SelectOp s) -> LogicalResult {
+        const Tensor &c = get(s.getInput1()), &a = get(s.getInput2()),
+                     &b = get(s.getInput3());
+        Tensor out = makeTensor(s.getType());
+        if (c.numElements() != out.numElements() ||
+            a.numElements() != out.numElements() ||
+            b.numElements() != out.numElements())
+          return s.emitOpError() << "interpreter needs same-shape operands";
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+          if (out.isFloat())
+            out.f[k] = c.i[k] ? a.f[k] : b.f[k];
+          else
+            out.i[k] = c.i[k] ? a.i[k] : b.i[k];
+        }
+        values[s.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::ReshapeOp r) {
+        Tensor out = get(r.getInput1());
+        out.shape.assign(r.getType().getShape().begin(),
+                         r.getType().getShape().end());
+        values[r.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::SliceOp s) {
+        const Tensor &in = get(s.getInput1());
+        ArrayRef<int64_t> start = shapeOf(s.getStart());
+        Tensor out = makeTensor(s.getType());
+        auto si = stridesOf(in.shape), so = stridesOf(out.shape);
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+          int64_t src = 0, rem = k;
+          for (size_t d = 0; d < out.shape.size(); ++d) {
+            src += (rem / so[d] + start[d]) * si[d];
+            rem %= so[d];
+          }
+          if (out.isFloat())
+            out.f[k] = in.f[src];
+          else
+            out.i[k] = in.i[src];
+        }
+        values[s.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::PadOp p) {
+        const Tensor &in = get(p.getInput1());
+        ArrayRef<int64_t> pads = shapeOf(p.getPadding());
+        Tensor out = makeTensor(p.getType());
+        if (out.isFloat())
+          std::fill(out.f.begin(), out.f.end(), scalarF(p.getPadConst()));
+        else
+          std::fill(out.i.begin(), out.i.end(), scalar(p.getPadConst()));
+        auto si = stridesOf(in.shape), so = stridesOf(out.shape);
+        for (int64_t k = 0, e = in.numElements(); k < e; ++k) {
+          int64_t dst = 0, rem = k;
+          for (size_t d = 0; d < in.shape.size(); ++d) {
+            dst += (rem / si[d] + pads[2 * d]) * so[d];
+            rem %= si[d];
+          }
+          if (out.isFloat())
+            out.f[dst] = in.f[k];
+          else
+            out.i[dst] = in.i[k];
+        }
+        values[p.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::ConcatOp c) {
+        Tensor out = makeTensor(c.getType());
+        int64_t axis = c.getAxis();
+        auto so = stridesOf(out.shape);
+        int64_t offset = 0;
+        for (Value v : c.getInput1()) {
+          const Tensor &in = get(v);
+          auto si = stridesOf(in.shape);
+          for (int64_t k = 0, e = in.numElements(); k < e; ++k) {
+            int64_t dst = 0, rem = k;
+            for (size_t d = 0; d < in.shape.size(); ++d) {
+              int64_t idx = rem / si[d];
+              rem %= si[d];
+              dst += (idx + ((int64_t)d == axis ? offset : 0)) * so[d];
+            }
+            if (out.isFloat())
+              out.f[dst] = in.f[k];
+            else
+              out.i[dst] = in.i[k];
+          }
+          offset += in.shape[axis];
+        }
+        values[c.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::TransposeOp t) {
+        const Tensor &in = get(t.getInput1());
+        Tensor out = makeTensor(t.getType());
+        ArrayRef<int32_t> perms = t.getPerms();
+        auto si = stridesOf(in.shape), so = stridesOf(out.shape);
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+          int64_t src = 0, rem = k;
+          for (size_t d = 0; d < out.shape.size(); ++d) {
+            src += (rem / so[d]) * si[perms[d]];
+            rem %= so[d];
+          }
+          if (out.isFloat())
+            out.f[k] = in.f[src];
+          else
+            out.i[k] = in.i[src];
+        }
+        values[t.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::ReduceSumOp r) {
+        const Tensor &in = get(r.getInput());
+        Tensor out = makeTensor(r.getType());
+        int64_t axis = r.getAxis();
+        auto si = stridesOf(in.shape), so = stridesOf(out.shape);
+        for (int64_t k = 0, e = in.numElements(); k < e; ++k) {
+          int64_t dst = 0, rem = k;
+          for (size_t d = 0; d < in.shape.size(); ++d) {
+            int64_t idx = rem / si[d];
+            rem %= si[d];
+            dst += ((int64_t)d == axis ? 0 : idx) * so[d];
+          }
+          if (out.isFloat())
+            out.f[dst] += in.f[k];
+          else
+            out.i[dst] += in.i[k];
+        }
+        values[r.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::CastOp c) -> LogicalResult {
+        const Tensor &in = get(c.getInput());
+        Tensor out = makeTensor(c.getType());
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
+          if (out.isFloat())
+            out.f[k] = in.isFloat() ? in.f[k] : static_cast<float>(in.i[k]);
+          else if (in.isFloat()) // TOSA: round to nearest even, saturate
+            out.i[k] = saturate(static_cast<int64_t>(std::nearbyint(in.f[k])),
+                                out.elementType);
+          else
+            out.i[k] = wrap(in.i[k], out.elementType);
+        }
+        values[c.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::MaxPool2dOp m) {
+        return pool(m, m.getInput(), m.getKernel(), m.getStride(), m.getPad(),
+                    /*isMax=*/true);
+      })
+      .Case([&](tosa::AvgPool2dOp a) -> LogicalResult {
+        if (!isa<FloatType>(a.getType().getElementType()))
+          return a.emitOpError()
+                 << "interpreter supports float tosa.avg_pool2d only (the "
+                    "importer uses tinyprune.avg_pool2d for integers)";
+        return pool(a, a.getInput(), a.getKernel(), a.getStride(), a.getPad(),
+                    /*isMax=*/false);
+      })
+      .Case([&](tosa::SigmoidOp s) {
+        const Tensor &in = get(s.getInput());
+        Tensor out = makeTensor(s.getType());
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k)
+          out.f[k] = 1.0f / (1.0f + std::exp(-in.f[k]));
+        values[s.getResult()] = std::move(out);
+        return success();
+      })
+      .Case([&](tosa::TanhOp t) {
+        const Tensor &in = get(t.getInput());
+        Tensor out = makeTensor(t.getType());
+        for (int64_t k = 0, e = out.numElements(); k < e; ++k)
+          out.f[k] = std::tanh(in.f[k]);
+        values[t.getResult()] = std::move(out);
+        return success();
+      })
+      .Case<SoftmaxOp, LogisticOp, TanhOp, HardSwishOp, AvgPool2dOp, MeanOp,
+            QuantizeOp>([&](Operation *o) { return tinypruneOp(o); })
+      .Default([&](Operation *o) -> LogicalResult {
+        return o->emitOpError() << "is not supported by the interpreter";
+      });
+}
+
+LogicalResult Interpreter::run(func::FuncOp func,
+                               ArrayRef<ArrayRef<uint8_t>> inputs,
+                               std::vector<std::vector<uint8_t>> &outputs) {
+  if (func.isExternal())
+    return func.emitError() << "cannot run a function without a body";
+  if (inputs.size() != func.getNumArguments())
+    return func.emitError() << "expects " << func.getNumArguments()
+                            << " inputs, got " << inputs.size();
+  Block &entry = func.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
+    int64_t want = rawByteSize(arg.getType());
+    if (want < 0)
+      return func.emitError()
+             << "argument " << i << " is not a statically shaped tensor";
+    if ((int64_t)inputs[i].size() != want)
+      return func.emitError()
+             << "input " << i << " holds " << inputs[i].size() << " bytes, but "
+             << arg.getType() << " needs " << want;
+    values[arg] = decode(arg.getType(), inputs[i]);
+  }
+  for (Operation &op : entry.without_terminator())
+    if (failed(execute(&op)))
+      return failure();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  for (Value v : ret.getOperands())
+    outputs.push_back(encode(get(v)));
+  return success();
+}
+
+FailureOr<std::vector<std::vector<uint8_t>>>
+tinyprune::runFunction(func::FuncOp func, ArrayRef<ArrayRef<uint8_t>> inputs) {
+  Interpreter interp;
+  std::vector<std::vector<uint8_t>> outputs;
+  if (failed(interp.run(func, inputs, outputs)))
+    return failure();
+  return outputs;
+}

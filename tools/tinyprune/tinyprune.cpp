@@ -1,0 +1,160 @@
+//===- tinyprune.cpp - The tinyprune driver -------------------------------===//
+//
+// One-shot commands over a model (.tflite or .mlir):
+//   tinyprune run MODEL --input in.bin [--input ...] --output out.bin
+// Inputs and outputs are raw tensor bytes (row-major, little-endian, the
+// element type the model declares), one file per function argument/result.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Execution/Interpreter.h"
+#include "tinyprune/Import/TFLiteImporter.h"
+#include "tinyprune/InitAll.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::SubCommand
+    runCommand("run", "Execute a model on raw input tensors with tinyprune's "
+                      "interpreter (TFLite-exact int8 arithmetic)");
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.tflite|model.mlir>"),
+                                      cl::sub(runCommand));
+static cl::list<std::string>
+    inputPaths("input",
+               cl::desc("Raw bytes of one input tensor, in argument "
+                        "order (repeat for several inputs)"),
+               cl::value_desc("file"), cl::sub(runCommand));
+static cl::list<std::string>
+    outputPaths("output",
+                cl::desc("Where to write the raw bytes of each "
+                         "result, in result order"),
+                cl::value_desc("file"), cl::sub(runCommand));
+static cl::opt<std::string>
+    functionName("function", cl::desc("Function to run (default: main)"),
+                 cl::init("main"), cl::sub(runCommand));
+
+/// Prints diagnostics as one "error: ..." line each, naming the op's
+/// location when it has one.
+static void installDiagnosticPrinter(MLIRContext &context) {
+  context.getDiagEngine().registerHandler([](Diagnostic &diag) {
+    llvm::errs() << "tinyprune: ";
+    if (!isa<UnknownLoc>(diag.getLocation()))
+      llvm::errs() << diag.getLocation() << ": ";
+    llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
+                                                                     : "note: ")
+                 << diag.str() << "\n";
+    return success();
+  });
+}
+
+/// Loads a .tflite (imported) or .mlir (parsed) model.
+static OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
+                                       llvm::StringRef path) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                          /*RequiresNullTerminator=*/false);
+  if (!file) {
+    llvm::errs() << "tinyprune: error: cannot read '" << path
+                 << "': " << file.getError().message() << "\n";
+    return {};
+  }
+  if (llvm::sys::path::extension(path) == ".tflite")
+    return tinyprune::importTFLite((*file)->getBuffer(), path, &context);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  return parseSourceFile<ModuleOp>(sourceMgr, &context);
+}
+
+static int runMain(MLIRContext &context) {
+  OwningOpRef<ModuleOp> module = loadModel(context, modelPath);
+  if (!module)
+    return 1;
+  auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      *module, StringAttr::get(&context, functionName));
+  if (!func) {
+    llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
+                 << functionName << "\n";
+    return 1;
+  }
+  if (inputPaths.size() != func.getNumArguments()) {
+    llvm::errs() << "tinyprune: error: @" << functionName << " takes "
+                 << func.getNumArguments() << " input(s); " << inputPaths.size()
+                 << " --input given\n";
+    return 1;
+  }
+  if (outputPaths.size() != func.getNumResults()) {
+    llvm::errs() << "tinyprune: error: @" << functionName << " returns "
+                 << func.getNumResults() << " result(s); " << outputPaths.size()
+                 << " --output given\n";
+    return 1;
+  }
+  std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
+  std::vector<llvm::ArrayRef<uint8_t>> inputs;
+  for (auto [i, path] : llvm::enumerate(inputPaths)) {
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+    if (!file) {
+      llvm::errs() << "tinyprune: error: cannot read '" << path
+                   << "': " << file.getError().message() << "\n";
+      return 1;
+    }
+    int64_t want = tinyprune::rawByteSize(func.getArgumentTypes()[i]);
+    if ((int64_t)(*file)->getBufferSize() != want) {
+      llvm::errs() << "tinyprune: error: '" << path << "' holds "
+                   << (*file)->getBufferSize() << " bytes, but input " << i
+                   << " (" << func.getArgumentTypes()[i] << ") needs " << want
+                   << "\n";
+      return 1;
+    }
+    inputs.push_back(llvm::ArrayRef<uint8_t>(
+        reinterpret_cast<const uint8_t *>((*file)->getBufferStart()),
+        (*file)->getBufferSize()));
+    buffers.push_back(std::move(*file));
+  }
+  FailureOr<std::vector<std::vector<uint8_t>>> outputs =
+      tinyprune::runFunction(func, inputs);
+  if (failed(outputs))
+    return 1;
+  for (auto [i, path] : llvm::enumerate(outputPaths)) {
+    std::string error;
+    auto out = openOutputFile(path, &error);
+    if (!out) {
+      llvm::errs() << "tinyprune: error: " << error << "\n";
+      return 1;
+    }
+    const std::vector<uint8_t> &bytes = (*outputs)[i];
+    out->os().write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
+    out->keep();
+  }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "tinyprune: prune TinyML models for microcontrollers\n\n"
+      "  tinyprune run MODEL --input in.bin --output out.bin\n");
+  DialectRegistry registry;
+  tinyprune::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  installDiagnosticPrinter(context);
+  if (runCommand)
+    return runMain(context);
+  cl::PrintHelpMessage();
+  return 1;
+}
