@@ -31,6 +31,9 @@ llvm_config.with_environment("ASAN_OPTIONS", "detect_leaks=0")
 llvm_config.with_environment("UBSAN_OPTIONS", "print_stacktrace=1")
 
 config.substitutions.append(("%python", config.host_python))
+# Generated code must build warning-free as standalone C++17.
+config.substitutions.append(("%host_cxx",
+                             "g++ -std=c++17 -O2 -Wall -Wextra -Werror"))
 config.substitutions.append(("%tflgen", config.host_python + " " +
                              os.path.join(config.tinyprune_src_root,
                                           "utils", "tflgen.py")))

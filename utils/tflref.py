@@ -129,9 +129,15 @@ def add(a, ashape, qa, b, bshape, qb, out_shape, qo, act, sub=False):
     """TFLite int8 ADD/SUB with broadcasting (20-bit left shift)."""
     sa, sb, so = f32(qa[0]), f32(qb[0]), f32(qo[0])
     twice_max = 2.0 * max(sa, sb)
-    m1 = quantize_multiplier(sa / twice_max)
-    m2 = quantize_multiplier(sb / twice_max)
-    mo = quantize_multiplier(twice_max / ((1 << 20) * so))
+    if sub:
+        # TFLite Micro prepares SUB in float32 (CalculateOpDataSub).
+        m1 = quantize_multiplier(f32(sa / twice_max))
+        m2 = quantize_multiplier(f32(sb / twice_max))
+        mo = quantize_multiplier(f32(twice_max / f32((1 << 20) * so)))
+    else:
+        m1 = quantize_multiplier(sa / twice_max)
+        m2 = quantize_multiplier(sb / twice_max)
+        mo = quantize_multiplier(twice_max / ((1 << 20) * so))
     lo, hi = act_range(act, so, qo[1])
     out = []
     for k in range(prod(out_shape)):

@@ -1310,11 +1310,23 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
   // scale of twice the larger input scale, summed, and requantized.
   const int leftShift = 20;
   float sa = qa->scale[0], sb = qb->scale[0], so = qo->scale[0];
-  double twiceMax = 2.0 * static_cast<double>(std::max(sa, sb));
-  rt::QuantizedMultiplier ma = rt::quantizeMultiplier(sa / twiceMax);
-  rt::QuantizedMultiplier mb = rt::quantizeMultiplier(sb / twiceMax);
-  rt::QuantizedMultiplier mo = rt::quantizeMultiplier(
-      twiceMax / (static_cast<double>(1 << leftShift) * so));
+  rt::QuantizedMultiplier ma, mb, mo;
+  if (isSub) {
+    // TFLite Micro prepares SUB in float32 and widens only at the end.
+    float twiceMax = 2 * std::max(sa, sb);
+    float realA = sa / twiceMax, realB = sb / twiceMax;
+    float realOut = twiceMax / (static_cast<float>(1 << leftShift) * so);
+    ma = rt::quantizeMultiplier(realA);
+    mb = rt::quantizeMultiplier(realB);
+    mo = rt::quantizeMultiplier(realOut);
+  } else {
+    // ADD in double.
+    double twiceMax = 2.0 * static_cast<double>(std::max(sa, sb));
+    ma = rt::quantizeMultiplier(sa / twiceMax);
+    mb = rt::quantizeMultiplier(sb / twiceMax);
+    mo = rt::quantizeMultiplier(twiceMax /
+                                (static_cast<double>(1 << leftShift) * so));
+  }
   // x << 20 as a rescale: (x - zp) * 2^30 >> 10 is exact.
   rt::QuantizedMultiplier shiftUp{1 << 30, 31 - 10};
   Type i32 = b.getI32Type();

@@ -10,11 +10,14 @@
 #include "tinyprune/Execution/Interpreter.h"
 #include "tinyprune/Import/TFLiteImporter.h"
 #include "tinyprune/InitAll.h"
+#include "tinyprune/Target/Cpp.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -30,9 +33,22 @@ namespace cl = llvm::cl;
 static cl::SubCommand
     runCommand("run", "Execute a model on raw input tensors with tinyprune's "
                       "interpreter (TFLite-exact int8 arithmetic)");
+static cl::SubCommand
+    compileCommand("compile",
+                   "Generate standalone C++ inference code: OUTDIR/NAME.h, "
+                   "OUTDIR/NAME.cpp and the runtime headers they include");
 static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                       cl::desc("<model.tflite|model.mlir>"),
-                                      cl::sub(runCommand));
+                                      cl::sub(runCommand),
+                                      cl::sub(compileCommand));
+static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
+                                   cl::value_desc("dir"), cl::Required,
+                                   cl::sub(compileCommand));
+static cl::opt<std::string>
+    modelName("name",
+              cl::desc("C identifier naming the model: NAME_invoke, "
+                       "NAME_INPUT_BYTES, ... (default: model)"),
+              cl::init("model"), cl::sub(compileCommand));
 static cl::list<std::string>
     inputPaths("input",
                cl::desc("Raw bytes of one input tensor, in argument "
@@ -43,9 +59,10 @@ static cl::list<std::string>
                 cl::desc("Where to write the raw bytes of each "
                          "result, in result order"),
                 cl::value_desc("file"), cl::sub(runCommand));
-static cl::opt<std::string>
-    functionName("function", cl::desc("Function to run (default: main)"),
-                 cl::init("main"), cl::sub(runCommand));
+static cl::opt<std::string> functionName("function",
+                                         cl::desc("Function to run or compile"),
+                                         cl::init("main"), cl::sub(runCommand),
+                                         cl::sub(compileCommand));
 
 /// Prints diagnostics as one "error: ..." line each, naming the op's
 /// location when it has one.
@@ -142,12 +159,74 @@ static int runMain(MLIRContext &context) {
   return 0;
 }
 
+/// Writes `text` to `path`, creating parent directories.
+static bool writeFile(llvm::StringRef path, llvm::StringRef text) {
+  if (std::error_code ec = llvm::sys::fs::create_directories(
+          llvm::sys::path::parent_path(path))) {
+    llvm::errs() << "tinyprune: error: cannot create the directory of '" << path
+                 << "': " << ec.message() << "\n";
+    return false;
+  }
+  std::string error;
+  auto out = openOutputFile(path, &error);
+  if (!out) {
+    llvm::errs() << "tinyprune: error: " << error << "\n";
+    return false;
+  }
+  out->os() << text;
+  out->keep();
+  return true;
+}
+
+static int compileMain(MLIRContext &context) {
+  llvm::StringRef name = modelName;
+  if (name.empty() || llvm::isDigit(name[0]) || !llvm::all_of(name, [](char c) {
+        return llvm::isAlnum(c) || c == '_';
+      })) {
+    llvm::errs() << "tinyprune: error: --name '" << name
+                 << "' is not a C identifier\n";
+    return 1;
+  }
+  OwningOpRef<ModuleOp> module = loadModel(context, modelPath);
+  if (!module)
+    return 1;
+  auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      *module, StringAttr::get(&context, functionName));
+  if (!func) {
+    llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
+                 << functionName << "\n";
+    return 1;
+  }
+  FailureOr<tinyprune::CppModel> model = tinyprune::emitCpp(func, name);
+  if (failed(model))
+    return 1;
+  llvm::SmallString<256> dir(outDir);
+  auto join = [&](llvm::StringRef rel) {
+    llvm::SmallString<256> p(dir);
+    llvm::sys::path::append(p, rel);
+    return std::string(p);
+  };
+  if (!writeFile(join((name + ".h").str()), model->header) ||
+      !writeFile(join((name + ".cpp").str()), model->source))
+    return 1;
+  for (auto &[rel, text] : tinyprune::runtimeHeaders())
+    if (!writeFile(join(rel), text))
+      return 1;
+  llvm::outs() << "tinyprune: " << name << ": " << model->layers << " layers, "
+               << model->weightBytes << " constant bytes, arena "
+               << model->arenaBytes << " bytes (live peak "
+               << model->peakLiveBytes << "), input " << model->inputBytes
+               << " bytes, output " << model->outputBytes << " bytes\n";
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(
       argc, argv,
       "tinyprune: prune TinyML models for microcontrollers\n\n"
-      "  tinyprune run MODEL --input in.bin --output out.bin\n");
+      "  tinyprune run MODEL --input in.bin --output out.bin\n"
+      "  tinyprune compile MODEL -o OUTDIR --name NAME\n");
   DialectRegistry registry;
   tinyprune::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -155,6 +234,8 @@ int main(int argc, char **argv) {
   installDiagnosticPrinter(context);
   if (runCommand)
     return runMain(context);
+  if (compileCommand)
+    return compileMain(context);
   cl::PrintHelpMessage();
   return 1;
 }

@@ -26,8 +26,8 @@
 #ifndef TINYPRUNE_RT_ACTIVATIONS_H
 #define TINYPRUNE_RT_ACTIVATIONS_H
 
-#include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/fixed_math.h"
+#include "tinyprune/rt/fixedpoint.h"
 
 #include <cstdint>
 

@@ -22,8 +22,8 @@
 #ifndef TINYPRUNE_RT_SOFTMAX_H
 #define TINYPRUNE_RT_SOFTMAX_H
 
-#include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/fixed_math.h"
+#include "tinyprune/rt/fixedpoint.h"
 
 #include <cmath>
 #include <cstdint>

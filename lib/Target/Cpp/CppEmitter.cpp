@@ -1,0 +1,792 @@
+//===- CppEmitter.cpp - Lowering to standalone C++ ------------------------===//
+//
+// Recognizes the op chains the importer writes for each TFLite layer and
+// prints one runtime-kernel call per layer:
+//
+//   conv2d / depthwise_conv2d -> rescale -> [clamp]     convPerChannelInt8
+//   rescale(<<20) -> rescale, x2 -> add|sub -> rescale  addInt8 / subInt8
+//   rescale(-zp), x2 -> mul -> rescale -> [clamp]       mulInt8
+//   rescale (i8 -> i8) -> [clamp]                       requantizeInt8
+//   tinyprune.* , max_pool2d -> [clamp]                 their kernels
+//   reshape, and a slice that only trims rows no window reads: views
+//
+// Float layers map to the float kernels the same way. The requantization
+// constants the importer computed are copied, not recomputed, so generated
+// code computes exactly what the IR says. Buffers are placed in one arena
+// by the liveness-based planner; the model input is read in place and the
+// last layer writes straight into the caller's output.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Target/Cpp.h"
+
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Target/MemoryPlanner.h"
+#include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/quant_params.h"
+#include "tinyprune/rt/softmax.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace tinyprune;
+
+namespace {
+
+/// Where a buffer lives.
+enum class Home { Arena, Input, Output };
+
+struct Buffer {
+  Type elementType;
+  int64_t bytes = 0;
+  int64_t firstUse = 0, lastUse = 0;
+  Home home = Home::Arena;
+  int64_t offset = 0;
+};
+
+/// One kernel call. `code` refers to buffers as `@N@`, replaced by their
+/// addresses once the arena is planned.
+struct Step {
+  std::string comment;
+  std::string code;
+};
+
+class Emitter {
+public:
+  Emitter(func::FuncOp func, StringRef name) : func(func), name(name.str()) {}
+  FailureOr<CppModel> run();
+
+private:
+  // Buffers and constants.
+  unsigned bufferOf(Value v);
+  std::string ptr(Value v) { return "@" + std::to_string(bufferOf(v)) + "@"; }
+  void use(Value v) { bufs[bufferOf(v)].lastUse = (int64_t)steps.size(); }
+  void define(Value v) {
+    Buffer &b = bufs[bufferOf(v)];
+    b.firstUse = std::min(b.firstUse, (int64_t)steps.size());
+    b.lastUse = std::max(b.lastUse, (int64_t)steps.size());
+  }
+  /// Follows views (reshape, zero-start slices, casts that keep bytes) back
+  /// to the value that owns the storage.
+  Value root(Value v);
+  std::string constArray(Value v, StringRef cType);
+  std::string intArray(ArrayRef<int64_t> values, StringRef cType,
+                       StringRef hint);
+
+  // Layers.
+  LogicalResult lower(Operation *op);
+  LogicalResult lowerConv(Operation *conv);
+  LogicalResult lowerBinaryInt(Operation *op);
+  LogicalResult lowerRequantize(tosa::RescaleOp op);
+  LogicalResult lowerTinyPrune(Operation *op);
+  LogicalResult lowerMaxPool(tosa::MaxPool2dOp op);
+  LogicalResult lowerFloatBinary(Operation *op);
+
+  /// The single user of `v` if it is an `OpT`.
+  template <typename OpT> OpT soleUser(Value v);
+  /// Clamp range after `v`: consumes a following clamp if there is one.
+  std::pair<Value, std::pair<int64_t, int64_t>> intClampAfter(Value v);
+  std::pair<Value, std::pair<double, double>> floatClampAfter(Value v);
+  void emit(Operation *anchor, std::string code);
+  std::string shapeArray(ArrayRef<int64_t> shape);
+
+  func::FuncOp func;
+  std::string name;
+  std::vector<Buffer> bufs;
+  DenseMap<Value, unsigned> bufferIds;
+  DenseMap<Value, std::string> constNames;
+  DenseSet<Operation *> consumed;
+  std::vector<Step> steps;
+  std::string constants;
+  int64_t constantBytes = 0;
+  unsigned nextConst = 0;
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Buffers and constants
+//===----------------------------------------------------------------------===//
+
+static int64_t byteSize(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  return t.getNumElements() *
+         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
+}
+
+static std::string cTypeOf(Type elt) {
+  if (isa<FloatType>(elt))
+    return "float";
+  return "int" + std::to_string(elt.getIntOrFloatBitWidth()) + "_t";
+}
+
+Value Emitter::root(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto r = dyn_cast<tosa::ReshapeOp>(def)) {
+      v = r.getInput1();
+      continue;
+    }
+    break;
+  }
+  return v;
+}
+
+unsigned Emitter::bufferOf(Value v) {
+  v = root(v);
+  auto it = bufferIds.find(v);
+  if (it != bufferIds.end())
+    return it->second;
+  Buffer b;
+  b.elementType = cast<RankedTensorType>(v.getType()).getElementType();
+  b.bytes = byteSize(v.getType());
+  b.firstUse = b.lastUse = (int64_t)steps.size();
+  if (isa<BlockArgument>(v))
+    b.home = Home::Input;
+  bufs.push_back(b);
+  bufferIds[v] = bufs.size() - 1;
+  return bufs.size() - 1;
+}
+
+std::string Emitter::intArray(ArrayRef<int64_t> values, StringRef cType,
+                              StringRef hint) {
+  std::string id = llvm::formatv("k{0}_{1}", nextConst++, hint).str();
+  llvm::raw_string_ostream os(constants);
+  os << "static const " << cType << " " << id << "[" << values.size()
+     << "] = {";
+  for (auto [i, v] : llvm::enumerate(values)) {
+    if (i % 16 == 0)
+      os << "\n   ";
+    os << " " << v << ",";
+  }
+  os << "\n};\n";
+  constantBytes += (int64_t)values.size() *
+                   (cType == "int8_t" ? 1 : (cType == "int16_t" ? 2 : 4));
+  return id;
+}
+
+/// Prints a float so that it parses back to the same float.
+static std::string floatLiteral(float f) {
+  if (std::isinf(f))
+    return f > 0 ? "INFINITY" : "-INFINITY";
+  std::string s = llvm::formatv("{0:e8}", f).str();
+  return s + "f";
+}
+
+std::string Emitter::constArray(Value v, StringRef cType) {
+  auto it = constNames.find(v);
+  if (it != constNames.end())
+    return it->second;
+  auto c = root(v).getDefiningOp<tosa::ConstOp>();
+  auto attr = cast<DenseElementsAttr>(c.getValues());
+  std::string id = llvm::formatv("w{0}", nextConst++).str();
+  llvm::raw_string_ostream os(constants);
+  int64_t n = attr.getNumElements();
+  os << "alignas(4) static const " << cType << " " << id << "[" << n << "] = {";
+  int64_t k = 0;
+  if (isa<FloatType>(attr.getElementType())) {
+    for (APFloat f : attr.getValues<APFloat>()) {
+      if (k++ % 8 == 0)
+        os << "\n   ";
+      os << " " << floatLiteral(f.convertToFloat()) << ",";
+    }
+  } else {
+    for (const APInt &i : attr.getValues<APInt>()) {
+      if (k++ % 16 == 0)
+        os << "\n   ";
+      os << " " << i.getSExtValue() << ",";
+    }
+  }
+  os << "\n};\n";
+  constantBytes += byteSize(v.getType());
+  constNames[v] = id;
+  return id;
+}
+
+/// Integer values of a constant tensor.
+static SmallVector<int64_t> constInts(Value v) {
+  SmallVector<int64_t> out;
+  if (auto c = v.getDefiningOp<tosa::ConstOp>())
+    for (const APInt &i :
+         cast<DenseElementsAttr>(c.getValues()).getValues<APInt>())
+      out.push_back(i.getSExtValue());
+  return out;
+}
+
+static bool isConst(Value v) {
+  while (auto r = v.getDefiningOp<tosa::ReshapeOp>())
+    v = r.getInput1();
+  return v.getDefiningOp<tosa::ConstOp>() != nullptr;
+}
+
+template <typename OpT> OpT Emitter::soleUser(Value v) {
+  if (!v.hasOneUse())
+    return {};
+  return dyn_cast<OpT>(*v.getUsers().begin());
+}
+
+std::pair<Value, std::pair<int64_t, int64_t>> Emitter::intClampAfter(Value v) {
+  unsigned bits = cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
+  int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
+  if (auto clamp = soleUser<tosa::ClampOp>(v)) {
+    consumed.insert(clamp);
+    lo = std::max(lo, cast<IntegerAttr>(clamp.getMinValAttr()).getInt());
+    hi = std::min(hi, cast<IntegerAttr>(clamp.getMaxValAttr()).getInt());
+    return {clamp.getResult(), {lo, hi}};
+  }
+  return {v, {lo, hi}};
+}
+
+std::pair<Value, std::pair<double, double>> Emitter::floatClampAfter(Value v) {
+  if (auto clamp = soleUser<tosa::ClampOp>(v)) {
+    consumed.insert(clamp);
+    return {clamp.getResult(),
+            {cast<FloatAttr>(clamp.getMinValAttr()).getValueAsDouble(),
+             cast<FloatAttr>(clamp.getMaxValAttr()).getValueAsDouble()}};
+  }
+  return {v, {-INFINITY, INFINITY}};
+}
+
+void Emitter::emit(Operation *anchor, std::string code) {
+  std::string comment = anchor->getName().getStringRef().str();
+  if (auto nameLoc = dyn_cast<NameLoc>(anchor->getLoc()))
+    comment += " " + nameLoc.getName().str();
+  // Names come from the model file: keep the comment one harmless line (a
+  // trailing backslash would continue it onto the code).
+  for (char &c : comment)
+    if (!llvm::isPrint(c) || c == '\\')
+      c = '?';
+  steps.push_back({comment, std::move(code)});
+}
+
+std::string Emitter::shapeArray(ArrayRef<int64_t> shape) {
+  return intArray(shape, "int32_t", "shape");
+}
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+/// Requantization constants of a rescale as TFLite multipliers/exponents,
+/// one per `channels`.
+static bool rescaleConstants(tosa::RescaleOp r, int64_t channels,
+                             SmallVector<int64_t> &mult,
+                             SmallVector<int64_t> &shift) {
+  SmallVector<int64_t> m = constInts(r.getMultiplier());
+  SmallVector<int64_t> s = constInts(r.getShift());
+  if (m.empty() || m.size() != s.size() ||
+      r.getRoundingMode() != tosa::RoundingMode::DOUBLE_ROUND ||
+      !r.getScale32() || r.getInputUnsigned() || r.getOutputUnsigned())
+    return false;
+  for (int64_t c = 0; c < channels; ++c) {
+    size_t i = m.size() == 1 ? 0 : c;
+    mult.push_back(m[i]);
+    shift.push_back(31 - s[i]); // TOSA shift -> TFLite exponent.
+  }
+  return true;
+}
+
+LogicalResult Emitter::lowerConv(Operation *op) {
+  bool depthwise = isa<tosa::DepthwiseConv2DOp>(op);
+  Value x = op->getOperand(0), w = op->getOperand(1), bias = op->getOperand(2);
+  Value xZp = op->getOperand(3);
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto accType = cast<RankedTensorType>(op->getResult(0).getType());
+  ArrayRef<int64_t> pad, stride, dilation;
+  if (auto c = dyn_cast<tosa::Conv2DOp>(op)) {
+    pad = c.getPad(), stride = c.getStride(), dilation = c.getDilation();
+  } else {
+    auto d = cast<tosa::DepthwiseConv2DOp>(op);
+    pad = d.getPad(), stride = d.getStride(), dilation = d.getDilation();
+  }
+  if (!isConst(w) || !isConst(bias))
+    return op->emitOpError() << "C++ lowering needs constant weights and bias";
+  // A slice from the origin only drops rows no window reads: read the
+  // untrimmed tensor instead.
+  if (auto slice = x.getDefiningOp<tosa::SliceOp>()) {
+    SmallVector<int64_t> start;
+    if (auto cs = slice.getStart().getDefiningOp<tosa::ConstShapeOp>())
+      for (const APInt &v : cs.getValues().getValues<APInt>())
+        start.push_back(v.getSExtValue());
+    if (!llvm::all_of(start, [](int64_t s) { return s == 0; }))
+      return slice.emitOpError() << "is not supported by the C++ lowering yet";
+    x = slice.getInput1();
+    xType = cast<RankedTensorType>(x.getType());
+  }
+  int64_t n = xType.getDimSize(0), ih = xType.getDimSize(1),
+          iw = xType.getDimSize(2), ic = xType.getDimSize(3);
+  int64_t oh = accType.getDimSize(1), ow = accType.getDimSize(2),
+          oc = accType.getDimSize(3);
+  int64_t kh = depthwise ? wType.getDimSize(0) : wType.getDimSize(1);
+  int64_t kw = depthwise ? wType.getDimSize(1) : wType.getDimSize(2);
+
+  if (isa<FloatType>(xType.getElementType())) {
+    auto [out, range] = floatClampAfter(op->getResult(0));
+    std::string wName = constArray(w, "float"),
+                bName = constArray(bias, "float");
+    use(x);
+    define(out);
+    std::string params = llvm::formatv(
+        "{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}", stride[0], stride[1],
+        dilation[0], dilation[1], pad[0], pad[2],
+        floatLiteral((float)range.first), floatLiteral((float)range.second));
+    if (depthwise)
+      emit(op,
+           llvm::formatv(
+               "tinyprune::rt::depthwiseConvFloat({0}, {1}, {2}, {3}, {4}, "
+               "{5}, (const float *){6}, {7}, {8}, {9}, {10}, {11}, {12}, "
+               "(float *){13});",
+               "tinyprune::rt::ConvFloatParams" + params, wType.getDimSize(3),
+               n, ih, iw, ic, ptr(x), kh, kw, wName, bName, oh, ow, ptr(out))
+               .str());
+    else
+      emit(op, llvm::formatv(
+                   "tinyprune::rt::convFloat({0}, {1}, {2}, {3}, {4}, "
+                   "(const float *){5}, {6}, {7}, {8}, {9}, {10}, {11}, {12}, "
+                   "(float *){13});",
+                   "tinyprune::rt::ConvFloatParams" + params, n, ih, iw, ic,
+                   ptr(x), oc, kh, kw, wName, bName, oh, ow, ptr(out))
+                   .str());
+    return success();
+  }
+
+  auto rescale = soleUser<tosa::RescaleOp>(op->getResult(0));
+  if (!rescale ||
+      !cast<RankedTensorType>(rescale.getType()).getElementType().isInteger(8))
+    return op->emitOpError()
+           << "C++ lowering expects an int8 rescale after the convolution";
+  SmallVector<int64_t> mult, shift;
+  if (!rescaleConstants(rescale, oc, mult, shift))
+    return rescale.emitOpError() << "has constants the C++ lowering cannot use";
+  consumed.insert(rescale);
+  int64_t outZp = constInts(rescale.getOutputZp()).front();
+  auto [out, range] = intClampAfter(rescale.getResult());
+  int64_t inZp = constInts(xZp).front();
+  std::string wName = constArray(w, "int8_t");
+  std::string bName = constArray(bias, "int32_t");
+  std::string mName = intArray(mult, "int32_t", "mult");
+  std::string sName = intArray(shift, "int32_t", "shift");
+  use(x);
+  define(out);
+  std::string params = llvm::formatv(
+      "tinyprune::rt::ConvInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, "
+      "{8}, {9}}",
+      stride[0], stride[1], dilation[0], dilation[1], pad[0], pad[2], inZp,
+      outZp, range.first, range.second);
+  if (depthwise)
+    emit(op, llvm::formatv("tinyprune::rt::depthwiseConvPerChannelInt8({0}, "
+                           "{1}, {2}, {3}, {4}, {5}, {6}, {7}, (const int8_t "
+                           "*){8}, {9}, {10}, {11}, {12}, {13}, {14}, (int8_t "
+                           "*){15});",
+                           params, mName, sName, wType.getDimSize(3), n, ih, iw,
+                           ic, ptr(x), kh, kw, wName, bName, oh, ow, ptr(out))
+                 .str());
+  else
+    emit(op, llvm::formatv("tinyprune::rt::convPerChannelInt8({0}, {1}, {2}, "
+                           "{3}, {4}, {5}, {6}, (const int8_t *){7}, {8}, {9}, "
+                           "{10}, {11}, {12}, {13}, {14}, (int8_t *){15});",
+                           params, mName, sName, n, ih, iw, ic, ptr(x), oc, kh,
+                           kw, wName, bName, oh, ow, ptr(out))
+                 .str());
+  return success();
+}
+
+/// The importer's int8 ADD/SUB/MUL: each operand is `rescale(x)` (ADD/SUB:
+/// then a second rescale); the i32 result is rescaled to int8.
+LogicalResult Emitter::lowerBinaryInt(Operation *op) {
+  bool isMul = isa<tosa::MulOp>(op);
+  struct Side {
+    Value x;
+    int64_t zp = 0, mult = 0, shift = 0;
+  } sides[2];
+  for (int k = 0; k < 2; ++k) {
+    auto r = op->getOperand(k).getDefiningOp<tosa::RescaleOp>();
+    if (!r || !r->hasOneUse())
+      return op->emitOpError() << "C++ lowering expects rescaled operands";
+    consumed.insert(r);
+    if (!isMul) {
+      SmallVector<int64_t> m, s;
+      if (!rescaleConstants(r, 1, m, s))
+        return r.emitOpError() << "has unsupported constants";
+      sides[k].mult = m[0];
+      sides[k].shift = s[0];
+      r = r.getInput().getDefiningOp<tosa::RescaleOp>();
+      if (!r || !r->hasOneUse())
+        return op->emitOpError() << "C++ lowering expects the 20-bit shift";
+      consumed.insert(r);
+    }
+    sides[k].x = r.getInput();
+    sides[k].zp = constInts(r.getInputZp()).front();
+  }
+  auto outR = soleUser<tosa::RescaleOp>(op->getResult(0));
+  SmallVector<int64_t> om, os;
+  if (!outR || !rescaleConstants(outR, 1, om, os))
+    return op->emitOpError() << "C++ lowering expects an output rescale";
+  consumed.insert(outR);
+  int64_t outZp = constInts(outR.getOutputZp()).front();
+  auto [out, range] = intClampAfter(outR.getResult());
+  auto outType = cast<RankedTensorType>(out.getType());
+  std::string s1 =
+      shapeArray(cast<RankedTensorType>(sides[0].x.getType()).getShape());
+  std::string s2 =
+      shapeArray(cast<RankedTensorType>(sides[1].x.getType()).getShape());
+  std::string so = shapeArray(outType.getShape());
+  for (const Side &side : sides)
+    if (!isConst(side.x))
+      use(side.x);
+  define(out);
+  std::string in1 = isConst(sides[0].x) ? constArray(sides[0].x, "int8_t")
+                                        : "(const int8_t *)" + ptr(sides[0].x);
+  std::string in2 = isConst(sides[1].x) ? constArray(sides[1].x, "int8_t")
+                                        : "(const int8_t *)" + ptr(sides[1].x);
+  if (isMul) {
+    emit(op,
+         llvm::formatv(
+             "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
+             "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
+             "{12}, (int8_t *){13});",
+             -sides[0].zp, -sides[1].zp, outZp, om[0], os[0], range.first,
+             range.second, outType.getRank(), s1, in1, s2, in2, so, ptr(out))
+             .str());
+    return success();
+  }
+  emit(op,
+       llvm::formatv(
+           "tinyprune::rt::{0}(tinyprune::rt::AddInt8Params{{{1}, {2}, "
+           "{3}, 20, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}}, {12}, {13}, "
+           "{14}, {15}, {16}, {17}, (int8_t *){18});",
+           isa<tosa::SubOp>(op) ? "subInt8" : "addInt8", -sides[0].zp,
+           -sides[1].zp, outZp, sides[0].mult, sides[0].shift, sides[1].mult,
+           sides[1].shift, om[0], os[0], range.first, range.second,
+           outType.getRank(), s1, in1, s2, in2, so, ptr(out))
+           .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerRequantize(tosa::RescaleOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  if (!inType.getElementType().isInteger(8) ||
+      !op.getType().getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports i8 -> i8 rescales";
+  SmallVector<int64_t> m, s;
+  if (!rescaleConstants(op, 1, m, s) ||
+      constInts(op.getMultiplier()).size() != 1)
+    return op.emitOpError() << "C++ lowering needs a per-tensor rescale";
+  int64_t inZp = constInts(op.getInputZp()).front();
+  int64_t outZp = constInts(op.getOutputZp()).front();
+  auto [out, range] = intClampAfter(op.getResult());
+  use(op.getInput());
+  define(out);
+  emit(op, llvm::formatv("tinyprune::rt::requantizeInt8({0}, (const int8_t "
+                         "*){1}, {2}, {3}, {4}, {5}, {6}, {7}, (int8_t *){8});",
+                         inType.getNumElements(), ptr(op.getInput()), inZp,
+                         m[0], s[0], outZp, range.first, range.second, ptr(out))
+               .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerMaxPool(tosa::MaxPool2dOp op) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  auto outT = op.getType();
+  bool isFloat = isa<FloatType>(in.getElementType());
+  std::string dims =
+      llvm::formatv("{0}, {1}, {2}, {3}, (const {4} *){5}, {6}, {7}",
+                    in.getDimSize(0), in.getDimSize(1), in.getDimSize(2),
+                    in.getDimSize(3), cTypeOf(in.getElementType()),
+                    ptr(op.getInput()), outT.getDimSize(1), outT.getDimSize(2));
+  ArrayRef<int64_t> k = op.getKernel(), s = op.getStride(), p = op.getPad();
+  use(op.getInput());
+  if (isFloat) {
+    auto [out, range] = floatClampAfter(op.getResult());
+    define(out);
+    emit(op, llvm::formatv("tinyprune::rt::maxPoolFloat(tinyprune::rt::"
+                           "PoolParamsFloat{{{0}, {1}, {2}, {3}, {4}, {5}, "
+                           "{6}, {7}}, {8}, (float *){9});",
+                           s[0], s[1], k[0], k[1], p[0], p[2],
+                           floatLiteral((float)range.first),
+                           floatLiteral((float)range.second), dims, ptr(out))
+                 .str());
+    return success();
+  }
+  if (!in.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports int8 and float pools";
+  auto [out, range] = intClampAfter(op.getResult());
+  define(out);
+  emit(op, llvm::formatv("tinyprune::rt::maxPoolInt8(tinyprune::rt::"
+                         "PoolParams{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, "
+                         "{8}, (int8_t *){9});",
+                         s[0], s[1], k[0], k[1], p[0], p[2], range.first,
+                         range.second, dims, ptr(out))
+               .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerFloatBinary(Operation *op) {
+  auto outT = cast<RankedTensorType>(op->getResult(0).getType());
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  auto [out, range] = floatClampAfter(op->getResult(0));
+  std::string s1 = shapeArray(cast<RankedTensorType>(a.getType()).getShape());
+  std::string s2 = shapeArray(cast<RankedTensorType>(b.getType()).getShape());
+  std::string so = shapeArray(outT.getShape());
+  std::string in1 =
+      isConst(a) ? constArray(a, "float") : "(const float *)" + ptr(a);
+  std::string in2 =
+      isConst(b) ? constArray(b, "float") : "(const float *)" + ptr(b);
+  if (!isConst(a))
+    use(a);
+  if (!isConst(b))
+    use(b);
+  define(out);
+  StringRef fn = isa<tosa::AddOp>(op)   ? "addFloat"
+                 : isa<tosa::SubOp>(op) ? "subFloat"
+                                        : "mulFloat";
+  emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, {4}, {5}, {6}, "
+                         "{7}, {8}, (float *){9});",
+                         fn, floatLiteral((float)range.first),
+                         floatLiteral((float)range.second), outT.getRank(), s1,
+                         in1, s2, in2, so, ptr(out))
+               .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerTinyPrune(Operation *op) {
+  Value in = op->getOperand(0), out = op->getResult(0);
+  auto inT = cast<RankedTensorType>(in.getType());
+  bool isFloat = isa<FloatType>(inT.getElementType());
+  int64_t size = inT.getNumElements();
+  std::string x = ptr(in), y = ptr(out);
+  use(in);
+  define(out);
+  if (auto s = dyn_cast<SoftmaxOp>(op)) {
+    int64_t depth = inT.getShape().back();
+    float beta = s.getBeta().convertToFloat();
+    if (isFloat) {
+      emit(op, llvm::formatv("tinyprune::rt::softmaxFloat({0}, {1}, {2}, "
+                             "(const float *){3}, (float *){4});",
+                             floatLiteral(beta), size / depth, depth, x, y)
+                   .str());
+      return success();
+    }
+    rt::SoftmaxInt8Params p =
+        rt::prepareSoftmaxInt8(s.getInputQuantAttr().getScale()[0], beta);
+    emit(op, llvm::formatv("tinyprune::rt::softmaxInt8(tinyprune::rt::"
+                           "SoftmaxInt8Params{{{0}, {1}, {2}}, {3}, {4}, "
+                           "(const int8_t *){5}, (int8_t *){6});",
+                           p.inputMultiplier, p.inputLeftShift, p.diffMin,
+                           size / depth, depth, x, y)
+                 .str());
+    return success();
+  }
+  if (auto a = dyn_cast<AvgPool2dOp>(op)) {
+    auto outT = a.getType();
+    emit(op,
+         llvm::formatv(
+             "tinyprune::rt::averagePoolInt8(tinyprune::rt::PoolParams{{"
+             "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, {8}, {9}, {10}, "
+             "{11}, (const int8_t *){12}, {13}, {14}, (int8_t *){15});",
+             a.getStride()[0], a.getStride()[1], a.getKernel()[0],
+             a.getKernel()[1], a.getPad()[0], a.getPad()[2],
+             a.getMinValAttr().getInt(), a.getMaxValAttr().getInt(),
+             inT.getDimSize(0), inT.getDimSize(1), inT.getDimSize(2),
+             inT.getDimSize(3), x, outT.getDimSize(1), outT.getDimSize(2), y)
+             .str());
+    return success();
+  }
+  if (auto l = dyn_cast<LogisticOp>(op)) {
+    if (isFloat || !inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 logistic";
+    QuantAttr q = l.getInputQuantAttr();
+    rt::LogisticInt8Params p = rt::prepareLogisticInt8(
+        q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
+    emit(op, llvm::formatv("tinyprune::rt::logisticInt8(tinyprune::rt::"
+                           "LogisticInt8Params{{{0}, {1}, {2}, {3}}, {4}, "
+                           "(const int8_t *){5}, (int8_t *){6});",
+                           p.inputZeroPoint, p.inputRangeRadius,
+                           p.inputMultiplier, p.inputLeftShift, size, x, y)
+                 .str());
+    return success();
+  }
+  if (auto t = dyn_cast<TanhOp>(op)) {
+    if (isFloat || !inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 tanh";
+    QuantAttr q = t.getInputQuantAttr();
+    rt::TanhInt8Params p = rt::prepareTanhInt8(
+        q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
+    emit(op, llvm::formatv("tinyprune::rt::tanhInt8(tinyprune::rt::"
+                           "TanhInt8Params{{{0}, {1}, {2}, {3}}, {4}, "
+                           "(const int8_t *){5}, (int8_t *){6});",
+                           p.inputZeroPoint, p.inputRangeRadius,
+                           p.inputMultiplier, p.inputLeftShift, size, x, y)
+                 .str());
+    return success();
+  }
+  return op->emitOpError() << "is not supported by the C++ lowering yet";
+}
+
+LogicalResult Emitter::lower(Operation *op) {
+  if (consumed.contains(op))
+    return success();
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<tosa::ConstOp, tosa::ConstShapeOp, tosa::ReshapeOp, func::ReturnOp>(
+          [](Operation *) { return success(); })
+      .Case<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(
+          [&](Operation *o) { return lowerConv(o); })
+      .Case<tosa::AddOp, tosa::SubOp, tosa::MulOp>([&](Operation *o) {
+        auto t = cast<RankedTensorType>(o->getResult(0).getType());
+        if (isa<FloatType>(t.getElementType()))
+          return lowerFloatBinary(o);
+        return lowerBinaryInt(o);
+      })
+      .Case([&](tosa::RescaleOp r) { return lowerRequantize(r); })
+      .Case([&](tosa::MaxPool2dOp m) { return lowerMaxPool(m); })
+      .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp>(
+          [&](Operation *o) { return lowerTinyPrune(o); })
+      .Default([](Operation *o) {
+        return o->emitOpError() << "is not supported by the C++ lowering yet";
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Printing
+//===----------------------------------------------------------------------===//
+
+FailureOr<CppModel> Emitter::run() {
+  if (func.getNumArguments() != 1 || func.getNumResults() != 1)
+    return func.emitError()
+           << "C++ lowering supports one input and one output for now";
+  Block &entry = func.getBody().front();
+  // The operand rescales of an int8 ADD/SUB/MUL come before it: claim them
+  // for the binary layer so they are not lowered on their own.
+  for (Operation &op : entry) {
+    if (!isa<tosa::AddOp, tosa::SubOp, tosa::MulOp>(op) ||
+        !cast<RankedTensorType>(op.getResult(0).getType())
+             .getElementType()
+             .isInteger(32))
+      continue;
+    int chain = isa<tosa::MulOp>(op) ? 1 : 2;
+    for (Value operand : op.getOperands().take_front(2)) {
+      auto r = operand.getDefiningOp<tosa::RescaleOp>();
+      for (int depth = 0; r && depth < chain; ++depth) {
+        consumed.insert(r);
+        r = r.getInput().getDefiningOp<tosa::RescaleOp>();
+      }
+    }
+  }
+  // Trimming slices feed convolutions, which read the untrimmed input.
+  for (Operation &op : entry)
+    if (auto slice = dyn_cast<tosa::SliceOp>(op))
+      if (slice->hasOneUse() &&
+          isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(
+              *slice->getUsers().begin()) &&
+          slice->getUses().begin()->getOperandNumber() == 0)
+        consumed.insert(slice);
+  for (Operation &op : entry)
+    if (failed(lower(&op)))
+      return failure();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  Value result = ret.getOperand(0);
+  unsigned outBuf = bufferOf(result);
+  if (bufs[outBuf].home == Home::Input)
+    return func.emitError() << "the output is the input: nothing to compute";
+  bufs[outBuf].home = Home::Output;
+
+  // Plan the arena buffers.
+  std::vector<BufferRequest> requests;
+  std::vector<unsigned> arenaIds;
+  for (auto [i, b] : llvm::enumerate(bufs)) {
+    if (b.home != Home::Arena)
+      continue;
+    requests.push_back({b.bytes, b.firstUse, b.lastUse});
+    arenaIds.push_back(i);
+  }
+  MemoryPlan plan = planMemory(requests);
+  for (auto [k, id] : llvm::enumerate(arenaIds))
+    bufs[id].offset = plan.offsets[k];
+
+  CppModel model;
+  model.inputBytes = byteSize(func.getArgumentTypes()[0]);
+  model.outputBytes = byteSize(func.getResultTypes()[0]);
+  model.arenaBytes = plan.arenaBytes;
+  model.peakLiveBytes = peakLiveBytes(requests);
+  model.weightBytes = constantBytes;
+  model.layers = steps.size();
+
+  std::string upper = llvm::StringRef(name).upper();
+  {
+    llvm::raw_string_ostream os(model.header);
+    os << "// Generated by tinyprune: do not edit.\n"
+       << "#ifndef " << upper << "_H\n#define " << upper << "_H\n\n"
+       << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n"
+       << "#define " << upper << "_INPUT_BYTES " << model.inputBytes << "\n"
+       << "#define " << upper << "_OUTPUT_BYTES " << model.outputBytes << "\n"
+       << "#define " << upper << "_ARENA_BYTES " << model.arenaBytes << "\n"
+       << "// Aliases in the lowercase naming of NAME_invoke.\n"
+       << "#define " << name << "_INPUT_BYTES " << upper << "_INPUT_BYTES\n"
+       << "#define " << name << "_OUTPUT_BYTES " << upper << "_OUTPUT_BYTES\n"
+       << "#define " << name << "_ARENA_BYTES " << upper << "_ARENA_BYTES\n\n"
+       << "/// Runs one inference: reads " << name << "_INPUT_BYTES from "
+       << "`input`, writes " << name << "_OUTPUT_BYTES to `output`.\n"
+       << "/// Returns 0. Not reentrant: the activations live in one static "
+       << "arena.\n"
+       << "int " << name << "_invoke(const void *input, void *output);\n\n"
+       << "#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
+  }
+  llvm::raw_string_ostream os(model.source);
+  os << "// Generated by tinyprune: do not edit.\n"
+     << "// " << steps.size() << " layers, " << constantBytes
+     << " constant bytes, arena " << model.arenaBytes << " bytes.\n"
+     << "#include \"" << name << ".h\"\n\n"
+     << "#include <math.h>\n#include <stdint.h>\n\n"
+     << "#include \"tinyprune/rt/conv.h\"\n"
+     << "#include \"tinyprune/rt/depthwise_conv.h\"\n"
+     << "#include \"tinyprune/rt/elementwise.h\"\n"
+     << "#include \"tinyprune/rt/activations.h\"\n"
+     << "#include \"tinyprune/rt/pooling.h\"\n"
+     << "#include \"tinyprune/rt/softmax.h\"\n\n"
+     << "namespace {\n\n"
+     << constants;
+  if (model.arenaBytes > 0)
+    os << "\nalignas(16) static uint8_t arena[" << upper << "_ARENA_BYTES];\n";
+  os << "\n} // namespace\n\n"
+     << "extern \"C\" int " << name
+     << "_invoke(const void *input, void *output) {\n"
+     << "  const uint8_t *in = static_cast<const uint8_t *>(input);\n"
+     << "  uint8_t *out = static_cast<uint8_t *>(output);\n"
+     << "  (void)in;\n";
+  for (const Step &s : steps) {
+    std::string code = s.code;
+    for (auto [i, b] : llvm::enumerate(bufs)) {
+      std::string token = "@" + std::to_string(i) + "@";
+      std::string addr = b.home == Home::Input ? "in"
+                         : b.home == Home::Output
+                             ? "out"
+                             : "(arena + " + std::to_string(b.offset) + ")";
+      size_t pos;
+      while ((pos = code.find(token)) != std::string::npos)
+        code.replace(pos, token.size(), addr);
+    }
+    os << "  // " << s.comment << "\n  " << code << "\n";
+  }
+  os << "  return 0;\n}\n";
+  return model;
+}
+
+FailureOr<CppModel> tinyprune::emitCpp(func::FuncOp func, StringRef name) {
+  return Emitter(func, name).run();
+}
+
+std::vector<std::pair<std::string, std::string>> tinyprune::runtimeHeaders() {
+  return {
+#include "RuntimeHeaders.inc"
+  };
+}
