@@ -14,6 +14,9 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler
   # Tests
   python3 libgtest-dev
+  # Cortex-M builds of generated code, run under QEMU
+  gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
+  qemu-system-arm
 )
 
 missing=()

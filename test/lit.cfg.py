@@ -43,6 +43,10 @@ shared = os.path.normpath(os.path.join(config.tinyprune_src_root, "..",
 if os.path.isdir(shared):
     config.available_features.add("mlperf-models")
     config.substitutions.append(("%mlperf", shared))
+# Cortex-M builds under QEMU (test/mcu).
+import shutil
+if shutil.which("arm-none-eabi-g++") and shutil.which("qemu-system-arm"):
+    config.available_features.add("arm-mcu")
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 

@@ -128,7 +128,7 @@ inline int32_t sxtbLanes02(int32_t v) { return __sxtb16(v); }
 
 /// Bytes 1 and 3 of `v`, sign-extended into the two int16 halves.
 inline int32_t sxtbLanes13(int32_t v) {
-  return __sxtb16(static_cast<int32_t>(__ror(static_cast<uint32_t>(v), 8)));
+  return __sxtb16(static_cast<int32_t>(rotateRight8(static_cast<uint32_t>(v))));
 }
 #endif
 

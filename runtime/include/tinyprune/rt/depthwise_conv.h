@@ -49,8 +49,9 @@ inline void depthwiseMac4(const int8_t *x, const int8_t *w, int32_t inputOffset,
   const int32_t wq = loadInt8x4(w);
   // (x0 + offset, x2 + offset) and (x1 + offset, x3 + offset).
   const int32_t x02 = __sxtab16(offsetPair, xq);
-  const int32_t x13 = __sxtab16(
-      offsetPair, static_cast<int32_t>(__ror(static_cast<uint32_t>(xq), 8)));
+  const int32_t x13 =
+      __sxtab16(offsetPair,
+                static_cast<int32_t>(rotateRight8(static_cast<uint32_t>(xq))));
   const int32_t w02 = sxtbLanes02(wq);
   const int32_t w13 = sxtbLanes13(wq);
   acc[0] = __smlabb(x02, w02, acc[0]);

@@ -53,6 +53,10 @@ inline int32_t multiplyByQuantizedMultiplier(int32_t x, int32_t multiplier,
       saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift);
 }
 
+/// `v` rotated right by 8 bits. Spelled out rather than ACLE's __ror, which
+/// some arm-none-eabi releases lack; compilers emit one ROR for it.
+inline uint32_t rotateRight8(uint32_t v) { return (v >> 8) | (v << 24); }
+
 /// Clamps `v` to `[lo, hi]`.
 inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
