@@ -16,14 +16,36 @@ extern "C" __attribute__((noinline)) void tinyprune_mark() {
   __asm volatile("" ::: "memory");
 }
 
+/// Paints `kPaintBytes` of stack below the caller's frame; stackUsed() then
+/// finds how deep the inference wrote (the high-water mark).
+static constexpr unsigned kPaintBytes = 64 * 1024;
+static constexpr unsigned char kPaint = 0xA5;
+
+__attribute__((noinline)) static unsigned char *paintStack() {
+  unsigned char *top = static_cast<unsigned char *>(__builtin_frame_address(0));
+  unsigned char *bottom = top - kPaintBytes;
+  for (unsigned char *p = bottom; p < top - 256; ++p)
+    *const_cast<volatile unsigned char *>(p) = kPaint;
+  return top;
+}
+
+static unsigned stackUsed(unsigned char *top) {
+  unsigned char *p = top - kPaintBytes;
+  while (p < top && *const_cast<volatile unsigned char *>(p) == kPaint)
+    ++p;
+  return static_cast<unsigned>(top - p);
+}
+
 int main() {
   std::FILE *f = std::fopen(MCU_INPUT, "rb");
   if (!f || std::fread(input, 1, sizeof(input), f) != sizeof(input))
     return 1;
   std::fclose(f);
+  unsigned char *top = paintStack();
   tinyprune_mark();
   int status = TP_CAT(MODEL, _invoke)(input, output);
   tinyprune_mark();
+  std::printf("stack %u\n", stackUsed(top));
   if (status != 0)
     return 2;
   f = std::fopen(MCU_OUTPUT, "wb");

@@ -77,11 +77,28 @@ def main():
     if run.returncode != 0:
         sys.stderr.write(run.stdout + run.stderr)
         sys.exit(f"run_mcu: firmware exited with {run.returncode}")
+    text = run.stdout + run.stderr
+    stack = re.search(r"^stack (\d+)", text, re.M)
+    if stack:
+        print(f"stack {stack.group(1)}")
     if args.plugin:
         counts = [int(m.group(1)) for m in
-                  re.finditer(r"INSNCOUNT mark \d+ (\d+)", run.stdout + run.stderr)]
+                  re.finditer(r"INSNCOUNT mark \d+ (\d+)", text)]
         if len(counts) >= 2:
             print(f"instructions {counts[-1] - counts[0]}")
+    # Sizes of the model's own object: code (kernels inlined) and weights.
+    size = subprocess.run(["arm-none-eabi-size", "-A", objs[0]], check=True,
+                          capture_output=True, text=True).stdout
+    code = rodata = 0
+    for line in size.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[1].isdigit():
+            if parts[0].startswith(".text"):
+                code += int(parts[1])
+            elif parts[0].startswith(".rodata"):
+                rodata += int(parts[1])
+    print(f"code {code}")
+    print(f"rodata {rodata}")
 
 
 if __name__ == "__main__":
