@@ -41,7 +41,7 @@ def macs(build, model):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
-    ap.add_argument("--cores", default="cortex-m4,cortex-m0plus")
+    ap.add_argument("--cores", default="cortex-m4,cortex-m7,cortex-m0plus")
     args = ap.parse_args()
     models_dir = os.path.join(SHARED, "models", "mlperf-tiny")
     kit = os.path.join(SHARED, "mcu-kit", "insncount.c")

@@ -5,8 +5,9 @@ under qemu-system-arm (semihosting file I/O), like the host harness does.
     run_mcu.py --core cortex-m4 --gen DIR --name NAME --input in.bin \\
                --output out.bin [--workdir DIR] [--plugin libinsncount.so]
 
-Cores and boards: cortex-m4 (hard-float, mps2-an386), cortex-m0plus
-(ARMv6-M code on mps2-an385, whose Cortex-M3 runs it). With --plugin (the
+Cores and boards: cortex-m4 (hard-float, mps2-an386), cortex-m7
+(hard-float, mps2-an500), cortex-m0plus (ARMv6-M code on mps2-an385, whose
+Cortex-M3 runs it). All three boards take the memory map of mps2.ld. With --plugin (the
 instruction-counting plugin of shared/mcu-kit) it prints
 `instructions <n>`: the guest instructions between the harness's two
 markers, i.e. exactly one inference.
@@ -24,6 +25,8 @@ CORES = {
                    "-mfpu=fpv4-sp-d16"], "mps2-an386"),
     "cortex-m0plus": (["-mcpu=cortex-m0plus", "-mthumb",
                        "-mfloat-abi=soft"], "mps2-an385"),
+    "cortex-m7": (["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard",
+                   "-mfpu=fpv5-d16"], "mps2-an500"),
 }
 
 
