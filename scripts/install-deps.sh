@@ -17,6 +17,8 @@ PACKAGES=(
   # Cortex-M builds of generated code, run under QEMU
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   qemu-system-arm
+  # Independent test oracle: Arm NN's reference backend (test/tools/armnn-run)
+  libarmnn-dev libarmnntfliteparser-dev libarmnn-cpuref-backend22
 )
 
 missing=()

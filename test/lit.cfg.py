@@ -47,6 +47,11 @@ if os.path.isdir(shared):
 import shutil
 if shutil.which("arm-none-eabi-g++") and shutil.which("qemu-system-arm"):
     config.available_features.add("arm-mcu")
+# Arm NN's CpuRef backend as an independent oracle (test/tools/armnn-run).
+if getattr(config, "tinyprune_have_armnn", "OFF").upper() in (
+        "ON", "1", "TRUE", "YES") and os.path.exists(
+        os.path.join(config.tinyprune_tools_dir, "armnn-run")):
+    config.available_features.add("armnn")
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 
@@ -57,4 +62,6 @@ config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 
 tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate"]
+if "armnn" in config.available_features:
+    tools.append("armnn-run")
 llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])
