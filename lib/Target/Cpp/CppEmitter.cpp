@@ -373,7 +373,30 @@ LogicalResult Emitter::lowerConv(Operation *op) {
   auto [out, range] = intClampAfter(rescale.getResult());
   int64_t inZp = constInts(xZp).front();
   std::string wName = constArray(w, "int8_t");
-  std::string bName = constArray(bias, "int32_t");
+  std::string bName;
+  bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
+  if (!depthwise && unpadded && inZp != 0) {
+    // No window is ever clipped: fold the input zero point's share,
+    // -zp * sum(w), into the bias once here instead of every inference.
+    // |zp * sum(w)| <= 2^30 for TFLite-sized filters, so this stays exact.
+    SmallVector<int64_t> folded = constInts(root(bias));
+    SmallVector<int64_t> weights = constInts(root(w));
+    int64_t perFilter = (int64_t)weights.size() / oc;
+    if (folded.size() == 1)
+      folded.assign(oc, folded[0]);
+    for (int64_t o = 0; o < oc; ++o) {
+      int64_t sum = 0;
+      for (int64_t k = 0; k < perFilter; ++k)
+        sum += weights[o * perFilter + k];
+      folded[o] -= inZp * sum;
+      if (folded[o] < INT32_MIN || folded[o] > INT32_MAX)
+        return op->emitOpError() << "folded bias overflows int32";
+    }
+    bName = intArray(folded, "int32_t", "bias");
+    inZp = 0;
+  } else {
+    bName = constArray(bias, "int32_t");
+  }
   std::string mName = intArray(mult, "int32_t", "mult");
   std::string sName = intArray(shift, "int32_t", "shift");
   use(x);

@@ -195,8 +195,11 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
 
   for (int32_t o = 0; o < outC; ++o) {
     const int8_t *filterO = filter + static_cast<ptrdiff_t>(o) * filterSize;
-    // sum(w) for windows entirely inside the input.
-    const int32_t filterSum = detail::sumInt8(filterO, filterSize);
+    // sum(w) for windows entirely inside the input. With a zero input
+    // offset (the compiler folds zp * sum(w) into the bias of unpadded
+    // convolutions) the term vanishes and is not computed.
+    const int32_t filterSum =
+        inputOffset != 0 ? detail::sumInt8(filterO, filterSize) : 0;
     const int32_t biasO = bias ? bias[o] : 0;
     const int32_t multiplierO = multiplier[o];
     const int32_t shiftO = shift[o];
@@ -234,7 +237,7 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
           }
 
           int32_t wSum = filterSum;
-          if (ry.end - ry.begin != kH || tapsX != kW) {
+          if (inputOffset != 0 && (ry.end - ry.begin != kH || tapsX != kW)) {
             // Clipped window: sum the in-bounds taps, contiguous per row.
             wSum = 0;
             for (int32_t ky = ry.begin; ky < kyEnd; ++ky)
