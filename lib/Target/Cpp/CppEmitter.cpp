@@ -24,6 +24,7 @@
 #include "tinyprune/Target/MemoryPlanner.h"
 #include "tinyprune/rt/activations.h"
 #include "tinyprune/rt/quant_params.h"
+#include "tinyprune/rt/reduce.h"
 #include "tinyprune/rt/softmax.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -91,6 +92,11 @@ private:
   LogicalResult lowerTinyPrune(Operation *op);
   LogicalResult lowerMaxPool(tosa::MaxPool2dOp op);
   LogicalResult lowerFloatBinary(Operation *op);
+  LogicalResult lowerDataMovement(Operation *op);
+  LogicalResult lowerMean(MeanOp op);
+  LogicalResult lowerQuantize(QuantizeOp op);
+  /// `v` as a pointer expression: its constant array, or its buffer (used).
+  std::string operand(Value v);
 
   /// The single user of `v` if it is an `OpT`.
   template <typename OpT> OpT soleUser(Value v);
@@ -600,6 +606,9 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
                    .str());
       return success();
     }
+    if (!inT.getElementType().isInteger(8))
+      return op->emitOpError()
+             << "C++ lowering supports int8 and float softmax";
     rt::SoftmaxInt8Params p =
         rt::prepareSoftmaxInt8(s.getInputQuantAttr().getScale()[0], beta);
     emit(op, llvm::formatv("tinyprune::rt::softmaxInt8(tinyprune::rt::"
@@ -611,6 +620,8 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
     return success();
   }
   if (auto a = dyn_cast<AvgPool2dOp>(op)) {
+    if (!inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 average pools";
     auto outT = a.getType();
     emit(op,
          llvm::formatv(
@@ -656,6 +667,144 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
   return op->emitOpError() << "is not supported by the C++ lowering yet";
 }
 
+/// Integer values of a `tosa.const_shape`.
+static SmallVector<int64_t> shapeValues(Value v) {
+  SmallVector<int64_t> out;
+  if (auto c = v.getDefiningOp<tosa::ConstShapeOp>())
+    for (const APInt &i : c.getValues().getValues<APInt>())
+      out.push_back(i.getSExtValue());
+  return out;
+}
+
+static int64_t elementBytes(Type t) {
+  return std::max<int64_t>(
+      1, cast<RankedTensorType>(t).getElementTypeBitWidth() / 8);
+}
+
+/// An operand as a pointer expression: its constant array or its buffer.
+std::string Emitter::operand(Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (isConst(v))
+    return constArray(v, cTypeOf(t.getElementType()));
+  use(v);
+  return ptr(v);
+}
+
+LogicalResult Emitter::lowerDataMovement(Operation *op) {
+  Value out = op->getResult(0);
+  auto outT = cast<RankedTensorType>(out.getType());
+  int64_t eb = elementBytes(outT);
+  std::string code;
+  if (auto slice = dyn_cast<tosa::SliceOp>(op)) {
+    auto inT = cast<RankedTensorType>(slice.getInput1().getType());
+    SmallVector<int64_t> start = shapeValues(slice.getStart());
+    if (start.size() != (size_t)inT.getRank())
+      return op->emitOpError() << "needs a constant start";
+    std::string in = operand(slice.getInput1());
+    code = llvm::formatv("tinyprune::rt::sliceCopy({0}, {1}, {2}, {3}, {4}, "
+                         "{5}, {6});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(start), shapeArray(outT.getShape()), in,
+                         ptr(out));
+  } else if (auto pad = dyn_cast<tosa::PadOp>(op)) {
+    auto inT = cast<RankedTensorType>(pad.getInput1().getType());
+    SmallVector<int64_t> pads = shapeValues(pad.getPadding());
+    SmallVector<int64_t> before;
+    for (size_t d = 0; d < pads.size(); d += 2)
+      before.push_back(pads[d]);
+    std::string value =
+        constArray(pad.getPadConst(), cTypeOf(outT.getElementType()));
+    std::string in = operand(pad.getInput1());
+    code = llvm::formatv("tinyprune::rt::padCopy({0}, {1}, {2}, {3}, {4}, {5}, "
+                         "{6}, {7});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(before), shapeArray(outT.getShape()), value,
+                         in, ptr(out));
+  } else if (auto tr = dyn_cast<tosa::TransposeOp>(op)) {
+    auto inT = cast<RankedTensorType>(tr.getInput1().getType());
+    SmallVector<int64_t> perm(tr.getPerms().begin(), tr.getPerms().end());
+    std::string in = operand(tr.getInput1());
+    code = llvm::formatv("tinyprune::rt::transposeCopy({0}, {1}, {2}, {3}, "
+                         "{4}, {5});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(perm), in, ptr(out));
+  } else if (auto cat = dyn_cast<tosa::ConcatOp>(op)) {
+    int64_t axis = cat.getAxis();
+    SmallVector<int64_t> sizes;
+    std::string list;
+    for (Value in : cat.getInput1()) {
+      sizes.push_back(cast<RankedTensorType>(in.getType()).getDimSize(axis));
+      list += "static_cast<const void *>(" + operand(in) + "), ";
+    }
+    code = llvm::formatv("{{ const void *const parts[] = {{{0}}; "
+                         "tinyprune::rt::concatCopy({1}, {2}, {3}, {4}, {5}, "
+                         "{6}, parts, {7}); }",
+                         list, eb, outT.getRank(), shapeArray(outT.getShape()),
+                         axis, sizes.size(), intArray(sizes, "int32_t", "axis"),
+                         ptr(out));
+  } else if (auto clamp = dyn_cast<tosa::ClampOp>(op)) {
+    std::string in = operand(clamp.getInput());
+    int64_t n = outT.getNumElements();
+    if (isa<FloatType>(outT.getElementType())) {
+      float lo = cast<FloatAttr>(clamp.getMinValAttr()).getValueAsDouble();
+      float hi = cast<FloatAttr>(clamp.getMaxValAttr()).getValueAsDouble();
+      code = llvm::formatv("tinyprune::rt::clampFloat({0}, (const float *){1}, "
+                           "{2}, {3}, (float *){4});",
+                           n, in, floatLiteral(lo), floatLiteral(hi), ptr(out));
+    } else if (outT.getElementType().isInteger(8)) {
+      code = llvm::formatv(
+          "tinyprune::rt::clampInt8({0}, (const int8_t *){1}, "
+          "{2}, {3}, (int8_t *){4});",
+          n, in, cast<IntegerAttr>(clamp.getMinValAttr()).getInt(),
+          cast<IntegerAttr>(clamp.getMaxValAttr()).getInt(), ptr(out));
+    } else {
+      return op->emitOpError() << "C++ lowering clamps int8 and float";
+    }
+  } else {
+    return op->emitOpError() << "is not supported by the C++ lowering yet";
+  }
+  define(out);
+  emit(op, code);
+  return success();
+}
+
+LogicalResult Emitter::lowerMean(MeanOp op) {
+  auto inT = op.getInput().getType();
+  if (!inT.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports int8 mean";
+  QuantAttr qi = op.getInputQuant(), qo = op.getOutputQuant();
+  rt::MeanIntParams p = rt::prepareMeanInt(
+      qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+      qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+  SmallVector<int64_t> axes(op.getAxes().begin(), op.getAxes().end());
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::meanInt8(tinyprune::rt::MeanIntParams"
+                         "{{{0}, {1}, {2}, {3}, {4}}, {5}, {6}, {7}, {8}, "
+                         "(const int8_t *){9}, (int8_t *){10});",
+                         p.inputZeroPoint, p.outputZeroPoint, p.multiplier,
+                         p.shift, p.sameQuantization ? "true" : "false",
+                         shapeArray(inT.getShape()), inT.getRank(),
+                         intArray(axes, "int32_t", "axes"), axes.size(), in,
+                         ptr(op.getResult()))
+               .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerQuantize(QuantizeOp op) {
+  QuantAttr q = op.getOutputQuant();
+  if (q.isPerChannel() || !op.getType().getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports per-tensor int8 quantize";
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::quantizeInt8({0}, {1}, {2}, "
+                         "(const float *){3}, (int8_t *){4});",
+                         floatLiteral(q.getScale()[0]), q.getZeroPoint()[0],
+                         op.getType().getNumElements(), in, ptr(op.getResult()))
+               .str());
+  return success();
+}
+
 LogicalResult Emitter::lower(Operation *op) {
   if (consumed.contains(op))
     return success();
@@ -672,6 +821,10 @@ LogicalResult Emitter::lower(Operation *op) {
       })
       .Case([&](tosa::RescaleOp r) { return lowerRequantize(r); })
       .Case([&](tosa::MaxPool2dOp m) { return lowerMaxPool(m); })
+      .Case<tosa::SliceOp, tosa::PadOp, tosa::TransposeOp, tosa::ConcatOp,
+            tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
+      .Case([&](MeanOp m) { return lowerMean(m); })
+      .Case([&](QuantizeOp q) { return lowerQuantize(q); })
       .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp>(
           [&](Operation *o) { return lowerTinyPrune(o); })
       .Default([](Operation *o) {
@@ -684,10 +837,16 @@ LogicalResult Emitter::lower(Operation *op) {
 //===----------------------------------------------------------------------===//
 
 FailureOr<CppModel> Emitter::run() {
-  if (func.getNumArguments() != 1 || func.getNumResults() != 1)
-    return func.emitError()
-           << "C++ lowering supports one input and one output for now";
+  if (func.getNumResults() == 0)
+    return func.emitError() << "a function without results computes nothing";
   Block &entry = func.getBody().front();
+  // Inputs are packed back to back at `input`, in argument order.
+  int64_t inOffset = 0;
+  for (BlockArgument arg : entry.getArguments()) {
+    Buffer &b = bufs[bufferOf(arg)];
+    b.offset = inOffset;
+    inOffset += b.bytes;
+  }
   // The operand rescales of an int8 ADD/SUB/MUL come before it: claim them
   // for the binary layer so they are not lowered on their own.
   for (Operation &op : entry) {
@@ -716,12 +875,38 @@ FailureOr<CppModel> Emitter::run() {
   for (Operation &op : entry)
     if (failed(lower(&op)))
       return failure();
+  // Outputs are packed back to back at `output`, in result order. A result
+  // a layer computes is written there directly; one that is an input, a
+  // constant, or already another output is copied.
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
-  Value result = ret.getOperand(0);
-  unsigned outBuf = bufferOf(result);
-  if (bufs[outBuf].home == Home::Input)
-    return func.emitError() << "the output is the input: nothing to compute";
-  bufs[outBuf].home = Home::Output;
+  int64_t outOffset = 0;
+  for (Value result : ret.getOperands()) {
+    int64_t bytes = byteSize(result.getType());
+    Value r = root(result);
+    bool computed = !isa<BlockArgument>(r) && !isConst(r) &&
+                    bufs[bufferOf(r)].home == Home::Arena;
+    if (computed) {
+      Buffer &b = bufs[bufferOf(r)];
+      b.home = Home::Output;
+      b.offset = outOffset;
+    } else {
+      std::string src = operand(r);
+      Buffer copy;
+      copy.elementType =
+          cast<RankedTensorType>(result.getType()).getElementType();
+      copy.bytes = bytes;
+      copy.home = Home::Output;
+      copy.offset = outOffset;
+      copy.firstUse = copy.lastUse = (int64_t)steps.size();
+      bufs.push_back(copy);
+      steps.push_back(
+          {"copy to the output",
+           llvm::formatv("tinyprune::rt::copyBytes({0}, {1}, @{2}@);", bytes,
+                         src, bufs.size() - 1)
+               .str()});
+    }
+    outOffset += bytes;
+  }
 
   // Plan the arena buffers.
   std::vector<BufferRequest> requests;
@@ -737,8 +922,8 @@ FailureOr<CppModel> Emitter::run() {
     bufs[id].offset = plan.offsets[k];
 
   CppModel model;
-  model.inputBytes = byteSize(func.getArgumentTypes()[0]);
-  model.outputBytes = byteSize(func.getResultTypes()[0]);
+  model.inputBytes = inOffset;
+  model.outputBytes = outOffset;
   model.arenaBytes = plan.arenaBytes;
   model.peakLiveBytes = peakLiveBytes(requests);
   model.weightBytes = constantBytes;
@@ -775,7 +960,10 @@ FailureOr<CppModel> Emitter::run() {
      << "#include \"tinyprune/rt/elementwise.h\"\n"
      << "#include \"tinyprune/rt/activations.h\"\n"
      << "#include \"tinyprune/rt/pooling.h\"\n"
-     << "#include \"tinyprune/rt/softmax.h\"\n\n"
+     << "#include \"tinyprune/rt/softmax.h\"\n"
+     << "#include \"tinyprune/rt/data_movement.h\"\n"
+     << "#include \"tinyprune/rt/reduce.h\"\n"
+     << "#include \"tinyprune/rt/quantize.h\"\n\n"
      << "namespace {\n\n"
      << constants;
   if (model.arenaBytes > 0)
@@ -790,10 +978,13 @@ FailureOr<CppModel> Emitter::run() {
     std::string code = s.code;
     for (auto [i, b] : llvm::enumerate(bufs)) {
       std::string token = "@" + std::to_string(i) + "@";
-      std::string addr = b.home == Home::Input ? "in"
-                         : b.home == Home::Output
-                             ? "out"
-                             : "(arena + " + std::to_string(b.offset) + ")";
+      std::string base = b.home == Home::Input    ? "in"
+                         : b.home == Home::Output ? "out"
+                                                  : "arena";
+      std::string addr =
+          b.offset == 0 && b.home != Home::Arena
+              ? base
+              : "(" + base + " + " + std::to_string(b.offset) + ")";
       size_t pos;
       while ((pos = code.find(token)) != std::string::npos)
         code.replace(pos, token.size(), addr);
