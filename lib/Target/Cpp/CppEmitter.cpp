@@ -95,6 +95,7 @@ private:
   LogicalResult lowerDataMovement(Operation *op);
   LogicalResult lowerMean(MeanOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
+  LogicalResult lowerDequantize(tosa::CastOp op);
   /// `v` as a pointer expression: its constant array, or its buffer (used).
   std::string operand(Value v);
 
@@ -636,6 +637,26 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
              .str());
     return success();
   }
+  if (auto h = dyn_cast<HardSwishOp>(op)) {
+    if (isFloat || !inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 hard swish";
+    QuantAttr qi = h.getInputQuantAttr(), qo = h.getOutputQuantAttr();
+    rt::HardSwishInt8Params p = rt::prepareHardSwishInt8(
+        qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+        qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+    if (!rt::hardSwishInt8Supported(p))
+      return op->emitOpError() << "has scales TFLite's int8 hard swish rejects";
+    emit(op, llvm::formatv(
+                 "tinyprune::rt::hardSwishInt8(tinyprune::rt::"
+                 "HardSwishInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}}, "
+                 "{6}, (const int8_t *){7}, (int8_t *){8});",
+                 p.inputZeroPoint, p.outputZeroPoint,
+                 p.reluishMultiplierFixedpointInt16,
+                 p.reluishMultiplierExponent, p.outputMultiplierFixedpointInt16,
+                 p.outputMultiplierExponent, size, x, y)
+                 .str());
+    return success();
+  }
   if (auto l = dyn_cast<LogisticOp>(op)) {
     if (isFloat || !inT.getElementType().isInteger(8))
       return op->emitOpError() << "C++ lowering supports int8 logistic";
@@ -805,6 +826,38 @@ LogicalResult Emitter::lowerQuantize(QuantizeOp op) {
   return success();
 }
 
+/// DEQUANTIZE as the importer writes it: cast i8 -> f32, sub a zero-point
+/// constant, mul by a scale constant (per tensor).
+LogicalResult Emitter::lowerDequantize(tosa::CastOp op) {
+  auto inT = cast<RankedTensorType>(op.getInput().getType());
+  auto sub = soleUser<tosa::SubOp>(op.getResult());
+  auto mul = sub ? soleUser<tosa::MulOp>(sub.getResult()) : tosa::MulOp();
+  if (!inT.getElementType().isInteger(8) || !sub || !mul ||
+      sub.getInput1() != op.getResult() || mul.getInput1() != sub.getResult())
+    return op.emitOpError()
+           << "C++ lowering supports the int8 dequantize chain";
+  auto zpC = sub.getInput2().getDefiningOp<tosa::ConstOp>();
+  auto scaleC = mul.getInput2().getDefiningOp<tosa::ConstOp>();
+  if (!zpC || !scaleC)
+    return op.emitOpError() << "needs constant zero point and scale";
+  auto zpA = cast<DenseElementsAttr>(zpC.getValues());
+  auto scA = cast<DenseElementsAttr>(scaleC.getValues());
+  if (zpA.getNumElements() != 1 || scA.getNumElements() != 1)
+    return op.emitOpError() << "C++ lowering supports per-tensor dequantize";
+  consumed.insert(sub);
+  consumed.insert(mul);
+  float zp = (*zpA.getValues<APFloat>().begin()).convertToFloat();
+  float scale = (*scA.getValues<APFloat>().begin()).convertToFloat();
+  std::string x = operand(op.getInput());
+  define(mul.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::dequantizeInt8({0}, {1}, {2}, (const "
+                         "int8_t *){3}, (float *){4});",
+                         floatLiteral(scale), static_cast<int64_t>(zp),
+                         inT.getNumElements(), x, ptr(mul.getResult()))
+               .str());
+  return success();
+}
+
 LogicalResult Emitter::lower(Operation *op) {
   if (consumed.contains(op))
     return success();
@@ -825,8 +878,46 @@ LogicalResult Emitter::lower(Operation *op) {
             tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
       .Case([&](MeanOp m) { return lowerMean(m); })
       .Case([&](QuantizeOp q) { return lowerQuantize(q); })
-      .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp>(
+      .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp, HardSwishOp>(
           [&](Operation *o) { return lowerTinyPrune(o); })
+      .Case<tosa::SigmoidOp, tosa::TanhOp>([&](Operation *o) -> LogicalResult {
+        Value in = o->getOperand(0), out = o->getResult(0);
+        std::string x = operand(in);
+        define(out);
+        emit(o, llvm::formatv(
+                    "tinyprune::rt::{0}({1}, (const float *){2}, "
+                    "(float *){3});",
+                    isa<tosa::SigmoidOp>(o) ? "logisticFloat" : "tanhFloat",
+                    cast<RankedTensorType>(in.getType()).getNumElements(), x,
+                    ptr(out))
+                    .str());
+        return success();
+      })
+      .Case([&](tosa::AvgPool2dOp a) -> LogicalResult {
+        auto inT = cast<RankedTensorType>(a.getInput().getType());
+        if (!isa<FloatType>(inT.getElementType()))
+          return a.emitOpError()
+                 << "C++ lowering supports float tosa.avg_pool2d";
+        auto [out, range] = floatClampAfter(a.getResult());
+        std::string x = operand(a.getInput());
+        define(out);
+        ArrayRef<int64_t> k = a.getKernel(), st = a.getStride(),
+                          pd = a.getPad();
+        emit(a,
+             llvm::formatv(
+                 "tinyprune::rt::averagePoolFloat(tinyprune::rt::"
+                 "PoolParamsFloat{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, "
+                 "{8}, {9}, {10}, {11}, (const float *){12}, {13}, {14}, "
+                 "(float *){15});",
+                 st[0], st[1], k[0], k[1], pd[0], pd[2],
+                 floatLiteral((float)range.first),
+                 floatLiteral((float)range.second), inT.getDimSize(0),
+                 inT.getDimSize(1), inT.getDimSize(2), inT.getDimSize(3), x,
+                 a.getType().getDimSize(1), a.getType().getDimSize(2), ptr(out))
+                 .str());
+        return success();
+      })
+      .Case([&](tosa::CastOp c) { return lowerDequantize(c); })
       .Default([](Operation *o) {
         return o->emitOpError() << "is not supported by the C++ lowering yet";
       });

@@ -30,6 +30,7 @@
 #include "tinyprune/rt/fixedpoint.h"
 
 #include <cstdint>
+#include <math.h>
 
 #ifndef TINYPRUNE_RT_DEVICE_ONLY
 #include "tinyprune/rt/quant_params.h"
@@ -299,6 +300,18 @@ inline bool hardSwishInt8Supported(const HardSwishInt8Params &p) {
   return p.outputMultiplierExponent <= 0;
 }
 #endif // TINYPRUNE_RT_DEVICE_ONLY
+
+/// float32 sigmoid and tanh, TFLite's float reference (libm; float paths
+/// may use it).
+inline void logisticFloat(int32_t size, const float *in, float *out) {
+  for (int32_t i = 0; i < size; ++i)
+    out[i] = 1.0f / (1.0f + expf(-in[i]));
+}
+
+inline void tanhFloat(int32_t size, const float *in, float *out) {
+  for (int32_t i = 0; i < size; ++i)
+    out[i] = tanhf(in[i]);
+}
 
 } // namespace rt
 } // namespace tinyprune
