@@ -657,31 +657,32 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
                  .str());
     return success();
   }
-  if (auto l = dyn_cast<LogisticOp>(op)) {
+  if (isa<LogisticOp, TanhOp>(op)) {
+    // Both kernels take the same four prepared integers.
+    bool logistic = isa<LogisticOp>(op);
     if (isFloat || !inT.getElementType().isInteger(8))
-      return op->emitOpError() << "C++ lowering supports int8 logistic";
-    QuantAttr q = l.getInputQuantAttr();
-    rt::LogisticInt8Params p = rt::prepareLogisticInt8(
-        q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
-    emit(op, llvm::formatv("tinyprune::rt::logisticInt8(tinyprune::rt::"
-                           "LogisticInt8Params{{{0}, {1}, {2}, {3}}, {4}, "
-                           "(const int8_t *){5}, (int8_t *){6});",
-                           p.inputZeroPoint, p.inputRangeRadius,
-                           p.inputMultiplier, p.inputLeftShift, size, x, y)
-                 .str());
-    return success();
-  }
-  if (auto t = dyn_cast<TanhOp>(op)) {
-    if (isFloat || !inT.getElementType().isInteger(8))
-      return op->emitOpError() << "C++ lowering supports int8 tanh";
-    QuantAttr q = t.getInputQuantAttr();
-    rt::TanhInt8Params p = rt::prepareTanhInt8(
-        q.getScale()[0], static_cast<int32_t>(q.getZeroPoint()[0]));
-    emit(op, llvm::formatv("tinyprune::rt::tanhInt8(tinyprune::rt::"
-                           "TanhInt8Params{{{0}, {1}, {2}, {3}}, {4}, "
-                           "(const int8_t *){5}, (int8_t *){6});",
-                           p.inputZeroPoint, p.inputRangeRadius,
-                           p.inputMultiplier, p.inputLeftShift, size, x, y)
+      return op->emitOpError() << "C++ lowering supports int8 "
+                               << (logistic ? "logistic" : "tanh");
+    auto q = op->getAttrOfType<QuantAttr>("input_quant");
+    float scale = q.getScale()[0];
+    auto zp = static_cast<int32_t>(q.getZeroPoint()[0]);
+    int32_t params[4];
+    if (logistic) {
+      rt::LogisticInt8Params p = rt::prepareLogisticInt8(scale, zp);
+      params[0] = p.inputZeroPoint, params[1] = p.inputRangeRadius;
+      params[2] = p.inputMultiplier, params[3] = p.inputLeftShift;
+    } else {
+      rt::TanhInt8Params p = rt::prepareTanhInt8(scale, zp);
+      params[0] = p.inputZeroPoint, params[1] = p.inputRangeRadius;
+      params[2] = p.inputMultiplier, params[3] = p.inputLeftShift;
+    }
+    StringRef kernel = logistic ? "logistic" : "tanh";
+    StringRef paramsType = logistic ? "Logistic" : "Tanh";
+    emit(op, llvm::formatv("tinyprune::rt::{0}Int8(tinyprune::rt::{1}Int8Params"
+                           "{{{2}, {3}, {4}, {5}}, {6}, (const int8_t *){7}, "
+                           "(int8_t *){8});",
+                           kernel, paramsType, params[0], params[1], params[2],
+                           params[3], size, x, y)
                  .str());
     return success();
   }
