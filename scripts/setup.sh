@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fresh Debian machine -> everything installed, built, and the main job run
-# on the bundled example: import examples/dscnn_int8.tflite into MLIR, then
-# run a pipeline that validates it as TOSA and prints its per-layer costs.
+# on the bundled example: import examples/dscnn_int8.tflite into MLIR, run a
+# pipeline that validates it as TOSA and prints its per-layer costs, execute
+# it, and compile it to standalone C++.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -23,4 +24,13 @@ build/bin/tinyprune-opt "$OUT/dscnn_int8.mlir" \
   --tosa-validate --tinyprune-model-stats \
   -o "$OUT/dscnn_int8.validated.mlir"
 echo "   wrote $OUT/dscnn_int8.validated.mlir"
+echo "== run: one inference on an all-zero input"
+head -c 490 /dev/zero > "$OUT/zeros.bin"
+build/bin/tinyprune run examples/dscnn_int8.tflite --input "$OUT/zeros.bin" \
+  --output "$OUT/probabilities.bin"
+echo "   output bytes: $(od -An -v -td1 "$OUT/probabilities.bin" | tr -s ' ')"
+echo "== compile to C++"
+build/bin/tinyprune compile examples/dscnn_int8.tflite -o "$OUT/dscnn" \
+  --name dscnn
+echo "   wrote $OUT/dscnn/dscnn.h, dscnn.cpp and tinyprune/rt/*.h"
 echo "setup: done"
