@@ -96,6 +96,7 @@ private:
   LogicalResult lowerMean(MeanOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
   LogicalResult lowerDequantize(tosa::CastOp op);
+  LogicalResult lowerLeakyRelu(tosa::SelectOp op);
   /// `v` as a pointer expression: its constant array, or its buffer (used).
   std::string operand(Value v);
 
@@ -859,6 +860,57 @@ LogicalResult Emitter::lowerDequantize(tosa::CastOp op) {
   return success();
 }
 
+/// LEAKY_RELU as the importer writes it. int8: select(x >= zp,
+/// rescale_identity(x), rescale_alpha(x)); float: select(x > 0, x, x * a).
+LogicalResult Emitter::lowerLeakyRelu(tosa::SelectOp op) {
+  auto fail = [&] {
+    return op.emitOpError() << "C++ lowering supports the LEAKY_RELU select";
+  };
+  auto outT = op.getType();
+  int64_t n = outT.getNumElements();
+  if (isa<FloatType>(outT.getElementType())) {
+    auto cmp = op.getInput1().getDefiningOp<tosa::GreaterOp>();
+    auto mul = op.getInput3().getDefiningOp<tosa::MulOp>();
+    if (!cmp || !mul || op.getInput2() != cmp.getInput1() ||
+        mul.getInput1() != cmp.getInput1())
+      return fail();
+    auto alphaC = mul.getInput2().getDefiningOp<tosa::ConstOp>();
+    if (!alphaC ||
+        cast<DenseElementsAttr>(alphaC.getValues()).getNumElements() != 1)
+      return fail();
+    float alpha = (*cast<DenseElementsAttr>(alphaC.getValues())
+                        .getValues<APFloat>()
+                        .begin())
+                      .convertToFloat();
+    std::string x = operand(cmp.getInput1());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::leakyReluFloat({0}, (const float "
+                           "*){1}, {2}, (float *){3});",
+                           n, x, floatLiteral(alpha), ptr(op.getResult()))
+                 .str());
+    return success();
+  }
+  auto cmp = op.getInput1().getDefiningOp<tosa::GreaterEqualOp>();
+  auto pos = op.getInput2().getDefiningOp<tosa::RescaleOp>();
+  auto neg = op.getInput3().getDefiningOp<tosa::RescaleOp>();
+  if (!cmp || !pos || !neg || pos.getInput() != cmp.getInput1() ||
+      neg.getInput() != cmp.getInput1() || !outT.getElementType().isInteger(8))
+    return fail();
+  SmallVector<int64_t> mp, sp, mn, sn;
+  if (!rescaleConstants(pos, 1, mp, sp) || !rescaleConstants(neg, 1, mn, sn))
+    return fail();
+  int64_t inZp = constInts(pos.getInputZp()).front();
+  int64_t outZp = constInts(pos.getOutputZp()).front();
+  std::string x = operand(cmp.getInput1());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::leakyReluInt8({0}, (const int8_t "
+                         "*){1}, {2}, {3}, {4}, {5}, {6}, {7}, (int8_t *){8});",
+                         n, x, inZp, mp[0], sp[0], mn[0], sn[0], outZp,
+                         ptr(op.getResult()))
+               .str());
+  return success();
+}
+
 LogicalResult Emitter::lower(Operation *op) {
   if (consumed.contains(op))
     return success();
@@ -919,6 +971,7 @@ LogicalResult Emitter::lower(Operation *op) {
         return success();
       })
       .Case([&](tosa::CastOp c) { return lowerDequantize(c); })
+      .Case([&](tosa::SelectOp s) { return lowerLeakyRelu(s); })
       .Default([](Operation *o) {
         return o->emitOpError() << "is not supported by the C++ lowering yet";
       });
@@ -956,6 +1009,15 @@ FailureOr<CppModel> Emitter::run() {
       }
     }
   }
+  // LEAKY_RELU is a select between two branches computed before it.
+  for (Operation &op : entry)
+    if (auto select = dyn_cast<tosa::SelectOp>(op))
+      for (Value v : select->getOperands())
+        if (Operation *def = v.getDefiningOp())
+          if (isa<tosa::RescaleOp, tosa::GreaterOp, tosa::GreaterEqualOp,
+                  tosa::MulOp>(def) &&
+              def->hasOneUse())
+            consumed.insert(def);
   // Trimming slices feed convolutions, which read the untrimmed input.
   for (Operation &op : entry)
     if (auto slice = dyn_cast<tosa::SliceOp>(op))

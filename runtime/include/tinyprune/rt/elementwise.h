@@ -358,6 +358,30 @@ inline MulInt8Params prepareMulInt8(float s1, int32_t zp1, float s2,
 }
 #endif // TINYPRUNE_RT_DEVICE_ONLY
 
+/// int8 LEAKY_RELU, TFLite's QuantizeLeakyRelu: `x - inZp` is requantized
+/// with the identity multiplier when non-negative, with the alpha
+/// multiplier otherwise, then offset and saturated to int8.
+inline void leakyReluInt8(int32_t size, const int8_t *in, int32_t inZp,
+                          int32_t identityMultiplier, int32_t identityShift,
+                          int32_t alphaMultiplier, int32_t alphaShift,
+                          int32_t outZp, int8_t *out) {
+  for (int32_t i = 0; i < size; ++i) {
+    const int32_t v = static_cast<int32_t>(in[i]) - inZp;
+    const int32_t scaled =
+        v >= 0 ? multiplyByQuantizedMultiplier(v, identityMultiplier,
+                                               identityShift)
+               : multiplyByQuantizedMultiplier(v, alphaMultiplier, alphaShift);
+    out[i] = static_cast<int8_t>(clamp(scaled + outZp, -128, 127));
+  }
+}
+
+/// float32 LEAKY_RELU: `x > 0 ? x : x * alpha`.
+inline void leakyReluFloat(int32_t size, const float *in, float alpha,
+                           float *out) {
+  for (int32_t i = 0; i < size; ++i)
+    out[i] = in[i] > 0.0f ? in[i] : in[i] * alpha;
+}
+
 } // namespace rt
 } // namespace tinyprune
 
