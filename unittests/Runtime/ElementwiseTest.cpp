@@ -22,6 +22,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -403,6 +404,53 @@ TEST(ElementwiseInt8, WithinOneStepOfRealArithmetic) {
           << s1 << " " << s2 << " " << sOut;
     }
   }
+}
+
+} // namespace
+
+namespace {
+
+// LEAKY_RELU int8: TFLite's two requantizations, chosen on x - zp >= 0.
+TEST(LeakyRelu, Int8MatchesDefinition) {
+  const float inScale = 0.1f, outScale = 0.03f, alpha = 0.2f;
+  const int32_t inZp = -5, outZp = -20;
+  // Multipliers as TFLite computes them: in float, then QuantizeMultiplier.
+  const float identityReal = inScale / outScale;
+  const float alphaReal = inScale * alpha / outScale;
+  const tinyprune::rt::QuantizedMultiplier id =
+      tinyprune::rt::quantizeMultiplier(identityReal);
+  const tinyprune::rt::QuantizedMultiplier al =
+      tinyprune::rt::quantizeMultiplier(alphaReal);
+  int8_t in[256], out[256];
+  for (int i = 0; i < 256; ++i)
+    in[i] = static_cast<int8_t>(i - 128);
+  tinyprune::rt::leakyReluInt8(256, in, inZp, id.multiplier, id.exponent,
+                               al.multiplier, al.exponent, outZp, out);
+  for (int i = 0; i < 256; ++i) {
+    const int32_t v = in[i] - inZp;
+    const tinyprune::rt::QuantizedMultiplier &m = v >= 0 ? id : al;
+    int32_t want = tinyprune::rt::multiplyByQuantizedMultiplier(v, m.multiplier,
+                                                                m.exponent) +
+                   outZp;
+    want = want < -128 ? -128 : (want > 127 ? 127 : want);
+    EXPECT_EQ(out[i], want) << "input " << int(in[i]);
+    // And it is within one step of the real function.
+    const double real = v >= 0 ? v * inScale : v * inScale * alpha;
+    EXPECT_NEAR(out[i],
+                std::max(-128.0, std::min(127.0, real / outScale + outZp)),
+                1.0);
+  }
+}
+
+TEST(LeakyRelu, FloatKeepsPositivesAndScalesNegatives) {
+  const float in[5] = {-2.0f, -0.5f, 0.0f, 0.5f, 3.0f};
+  float out[5];
+  tinyprune::rt::leakyReluFloat(5, in, 0.1f, out);
+  EXPECT_FLOAT_EQ(out[0], -0.2f);
+  EXPECT_FLOAT_EQ(out[1], -0.05f);
+  EXPECT_EQ(out[2], 0.0f);
+  EXPECT_EQ(out[3], 0.5f);
+  EXPECT_EQ(out[4], 3.0f);
 }
 
 } // namespace
