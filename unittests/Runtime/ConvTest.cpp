@@ -298,6 +298,53 @@ TEST(ConvInt8, RandomCasesMatchStraightLoop) {
   EXPECT_GT(unclamped, outputsChecked / 2);
 }
 
+// The pointwise fast path (1x1, stride 1, unpadded, zero input offset:
+// what the compiler emits for pointwise layers) against the straight loop,
+// with odd and even channel counts so the paired loop and its tail both run.
+TEST(ConvInt8, PointwiseFastPathMatchesStraightLoop) {
+  Random r(777);
+  static const int32_t kChannels[] = {1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 64};
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvInt8Params p{};
+    Shape s;
+    s.batches = r(1, 2);
+    s.inH = s.outH = r(1, 6);
+    s.inW = s.outW = r(1, 6);
+    s.inC = kChannels[r(0, 10)];
+    s.outC = kChannels[r(0, 10)];
+    s.kH = s.kW = 1;
+    p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+    p.outputZeroPoint = r(-128, 127);
+    p.actMin = -128;
+    p.actMax = 127;
+    std::vector<int8_t> in(s.inSize()), filter(s.filterSize());
+    for (int8_t &v : in)
+      v = static_cast<int8_t>(r(-128, 127));
+    for (int8_t &v : filter)
+      v = static_cast<int8_t>(r(-128, 127));
+    std::vector<int32_t> bias(size_t(s.outC));
+    for (int32_t &v : bias)
+      v = r(-40000, 40000);
+    const int32_t *biasPtr = r(0, 4) == 0 ? nullptr : bias.data();
+    const std::vector<int64_t> acc = modelAcc(p, s, in, filter, biasPtr);
+    std::vector<int32_t> mult, shift;
+    pickMultipliers(r, s, acc, mult, shift);
+    std::vector<int8_t> got(s.outSize(), 0x55);
+    convPerChannelInt8(p, mult.data(), shift.data(), s.batches, s.inH, s.inW,
+                       s.inC, in.data(), s.outC, 1, 1, filter.data(), biasPtr,
+                       s.outH, s.outW, got.data());
+    for (size_t i = 0; i < acc.size(); ++i) {
+      const size_t o = i % size_t(s.outC);
+      const int32_t want = std::min(
+          127,
+          std::max(-128, multiplyByQuantizedMultiplier(
+                             static_cast<int32_t>(acc[i]), mult[o], shift[o]) +
+                             p.outputZeroPoint));
+      ASSERT_EQ(got[i], want) << "trial " << trial << " output " << i;
+    }
+  }
+}
+
 TEST(ConvInt8, LargestAccumulators) {
   // 3x3x256 taps of (x - zp) = +-255 times -128 or 127: up to 7.5e7 in
   // magnitude, through both the clipped (border) and whole-filter (centre)

@@ -153,6 +153,32 @@ inline int32_t dotInt8(const int8_t *x, const int8_t *w, int32_t n) {
   return acc;
 }
 
+/// `sum(x[i] * w0[i])` and `sum(x[i] * w1[i])` in one pass: each input
+/// word is loaded and unpacked once for two filters.
+inline void dotInt8x2(const int8_t *x, const int8_t *w0, const int8_t *w1,
+                      int32_t n, int32_t &acc0, int32_t &acc1) {
+  int32_t a0 = 0, a1 = 0;
+  int32_t i = 0;
+#if TINYPRUNE_RT_ARM_DSP
+  for (; i + 4 <= n; i += 4) {
+    const int32_t xq = loadInt8x4(x + i);
+    const int32_t x02 = sxtbLanes02(xq), x13 = sxtbLanes13(xq);
+    const int32_t w0q = loadInt8x4(w0 + i);
+    a0 = __smlad(x02, sxtbLanes02(w0q), a0);
+    a0 = __smlad(x13, sxtbLanes13(w0q), a0);
+    const int32_t w1q = loadInt8x4(w1 + i);
+    a1 = __smlad(x02, sxtbLanes02(w1q), a1);
+    a1 = __smlad(x13, sxtbLanes13(w1q), a1);
+  }
+#endif
+  for (; i < n; ++i) {
+    a0 += static_cast<int32_t>(x[i]) * static_cast<int32_t>(w0[i]);
+    a1 += static_cast<int32_t>(x[i]) * static_cast<int32_t>(w1[i]);
+  }
+  acc0 = a0;
+  acc1 = a1;
+}
+
 /// `sum(w[i])` over `n` int8 values.
 inline int32_t sumInt8(const int8_t *w, int32_t n) {
   int32_t s = 0;
@@ -162,6 +188,40 @@ inline int32_t sumInt8(const int8_t *w, int32_t n) {
 }
 
 } // namespace detail
+
+/// Pointwise fast path of convPerChannelInt8: 1x1 filter, stride 1, no
+/// padding and a zero input offset (the compiler folds the zero point into
+/// the bias of such layers). Every output pixel is a matrix-vector product;
+/// output channels go in pairs so each input word serves two filters.
+inline void pointwiseInt8(const ConvInt8Params &p, const int32_t *multiplier,
+                          const int32_t *shift, int32_t pixels, int32_t inC,
+                          const int8_t *input, int32_t outC,
+                          const int8_t *filter, const int32_t *bias,
+                          int8_t *output) {
+  auto finish = [&](int32_t acc, int32_t o) {
+    acc += bias ? bias[o] : 0;
+    const int32_t scaled =
+        multiplyByQuantizedMultiplier(acc, multiplier[o], shift[o]) +
+        p.outputZeroPoint;
+    return static_cast<int8_t>(clamp(scaled, p.actMin, p.actMax));
+  };
+  for (int32_t px = 0; px < pixels; ++px) {
+    const int8_t *x = input + static_cast<ptrdiff_t>(px) * inC;
+    int8_t *y = output + static_cast<ptrdiff_t>(px) * outC;
+    int32_t o = 0;
+    for (; o + 2 <= outC; o += 2) {
+      int32_t acc0, acc1;
+      detail::dotInt8x2(x, filter + static_cast<ptrdiff_t>(o) * inC,
+                        filter + static_cast<ptrdiff_t>(o + 1) * inC, inC, acc0,
+                        acc1);
+      y[o] = finish(acc0, o);
+      y[o + 1] = finish(acc1, o + 1);
+    }
+    if (o < outC)
+      y[o] = finish(
+          detail::dotInt8(x, filter + static_cast<ptrdiff_t>(o) * inC, inC), o);
+  }
+}
 
 /// int8 NHWC convolution with per-output-channel requantization, TFLite's
 /// reference_integer_ops::ConvPerChannel (without groups: the filter's
@@ -188,6 +248,12 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
                                int32_t kH, int32_t kW, const int8_t *filter,
                                const int32_t *bias, int32_t outH, int32_t outW,
                                int8_t *output) {
+  if (kH == 1 && kW == 1 && p.strideH == 1 && p.strideW == 1 && p.padTop == 0 &&
+      p.padLeft == 0 && p.inputZeroPoint == 0 && outH == inH && outW == inW) {
+    pointwiseInt8(p, multiplier, shift, batches * outH * outW, inC, input, outC,
+                  filter, bias, output);
+    return;
+  }
   const int32_t inputOffset = -p.inputZeroPoint;
   const int32_t filterSize = kH * kW * inC;
   const ptrdiff_t inRowStride = static_cast<ptrdiff_t>(inW) * inC;
