@@ -259,16 +259,20 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
   const ptrdiff_t inRowStride = static_cast<ptrdiff_t>(inW) * inC;
   const ptrdiff_t inTapStride = static_cast<ptrdiff_t>(p.dilationW) * inC;
 
-  for (int32_t o = 0; o < outC; ++o) {
-    const int8_t *filterO = filter + static_cast<ptrdiff_t>(o) * filterSize;
+  // Output channels go in pairs: each input word loaded in the window
+  // serves two filters (the last channel of an odd count goes alone).
+  for (int32_t o = 0; o < outC; o += 2) {
+    const int32_t lanes = o + 1 < outC ? 2 : 1;
+    const int8_t *filterO[2] = {filter + static_cast<ptrdiff_t>(o) * filterSize,
+                                filter + static_cast<ptrdiff_t>(o + lanes - 1) *
+                                             filterSize};
     // sum(w) for windows entirely inside the input. With a zero input
     // offset (the compiler folds zp * sum(w) into the bias of unpadded
     // convolutions) the term vanishes and is not computed.
-    const int32_t filterSum =
-        inputOffset != 0 ? detail::sumInt8(filterO, filterSize) : 0;
-    const int32_t biasO = bias ? bias[o] : 0;
-    const int32_t multiplierO = multiplier[o];
-    const int32_t shiftO = shift[o];
+    int32_t filterSum[2] = {0, 0};
+    if (inputOffset != 0)
+      for (int32_t l = 0; l < lanes; ++l)
+        filterSum[l] = detail::sumInt8(filterO[l], filterSize);
 
     for (int32_t b = 0; b < batches; ++b) {
       const int8_t *inB = input + static_cast<ptrdiff_t>(b) * inH * inRowStride;
@@ -284,40 +288,54 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
           // No row is visited when no column is in bounds.
           const int32_t kyEnd = tapsX > 0 ? ry.end : ry.begin;
 
-          int32_t dot = 0;
+          int32_t dot[2] = {0, 0};
           for (int32_t ky = ry.begin; ky < kyEnd; ++ky) {
             const int8_t *in =
                 inB +
                 static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * inRowStride +
                 static_cast<ptrdiff_t>(x0 + rx.begin * p.dilationW) * inC;
-            const int8_t *w =
-                filterO + (static_cast<ptrdiff_t>(ky) * kW + rx.begin) * inC;
-            if (p.dilationW == 1) {
-              // Adjacent taps are contiguous in both input and filter.
-              dot += detail::dotInt8(in, w, tapsX * inC);
-            } else {
-              for (int32_t kx = 0; kx < tapsX; ++kx)
-                dot +=
-                    detail::dotInt8(in + kx * inTapStride, w + kx * inC, inC);
+            const ptrdiff_t wRow =
+                (static_cast<ptrdiff_t>(ky) * kW + rx.begin) * inC;
+            // Adjacent taps are contiguous in input and filter when the
+            // width dilation is 1: one run per row.
+            const int32_t runs = p.dilationW == 1 ? 1 : tapsX;
+            const int32_t runLength = p.dilationW == 1 ? tapsX * inC : inC;
+            for (int32_t kx = 0; kx < runs; ++kx) {
+              const int8_t *x = in + kx * inTapStride;
+              const int8_t *w0 = filterO[0] + wRow + kx * inC;
+              if (lanes == 2) {
+                int32_t d0, d1;
+                detail::dotInt8x2(x, w0, filterO[1] + wRow + kx * inC,
+                                  runLength, d0, d1);
+                dot[0] += d0;
+                dot[1] += d1;
+              } else {
+                dot[0] += detail::dotInt8(x, w0, runLength);
+              }
             }
           }
 
-          int32_t wSum = filterSum;
-          if (inputOffset != 0 && (ry.end - ry.begin != kH || tapsX != kW)) {
-            // Clipped window: sum the in-bounds taps, contiguous per row.
-            wSum = 0;
-            for (int32_t ky = ry.begin; ky < kyEnd; ++ky)
-              wSum += detail::sumInt8(
-                  filterO + (static_cast<ptrdiff_t>(ky) * kW + rx.begin) * inC,
-                  tapsX * inC);
+          const bool clipped = ry.end - ry.begin != kH || tapsX != kW;
+          for (int32_t l = 0; l < lanes; ++l) {
+            int32_t wSum = filterSum[l];
+            if (inputOffset != 0 && clipped) {
+              // Clipped window: sum the in-bounds taps, contiguous per row.
+              wSum = 0;
+              for (int32_t ky = ry.begin; ky < kyEnd; ++ky)
+                wSum += detail::sumInt8(
+                    filterO[l] +
+                        (static_cast<ptrdiff_t>(ky) * kW + rx.begin) * inC,
+                    tapsX * inC);
+            }
+            const int32_t ol = o + l;
+            const int32_t acc =
+                (dot[l] + inputOffset * wSum) + (bias ? bias[ol] : 0);
+            const int32_t scaled =
+                multiplyByQuantizedMultiplier(acc, multiplier[ol], shift[ol]) +
+                p.outputZeroPoint;
+            outB[(static_cast<ptrdiff_t>(oy) * outW + ox) * outC + ol] =
+                static_cast<int8_t>(clamp(scaled, p.actMin, p.actMax));
           }
-
-          const int32_t acc = (dot + inputOffset * wSum) + biasO;
-          const int32_t scaled =
-              multiplyByQuantizedMultiplier(acc, multiplierO, shiftO) +
-              p.outputZeroPoint;
-          outB[(static_cast<ptrdiff_t>(oy) * outW + ox) * outC + o] =
-              static_cast<int8_t>(clamp(scaled, p.actMin, p.actMax));
         }
       }
     }
