@@ -22,6 +22,8 @@
 
 #include "tinyprune/rt/conv.h"
 
+#include "TestRandom.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -192,19 +194,7 @@ std::vector<int64_t> modelAcc(const ConvInt8Params &p, const Shape &s,
   return acc;
 }
 
-class Random {
-public:
-  explicit Random(uint32_t seed) : rng_(seed) {}
-  int32_t operator()(int32_t lo, int32_t hi) {
-    return std::uniform_int_distribution<int32_t>(lo, hi)(rng_);
-  }
-  float real(float lo, float hi) {
-    return std::uniform_real_distribution<float>(lo, hi)(rng_);
-  }
-
-private:
-  std::mt19937 rng_;
-};
+using tinyprune::testing::Random;
 
 /// Random geometry; outH/outW are free (windows may lie wholly in padding
 /// or fall short of the input's far edge, as TFLite allows).

@@ -19,6 +19,8 @@
 
 #include "tinyprune/rt/depthwise_conv.h"
 
+#include "TestRandom.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -143,19 +145,7 @@ struct Shape {
   size_t outSize() const { return size_t(batches) * outH * outW * outC(); }
 };
 
-class Random {
-public:
-  explicit Random(uint32_t seed) : rng_(seed) {}
-  int32_t operator()(int32_t lo, int32_t hi) {
-    return std::uniform_int_distribution<int32_t>(lo, hi)(rng_);
-  }
-  float real(float lo, float hi) {
-    return std::uniform_real_distribution<float>(lo, hi)(rng_);
-  }
-
-private:
-  std::mt19937 rng_;
-};
+using tinyprune::testing::Random;
 
 Shape randomShape(Random &r, ConvInt8Params &p) {
   static const int32_t kChannels[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 13};

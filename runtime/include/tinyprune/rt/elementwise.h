@@ -215,17 +215,32 @@ inline void mulInt8(const MulInt8Params &p, int32_t rank, const int32_t *shape1,
       });
 }
 
+namespace detail {
+
+/// A float binary op with broadcasting, clamped to [actMin, actMax] as
+/// TFLite's ActivationFunctionWithMinMax does (a NaN passes through).
+template <typename Op>
+inline void floatBinary(float actMin, float actMax, int32_t rank,
+                        const int32_t *shape1, const float *in1,
+                        const int32_t *shape2, const float *in2,
+                        const int32_t *outShape, float *out, Op op) {
+  broadcastBinary(rank, shape1, in1, shape2, in2, outShape, out,
+                  [actMin, actMax, op](float a, float b) {
+                    float r = op(a, b);
+                    r = r < actMin ? actMin : r;
+                    return actMax < r ? actMax : r;
+                  });
+}
+
+} // namespace detail
+
 /// float32 ADD with broadcasting: `clamp(a + b)`, TFLite's reference Add.
 inline void addFloat(float actMin, float actMax, int32_t rank,
                      const int32_t *shape1, const float *in1,
                      const int32_t *shape2, const float *in2,
                      const int32_t *outShape, float *out) {
-  detail::broadcastBinary(rank, shape1, in1, shape2, in2, outShape, out,
-                          [actMin, actMax](float a, float b) {
-                            float r = a + b;
-                            r = r < actMin ? actMin : r;
-                            return actMax < r ? actMax : r;
-                          });
+  detail::floatBinary(actMin, actMax, rank, shape1, in1, shape2, in2, outShape,
+                      out, [](float a, float b) { return a + b; });
 }
 
 /// float32 SUB with broadcasting: `clamp(a - b)`.
@@ -233,12 +248,8 @@ inline void subFloat(float actMin, float actMax, int32_t rank,
                      const int32_t *shape1, const float *in1,
                      const int32_t *shape2, const float *in2,
                      const int32_t *outShape, float *out) {
-  detail::broadcastBinary(rank, shape1, in1, shape2, in2, outShape, out,
-                          [actMin, actMax](float a, float b) {
-                            float r = a - b;
-                            r = r < actMin ? actMin : r;
-                            return actMax < r ? actMax : r;
-                          });
+  detail::floatBinary(actMin, actMax, rank, shape1, in1, shape2, in2, outShape,
+                      out, [](float a, float b) { return a - b; });
 }
 
 /// float32 MUL with broadcasting: `clamp(a * b)`.
@@ -246,12 +257,8 @@ inline void mulFloat(float actMin, float actMax, int32_t rank,
                      const int32_t *shape1, const float *in1,
                      const int32_t *shape2, const float *in2,
                      const int32_t *outShape, float *out) {
-  detail::broadcastBinary(rank, shape1, in1, shape2, in2, outShape, out,
-                          [actMin, actMax](float a, float b) {
-                            float r = a * b;
-                            r = r < actMin ? actMin : r;
-                            return actMax < r ? actMax : r;
-                          });
+  detail::floatBinary(actMin, actMax, rank, shape1, in1, shape2, in2, outShape,
+                      out, [](float a, float b) { return a * b; });
 }
 
 /// int8 to int8 requantization, `clamp(MBQM(x - inZp, m, s) + outZp)`:
