@@ -503,14 +503,45 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
           })
           .Case([&](QuantizeOp q) -> LogicalResult {
             QuantAttr oq = q.getOutputQuant();
-            if (!out.elementType.isInteger(8) || oq.isPerChannel())
-              return q.emitOpError()
-                     << "interpreter supports per-tensor int8 quantize";
-            std::vector<int8_t> r(size);
-            rt::quantizeInt8(oq.getScale()[0],
-                             static_cast<int32_t>(oq.getZeroPoint()[0]), size,
-                             in.f.data(), r.data());
-            out.i.assign(r.begin(), r.end());
+            bool i16 = out.elementType.isInteger(16);
+            if (!i16 && !out.elementType.isInteger(8))
+              return q.emitOpError() << "interpreter quantizes to int8 and "
+                                        "int16";
+            SmallVector<int32_t> zps, dims;
+            for (int64_t zp : oq.getZeroPoint())
+              zps.push_back(static_cast<int32_t>(zp));
+            for (int64_t d : in.shape)
+              dims.push_back(static_cast<int32_t>(d));
+            ArrayRef<float> scales = oq.getScale();
+            auto quantize = [&](auto *r) {
+              using T = std::remove_pointer_t<decltype(r)>;
+              if (!oq.isPerChannel()) {
+                if constexpr (std::is_same_v<T, int8_t>)
+                  rt::quantizeInt8(scales[0], zps[0], size, in.f.data(), r);
+                else
+                  rt::quantizeInt16(scales[0], zps[0], size, in.f.data(), r);
+                return;
+              }
+              int32_t axis = static_cast<int32_t>(oq.getAxis());
+              int32_t rank = static_cast<int32_t>(dims.size());
+              if constexpr (std::is_same_v<T, int8_t>)
+                rt::quantizeInt8PerChannel(scales.data(), zps.data(),
+                                           dims.data(), rank, axis, in.f.data(),
+                                           r);
+              else
+                rt::quantizeInt16PerChannel(scales.data(), zps.data(),
+                                            dims.data(), rank, axis,
+                                            in.f.data(), r);
+            };
+            if (i16) {
+              std::vector<int16_t> r(size);
+              quantize(r.data());
+              out.i.assign(r.begin(), r.end());
+            } else {
+              std::vector<int8_t> r(size);
+              quantize(r.data());
+              out.i.assign(r.begin(), r.end());
+            }
             return success();
           })
           .Default([&](Operation *o) -> LogicalResult {

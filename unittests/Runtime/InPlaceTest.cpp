@@ -87,8 +87,8 @@ TEST(StreamRowsInPlaceTest, MatchesSeparateBuffers) {
     const int32_t pad = padded ? (span - 1) / 2 : 0;
     const int32_t outH = (inH + 2 * pad - span) / stride + 1;
     const int32_t outW = (inW + 2 * pad - span) / stride + 1;
-    ConvInt8Params p{stride, stride, dilation, dilation, pad, pad,
-                     rnd(-20, 20), rnd(-10, 10), -128, 127};
+    ConvInt8Params p{stride, stride,       dilation,     dilation, pad,
+                     pad,    rnd(-20, 20), rnd(-10, 10), -128,     127};
     std::vector<int8_t> filter(static_cast<size_t>(outC) * k * k *
                                (depthwise ? 1 : inC));
     for (int8_t &w : filter)
@@ -114,16 +114,16 @@ TEST(StreamRowsInPlaceTest, MatchesSeparateBuffers) {
                                     inW, inC, in, k, k, filter.data(),
                                     bias.data(), outRows, outW, out);
       else
-        convPerChannelInt8(q, mult.data(), shift.data(), 1, rows, inW, inC,
-                           in, outC, k, k, filter.data(), bias.data(),
-                           outRows, outW, out);
+        convPerChannelInt8(q, mult.data(), shift.data(), 1, rows, inW, inC, in,
+                           outC, k, k, filter.data(), bias.data(), outRows,
+                           outW, out);
     };
     std::vector<int8_t> expected(outBytes);
     run(input.data(), inH, pad, outH, expected.data());
 
     const int32_t before = std::max(0, outBytes - inBytes);
-    const int32_t delay = smallestDelay(inH, inRowBytes, outH, outRowBytes,
-                                        stride, pad, before);
+    const int32_t delay =
+        smallestDelay(inH, inRowBytes, outH, outRowBytes, stride, pad, before);
     if (delay < 0)
       continue;
     // One buffer: the output starts `before` bytes ahead of the input.

@@ -125,16 +125,15 @@ private:
   LogicalResult lowerConv(Operation *conv);
   /// Emits a convolution given its call for (padTop, input rows, input,
   /// output rows, output), recording how it can run in place.
-  void emitConv(Operation *op,
-                llvm::function_ref<std::string(
-                    const std::string &, const std::string &,
-                    const std::string &, const std::string &,
-                    const std::string &)>
-                    call,
-                int64_t batches, int64_t inRows, int64_t inRowBytes,
-                int64_t outRows, int64_t outRowBytes, int64_t stride,
-                int64_t padTop, int64_t span, const std::string &in,
-                const std::string &out);
+  void emitConv(
+      Operation *op,
+      llvm::function_ref<std::string(const std::string &, const std::string &,
+                                     const std::string &, const std::string &,
+                                     const std::string &)>
+          call,
+      int64_t batches, int64_t inRows, int64_t inRowBytes, int64_t outRows,
+      int64_t outRowBytes, int64_t stride, int64_t padTop, int64_t span,
+      const std::string &in, const std::string &out);
   LogicalResult lowerBinaryInt(Operation *op);
   LogicalResult lowerRequantize(tosa::RescaleOp op);
   LogicalResult lowerTinyPrune(Operation *op);
@@ -143,6 +142,8 @@ private:
   LogicalResult lowerDataMovement(Operation *op);
   LogicalResult lowerMean(MeanOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
+  LogicalResult lowerReduceSum(tosa::ReduceSumOp op);
+  LogicalResult lowerInt32Binary(Operation *op);
   LogicalResult lowerDequantize(tosa::CastOp op);
   LogicalResult lowerLeakyRelu(tosa::SelectOp op);
   /// `v` as a pointer expression: its constant array, or its buffer (used).
@@ -551,9 +552,9 @@ void Emitter::emitConv(
   rows.inRows = inRows, rows.inRowBytes = inRowBytes;
   rows.outRows = outRows, rows.outRowBytes = outRowBytes;
   rows.stride = stride, rows.padTop = padTop, rows.span = span;
-  rows.rowCode = call("w.padTop", "w.count",
-                      in + " + w.first * " + std::to_string(inRowBytes), "1",
-                      "row");
+  rows.rowCode =
+      call("w.padTop", "w.count",
+           in + " + w.first * " + std::to_string(inRowBytes), "1", "row");
   steps.back().rows = std::move(rows);
 }
 
@@ -952,15 +953,90 @@ LogicalResult Emitter::lowerMean(MeanOp op) {
 
 LogicalResult Emitter::lowerQuantize(QuantizeOp op) {
   QuantAttr q = op.getOutputQuant();
-  if (q.isPerChannel() || !op.getType().getElementType().isInteger(8))
-    return op.emitOpError() << "C++ lowering supports per-tensor int8 quantize";
+  auto outT = op.getType();
+  bool i16 = outT.getElementType().isInteger(16);
+  if (!i16 && !outT.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering quantizes to int8 and int16";
+  StringRef cType = i16 ? "int16_t" : "int8_t";
+  StringRef kernel = i16 ? "quantizeInt16" : "quantizeInt8";
   std::string in = operand(op.getInput());
   define(op.getResult());
-  emit(op, llvm::formatv("tinyprune::rt::quantizeInt8({0}, {1}, {2}, "
-                         "(const float *){3}, (int8_t *){4});",
-                         floatLiteral(q.getScale()[0]), q.getZeroPoint()[0],
-                         op.getType().getNumElements(), in, ptr(op.getResult()))
+  if (!q.isPerChannel()) {
+    emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, (const float "
+                           "*){4}, ({5} *){6});",
+                           kernel, floatLiteral(q.getScale()[0]),
+                           q.getZeroPoint()[0], outT.getNumElements(), in,
+                           cType, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
+  // Per channel: the scales as a float array, exactly.
+  std::string scales = llvm::formatv("k{0}_scales", nextConst++).str();
+  {
+    llvm::raw_string_ostream os(constants);
+    os << "static const float " << scales << "[" << q.getScale().size()
+       << "] = {";
+    for (float f : q.getScale())
+      os << " " << floatLiteral(f) << ",";
+    os << " };\n";
+    constantBytes += 4 * (int64_t)q.getScale().size();
+  }
+  SmallVector<int64_t> zps(q.getZeroPoint().begin(), q.getZeroPoint().end());
+  emit(op, llvm::formatv("tinyprune::rt::{0}PerChannel({1}, {2}, {3}, {4}, "
+                         "{5}, (const float *){6}, ({7} *){8});",
+                         kernel, scales, intArray(zps, "int32_t", "zp"),
+                         shapeArray(outT.getShape()), outT.getRank(),
+                         q.getAxis(), in, cType, ptr(op.getResult()))
                .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerReduceSum(tosa::ReduceSumOp op) {
+  auto inT = op.getInput().getType();
+  Type elt = inT.getElementType();
+  if (!isa<FloatType>(elt) && !elt.isInteger(32))
+    return op.emitOpError() << "C++ lowering sums float32 and int32";
+  int64_t axis = op.getAxis(), outer = 1, inner = 1;
+  for (int64_t d = 0; d < inT.getRank(); ++d)
+    (d < axis ? outer : inner) *= d == axis ? 1 : inT.getDimSize(d);
+  std::string cType = cTypeOf(elt);
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::reduceSum<{0}>({1}, {2}, {3}, (const "
+                         "{0} *){4}, ({0} *){5});",
+                         cType, outer, inT.getDimSize(axis), inner, in,
+                         ptr(op.getResult()))
+               .str());
+  return success();
+}
+
+/// int32 ADD/SUB/MUL: plain integer arithmetic, no rescale (TFLite allows
+/// no fused activation on int32).
+LogicalResult Emitter::lowerInt32Binary(Operation *op) {
+  auto outT = cast<RankedTensorType>(op->getResult(0).getType());
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  if (auto mul = dyn_cast<tosa::MulOp>(op)) {
+    SmallVector<int64_t> shift = constInts(mul.getShift());
+    if (shift.size() != 1 || shift[0] != 0)
+      return op->emitOpError() << "C++ lowering needs an int32 multiply "
+                                  "without shift";
+  }
+  std::string s1 = shapeArray(cast<RankedTensorType>(a.getType()).getShape());
+  std::string s2 = shapeArray(cast<RankedTensorType>(b.getType()).getShape());
+  std::string so = shapeArray(outT.getShape());
+  std::string in1 = "(const int32_t *)" + operand(a);
+  std::string in2 = "(const int32_t *)" + operand(b);
+  define(op->getResult(0));
+  StringRef fn = isa<tosa::AddOp>(op)   ? "addInt32"
+                 : isa<tosa::SubOp>(op) ? "subInt32"
+                                        : "mulInt32";
+  emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, {4}, {5}, {6}, "
+                         "(int32_t *){7});",
+                         fn, outT.getRank(), s1, in1, s2, in2, so,
+                         ptr(op->getResult(0)))
+               .str());
+  allowInPlace(a, op->getResult(0));
+  allowInPlace(b, op->getResult(0));
   return success();
 }
 
@@ -970,18 +1046,34 @@ LogicalResult Emitter::lowerDequantize(tosa::CastOp op) {
   auto inT = cast<RankedTensorType>(op.getInput().getType());
   auto sub = soleUser<tosa::SubOp>(op.getResult());
   auto mul = sub ? soleUser<tosa::MulOp>(sub.getResult()) : tosa::MulOp();
-  if (!inT.getElementType().isInteger(8) || !sub || !mul ||
-      sub.getInput1() != op.getResult() || mul.getInput1() != sub.getResult())
-    return op.emitOpError()
-           << "C++ lowering supports the int8 dequantize chain";
-  auto zpC = sub.getInput2().getDefiningOp<tosa::ConstOp>();
-  auto scaleC = mul.getInput2().getDefiningOp<tosa::ConstOp>();
-  if (!zpC || !scaleC)
-    return op.emitOpError() << "needs constant zero point and scale";
+  auto zpC =
+      sub ? sub.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  auto scaleC =
+      mul ? mul.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  bool perTensorInt8 =
+      inT.getElementType().isInteger(8) && sub && mul && zpC && scaleC &&
+      sub.getInput1() == op.getResult() && mul.getInput1() == sub.getResult() &&
+      cast<DenseElementsAttr>(zpC.getValues()).getNumElements() == 1 &&
+      cast<DenseElementsAttr>(scaleC.getValues()).getNumElements() == 1;
+  if (!perTensorInt8) {
+    // Any other integer -> float cast (int16 or per-channel DEQUANTIZE):
+    // the cast alone; the subtract and multiply lower as float layers.
+    auto outT = cast<RankedTensorType>(op.getType());
+    if (!isa<FloatType>(outT.getElementType()) ||
+        !isa<IntegerType>(inT.getElementType()) ||
+        inT.getElementTypeBitWidth() > 32)
+      return op.emitOpError() << "C++ lowering casts integers to float only";
+    std::string x = operand(op.getInput());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::castToFloat<{0}>({1}, (const {0} "
+                           "*){2}, (float *){3});",
+                           cTypeOf(inT.getElementType()), inT.getNumElements(),
+                           x, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
   auto zpA = cast<DenseElementsAttr>(zpC.getValues());
   auto scA = cast<DenseElementsAttr>(scaleC.getValues());
-  if (zpA.getNumElements() != 1 || scA.getNumElements() != 1)
-    return op.emitOpError() << "C++ lowering supports per-tensor dequantize";
   consumed.insert(sub);
   consumed.insert(mul);
   float zp = (*zpA.getValues<APFloat>().begin()).convertToFloat();
@@ -1061,6 +1153,11 @@ LogicalResult Emitter::lower(Operation *op) {
         auto t = cast<RankedTensorType>(o->getResult(0).getType());
         if (isa<FloatType>(t.getElementType()))
           return lowerFloatBinary(o);
+        // The importer's int8 layers rescale their operands first.
+        if (t.getElementType().isInteger(32) &&
+            !o->getOperand(0).getDefiningOp<tosa::RescaleOp>() &&
+            !o->getOperand(1).getDefiningOp<tosa::RescaleOp>())
+          return lowerInt32Binary(o);
         return lowerBinaryInt(o);
       })
       .Case([&](tosa::RescaleOp r) { return lowerRequantize(r); })
@@ -1069,6 +1166,7 @@ LogicalResult Emitter::lower(Operation *op) {
             tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
       .Case([&](MeanOp m) { return lowerMean(m); })
       .Case([&](QuantizeOp q) { return lowerQuantize(q); })
+      .Case([&](tosa::ReduceSumOp r) { return lowerReduceSum(r); })
       .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp, HardSwishOp>(
           [&](Operation *o) { return lowerTinyPrune(o); })
       .Case<tosa::SigmoidOp, tosa::TanhOp>([&](Operation *o) -> LogicalResult {
@@ -1200,8 +1298,7 @@ void Emitter::computeLifetimes() {
       b.firstUse = b.lastUse = 0;
 }
 
-MemoryPlan Emitter::planArena(const Sharing &share,
-                              std::vector<int> &requestOf,
+MemoryPlan Emitter::planArena(const Sharing &share, std::vector<int> &requestOf,
                               int64_t *peakLive) const {
   std::vector<BufferRequest> requests;
   requestOf.assign(bufs.size(), -1);

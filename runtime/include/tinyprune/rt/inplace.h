@@ -1,4 +1,5 @@
-//===- inplace.h - Windowed layers computed over their own input -*- C++ -*-===//
+//===- inplace.h - Windowed layers computed over their own input -*- C++
+//-*-===//
 //
 // A convolution or pooling layer whose input dies with it can write its
 // output over that input, row by row, so the arena never holds both whole
@@ -52,9 +53,8 @@ inline RowWindow rowWindow(int32_t r, int32_t stride, int32_t padTop,
 /// was computed. `ring` holds (delay + 1) * rowBytes bytes and must not
 /// overlap `base`'s rows.
 template <typename ComputeRow>
-inline void streamRowsInPlace(int32_t outRows, int32_t rowBytes,
-                              int32_t delay, void *ring, void *base,
-                              ComputeRow computeRow) {
+inline void streamRowsInPlace(int32_t outRows, int32_t rowBytes, int32_t delay,
+                              void *ring, void *base, ComputeRow computeRow) {
   uint8_t *slots = static_cast<uint8_t *>(ring);
   uint8_t *dst = static_cast<uint8_t *>(base);
   const int32_t depth = delay + 1;
