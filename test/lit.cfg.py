@@ -58,6 +58,8 @@ if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
 config.substitutions.append(("%dialect_doc", config.tinyprune_docs_gen[0]))
 config.substitutions.append(("%analysis_passes_doc",
                              config.tinyprune_docs_gen[1]))
+config.substitutions.append(("%transforms_passes_doc",
+                             config.tinyprune_docs_gen[2]))
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 
