@@ -807,3 +807,15 @@ tinyprune::runFunction(func::FuncOp func, ArrayRef<ArrayRef<uint8_t>> inputs) {
     return failure();
   return outputs;
 }
+
+FailureOr<std::unique_ptr<PreparedFunction>>
+PreparedFunction::create(func::FuncOp func) {
+  return std::unique_ptr<PreparedFunction>(new PreparedFunction(func));
+}
+
+LogicalResult PreparedFunction::run(State &state,
+                                    ArrayRef<ArrayRef<uint8_t>> inputs) const {
+  Interpreter interp;
+  state.outputs.clear();
+  return interp.run(func, inputs, state.outputs);
+}

@@ -30,6 +30,38 @@ mlir::FailureOr<std::vector<std::vector<uint8_t>>>
 runFunction(mlir::func::FuncOp func,
             llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs);
 
+/// A function prepared once for many runs, possibly on several threads at
+/// a time: run() only reads the prepared function, and each thread brings
+/// its own State.
+class PreparedFunction {
+public:
+  /// Per-run storage; create one per thread with newState().
+  class State {
+  public:
+    /// Raw bytes of result `i` of the last successful run.
+    llvm::ArrayRef<uint8_t> output(unsigned i) const { return outputs[i]; }
+
+  private:
+    friend class PreparedFunction;
+    std::vector<std::vector<uint8_t>> outputs;
+  };
+
+  /// Prepares `func`; emits an error and fails if it cannot run.
+  static mlir::FailureOr<std::unique_ptr<PreparedFunction>>
+  create(mlir::func::FuncOp func);
+
+  State newState() const { return State(); }
+
+  /// Runs on `inputs` (as runFunction takes them); the results are in
+  /// `state`.
+  mlir::LogicalResult run(State &state,
+                          llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs) const;
+
+private:
+  explicit PreparedFunction(mlir::func::FuncOp func) : func(func) {}
+  mlir::func::FuncOp func;
+};
+
 } // namespace tinyprune
 
 #endif // TINYPRUNE_EXECUTION_INTERPRETER_H
