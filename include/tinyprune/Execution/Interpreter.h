@@ -15,6 +15,7 @@
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace tinyprune {
@@ -31,35 +32,45 @@ runFunction(mlir::func::FuncOp func,
             llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs);
 
 /// A function prepared once for many runs, possibly on several threads at
-/// a time: run() only reads the prepared function, and each thread brings
-/// its own State.
+/// a time: constants are decoded once and shared, and run() only reads the
+/// prepared function and the IR (it creates nothing in the MLIRContext).
+/// Each thread brings its own State, which keeps its tensors' storage from
+/// one run to the next.
 class PreparedFunction {
 public:
   /// Per-run storage; create one per thread with newState().
   class State {
   public:
+    State();
+    State(State &&);
+    State &operator=(State &&);
+    ~State();
     /// Raw bytes of result `i` of the last successful run.
-    llvm::ArrayRef<uint8_t> output(unsigned i) const { return outputs[i]; }
+    llvm::ArrayRef<uint8_t> output(unsigned i) const;
+    unsigned numOutputs() const;
 
   private:
     friend class PreparedFunction;
-    std::vector<std::vector<uint8_t>> outputs;
+    struct Impl;
+    std::unique_ptr<Impl> impl;
   };
 
   /// Prepares `func`; emits an error and fails if it cannot run.
   static mlir::FailureOr<std::unique_ptr<PreparedFunction>>
   create(mlir::func::FuncOp func);
+  ~PreparedFunction();
 
-  State newState() const { return State(); }
+  State newState() const;
 
   /// Runs on `inputs` (as runFunction takes them); the results are in
-  /// `state`.
+  /// `state`. Emits an error on the failing op and fails.
   mlir::LogicalResult run(State &state,
                           llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs) const;
 
 private:
-  explicit PreparedFunction(mlir::func::FuncOp func) : func(func) {}
-  mlir::func::FuncOp func;
+  struct Impl;
+  explicit PreparedFunction(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
 };
 
 } // namespace tinyprune
