@@ -7,9 +7,10 @@
 // classifier, or the anomaly scores (MSE, ROC AUC) of an autoencoder.
 //
 // Threads share the module read-only: the function is prepared once on the
-// main thread (tinyprune::PreparedFunction decodes every constant and
-// attribute it needs), and workers only run the prepared program on their
-// own buffers. Nothing is created in the MLIRContext while they run.
+// main thread (tinyprune::PreparedFunction decodes the constants), and
+// workers run it with their own State, reading the IR and the prepared
+// constants only; nothing is created in the MLIRContext while they run (and
+// the driver's context is multithreaded anyway).
 //
 //===----------------------------------------------------------------------===//
 
