@@ -91,6 +91,8 @@
 # FUNC: tinyprune: error: {{.*}}m.tflite has no function @other
 # RUN: %expect_exit 1 tinyprune eval %t/nomodel.tflite --data %t/x.npy 2>&1 | FileCheck %s --check-prefix=NOMODEL --implicit-check-not={{.}}
 # NOMODEL: tinyprune: error: cannot read '{{.*}}nomodel.tflite': No such file or directory
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/x.npy --labels %t/labels.npy --json %t/no/such/dir/r.json 2>&1 | FileCheck %s --check-prefix=JSONDIR --implicit-check-not={{.}}
+# JSONDIR: tinyprune: error: {{.*}}r.json: cannot write: No such file or directory
 
 import os
 import sys

@@ -20,8 +20,8 @@
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Execution/Interpreter.h"
 
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -378,6 +378,19 @@ int driver::evalMain(MLIRContext &context) {
     return 1;
   }
 
+  // Open the JSON file now: a bad path should not cost an evaluation.
+  std::unique_ptr<llvm::ToolOutputFile> jsonFile;
+  if (!jsonPath.empty()) {
+    std::error_code ec;
+    jsonFile = std::make_unique<llvm::ToolOutputFile>(jsonPath, ec,
+                                                      llvm::sys::fs::OF_Text);
+    if (ec) {
+      llvm::errs() << "tinyprune: error: " << jsonPath
+                   << ": cannot write: " << ec.message() << "\n";
+      return 1;
+    }
+  }
+
   // Prepare the function once; workers share it read-only.
   FailureOr<std::unique_ptr<PreparedFunction>> prepared =
       PreparedFunction::create(func);
@@ -550,15 +563,8 @@ int driver::evalMain(MLIRContext &context) {
   os << llvm::formatv(", {0} thread{1}, {2:F3} s, {3:F1} inferences/s\n\n",
                       numThreads, numThreads == 1 ? "" : "s", elapsed, rate);
 
-  std::unique_ptr<llvm::ToolOutputFile> jsonFile;
   std::optional<llvm::json::OStream> json;
-  if (!jsonPath.empty()) {
-    std::string error;
-    jsonFile = openOutputFile(jsonPath, &error);
-    if (!jsonFile) {
-      llvm::errs() << "tinyprune: error: " << error << "\n";
-      return 1;
-    }
+  if (jsonFile) {
     json.emplace(jsonFile->os(), 2);
     json->objectBegin();
     json->attribute("model", evalModel);
