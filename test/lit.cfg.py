@@ -37,6 +37,10 @@ config.substitutions.append(("%host_cxx",
 config.substitutions.append(("%tflgen", config.host_python + " " +
                              os.path.join(config.tinyprune_src_root,
                                           "utils", "tflgen.py")))
+# `%expect_exit 1 CMD...` succeeds only if CMD exits with exactly 1.
+config.substitutions.append(("%expect_exit", config.host_python + " " +
+                             os.path.join(config.tinyprune_src_root,
+                                          "utils", "expect_exit.py")))
 # The shared MLPerf Tiny models live next to the project when available.
 shared = os.path.normpath(os.path.join(config.tinyprune_src_root, "..",
                                        "shared", "models", "mlperf-tiny"))
