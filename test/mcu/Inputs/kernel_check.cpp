@@ -1,6 +1,7 @@
 // Device self-check of the int8 convolution kernels: random cases of
 // conv.h and depthwise_conv.h against straight loops that accumulate
-// `w * (x - zp)` in int64 as TFLite's reference kernels do.
+// `w * (x - zp)` in int64 as TFLite's reference kernels do, and the
+// prepared right-shift requantization against multiplyByQuantizedMultiplier.
 // Built for each core by run_check.py, so the Cortex-M DSP code paths
 // (SXTB16/SMLAD on M4F and M7) are compared against the same loops the host
 // unit tests use for the portable path. The shapes favour the layers real
@@ -247,9 +248,25 @@ void depthwiseTrial(int trial) {
   check("depthwise", trial, p, g);
 }
 
+void requantizeChecks() {
+  for (int i = 0; i < 20000; ++i) {
+    const int32_t m = i % 3 ? rnd(1 << 30, INT32_MAX) : rnd(0, INT32_MAX);
+    const int s = -rnd(1, 31);
+    const int32_t x =
+        i % 2 ? rnd(-(1 << 24), 1 << 24) : static_cast<int32_t>(nextWord());
+    const RightShiftMultiplier q = prepareRightShiftMultiplier(m, s);
+    if (applyRightShiftMultiplier(x, q) !=
+            multiplyByQuantizedMultiplier(x, m, s) &&
+        failures++ < 10)
+      std::printf("requantize x=%ld m=%ld s=%d\n", static_cast<long>(x),
+                  static_cast<long>(m), s);
+  }
+}
+
 } // namespace
 
 int main() {
+  requantizeChecks();
   for (int trial = 0; trial < 400; ++trial)
     convTrial(trial);
   for (int trial = 0; trial < 400; ++trial)
