@@ -4,7 +4,7 @@ runtime headers) for a Cortex-M core and runs it under qemu-system-arm; the
 program's exit status is this script's.
 
     run_check.py --core cortex-m4 --source kernel_check.cpp --include DIR \\
-                 --workdir DIR
+                 --workdir DIR [-D NAME ...]
 """
 
 import argparse
@@ -24,6 +24,8 @@ def main():
     ap.add_argument("--include", required=True, help="runtime include dir")
     ap.add_argument("--workdir", required=True)
     ap.add_argument("--opt", default="-Os")
+    ap.add_argument("-D", dest="defines", action="append", default=[],
+                    help="a macro for the C++ source")
     args = ap.parse_args()
     flags, board = CORES[args.core]
     os.makedirs(args.workdir, exist_ok=True)
@@ -33,7 +35,8 @@ def main():
                     os.path.join(HERE, "startup.c"), "-o", start], check=True)
     subprocess.run(["arm-none-eabi-g++", "-std=c++17", args.opt, *flags,
                     "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra",
-                    "-Werror", "-I" + args.include, "-T",
+                    "-Werror", "-I" + args.include,
+                    *["-D" + d for d in args.defines], "-T",
                     os.path.join(HERE, "mps2.ld"), "--specs=rdimon.specs",
                     "-nostartfiles", start, args.source, "-o", elf],
                    check=True)

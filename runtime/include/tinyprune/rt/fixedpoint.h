@@ -23,6 +23,14 @@
 #define TINYPRUNE_RT_ALWAYS_INLINE
 #endif
 
+/// Keeps a kernel's inner-loop helper out of line (still `inline` for the
+/// one-definition rule), so that its loop gets registers of its own.
+#if defined(__GNUC__) || defined(__clang__)
+#define TINYPRUNE_RT_NOINLINE inline __attribute__((noinline))
+#else
+#define TINYPRUNE_RT_NOINLINE inline
+#endif
+
 namespace tinyprune {
 namespace rt {
 
