@@ -12,11 +12,16 @@
 //    a straight seven-deep loop that accumulates `w * (x - zp)` in int64
 //    exactly as TFLite's ConvPerChannel does, then requantizes: outputs
 //    must be byte-identical;
+//  * the fast paths (taken when every multiplier is a right shift) on the
+//    shapes they specialise: pointwise and fully-connected blocks, pairs
+//    of windows inside the input with padding, strides, dilation and odd
+//    counts of pixels and channels; and the same layers with one
+//    left-shifting channel, which must take the general path;
 //  * the float kernel against the same loop in float, bitwise (both add
 //    the products in TFLite's order).
 //
-// The Cortex-M DSP path of the int8 dot product is not compiled on the
-// host; it is checked by the device tests.
+// The Cortex-M DSP paths are not compiled on the host; test/mcu runs the
+// same kind of random cases on the devices (kernel_check.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -332,6 +337,119 @@ TEST(ConvInt8, PointwiseFastPathMatchesStraightLoop) {
                              p.outputZeroPoint));
       ASSERT_EQ(got[i], want) << "trial " << trial << " output " << i;
     }
+  }
+}
+
+/// Random data, bias and right-shift multipliers (the fast paths' kind;
+/// one channel in ten gets a zero multiplier, TFLite's flush of tiny
+/// scales) for shape `s`; runs the kernel and checks every output against
+/// the straight loop. With `leftShiftChannel` >= 0 that channel's shift
+/// turns positive, which sends the whole layer down the general path.
+void checkRandomLayer(Random &r, const ConvInt8Params &p, const Shape &s,
+                      int leftShiftChannel, const char *what, int trial) {
+  std::vector<int8_t> in(s.inSize()), filter(s.filterSize());
+  for (int8_t &v : in)
+    v = static_cast<int8_t>(r(-128, 127));
+  for (int8_t &v : filter)
+    v = static_cast<int8_t>(r(-128, 127));
+  std::vector<int32_t> bias(size_t(s.outC));
+  for (int32_t &v : bias)
+    v = r(-40000, 40000);
+  const int32_t *biasPtr = r(0, 4) == 0 ? nullptr : bias.data();
+  const std::vector<int64_t> acc = modelAcc(p, s, in, filter, biasPtr);
+  std::vector<int32_t> mult, shift;
+  pickMultipliers(r, s, acc, mult, shift);
+  for (int o = 0; o < s.outC; ++o) {
+    shift[size_t(o)] = std::max(-31, std::min(shift[size_t(o)], -1));
+    if (r(0, 9) == 0)
+      mult[size_t(o)] = 0;
+  }
+  if (leftShiftChannel >= 0)
+    shift[size_t(leftShiftChannel)] = 1;
+  std::vector<int8_t> got(s.outSize() + 4, 0x55);
+  convPerChannelInt8(p, mult.data(), shift.data(), s.batches, s.inH, s.inW,
+                     s.inC, in.data(), s.outC, s.kH, s.kW, filter.data(),
+                     biasPtr, s.outH, s.outW, got.data());
+  for (size_t i = 0; i < acc.size(); ++i) {
+    const size_t o = i % size_t(s.outC);
+    const int32_t want =
+        std::min(p.actMax, std::max(p.actMin, multiplyByQuantizedMultiplier(
+                                                  static_cast<int32_t>(acc[i]),
+                                                  mult[o], shift[o]) +
+                                                  p.outputZeroPoint));
+    ASSERT_EQ(got[i], want) << what << " trial " << trial << " output " << i;
+  }
+  for (size_t i = acc.size(); i < got.size(); ++i)
+    ASSERT_EQ(got[i], 0x55) << what << " trial " << trial << " wrote past";
+}
+
+// The blocked fast path of 3x3 (and other small) convolutions: pairs of
+// windows inside the input, odd and even counts of them per row (the last
+// pair overlaps), odd output channel counts (the last pair overlaps or
+// repeats its channel), channel counts that leave every remainder of the
+// four-channel steps, SAME and VALID padding, strides 1 and 2, dilation,
+// zero and non-zero input zero points, the activation clamp.
+TEST(ConvInt8, FastPathMatchesStraightLoop) {
+  Random r(4242);
+  static const int32_t kChannels[] = {1, 2, 3, 4, 5, 7, 8, 9, 12, 16, 17, 32};
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvInt8Params p{};
+    Shape s;
+    s.batches = r(1, 2);
+    s.inC = kChannels[r(0, 11)];
+    s.outC = r(1, 9);
+    s.kH = r(0, 1) ? 3 : r(1, 4);
+    s.kW = r(0, 1) ? 3 : r(1, 4);
+    p.strideH = r(1, 2);
+    p.strideW = r(1, 2);
+    p.dilationH = r(0, 3) ? 1 : 2;
+    p.dilationW = r(0, 3) ? 1 : 2;
+    const int32_t spanH = (s.kH - 1) * p.dilationH + 1;
+    const int32_t spanW = (s.kW - 1) * p.dilationW + 1;
+    s.inH = r(spanH, spanH + 8);
+    s.inW = r(spanW, spanW + 9);
+    const bool same = r(0, 1);
+    p.padTop = same ? (spanH - 1) / 2 : 0;
+    p.padLeft = same ? (spanW - 1) / 2 : 0;
+    s.outH = same ? (s.inH + p.strideH - 1) / p.strideH
+                  : (s.inH - spanH) / p.strideH + 1;
+    s.outW = same ? (s.inW + p.strideW - 1) / p.strideW
+                  : (s.inW - spanW) / p.strideW + 1;
+    p.inputZeroPoint = r(0, 2) ? r(-128, 127) : 0;
+    p.outputZeroPoint = r(-128, 127);
+    p.actMin = -128;
+    p.actMax = 127;
+    if (r(0, 3) == 0) {
+      p.actMin = r(-128, 20);
+      p.actMax = r(p.actMin, 127);
+    }
+    checkRandomLayer(r, p, s, -1, "fast", trial);
+    checkRandomLayer(r, p, s, r(0, s.outC - 1), "general", trial);
+  }
+}
+
+// Pointwise layers (zero input offset, as compiled) and fully-connected
+// ones (a single pixel: blocks of four channels, the last one overlapping
+// or repeating channels when there are fewer than four left).
+TEST(ConvInt8, PointwiseAndFullyConnectedBlocks) {
+  Random r(99);
+  static const int32_t kChannels[] = {1, 3, 4, 5, 8, 9, 16, 17, 40, 64};
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvInt8Params p{};
+    Shape s;
+    const bool fullyConnected = r(0, 1);
+    s.batches = fullyConnected ? 1 : r(1, 2);
+    s.inH = s.outH = fullyConnected ? 1 : r(1, 5);
+    s.inW = s.outW = fullyConnected ? 1 : r(1, 5);
+    s.inC = kChannels[r(0, 9)];
+    s.outC = r(1, 11);
+    s.kH = s.kW = 1;
+    p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+    p.outputZeroPoint = r(-128, 127);
+    p.actMin = -128;
+    p.actMax = 127;
+    checkRandomLayer(r, p, s, -1, "fast", trial);
+    checkRandomLayer(r, p, s, r(0, s.outC - 1), "general", trial);
   }
 }
 

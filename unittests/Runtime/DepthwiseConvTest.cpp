@@ -10,10 +10,14 @@
 //    paddings, zero points, biases and per-channel multipliers against a
 //    straight loop that accumulates `w * (x - zp)` in int64 as TFLite's
 //    DepthwiseConvPerChannel does: outputs must be byte-identical;
+//  * the fast path (depth multiplier 1, right-shift multipliers) on 3x3 and
+//    other windows at every position against the padding, channel counts
+//    that are not multiples of four, strides and dilations; and the same
+//    layers with one left-shifting channel, which take the general path;
 //  * the float kernel against the same loop in float, bitwise.
 //
-// The Cortex-M DSP path is not compiled on the host; it is checked by the
-// device tests.
+// The Cortex-M DSP paths are not compiled on the host; test/mcu runs the
+// same kind of random cases on the devices (kernel_check.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -262,6 +266,83 @@ TEST(DepthwiseConvInt8, RandomCasesMatchStraightLoop) {
     }
   }
   EXPECT_GT(unclamped, outputsChecked / 2);
+}
+
+// The fast path: depth multiplier 1, at least four channels (groups of
+// four, the last one overlapping at other counts), up to 16 taps, every
+// multiplier a right shift (one channel in ten with a zero multiplier);
+// 3x3 windows in all positions against the padding, other window sizes,
+// strides and dilations. The same layers with one left-shifting channel
+// take the general path.
+TEST(DepthwiseConvInt8, FastPathMatchesStraightLoop) {
+  Random r(2718);
+  static const int32_t kChannels[] = {4, 5, 6, 7, 8, 9, 12, 13, 16, 17, 32};
+  for (int trial = 0; trial < 300; ++trial) {
+    ConvInt8Params p{};
+    Shape s;
+    s.batches = r(1, 2);
+    s.inC = kChannels[r(0, 10)];
+    s.depthMultiplier = 1;
+    s.kH = r(0, 1) ? 3 : r(1, 5);
+    s.kW = r(0, 1) ? 3 : r(1, 4);
+    p.strideH = p.strideW = r(1, 2);
+    p.dilationH = r(0, 3) ? 1 : 2;
+    p.dilationW = r(0, 3) ? 1 : 2;
+    const int32_t spanH = (s.kH - 1) * p.dilationH + 1;
+    const int32_t spanW = (s.kW - 1) * p.dilationW + 1;
+    s.inH = r(1, spanH + 7);
+    s.inW = r(1, spanW + 7);
+    p.padTop = r(0, spanH - 1);
+    p.padLeft = r(0, spanW - 1);
+    s.outH = r(1, (s.inH + p.padTop + p.strideH - 1) / p.strideH);
+    s.outW = r(1, (s.inW + p.padLeft + p.strideW - 1) / p.strideW);
+    p.inputZeroPoint = r(-128, 127);
+    p.outputZeroPoint = r(-128, 127);
+    p.actMin = -128;
+    p.actMax = 127;
+    if (r(0, 3) == 0) {
+      p.actMin = r(-128, 20);
+      p.actMax = r(p.actMin, 127);
+    }
+    const int outC = s.outC();
+    std::vector<int8_t> in(s.inSize()), filter(s.filterSize());
+    for (int8_t &v : in)
+      v = static_cast<int8_t>(r(-128, 127));
+    for (int8_t &v : filter)
+      v = static_cast<int8_t>(r(-128, 127));
+    std::vector<int32_t> bias(static_cast<size_t>(outC));
+    for (int32_t &v : bias)
+      v = r(-20000, 20000);
+    const int32_t *biasPtr = r(0, 4) == 0 ? nullptr : bias.data();
+    const std::vector<int64_t> acc = modelAcc(p, s, in, filter, biasPtr);
+    std::vector<int32_t> mult(static_cast<size_t>(outC)),
+        shift(static_cast<size_t>(outC));
+    for (int o = 0; o < outC; ++o) {
+      mult[size_t(o)] = r(0, 9) == 0 ? 0 : r(kHalfQ31, INT32_MAX);
+      shift[size_t(o)] = -r(1, 8);
+    }
+    for (int general = 0; general < 2; ++general) {
+      if (general)
+        shift[size_t(r(0, outC - 1))] = 2;
+      std::vector<int8_t> got(s.outSize() + 4, 0x55);
+      depthwiseConvPerChannelInt8(p, mult.data(), shift.data(), 1, s.batches,
+                                  s.inH, s.inW, s.inC, in.data(), s.kH, s.kW,
+                                  filter.data(), biasPtr, s.outH, s.outW,
+                                  got.data());
+      for (size_t i = 0; i < acc.size(); ++i) {
+        const size_t o = i % size_t(outC);
+        const int32_t want = std::min(
+            p.actMax, std::max(p.actMin, multiplyByQuantizedMultiplier(
+                                             static_cast<int32_t>(acc[i]),
+                                             mult[o], shift[o]) +
+                                             p.outputZeroPoint));
+        ASSERT_EQ(got[i], want) << (general ? "general" : "fast") << " trial "
+                                << trial << " output " << i;
+      }
+      for (size_t i = acc.size(); i < got.size(); ++i)
+        ASSERT_EQ(got[i], 0x55) << "trial " << trial << " wrote past";
+    }
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -7,7 +7,11 @@
 //  * against the TOSA specification's apply_scale_32 with DOUBLE_ROUND and
 //    shift 31 - exponent, which is how the importer writes requantization.
 //    Their agreement is what makes imported IR and runtime kernels compute
-//    the same bits.
+//    the same bits;
+//  * the prepared right-shift form kernels use in their hot loops
+//    (applyRightShiftMultiplier) against multiplyByQuantizedMultiplier over
+//    the whole int32 range of accumulators, every right shift from 1 to 31
+//    and multipliers from 0 to INT32_MAX, ties included.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +26,8 @@
 using namespace tinyprune::rt;
 
 namespace {
+
+constexpr int32_t kHalf = 1 << 30;
 
 /// floor(a / 2^n) for 128-bit a.
 __int128 floorDivPow2(__int128 a, int n) {
@@ -109,6 +115,51 @@ TEST(FixedPoint, MatchesTosaDoubleRoundRescale) {
     ASSERT_EQ(multiplyByQuantizedMultiplier(x, qm.multiplier, qm.exponent),
               tosaApplyScale32(x, qm.multiplier, shift, /*doubleRound=*/true))
         << "x=" << x << " m=" << qm.multiplier << " e=" << qm.exponent;
+  }
+}
+
+TEST(FixedPoint, PreparedRightShiftMatches) {
+  EXPECT_FALSE(isRightShiftMultiplier(kHalf, 0));
+  EXPECT_FALSE(isRightShiftMultiplier(kHalf, 1));
+  EXPECT_FALSE(isRightShiftMultiplier(kHalf, -32));
+  EXPECT_FALSE(isRightShiftMultiplier(-1, -3));
+  EXPECT_TRUE(isRightShiftMultiplier(0, -31));
+  // A zero multiplier (TFLite's flush of tiny scales) takes any shift.
+  EXPECT_TRUE(isRightShiftMultiplier(0, 0));
+  EXPECT_TRUE(isRightShiftMultiplier(0, 5));
+  for (int32_t x : {INT32_MIN, -1, 0, 1, INT32_MAX})
+    for (int s : {-31, -1, 0, 7})
+      EXPECT_EQ(applyRightShiftMultiplier(x, prepareRightShiftMultiplier(0, s)),
+                0);
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<int32_t> any(INT32_MIN, INT32_MAX);
+  std::uniform_int_distribution<int32_t> small(-(1 << 20), 1 << 20);
+  std::uniform_int_distribution<int32_t> mant(0, INT32_MAX);
+  const int32_t edgeX[] = {
+      INT32_MIN, INT32_MIN + 1, -(1 << 30) - 1, -(1 << 30), -1, 0,
+      1,         1 << 30,       INT32_MAX - 1,  INT32_MAX};
+  const int32_t edgeM[] = {0, 1, kHalf, kHalf + 1, INT32_MAX};
+  for (int n = 1; n <= 31; ++n) {
+    for (int32_t m : edgeM)
+      for (int32_t x : edgeX) {
+        const RightShiftMultiplier q = prepareRightShiftMultiplier(m, -n);
+        ASSERT_EQ(applyRightShiftMultiplier(x, q),
+                  multiplyByQuantizedMultiplier(x, m, -n))
+            << "x=" << x << " m=" << m << " n=" << n;
+      }
+    for (int i = 0; i < 20000; ++i) {
+      // Any accumulator, small ones, and (with m = 2^30, x0.5) exact ties
+      // of the final rounding: x / 2 = (2k + 1) * 2^(n-1).
+      const int kind = i % 4;
+      const int32_t m = kind < 2 ? mant(rng) : kHalf;
+      int32_t x = kind == 0 ? any(rng) : small(rng);
+      if (kind == 3 && n < 30)
+        x = static_cast<int32_t>((2 * int64_t(x >> n) + 1) * (int64_t(1) << n));
+      const RightShiftMultiplier q = prepareRightShiftMultiplier(m, -n);
+      ASSERT_EQ(applyRightShiftMultiplier(x, q),
+                multiplyByQuantizedMultiplier(x, m, -n))
+          << "x=" << x << " m=" << m << " n=" << n;
+    }
   }
 }
 

@@ -9,14 +9,14 @@
 // window clipping are as in conv.h (taps outside the input are skipped).
 //
 // The int8 accumulator is TFLite's, `sum(w * (x - zp))` over the
-// in-bounds taps. Each output channel has only kH * kW taps, so
-// precomputing `sum(w)` as conv.h does would cost as much as the products
-// it saves. With a depth multiplier of 1 (by far the common case) four
-// adjacent channels are accumulated together, walking the taps once per
-// group of four with the accumulators in registers; on Cortex-M cores with
-// the DSP extension SXTAB16 adds the zero-point offset to two channels at
-// once and SMLABB/SMLATT multiply-accumulate each channel separately.
-// Other depth multipliers take one output channel at a time.
+// in-bounds taps plus the bias, computed modulo 2^32 like conv.h's. With a
+// depth multiplier of 1 (by far the common case) and right-shift
+// multipliers, four adjacent channels are accumulated together, each
+// group of four over all output pixels with its weights unpacked once and
+// its requantization prepared once (see depthwiseConvPerChannelInt8);
+// windows inside the input start from `bias - zp * sum(w)` and need no
+// per-tap offset, a 3x3 window taking 9 x 8 instructions on DSP cores.
+// Other layers take a general path, one window and channel at a time.
 //
 // Device kernels: no libm, no heap, no exceptions.
 //
@@ -36,33 +36,178 @@ namespace rt {
 
 namespace detail {
 
-/// `acc[c] += (x[c] + inputOffset) * w[c]` for the four channels c = 0..3.
-/// `x + inputOffset` lies in [-255, 255], so it fits the int16 halves the
-/// DSP path computes it in; the lane-to-channel mapping assumes
-/// little-endian words, so big-endian builds take the portable loop.
-inline void depthwiseMac4(const int8_t *x, const int8_t *w, int32_t inputOffset,
-                          int32_t *acc) {
+/// Everything about one int8 depthwise convolution the helpers share.
+struct DepthwiseInt8Layer {
+  const ConvInt8Params &p;
+  int32_t depthMultiplier, inH, inW, inC, kH, kW;
+  const int8_t *filter;
+  const int32_t *bias;
+};
+
+/// TFLite's accumulator plus bias for output channel `oc` of the window at
+/// (oy, ox) of one batch image: `sum(w * (x - zp))` over the taps inside
+/// the input. The general case, for windows that touch the padding and
+/// for layers the fast path does not take.
+inline int32_t depthwiseWindowInt8(const DepthwiseInt8Layer &l,
+                                   const int8_t *in, int32_t oy, int32_t ox,
+                                   int32_t oc) {
+  const ConvInt8Params &p = l.p;
+  const int32_t outC = l.inC * l.depthMultiplier;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const TapRange ry = tapRange(y0, p.dilationH, l.kH, l.inH);
+  const TapRange rx = tapRange(x0, p.dilationW, l.kW, l.inW);
+  const int32_t ic = oc / l.depthMultiplier;
+  int32_t acc = l.bias ? l.bias[oc] : 0;
+  for (int32_t ky = ry.begin; ky < ry.end; ++ky)
+    for (int32_t kx = rx.begin; kx < rx.end; ++kx) {
+      const int32_t x =
+          in[(static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0 +
+              kx * p.dilationW) *
+                 l.inC +
+             ic];
+      const int32_t w =
+          l.filter[(static_cast<ptrdiff_t>(ky) * l.kW + kx) * outC + oc];
+      acc = macWrap(acc, x - p.inputZeroPoint, w);
+    }
+  return acc;
+}
+
 #if TINYPRUNE_RT_ARM_DSP && !defined(__ARM_BIG_ENDIAN)
+/// The depthwise fast path's DSP code: SXTB16 lanes map to channels as
+/// little-endian words do.
+#define TINYPRUNE_RT_DEPTHWISE_DSP 1
+#else
+#define TINYPRUNE_RT_DEPTHWISE_DSP 0
+#endif
+
+/// `a_k += sum(x[t][k] * w[t][k])` over the taps t of a window inside the
+/// input, for four adjacent channels k: `x` is the window's first tap
+/// (channel 0 of the group), taps `tapStride` apart along a row and rows
+/// `rowStride` apart. On the DSP cores `w` is the group's unpacked weight
+/// table (two words per tap, lanes 0/2 and 1/3); elsewhere it points to
+/// channel 0 of the group in the `[kH][kW][outC]` filter.
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
+                 int32_t kH, int32_t kW, const int32_t *w, int32_t /*outC*/,
+                 int32_t &a0, int32_t &a1, int32_t &a2, int32_t &a3) {
+#if TINYPRUNE_RT_ARM_ASM
+  if (kH == 3 && kW == 3) {
+    // The common 3x3 window unrolled, registers allocated by hand.
+    int32_t t0, t1, w0, w1;
+    const int8_t *row;
+#define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
+  "ldr    %[t0], " address "\n\t"                                              \
+  "ldrd   %[w0], %[w1], [%[w], #" offset "]\n\t"                               \
+  "sxtb16 %[t1], %[t0]\n\t"                                                    \
+  "sxtb16 %[t0], %[t0], ror #8\n\t"                                            \
+  "smlabb %[a0], %[t1], %[w0], %[a0]\n\t"                                      \
+  "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
+  "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
+  "smlatt %[a3], %[t0], %[w1], %[a3]\n\t"
+    __asm__(
+        TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
+            TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8") TINYPRUNE_RT_DW_TAP(
+                "[%[x], %[dx], lsl #1]",
+                "16") "add    %[row], %[x], %[dy]\n\t" TINYPRUNE_RT_DW_TAP("[%["
+                                                                           "row"
+                                                                           "]]",
+                                                                           "24")
+                TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "32")
+                    TINYPRUNE_RT_DW_TAP(
+                        "[%[row], %[dx], lsl #1]",
+                        "40") "add    %[row], %[row], "
+                              "%[dy]\n\t" TINYPRUNE_RT_DW_TAP("[%[row]]", "48")
+                                  TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "56")
+                                      TINYPRUNE_RT_DW_TAP(
+                                          "[%[row], %[dx], lsl #1]", "64")
+        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+          [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+          [row] "=&r"(row)
+        : [x] "r"(x), [dx] "r"(tapStride), [dy] "r"(rowStride), [w] "r"(w)
+        : "memory");
+#undef TINYPRUNE_RT_DW_TAP
+    return;
+  }
+#endif
+  for (int32_t ky = 0; ky < kH; ++ky, x += rowStride)
+    for (int32_t kx = 0; kx < kW; ++kx, w += 2) {
+      const int32_t xq = loadInt8x4(x + kx * tapStride);
+      const int32_t x02 = sxtbLanes02(xq), x13 = sxtbLanes13(xq);
+      a0 = __smlabb(x02, w[0], a0);
+      a2 = __smlatt(x02, w[0], a2);
+      a1 = __smlabb(x13, w[1], a1);
+      a3 = __smlatt(x13, w[1], a3);
+    }
+}
+#else
+inline void depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride,
+                             ptrdiff_t rowStride, int32_t kH, int32_t kW,
+                             const int8_t *w, int32_t outC, int32_t &a0,
+                             int32_t &a1, int32_t &a2, int32_t &a3) {
+  for (int32_t ky = 0; ky < kH; ++ky, x += rowStride)
+    for (int32_t kx = 0; kx < kW; ++kx, w += outC) {
+      const int8_t *xp = x + kx * tapStride;
+      a0 = macWrap(a0, xp[0], w[0]);
+      a1 = macWrap(a1, xp[1], w[1]);
+      a2 = macWrap(a2, xp[2], w[2]);
+      a3 = macWrap(a3, xp[3], w[3]);
+    }
+}
+#endif
+
+/// `a_k = bias_k + sum((x[t][k] - zp) * w[t][k])` over the taps of a window
+/// that touches the padding, clipped to the input, for the four channels
+/// of a group (weights as for depthwiseWindow4): windows at the borders of
+/// the fast path. `in` is the batch image offset to the group's channel 0.
+inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
+                              int32_t oy, int32_t ox,
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+                              const int32_t *w,
+#else
+                              const int8_t *w,
+#endif
+                              int32_t &a0, int32_t &a1, int32_t &a2,
+                              int32_t &a3) {
+  const ConvInt8Params &p = l.p;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const TapRange ry = tapRange(y0, p.dilationH, l.kH, l.inH);
+  const TapRange rx = tapRange(x0, p.dilationW, l.kW, l.inW);
+  const ptrdiff_t tapStride = static_cast<ptrdiff_t>(p.dilationW) * l.inC;
+  const int32_t inputOffset = -p.inputZeroPoint;
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+  // (x + offset) in both int16 lanes: x - zp lies in [-255, 255].
   const int32_t offsetPair = static_cast<int32_t>(
       (static_cast<uint32_t>(inputOffset) & 0xFFFFu) * 0x10001u);
-  const int32_t xq = loadInt8x4(x);
-  const int32_t wq = loadInt8x4(w);
-  // (x0 + offset, x2 + offset) and (x1 + offset, x3 + offset).
-  const int32_t x02 = __sxtab16(offsetPair, xq);
-  const int32_t x13 =
-      __sxtab16(offsetPair,
-                static_cast<int32_t>(rotateRight8(static_cast<uint32_t>(xq))));
-  const int32_t w02 = sxtbLanes02(wq);
-  const int32_t w13 = sxtbLanes13(wq);
-  acc[0] = __smlabb(x02, w02, acc[0]);
-  acc[1] = __smlabb(x13, w13, acc[1]);
-  acc[2] = __smlatt(x02, w02, acc[2]);
-  acc[3] = __smlatt(x13, w13, acc[3]);
-#else
-  for (int32_t c = 0; c < 4; ++c)
-    acc[c] +=
-        (static_cast<int32_t>(x[c]) + inputOffset) * static_cast<int32_t>(w[c]);
 #endif
+  for (int32_t ky = ry.begin; ky < ry.end; ++ky) {
+    const int8_t *x =
+        in + (static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0 +
+              rx.begin * p.dilationW) *
+                 l.inC;
+    const int32_t tap = ky * l.kW + rx.begin;
+    for (int32_t kx = rx.begin; kx < rx.end; ++kx, x += tapStride) {
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+      const int32_t *wt = w + 2 * (tap + kx - rx.begin);
+      const int32_t xq = loadInt8x4(x);
+      const int32_t x02 = __sxtab16(offsetPair, xq);
+      const int32_t x13 = sxtabLanes13(offsetPair, xq);
+      a0 = __smlabb(x02, wt[0], a0);
+      a2 = __smlatt(x02, wt[0], a2);
+      a1 = __smlabb(x13, wt[1], a1);
+      a3 = __smlatt(x13, wt[1], a3);
+#else
+      const int8_t *wt =
+          w + static_cast<ptrdiff_t>(tap + kx - rx.begin) * l.inC;
+      a0 = macWrap(a0, x[0] + inputOffset, wt[0]);
+      a1 = macWrap(a1, x[1] + inputOffset, wt[1]);
+      a2 = macWrap(a2, x[2] + inputOffset, wt[2]);
+      a3 = macWrap(a3, x[3] + inputOffset, wt[3]);
+#endif
+    }
+  }
 }
 
 } // namespace detail
@@ -77,90 +222,130 @@ inline void depthwiseMac4(const int8_t *x, const int8_t *w, int32_t inputOffset,
 ///
 /// Each accumulator sums kH * kW products `w * (x - zp)` of magnitude at
 /// most 128 * 255 < 2^15, so int32 cannot overflow for kH * kW <= 2^16.
+///
+/// Fast path (depth multiplier 1, at least four channels, at most
+/// kMaxFastTaps taps, right-shift multipliers): channels go in groups of
+/// four (at a count that is not a multiple of four the last group overlaps
+/// the one before), each group over all output pixels with its
+/// requantization prepared once. On the DSP cores the group's weights are
+/// first unpacked into a stack table (128 bytes), two words per tap (SXTB16
+/// lanes 0/2 and 1/3, loaded with one LDRD), so each tap of a window costs
+/// one load and two SXTB16 of input and four SMLABB/SMLATT; the 3x3 window
+/// is unrolled in inline assembly. Windows inside the input start from
+/// `bias + (-zp) * sum(w)` and sum `x * w`; windows that touch the padding
+/// sum `(x - zp) * w` over their clipped taps (depthwiseClipped4), still
+/// four channels at a time.
 inline void depthwiseConvPerChannelInt8(
     const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
     int32_t depthMultiplier, int32_t batches, int32_t inH, int32_t inW,
     int32_t inC, const int8_t *input, int32_t kH, int32_t kW,
     const int8_t *filter, const int32_t *bias, int32_t outH, int32_t outW,
     int8_t *output) {
+  const detail::DepthwiseInt8Layer l{p,  depthMultiplier, inH, inW, inC, kH,
+                                     kW, filter,          bias};
   const int32_t outC = inC * depthMultiplier;
-  const int32_t inputOffset = -p.inputZeroPoint;
-  const ptrdiff_t inRowStride = static_cast<ptrdiff_t>(inW) * inC;
-  const ptrdiff_t inTapStride = static_cast<ptrdiff_t>(p.dilationW) * inC;
-  const ptrdiff_t filterRowStride = static_cast<ptrdiff_t>(kW) * outC;
+  const ptrdiff_t inImage = static_cast<ptrdiff_t>(inH) * inW * inC;
+  const ptrdiff_t outImage = static_cast<ptrdiff_t>(outH) * outW * outC;
+  constexpr int32_t kMaxFastTaps = 16;
 
-  // Bias, requantization, output offset and clamp of output channel `oc`.
-  auto requantize = [&](int32_t oc, int32_t acc) {
-    if (bias)
-      acc += bias[oc];
-    const int32_t scaled =
-        multiplyByQuantizedMultiplier(acc, multiplier[oc], shift[oc]) +
-        p.outputZeroPoint;
-    return static_cast<int8_t>(clamp(scaled, p.actMin, p.actMax));
-  };
-
-  for (int32_t b = 0; b < batches; ++b) {
-    const int8_t *inB = input + static_cast<ptrdiff_t>(b) * inH * inRowStride;
-    for (int32_t oy = 0; oy < outH; ++oy) {
-      const int32_t y0 = oy * p.strideH - p.padTop;
-      const detail::TapRange ry = detail::tapRange(y0, p.dilationH, kH, inH);
-      for (int32_t ox = 0; ox < outW; ++ox) {
-        const int32_t x0 = ox * p.strideW - p.padLeft;
-        const detail::TapRange rx = detail::tapRange(x0, p.dilationW, kW, inW);
-        const int32_t tapsX = rx.end - rx.begin;
-        // No row is visited when no column is in bounds.
-        const int32_t kyEnd = tapsX > 0 ? ry.end : ry.begin;
-        int8_t *out =
-            output +
-            ((static_cast<ptrdiff_t>(b) * outH + oy) * outW + ox) * outC;
-
-        // First in-bounds input pixel and filter tap of filter row ky.
-        auto inRow = [&](int32_t ky) {
-          return inB +
-                 static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * inRowStride +
-                 static_cast<ptrdiff_t>(x0 + rx.begin * p.dilationW) * inC;
-        };
-        auto filterRow = [&](int32_t ky) {
-          return filter + ky * filterRowStride +
-                 static_cast<ptrdiff_t>(rx.begin) * outC;
-        };
-        // sum(w * (x - zp)) over the in-bounds taps for one output channel.
-        auto accumulate = [&](int32_t ic, int32_t oc) {
-          int32_t acc = 0;
-          for (int32_t ky = ry.begin; ky < kyEnd; ++ky) {
-            const int8_t *in = inRow(ky) + ic;
-            const int8_t *w = filterRow(ky) + oc;
-            for (int32_t kx = 0; kx < tapsX; ++kx)
-              acc +=
-                  (static_cast<int32_t>(in[kx * inTapStride]) + inputOffset) *
-                  static_cast<int32_t>(w[kx * outC]);
+  bool fast = depthMultiplier == 1 && inC >= 4 && kH * kW <= kMaxFastTaps;
+  for (int32_t o = 0; fast && o < outC; ++o)
+    fast = isRightShiftMultiplier(multiplier[o], shift[o]);
+  if (!fast) {
+    for (int32_t b = 0; b < batches; ++b)
+      for (int32_t oy = 0; oy < outH; ++oy)
+        for (int32_t ox = 0; ox < outW; ++ox)
+          for (int32_t oc = 0; oc < outC; ++oc) {
+            const int32_t acc =
+                detail::depthwiseWindowInt8(l, input + b * inImage, oy, ox, oc);
+            output[b * outImage +
+                   (static_cast<ptrdiff_t>(oy) * outW + ox) * outC + oc] =
+                static_cast<int8_t>(clamp(multiplyByQuantizedMultiplier(
+                                              acc, multiplier[oc], shift[oc]) +
+                                              p.outputZeroPoint,
+                                          p.actMin, p.actMax));
           }
-          return acc;
-        };
+    return;
+  }
 
-        if (depthMultiplier == 1) {
-          int32_t c = 0;
-          for (; c + 4 <= inC; c += 4) {
-            int32_t acc[4] = {0, 0, 0, 0};
-            for (int32_t ky = ry.begin; ky < kyEnd; ++ky) {
-              const int8_t *in = inRow(ky) + c;
-              const int8_t *w = filterRow(ky) + c;
-              for (int32_t kx = 0; kx < tapsX; ++kx)
-                detail::depthwiseMac4(in + kx * inTapStride, w + kx * outC,
-                                      inputOffset, acc);
-            }
-            for (int32_t j = 0; j < 4; ++j)
-              out[c + j] = requantize(c + j, acc[j]);
+  const detail::OutputStage finish{p.outputZeroPoint, p.actMin, p.actMax};
+  const detail::TapRange insideY =
+      detail::insideRange(p.padTop, p.strideH, p.dilationH, kH, inH, outH);
+  const detail::TapRange insideX =
+      detail::insideRange(p.padLeft, p.strideW, p.dilationW, kW, inW, outW);
+  const int32_t taps = kH * kW;
+  const ptrdiff_t tapStride = static_cast<ptrdiff_t>(p.dilationW) * inC;
+  const ptrdiff_t rowStride = static_cast<ptrdiff_t>(p.dilationH) * inW * inC;
+  const ptrdiff_t xStep = static_cast<ptrdiff_t>(p.strideW) * inC;
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+  // Weights of the group, per tap: lanes 0/2 and 1/3 sign-extended.
+  int32_t wTable[2 * kMaxFastTaps];
+#endif
+
+  for (int32_t c = 0; c < inC; c += 4) {
+    const int32_t c0 = c + 4 <= inC ? c : inC - 4;
+    RightShiftMultiplier q[4];
+    int32_t start[4];
+    for (int32_t k = 0; k < 4; ++k) {
+      q[k] = prepareRightShiftMultiplier(multiplier[c0 + k], shift[c0 + k]);
+      int32_t wSum = 0;
+      for (int32_t t = 0; t < taps; ++t)
+        wSum += filter[static_cast<ptrdiff_t>(t) * outC + c0 + k];
+      // Modulo 2^32, as the sums that follow (see macWrap).
+      start[k] =
+          detail::macWrap(bias ? bias[c0 + k] : 0, -p.inputZeroPoint, wSum);
+    }
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+    for (int32_t t = 0; t < taps; ++t) {
+      const int32_t wq =
+          detail::loadInt8x4(filter + static_cast<ptrdiff_t>(t) * outC + c0);
+      wTable[2 * t] = detail::sxtbLanes02(wq);
+      wTable[2 * t + 1] = detail::sxtbLanes13(wq);
+    }
+#endif
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+    const int32_t *weights = wTable;
+#else
+    const int8_t *weights = filter + c0;
+#endif
+    for (int32_t b = 0; b < batches; ++b) {
+      const int8_t *inB = input + b * inImage;
+      int8_t *outB = output + b * outImage + c0;
+      for (int32_t oy = 0; oy < outH; ++oy) {
+        const int32_t fastBegin = oy >= insideY.begin && oy < insideY.end &&
+                                          insideX.begin < insideX.end
+                                      ? insideX.begin
+                                      : -1;
+        int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC;
+        for (int32_t ox = 0; ox < outW; ++ox, y += outC) {
+          if (ox != fastBegin) {
+            int32_t a0 = bias ? bias[c0] : 0, a1 = bias ? bias[c0 + 1] : 0,
+                    a2 = bias ? bias[c0 + 2] : 0, a3 = bias ? bias[c0 + 3] : 0;
+            detail::depthwiseClipped4(l, inB + c0, oy, ox, weights, a0, a1, a2,
+                                      a3);
+            y[0] = finish(a0, q[0]);
+            y[1] = finish(a1, q[1]);
+            y[2] = finish(a2, q[2]);
+            y[3] = finish(a3, q[3]);
+            continue;
           }
-          for (; c < inC; ++c)
-            out[c] = requantize(c, accumulate(c, c));
-        } else {
-          for (int32_t ic = 0; ic < inC; ++ic) {
-            for (int32_t m = 0; m < depthMultiplier; ++m) {
-              const int32_t oc = ic * depthMultiplier + m;
-              out[oc] = requantize(oc, accumulate(ic, oc));
-            }
+          const int8_t *x =
+              inB +
+              (static_cast<ptrdiff_t>(oy * p.strideH - p.padTop) * inW +
+               ox * p.strideW - p.padLeft) *
+                  inC +
+              c0;
+          for (; ox < insideX.end; ++ox, y += outC, x += xStep) {
+            int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
+            detail::depthwiseWindow4(x, tapStride, rowStride, kH, kW, weights,
+                                     outC, a0, a1, a2, a3);
+            y[0] = finish(a0, q[0]);
+            y[1] = finish(a1, q[1]);
+            y[2] = finish(a2, q[2]);
+            y[3] = finish(a3, q[3]);
           }
+          --ox;
+          y -= outC;
         }
       }
     }

@@ -14,6 +14,23 @@
 
 #include <cstdint>
 
+/// Forces inlining of the small helpers kernels call per output or per
+/// multiply-accumulate in their inner loops: under -Os, GCC would rather
+/// call them (and spill accumulators to memory around each call).
+#if defined(__GNUC__) || defined(__clang__)
+#define TINYPRUNE_RT_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define TINYPRUNE_RT_ALWAYS_INLINE
+#endif
+
+/// Keeps a kernel's inner-loop helper out of line (still `inline` for the
+/// one-definition rule), so that its loop gets registers of its own.
+#if defined(__GNUC__) || defined(__clang__)
+#define TINYPRUNE_RT_NOINLINE inline __attribute__((noinline))
+#else
+#define TINYPRUNE_RT_NOINLINE inline
+#endif
+
 namespace tinyprune {
 namespace rt {
 
@@ -53,12 +70,67 @@ inline int32_t multiplyByQuantizedMultiplier(int32_t x, int32_t multiplier,
       saturatingRoundingDoublingHighMul(shifted, multiplier), rightShift);
 }
 
+/// A quantized multiplier with a right shift, prepared so that applying it
+/// takes one 64-bit multiply-accumulate (see applyRightShiftMultiplier).
+/// Kernels prepare one per output channel outside their pixel loops.
+struct RightShiftMultiplier {
+  /// 2^30 + 2^(30 + n) for a right shift by n.
+  int64_t rounding;
+  int32_t multiplier;
+  /// n - 1: the shift left to do on the high word.
+  int32_t highShift;
+};
+
+/// Whether (multiplier, shift) can be a RightShiftMultiplier: a right shift
+/// by 1 to 31 and a non-negative multiplier (TFLite's are in [2^30, 2^31)),
+/// or a zero multiplier with any shift (quantizeMultiplier's flush to zero
+/// of tiny scales), which always gives 0.
+inline bool isRightShiftMultiplier(int32_t multiplier, int shift) {
+  return multiplier == 0 || (multiplier > 0 && shift <= -1 && shift >= -31);
+}
+
+inline RightShiftMultiplier prepareRightShiftMultiplier(int32_t multiplier,
+                                                        int shift) {
+  // A zero multiplier gives 0 with any right shift: use 1.
+  const int n = multiplier == 0 ? 1 : -shift;
+  RightShiftMultiplier q;
+  q.rounding = (int64_t(1) << 30) + (int64_t(1) << (30 + n));
+  q.multiplier = multiplier;
+  q.highShift = n - 1;
+  return q;
+}
+
+/// multiplyByQuantizedMultiplier(x, multiplier, shift) for a prepared right
+/// shift n in [1, 31], bit for bit, in one rounding step:
+///
+///   floor((x * m + 2^30 + 2^(30 + n) - [x < 0] * 2^31) / 2^(31 + n)).
+///
+/// Why it is the same integer: with v = x * m, the high multiply is
+/// r = floor((v + 2^30) / 2^31) (the nudge and truncating division of
+/// saturatingRoundingDoublingHighMul round ties up; it cannot saturate as
+/// m >= 0). roundingDivideByPOT(r, n) rounds ties away from zero, which is
+/// floor((r + 2^(n-1) - [r < 0]) / 2^n). Nesting floors of integer
+/// quotients, floor((floor(a / b) + c) / d) = floor((a + c * b) / (b * d)),
+/// gives the formula with [r < 0] in place of [x < 0]. The two differ only
+/// for x < 0 with -2^30 <= v <= 0, where r = 0 and both give
+/// floor((2^(n-1) - [x < 0]) / 2^n) = 0. This is TOSA's apply_scale_32 with
+/// double rounding. The dividend fits int64 and 31 + n >= 32, so the result
+/// is the high word shifted right by n - 1.
+TINYPRUNE_RT_ALWAYS_INLINE inline int32_t
+applyRightShiftMultiplier(int32_t x, const RightShiftMultiplier &q) {
+  const int64_t v =
+      static_cast<int64_t>(x) * q.multiplier + q.rounding -
+      static_cast<int64_t>(static_cast<uint32_t>(x) & 0x80000000u);
+  return static_cast<int32_t>(v >> 32) >> q.highShift;
+}
+
 /// `v` rotated right by 8 bits. Spelled out rather than ACLE's __ror, which
 /// some arm-none-eabi releases lack; compilers emit one ROR for it.
 inline uint32_t rotateRight8(uint32_t v) { return (v >> 8) | (v << 24); }
 
 /// Clamps `v` to `[lo, hi]`.
-inline int32_t clamp(int32_t v, int32_t lo, int32_t hi) {
+TINYPRUNE_RT_ALWAYS_INLINE inline int32_t clamp(int32_t v, int32_t lo,
+                                                int32_t hi) {
   return v < lo ? lo : (v > hi ? hi : v);
 }
 
