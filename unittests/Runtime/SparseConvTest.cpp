@@ -13,7 +13,9 @@
 //    from 1 to 32 including the unrolled 8 and 16 and ones not divisible
 //    by 4, the stride-1 1x1 fast path) at filterlet sparsity 0, 0.3, 0.5,
 //    0.9 and 1, with uint16_t and uint32_t indices: int8 outputs
-//    byte-identical, float outputs bitwise identical.
+//    byte-identical, float outputs bitwise identical;
+//  * the kernels' requantization against multiplyByQuantizedMultiplier
+//    over every shift, extreme accumulators and multipliers, and ties.
 //
 // The Cortex-M DSP paths are not compiled on the host; test/mcu's
 // sparse-conv test runs the same comparison on M0+, M4 and M7 under QEMU.
@@ -26,6 +28,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -311,6 +314,47 @@ TEST(SparseConvFloat, HandComputed) {
   EXPECT_EQ(r.first, std::vector<float>({25.5f, -1.0f, 32.5f, -1.0f, 46.5f,
                                          -1.0f, 53.5f, -1.0f}));
   EXPECT_EQ(0, std::memcmp(r.first.data(), r.second.data(), 8 * 4));
+}
+
+TEST(SparseConvRequant, MatchesMultiplyByQuantizedMultiplier) {
+  // The kernels' requantization hoists the per-channel parts and uses
+  // (a * b + 2^30) >> 31 for the doubling high multiply: same results for
+  // every shift, including the extremes, saturation and rounding ties.
+  Random r(31);
+  const int32_t edges[] = {
+      INT32_MIN, INT32_MIN + 1, -(1 << 30),    -65536,   -3, -1, 0, 1, 2, 3,
+      65536,     1 << 30,       INT32_MAX - 1, INT32_MAX};
+  int checked = 0;
+  for (int32_t shift = -31; shift <= 31; ++shift) {
+    for (int trial = 0; trial < 3000; ++trial) {
+      const int32_t m = trial < 14 ? edges[trial] : r(INT32_MIN, INT32_MAX);
+      const int32_t zp = r(-128, 127);
+      const int32_t lo = r(-128, 0), hi = r(0, 127);
+      const sparse_detail::Requant rq(m, shift, zp, lo, hi);
+      for (int k = 0; k < 20; ++k) {
+        int32_t acc = k < 14 ? edges[k] : r(INT32_MIN, INT32_MAX);
+        if (k >= 17)
+          acc >>= r(0, 31);
+        const int32_t want = std::min(
+            hi,
+            std::max(lo, multiplyByQuantizedMultiplier(acc, m, shift) + zp));
+        ASSERT_EQ(rq(static_cast<uint32_t>(acc)), want)
+            << "acc " << acc << " multiplier " << m << " shift " << shift;
+        ++checked;
+      }
+    }
+  }
+  // Exact ties of the right shift: acc * m / 2^31 = (2j + 1) * 2^(e - 1).
+  for (int32_t e = 1; e <= 20; ++e)
+    for (int32_t j = -300; j <= 300; ++j) {
+      const int32_t acc = (2 * j + 1) * (1 << (e - 1));
+      const sparse_detail::Requant rq(1 << 30, 1 - e, 0, -128, 127);
+      ASSERT_EQ(rq(static_cast<uint32_t>(acc)),
+                std::min(127, std::max(-128, multiplyByQuantizedMultiplier(
+                                                 acc, 1 << 30, 1 - e))))
+          << "acc " << acc << " e " << e;
+    }
+  EXPECT_EQ(checked, 63 * 3000 * 20);
 }
 
 //===----------------------------------------------------------------------===//
