@@ -17,8 +17,9 @@
 //  * the kernels' requantization against multiplyByQuantizedMultiplier
 //    over every shift, extreme accumulators and multipliers, and ties.
 //
-// The Cortex-M DSP paths are not compiled on the host; test/mcu's
-// sparse-conv test runs the same comparison on M0+, M4 and M7 under QEMU.
+// SparseConvDspTest compiles this file again with the kernels' DSP paths
+// on emulated intrinsics; test/mcu's sparse-conv test runs the comparison
+// on M0+, M4 and M7 under QEMU.
 //
 //===----------------------------------------------------------------------===//
 

@@ -25,18 +25,28 @@
 // in-bounds filterlets of dot(x, w)`, then `acc - zp * sum(w)` over the
 // same filterlets, plus the bias; the same integer as TFLite's
 // `sum(w * (x - zp))` over in-bounds taps (pruned taps contribute 0), with
-// the overflow bound of convPerChannelInt8. Windows entirely inside the
-// input (found once per call, no per-pixel division) never test bounds and
-// use `bias - zp * sum(all kept w)`, computed once per output channel; only
-// border windows check each filterlet's tap against the window's in-bounds
-// tap range and sum its weights again. Interior pixels go in pairs along a
-// row (across rows too for stride-1 unpadded 1x1 layers): each weight word
-// is loaded and unpacked once for two pixels. Block lengths 8 and 16 have
-// fully unrolled loops; other lengths, including ones not divisible by 4,
-// take a general loop. On cores with the DSP extension the dot products
-// use SXTB16 + SMLAD, four channels per step (TINYPRUNE_RT_SPARSE_DSP,
-// same condition as conv.h's TINYPRUNE_RT_ARM_DSP; TINYPRUNE_RT_NO_DSP
-// disables both).
+// the overflow bound of convPerChannelInt8. Output channels go one at a
+// time over all pixels:
+//  * Interior windows (entirely inside the input; their range is found
+//    once per call, no per-pixel division) never test bounds and use
+//    `bias - zp * sum(all kept w)`, computed once per channel. They form
+//    runs along each row (one run over everything for stride-1 unpadded
+//    1x1 layers). With the DSP extension, runs of up to 32 pixels keep
+//    their accumulators on the stack (128 bytes): each kept filterlet's
+//    weights are loaded and unpacked (SXTB16) once per run, eight channels
+//    at a time, and swept over the run's pixels with SMLAD; then the run
+//    is requantized in one loop. The portable loops (Cortex-M0+) take
+//    pixels in pairs, each weight byte loaded once for both.
+//  * Border windows test each kept filterlet's tap against the window's
+//    in-bounds tap range and sum its weights along with the dot product.
+//    Pixels with the same in-bounds taps pair up: along clipped rows and
+//    down the border columns.
+//  * Any block length works; channels beyond a multiple of 8 (or 4) take
+//    a byte loop.
+//  * Requantization is multiplyByQuantizedMultiplier and the clamp with
+//    the per-channel parts hoisted, bit for bit (see Requant).
+// TINYPRUNE_RT_SPARSE_DSP follows conv.h's TINYPRUNE_RT_ARM_DSP condition
+// (TINYPRUNE_RT_NO_DSP disables both).
 //
 // Device kernels: no libm, no heap, no exceptions.
 //
@@ -57,16 +67,24 @@
 /// compiled in.
 #define TINYPRUNE_RT_SPARSE_DSP 1
 #include <arm_acle.h>
+#elif defined(TINYPRUNE_RT_SPARSE_EMULATE_DSP)
+// Test hook: the DSP paths on any host, with the includer defining
+// `int32_t __sxtb16(int32_t)` and `int32_t __smlad(int32_t, int32_t,
+// int32_t)` (ACLE semantics) first.
+#define TINYPRUNE_RT_SPARSE_DSP 1
 #else
 #define TINYPRUNE_RT_SPARSE_DSP 0
 #endif
 
-// Fully unrolls the fixed-length block loops (GCC and Clang; -Os alone
-// keeps the loop).
+// Inlining control for GCC and Clang at -Os: the requantization inlined
+// into its loop, the weight-stationary sweep kept out of line (see
+// runDot).
 #if defined(__GNUC__) || defined(__clang__)
-#define TINYPRUNE_RT_SPARSE_UNROLL _Pragma("GCC unroll 16")
+#define TINYPRUNE_RT_SPARSE_ALWAYS_INLINE inline __attribute__((always_inline))
+#define TINYPRUNE_RT_SPARSE_NOINLINE __attribute__((noinline))
 #else
-#define TINYPRUNE_RT_SPARSE_UNROLL
+#define TINYPRUNE_RT_SPARSE_ALWAYS_INLINE inline
+#define TINYPRUNE_RT_SPARSE_NOINLINE
 #endif
 
 namespace tinyprune {
@@ -120,7 +138,7 @@ inline int32_t lanes02(int32_t v) { return __sxtb16(v); }
 /// SXTB16 with its operand rotated, which GCC does not form from
 /// `__sxtb16(ror(v, 8))` by itself (it emits a separate ROR).
 inline int32_t lanes13(int32_t v) {
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__ARM_FEATURE_DSP) && (defined(__GNUC__) || defined(__clang__))
   int32_t r;
   __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
   return r;
@@ -175,7 +193,11 @@ struct Requant {
         mask(static_cast<int32_t>((int64_t(1) << rightShift) - 1)),
         half(mask >> 1), outputZeroPoint(zeroPoint), actMin(lo), actMax(hi) {}
 
-  int8_t operator()(uint32_t acc) const {
+  int8_t operator()(uint32_t acc) const { return apply(acc); }
+
+  /// operator(), always inline (for a loop that keeps the constants in
+  /// registers).
+  TINYPRUNE_RT_SPARSE_ALWAYS_INLINE int8_t apply(uint32_t acc) const {
     const int32_t x = static_cast<int32_t>(acc << leftShift);
     const int64_t ab = static_cast<int64_t>(x) * multiplier;
     int32_t high = static_cast<int32_t>((ab + (int64_t(1) << 30)) >> 31);
@@ -192,9 +214,9 @@ struct Requant {
 
 /// The dot products of one output channel's kept filterlets [f, fEnd)
 /// (weights from `w`, `n` each; `kB` is `n` when fixed at compile time,
-/// which unrolls the block loops, or 0) with the windows of one pixel,
+/// a constant loop bound, or 0) with the windows of one pixel,
 /// starting at element `base` of `in`, and with `kPair` of a second pixel
-/// `pixStride` elements further: `acc[0]`, `acc[1]`.
+/// `pixStride` elements further: `acc[0]` (and `acc[1]` with `kPair`).
 ///
 /// With `kChecked` (a window clipped by the borders, the same taps for
 /// both pixels) only filterlets whose taps lie in `ry` x `rx` count, `base`
@@ -237,14 +259,8 @@ inline void keptDot(const IndexT *f, const IndexT *fEnd, const int8_t *w,
       x += 4;
       w += 4;
     };
-    if (kB > 0) {
-      TINYPRUNE_RT_SPARSE_UNROLL
-      for (; i + 4 <= kB; i += 4)
-        step(load4(w));
-    } else {
-      for (; i + 4 <= len; i += 4)
-        step(load4(w));
-    }
+    for (; i + 4 <= len; i += 4)
+      step(load4(w));
     // The last len % 4 channels.
     for (; i < len; ++i) {
       const int32_t wi = *w++;
@@ -269,20 +285,104 @@ inline void keptDot(const IndexT *f, const IndexT *fEnd, const int8_t *w,
 #endif
   }
   acc[0] = a0;
-  acc[1] = a1;
+  if (kPair)
+    acc[1] = a1;
   wSum = s;
+}
+
+#if TINYPRUNE_RT_SPARSE_DSP
+/// Pixels per run of interiorRun: its accumulators live on the stack.
+constexpr int32_t kRunPixels = 32;
+
+/// `acc[p] += dot(x + p * pixStride, w)` over `kBytes` (8 or 4) int8
+/// values for p < run (run >= 1): the weights are loaded and unpacked
+/// once, then stay in registers for every pixel. Not inlined: on its own
+/// the loop keeps everything in registers (15 instructions per pixel and
+/// 8 bytes on Cortex-M4 with GCC -Os), while inlined into interiorRun's
+/// loops GCC spills the unpacked weights; so it does with two pixels per
+/// iteration.
+template <int32_t kBytes>
+TINYPRUNE_RT_SPARSE_NOINLINE inline void
+runDot(const int8_t *x, ptrdiff_t pixStride, const int8_t *w, int32_t *acc,
+       int32_t run) {
+  const int32_t wq0 = load4(w);
+  const int32_t w02a = lanes02(wq0), w13a = lanes13(wq0);
+  int32_t w02b = 0, w13b = 0;
+  if (kBytes == 8) {
+    const int32_t wq1 = load4(w + 4);
+    w02b = lanes02(wq1);
+    w13b = lanes13(wq1);
+  }
+  int32_t *const end = acc + run;
+  do {
+    const int32_t xa = load4(x);
+    int32_t s = *acc;
+    s = __smlad(lanes02(xa), w02a, s);
+    s = __smlad(lanes13(xa), w13a, s);
+    if (kBytes == 8) {
+      const int32_t xb = load4(x + 4);
+      s = __smlad(lanes02(xb), w02b, s);
+      s = __smlad(lanes13(xb), w13b, s);
+    }
+    *acc++ = s;
+    x += pixStride;
+  } while (acc != end);
 }
 
 /// Requantized outputs of `count` consecutive interior pixels of one
 /// channel: pixel `i` reads the window at element `base + i * pixStride` of
 /// `in` and writes `out[i * outStride]`. `interior` is bias - zp * sum(all
-/// kept weights); pixels go in pairs.
-template <int32_t kB, typename IndexT>
+/// kept weights).
+///
+/// Runs of up to kRunPixels pixels: each kept filterlet's weights are
+/// unpacked once per run, eight channels at a time, and swept over the
+/// run's pixels; then the run is requantized in one loop.
+template <typename IndexT>
 inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
                         const int8_t *w, int32_t n, const int32_t *offset,
                         const int8_t *in, ptrdiff_t base, ptrdiff_t pixStride,
                         int32_t count, ptrdiff_t outStride, int8_t *out,
                         uint32_t interior, const Requant &rq) {
+  int32_t acc[kRunPixels];
+  while (count > 0) {
+    const int32_t run = count < kRunPixels ? count : kRunPixels;
+    for (int32_t p = 0; p < run; ++p)
+      acc[p] = 0;
+    const int8_t *window = in + base;
+    const int8_t *wk = w;
+    for (const IndexT *f = fBegin; f != fEnd; ++f, wk += n) {
+      const int8_t *x = window + offset[*f];
+      int32_t c = 0;
+      for (; c + 8 <= n; c += 8)
+        runDot<8>(x + c, pixStride, wk + c, acc, run);
+      if (c + 4 <= n) {
+        runDot<4>(x + c, pixStride, wk + c, acc, run);
+        c += 4;
+      }
+      for (; c < n; ++c) {
+        const int32_t wc = wk[c];
+        const int8_t *xc = x + c;
+        for (int32_t p = 0; p < run; ++p, xc += pixStride)
+          acc[p] += static_cast<int32_t>(*xc) * wc;
+      }
+    }
+    for (int32_t p = 0; p < run; ++p, out += outStride)
+      *out = rq.apply(static_cast<uint32_t>(acc[p]) + interior);
+    base += run * pixStride;
+    count -= run;
+  }
+}
+#else
+/// The portable interiorRun (same contract): pixels go in pairs through
+/// the kept filterlets, each weight loaded once for both. `kB` is the block
+/// length when fixed at compile time, or 0.
+template <int32_t kB, typename IndexT>
+inline void interiorRunPairs(const IndexT *fBegin, const IndexT *fEnd,
+                             const int8_t *w, int32_t n, const int32_t *offset,
+                             const int8_t *in, ptrdiff_t base,
+                             ptrdiff_t pixStride, int32_t count,
+                             ptrdiff_t outStride, int8_t *out,
+                             uint32_t interior, const Requant &rq) {
   const detail::TapRange none = {0, 0};
   int32_t acc[2], unused;
   for (; count >= 2; count -= 2) {
@@ -300,26 +400,27 @@ inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
   }
 }
 
-/// interiorRun with the block loops unrolled for the common lengths.
+/// Requantized outputs of `count` consecutive interior pixels of one
+/// channel: pixel `i` reads the window at element `base + i * pixStride` of
+/// `in` and writes `out[i * outStride]`. `interior` is bias - zp * sum(all
+/// kept weights). Block lengths 8 and 16 get loops with a constant bound.
 template <typename IndexT>
-inline void interiorRunAnyB(const IndexT *fBegin, const IndexT *fEnd,
-                            const int8_t *w, int32_t n, const int32_t *offset,
-                            const int8_t *in, ptrdiff_t base,
-                            ptrdiff_t pixStride, int32_t count,
-                            ptrdiff_t outStride, int8_t *out, uint32_t interior,
-                            const Requant &rq) {
-  if (count <= 0)
-    return;
+inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
+                        const int8_t *w, int32_t n, const int32_t *offset,
+                        const int8_t *in, ptrdiff_t base, ptrdiff_t pixStride,
+                        int32_t count, ptrdiff_t outStride, int8_t *out,
+                        uint32_t interior, const Requant &rq) {
   if (n == 8)
-    interiorRun<8>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
-                   outStride, out, interior, rq);
+    interiorRunPairs<8>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
+                        outStride, out, interior, rq);
   else if (n == 16)
-    interiorRun<16>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
-                    outStride, out, interior, rq);
+    interiorRunPairs<16>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
+                         outStride, out, interior, rq);
   else
-    interiorRun<0>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
-                   outStride, out, interior, rq);
+    interiorRunPairs<0>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
+                        outStride, out, interior, rq);
 }
+#endif
 
 } // namespace sparse_detail
 
@@ -370,8 +471,8 @@ inline void sparseConvPerChannelInt8(
     }
 
     if (flat) {
-      interiorRunAnyB(fBegin, fEnd, wO, n, w.offset, input, 0, inC,
-                      batches * outH * outW, outC, output + o, interior, rq);
+      interiorRun(fBegin, fEnd, wO, n, w.offset, input, 0, inC,
+                  batches * outH * outW, outC, output + o, interior, rq);
       continue;
     }
 
@@ -404,7 +505,7 @@ inline void sparseConvPerChannelInt8(
         if (oy >= sy.lo && oy < sy.hi) {
           // The horizontally inside part of an inside row; its border
           // columns come below.
-          interiorRunAnyB(
+          interiorRun(
               fBegin, fEnd, wO, n, w.offset, inB,
               rowBase +
                   static_cast<ptrdiff_t>(sx.lo * p.strideW - p.padLeft) * inC,
