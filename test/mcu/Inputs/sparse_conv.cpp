@@ -355,9 +355,10 @@ int main() {
       const bool same =
           std::memcmp(outSparseI8, outDenseI8, size_t(g.outSize())) == 0;
       failures += same ? 0 : 1;
-      std::printf("layer %s | sparsity %ld | kept %ld of %ld | %s\n",
+      std::printf("layer %s | sparsity %ld | kept %ld | filterlets %ld | "
+                  "outC %ld | B %ld | %s\n",
                   layer.name, long(sparsity), long(kept),
-                  long(g.outC * filterletIds(g, b)),
+                  long(g.outC * filterletIds(g, b)), long(g.outC), long(b),
                   same ? "same" : "DIFFERENT");
     }
   }
