@@ -56,6 +56,15 @@ if getattr(config, "tinyprune_have_armnn", "OFF").upper() in (
         "ON", "1", "TRUE", "YES") and os.path.exists(
         os.path.join(config.tinyprune_tools_dir, "armnn-run")):
     config.available_features.add("armnn")
+if config.sanitizers.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("sanitizers")
+# The fixture models' test data (scripts/fetch-data.sh).
+fixture_data = os.environ.get("TINYPRUNE_DATA") or os.path.join(
+    os.path.expanduser("~"), ".cache", "tinyprune-data")
+if all(os.path.exists(os.path.join(fixture_data, d, "test_x.npy"))
+       for d in ("fashion-mnist", "mnist")):
+    config.available_features.add("fixture-data")
+    config.substitutions.append(("%fixture_data", fixture_data))
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 

@@ -123,6 +123,11 @@ private:
   // Layers.
   LogicalResult lower(Operation *op);
   LogicalResult lowerConv(Operation *conv);
+  /// The constant tables of a filterlet-pruned convolution's weights `w`
+  /// (rt/sparse_conv.h); returns the name of its SparseFilter constant.
+  std::string sparseFilter(FilterletsAttr filterlets, Value w, int64_t kh,
+                           int64_t kw, int64_t ic, int64_t iw,
+                           ArrayRef<int64_t> dilation, bool isFloat);
   /// Emits a convolution given its call for (padTop, input rows, input,
   /// output rows, output), recording how it can run in place.
   void emitConv(
@@ -245,8 +250,10 @@ std::string Emitter::intArray(ArrayRef<int64_t> values, StringRef cType,
     os << " " << v << ",";
   }
   os << "\n};\n";
-  constantBytes += (int64_t)values.size() *
-                   (cType == "int8_t" ? 1 : (cType == "int16_t" ? 2 : 4));
+  int64_t elementBytes = cType.contains("int8_t")    ? 1
+                         : cType.contains("int16_t") ? 2
+                                                     : 4;
+  constantBytes += (int64_t)values.size() * elementBytes;
   return id;
 }
 
@@ -394,6 +401,77 @@ static bool rescaleConstants(tosa::RescaleOp r, int64_t channels,
   return true;
 }
 
+std::string Emitter::sparseFilter(FilterletsAttr filterlets, Value w,
+                                  int64_t kh, int64_t kw, int64_t ic,
+                                  int64_t iw, ArrayRef<int64_t> dilation,
+                                  bool isFloat) {
+  int64_t block = filterlets.getBlock(), blocks = ic / block;
+  int64_t perFilter = kh * kw * blocks, filterSize = kh * kw * ic;
+  // Indices as uint16_t where they fit (DTMM), else uint32_t.
+  bool narrow = filterlets.getIndex().size() <= 0xFFFF && perFilter <= 0xFFFF;
+  std::string indexType = narrow ? "uint16_t" : "uint32_t";
+  SmallVector<int64_t> rowPtr(filterlets.getRowPtr().begin(),
+                              filterlets.getRowPtr().end());
+  SmallVector<int64_t> index(filterlets.getIndex().begin(),
+                             filterlets.getIndex().end());
+  SmallVector<int64_t> offset, tapY, tapX;
+  for (int64_t id = 0; id < perFilter; ++id) {
+    int64_t tap = id / blocks, cb = id % blocks;
+    int64_t ky = tap / kw, kx = tap % kw;
+    offset.push_back((ky * dilation[0] * iw + kx * dilation[1]) * ic +
+                     cb * block);
+    tapY.push_back(ky);
+    tapX.push_back(kx);
+  }
+  // The kept filterlets' weights, concatenated filter by filter.
+  auto attr = cast<DenseElementsAttr>(
+      root(w).getDefiningOp<tosa::ConstOp>().getValues());
+  std::string values;
+  if (isFloat) {
+    SmallVector<float> all;
+    for (APFloat f : attr.getValues<APFloat>())
+      all.push_back(f.convertToFloat());
+    values = llvm::formatv("k{0}_kept", nextConst++).str();
+    llvm::raw_string_ostream os(constants);
+    os << "alignas(4) static const float " << values << "["
+       << std::max<size_t>(1, index.size() * block) << "] = {";
+    int64_t k = 0;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e) {
+          if (k++ % 8 == 0)
+            os << "\n   ";
+          os << " " << floatLiteral(all[o * filterSize + id * block + e])
+             << ",";
+        }
+    os << "\n};\n";
+    constantBytes += 4 * (int64_t)index.size() * block;
+  } else {
+    SmallVector<int64_t> all = constInts(root(w)), kept;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e)
+          kept.push_back(all[o * filterSize + id * block + e]);
+    if (kept.empty())
+      kept.push_back(0);
+    values = intArray(kept, "int8_t", "kept");
+  }
+  if (index.empty())
+    index.push_back(0); // C++ has no empty arrays; rowPtr says none is kept.
+  std::string name = llvm::formatv("k{0}_sparse", nextConst++).str();
+  std::string r = intArray(rowPtr, indexType, "rowptr");
+  std::string i = intArray(index, indexType, "index");
+  std::string o = intArray(offset, "int32_t", "offset");
+  std::string y = intArray(tapY, "uint8_t", "tapy");
+  std::string x = intArray(tapX, "uint8_t", "tapx");
+  llvm::raw_string_ostream os(constants);
+  os << "static const tinyprune::rt::SparseFilter"
+     << (isFloat ? "Float" : "Int8") << "<" << indexType << "> " << name
+     << " = {" << r << ", " << i << ", " << values << ", " << o << ", " << y
+     << ", " << x << ", " << block << "};\n";
+  return name;
+}
+
 LogicalResult Emitter::lowerConv(Operation *op) {
   bool depthwise = isa<tosa::DepthwiseConv2DOp>(op);
   Value x = op->getOperand(0), w = op->getOperand(1), bias = op->getOperand(2);
@@ -431,7 +509,13 @@ LogicalResult Emitter::lowerConv(Operation *op) {
 
   if (isa<FloatType>(xType.getElementType())) {
     auto [out, range] = floatClampAfter(op->getResult(0));
-    std::string wName = constArray(w, "float"),
+    auto filterlets = op->getAttrOfType<FilterletsAttr>(
+        TinyPruneDialect::getFilterletsAttrName());
+    std::string sparse =
+        filterlets && !depthwise
+            ? sparseFilter(filterlets, w, kh, kw, ic, iw, dilation, true)
+            : "";
+    std::string wName = sparse.empty() ? constArray(w, "float") : "",
                 bName = constArray(bias, "float");
     use(x);
     define(out);
@@ -453,11 +537,12 @@ LogicalResult Emitter::lowerConv(Operation *op) {
                    wName, bName, outRows, ow, outPtr)
             .str();
       return llvm::formatv(
-                 "tinyprune::rt::convFloat({0}, {1}, {2}, {3}, {4}, (const "
+                 "tinyprune::rt::{14}({0}, {1}, {2}, {3}, {4}, (const "
                  "float *)({5}), {6}, {7}, {8}, {9}, {10}, {11}, {12}, (float "
                  "*)({13}));",
-                 params, n, inRows, iw, ic, in, oc, kh, kw, wName, bName,
-                 outRows, ow, outPtr)
+                 params, n, inRows, iw, ic, in, oc, kh, kw,
+                 sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+                 sparse.empty() ? "convFloat" : "sparseConvFloat")
           .str();
     };
     emitConv(op, call, n, ih, iw * ic * 4, oh, ow * oc * 4, stride[0], pad[0],
@@ -477,7 +562,13 @@ LogicalResult Emitter::lowerConv(Operation *op) {
   int64_t outZp = constInts(rescale.getOutputZp()).front();
   auto [out, range] = intClampAfter(rescale.getResult());
   int64_t inZp = constInts(xZp).front();
-  std::string wName = constArray(w, "int8_t");
+  auto filterlets = op->getAttrOfType<FilterletsAttr>(
+      TinyPruneDialect::getFilterletsAttrName());
+  std::string sparse =
+      filterlets && !depthwise
+          ? sparseFilter(filterlets, w, kh, kw, ic, iw, dilation, false)
+          : "";
+  std::string wName = sparse.empty() ? constArray(w, "int8_t") : "";
   std::string bName;
   bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
   if (!depthwise && unpadded && inZp != 0) {
@@ -523,11 +614,13 @@ LogicalResult Emitter::lowerConv(Operation *op) {
                  in, kh, kw, wName, bName, outRows, ow, outPtr)
           .str();
     return llvm::formatv(
-               "tinyprune::rt::convPerChannelInt8({0}, {1}, {2}, {3}, {4}, "
+               "tinyprune::rt::{16}({0}, {1}, {2}, {3}, {4}, "
                "{5}, {6}, (const int8_t *)({7}), {8}, {9}, {10}, {11}, {12}, "
                "{13}, {14}, (int8_t *)({15}));",
-               params, mName, sName, n, inRows, iw, ic, in, oc, kh, kw, wName,
-               bName, outRows, ow, outPtr)
+               params, mName, sName, n, inRows, iw, ic, in, oc, kh, kw,
+               sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+               sparse.empty() ? "convPerChannelInt8"
+                              : "sparseConvPerChannelInt8")
         .str();
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
@@ -1585,7 +1678,8 @@ FailureOr<CppModel> Emitter::run() {
      << "#include \"tinyprune/rt/data_movement.h\"\n"
      << "#include \"tinyprune/rt/reduce.h\"\n"
      << "#include \"tinyprune/rt/quantize.h\"\n"
-     << "#include \"tinyprune/rt/inplace.h\"\n\n"
+     << "#include \"tinyprune/rt/inplace.h\"\n"
+     << "#include \"tinyprune/rt/sparse_conv.h\"\n\n"
      << "namespace {\n\n"
      << constants;
   if (model.arenaBytes > 0)
