@@ -183,7 +183,8 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers) {
   }
 
   // Each layer's filterlets by increasing energy; LAMP score of the k-th:
-  // its energy over the energy of it and all larger ones.
+  // its energy over the energy of it and all larger ones. Candidates are
+  // ranked by that score per weight they remove.
   struct Candidate {
     double score;
     size_t layer;
@@ -216,7 +217,7 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers) {
       score[k] = tail > 0.0 ? l.energy[order[k]] / tail : 0.0;
     }
     for (int64_t k = floorCount; k < l.count(); ++k)
-      candidates.push_back({score[k], li, order[k]});
+      candidates.push_back({score[k] / double(l.block), li, order[k]});
   }
   std::stable_sort(
       candidates.begin(), candidates.end(),

@@ -29,9 +29,12 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     the Magnitude-based Pruning", ICLR 2021) computed on filterlet energies:
     a filterlet's squared L2 norm (int8: of the dequantized weights, per
     output-channel scale) divided by the energy of all filterlets of its
-    layer that are at least as large. Pruning in increasing score keeps the
-    layer-wise output distortion bound small and leaves layers whose energy
-    is concentrated in few filterlets denser. `min-layer-sparsity` and
+    layer that are at least as large, per weight the filterlet holds (a
+    filterlet of a 3x3 convolution over one channel removes one weight, one
+    of a 1x1 layer's 16-channel blocks removes sixteen). Pruning in
+    increasing score keeps the layer-wise output distortion bound small for
+    the weights removed and leaves layers whose energy is concentrated in
+    few filterlets denser. `min-layer-sparsity` and
     `max-layer-sparsity` bound every layer; `layer-sparsity` fixes chosen
     layers (by their index in the report) and the rest share what remains.
 
