@@ -336,9 +336,12 @@ TEST(SparseConvRequant, MatchesMultiplyByQuantizedMultiplier) {
         int32_t acc = k < 14 ? edges[k] : r(INT32_MIN, INT32_MAX);
         if (k >= 17)
           acc >>= r(0, 31);
-        const int32_t want = std::min(
-            hi,
-            std::max(lo, multiplyByQuantizedMultiplier(acc, m, shift) + zp));
+        // In 64 bits: extreme accumulators reach INT32_MAX before the zero
+        // point is added.
+        const int64_t scaled =
+            int64_t(multiplyByQuantizedMultiplier(acc, m, shift)) + zp;
+        const int32_t want = static_cast<int32_t>(
+            std::min<int64_t>(hi, std::max<int64_t>(lo, scaled)));
         ASSERT_EQ(rq(static_cast<uint32_t>(acc)), want)
             << "acc " << acc << " multiplier " << m << " shift " << shift;
         ++checked;

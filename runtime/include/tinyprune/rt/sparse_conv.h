@@ -205,10 +205,14 @@ struct Requant {
     // roundingDivideByPOT(high, rightShift).
     const int32_t threshold =
         half + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
-    const int32_t scaled = (high >> rightShift) +
-                           ((high & mask) > threshold ? 1 : 0) +
-                           outputZeroPoint;
-    return static_cast<int8_t>(clamp(scaled, actMin, actMax));
+    const int32_t q =
+        (high >> rightShift) + ((high & mask) > threshold ? 1 : 0);
+    // q + zero point can pass INT32_MAX for extreme accumulators (where
+    // TFLite's int32 addition is undefined): saturate instead of wrapping.
+    const int64_t scaled = static_cast<int64_t>(q) + outputZeroPoint;
+    return static_cast<int8_t>(scaled < actMin   ? actMin
+                               : scaled > actMax ? actMax
+                                                 : scaled);
   }
 };
 
