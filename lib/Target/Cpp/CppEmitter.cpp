@@ -128,17 +128,16 @@ private:
   std::string sparseFilter(FilterletsAttr filterlets, Value w, int64_t kh,
                            int64_t kw, int64_t ic, int64_t iw,
                            ArrayRef<int64_t> dilation, bool isFloat);
-  /// Emits a convolution given its call for (padTop, input rows, input,
-  /// output rows, output), recording how it can run in place.
-  void emitConv(
-      Operation *op,
-      llvm::function_ref<std::string(const std::string &, const std::string &,
-                                     const std::string &, const std::string &,
-                                     const std::string &)>
-          call,
-      int64_t batches, int64_t inRows, int64_t inRowBytes, int64_t outRows,
-      int64_t outRowBytes, int64_t stride, int64_t padTop, int64_t span,
-      const std::string &in, const std::string &out);
+  /// A convolution's kernel call for (padTop, input rows, input pointer,
+  /// output rows, output pointer).
+  using ConvCall = llvm::function_ref<std::string(
+      const std::string &, const std::string &, const std::string &,
+      const std::string &, const std::string &)>;
+  /// Emits a convolution given its call, recording how it can run in place.
+  void emitConv(Operation *op, ConvCall call, int64_t batches, int64_t inRows,
+                int64_t inRowBytes, int64_t outRows, int64_t outRowBytes,
+                int64_t stride, int64_t padTop, int64_t span,
+                const std::string &in, const std::string &out);
   LogicalResult lowerBinaryInt(Operation *op);
   LogicalResult lowerRequantize(tosa::RescaleOp op);
   LogicalResult lowerTinyPrune(Operation *op);
@@ -628,15 +627,11 @@ LogicalResult Emitter::lowerConv(Operation *op) {
   return success();
 }
 
-void Emitter::emitConv(
-    Operation *op,
-    llvm::function_ref<std::string(const std::string &, const std::string &,
-                                   const std::string &, const std::string &,
-                                   const std::string &)>
-        call,
-    int64_t batches, int64_t inRows, int64_t inRowBytes, int64_t outRows,
-    int64_t outRowBytes, int64_t stride, int64_t padTop, int64_t span,
-    const std::string &in, const std::string &out) {
+void Emitter::emitConv(Operation *op, ConvCall call, int64_t batches,
+                       int64_t inRows, int64_t inRowBytes, int64_t outRows,
+                       int64_t outRowBytes, int64_t stride, int64_t padTop,
+                       int64_t span, const std::string &in,
+                       const std::string &out) {
   emit(op, call(std::to_string(padTop), std::to_string(inRows), in,
                 std::to_string(outRows), out));
   if (batches != 1)

@@ -261,6 +261,23 @@ inline void mulFloat(float actMin, float actMax, int32_t rank,
                       out, [](float a, float b) { return a * b; });
 }
 
+namespace detail {
+
+/// An int32 binary op with broadcasting, computed on uint32 so that it
+/// wraps around in two's complement instead of overflowing.
+template <typename Op>
+inline void int32Binary(int32_t rank, const int32_t *shape1, const int32_t *in1,
+                        const int32_t *shape2, const int32_t *in2,
+                        const int32_t *outShape, int32_t *out, Op op) {
+  broadcastBinary(rank, shape1, in1, shape2, in2, outShape, out,
+                  [op](int32_t a, int32_t b) {
+                    return static_cast<int32_t>(
+                        op(static_cast<uint32_t>(a), static_cast<uint32_t>(b)));
+                  });
+}
+
+} // namespace detail
+
 /// int32 ADD, SUB and MUL with broadcasting: TFLite's int32 kernels, with
 /// two's-complement wrap-around where C++ would overflow (TOSA's and the
 /// interpreter's semantics; TFLite leaves overflow undefined). TFLite
@@ -268,31 +285,22 @@ inline void mulFloat(float actMin, float actMax, int32_t rank,
 inline void addInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
                      const int32_t *shape2, const int32_t *in2,
                      const int32_t *outShape, int32_t *out) {
-  detail::broadcastBinary(
-      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
-        return static_cast<int32_t>(static_cast<uint32_t>(a) +
-                                    static_cast<uint32_t>(b));
-      });
+  detail::int32Binary(rank, shape1, in1, shape2, in2, outShape, out,
+                      [](uint32_t a, uint32_t b) { return a + b; });
 }
 
 inline void subInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
                      const int32_t *shape2, const int32_t *in2,
                      const int32_t *outShape, int32_t *out) {
-  detail::broadcastBinary(
-      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
-        return static_cast<int32_t>(static_cast<uint32_t>(a) -
-                                    static_cast<uint32_t>(b));
-      });
+  detail::int32Binary(rank, shape1, in1, shape2, in2, outShape, out,
+                      [](uint32_t a, uint32_t b) { return a - b; });
 }
 
 inline void mulInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
                      const int32_t *shape2, const int32_t *in2,
                      const int32_t *outShape, int32_t *out) {
-  detail::broadcastBinary(
-      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
-        return static_cast<int32_t>(static_cast<uint32_t>(a) *
-                                    static_cast<uint32_t>(b));
-      });
+  detail::int32Binary(rank, shape1, in1, shape2, in2, outShape, out,
+                      [](uint32_t a, uint32_t b) { return a * b; });
 }
 
 /// int8 to int8 requantization, `clamp(MBQM(x - inZp, m, s) + outZp)`:
