@@ -15,8 +15,9 @@
 //  * the fast paths (taken when every multiplier is a right shift) on the
 //    shapes they specialise: pointwise and fully-connected blocks, pairs
 //    of windows inside the input with padding, strides, dilation and odd
-//    counts of pixels and channels; and the same layers with one
-//    left-shifting channel, which must take the general path;
+//    counts of pixels and channels, small first-layer filters copied into
+//    patches; and the same layers with one left-shifting channel, which
+//    must take the general path;
 //  * the float kernel against the same loop in float, bitwise (both add
 //    the products in TFLite's order).
 //
@@ -426,6 +427,46 @@ TEST(ConvInt8, FastPathMatchesStraightLoop) {
     checkRandomLayer(r, p, s, -1, "fast", trial);
     checkRandomLayer(r, p, s, r(0, s.outC - 1), "general", trial);
   }
+}
+
+// First layers on one to three input channels (filters of at most 64
+// bytes, copied into patches), KWS's 10x4 filter among them, with more
+// output channels than one pass over the image takes (32), stride 2 and
+// padding on every side; a 5x5x3 filter is just too large for patches.
+TEST(ConvInt8, SmallFilterPatchesMatchStraightLoop) {
+  Random r(31);
+  struct Case {
+    int32_t inC, kH, kW;
+  };
+  static const Case kCases[] = {{1, 10, 4}, {3, 3, 3}, {2, 4, 4},
+                                {1, 1, 3},  {3, 5, 5}, {1, 8, 8}};
+  static const int32_t kOutC[] = {1, 2, 7, 32, 33, 64};
+  int trial = 0;
+  for (const Case &c : kCases)
+    for (int32_t outC : kOutC) {
+      ConvInt8Params p{};
+      Shape s;
+      s.batches = r(1, 2);
+      s.inC = c.inC;
+      s.kH = c.kH;
+      s.kW = c.kW;
+      s.outC = outC;
+      p.strideH = p.strideW = r(1, 2);
+      p.dilationH = p.dilationW = 1;
+      s.inH = r(c.kH, c.kH + 6);
+      s.inW = r(c.kW, c.kW + 6);
+      p.padTop = r(0, c.kH / 2);
+      p.padLeft = r(0, c.kW / 2);
+      s.outH = (s.inH + p.padTop + r(0, 2) - c.kH) / p.strideH + 1;
+      s.outW = (s.inW + p.padLeft + r(0, 2) - c.kW) / p.strideW + 1;
+      p.inputZeroPoint = r(-128, 127);
+      p.outputZeroPoint = r(-128, 127);
+      p.actMin = -128;
+      p.actMax = 127;
+      checkRandomLayer(r, p, s, -1, "fast", trial);
+      checkRandomLayer(r, p, s, r(0, s.outC - 1), "general", trial);
+      ++trial;
+    }
 }
 
 // Pointwise layers (zero input offset, as compiled) and fully-connected

@@ -37,7 +37,7 @@ int32_t rnd(int32_t lo, int32_t hi) {
 }
 
 constexpr int kMaxIn = 2 * 12 * 12 * 40;
-constexpr int kMaxFilter = 20 * 3 * 3 * 40;
+constexpr int kMaxFilter = 40 * 3 * 3 * 40;
 constexpr int kMaxOut = 2 * 12 * 12 * 80;
 int8_t input[kMaxIn];
 int8_t filter[kMaxFilter];
@@ -152,7 +152,7 @@ void convTrial(int trial) {
   g.batches = rnd(1, 2);
   const int kind = rnd(0, 3);
   g.inC = kChannels[rnd(0, kNumChannels - 1)];
-  g.outC = rnd(1, 20);
+  g.outC = rnd(0, 3) == 0 ? rnd(30, 40) : rnd(1, 20);
   g.inH = rnd(1, 12);
   g.inW = rnd(1, 12);
   p.dilationH = p.dilationW = 1;

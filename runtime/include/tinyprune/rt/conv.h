@@ -17,11 +17,14 @@
 //    the input zero point folded into the bias by the compiler) are matrix
 //    products in register blocks of two pixels by two output channels, or
 //    of one pixel by four channels;
-//  * other convolutions compute the windows that lie wholly inside the
+//  * small filters (first layers on one to three channels, up to
+//    kMaxPatch bytes) copy each window into a patch, with the zero point
+//    for taps in the padding, and run the same matrix product over them;
+//  * other convolutions compute the windows whose columns lie inside the
 //    input two pixels (along the row) by two channels at a time, as
-//    `start + sum(x * w)` with `start = bias - zp * sum(w)` over the whole
-//    filter, computed once per channel; only windows that touch the
-//    padding sum `w * (x - zp)` over their clipped taps one by one;
+//    `start + sum(x * w)` with `start = bias - zp * sum(w)` over the filter
+//    rows inside the input; only windows clipped at the left or right edge
+//    sum `w * (x - zp)` over their clipped taps one by one;
 //  * requantization uses multipliers prepared once per channel
 //    (RightShiftMultiplier, fixedpoint.h).
 // Other layers take the general per-window path throughout. The sums are
@@ -215,10 +218,9 @@ inline int32_t sumInt8(const int8_t *w, int32_t n) {
 /// lies in [-255, 255], within the int16 halves of the DSP path. Not
 /// inlined: it has few live values and keeps them in registers only when
 /// compiled on its own (ARMv6-M in particular).
-TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
-                                           const int8_t *w1, int32_t n,
-                                           int32_t offset, int32_t &acc0,
-                                           int32_t &acc1) {
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+dotInt8Block1x2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
+                int32_t offset, int32_t &acc0, int32_t &acc1) {
   int32_t a0 = acc0, a1 = acc1;
   int32_t i = 0;
 #if TINYPRUNE_RT_ARM_DSP
@@ -236,10 +238,18 @@ TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
     a1 = __smlad(x13, sxtbLanes13(w1q), a1);
   }
 #endif
-  for (; i < n; ++i) {
-    a0 = macWrap(a0, x[i] + offset, w0[i]);
-    a1 = macWrap(a1, x[i] + offset, w1[i]);
-  }
+  // Without the offset (most calls), the loop has few enough live values
+  // for ARMv6-M's eight low registers.
+  if (offset == 0)
+    for (; i < n; ++i) {
+      a0 = macWrap(a0, x[i], w0[i]);
+      a1 = macWrap(a1, x[i], w1[i]);
+    }
+  else
+    for (; i < n; ++i) {
+      a0 = macWrap(a0, x[i] + offset, w0[i]);
+      a1 = macWrap(a1, x[i] + offset, w1[i]);
+    }
   acc0 = a0;
   acc1 = a1;
 }
@@ -351,51 +361,86 @@ dotInt8Block2x2(const int8_t *x, ptrdiff_t xStride, const int8_t *w,
   acc[1][1] = a11;
 }
 
-/// One input run against four filters w0..w3 (which may repeat): the
+/// One input run against four filters `w + k * wStride` (k = 0..3): the
 /// block for a single output pixel (fully-connected layers), where there
 /// is no second pixel to share the filter words with.
 TINYPRUNE_RT_ALWAYS_INLINE inline void
-dotInt8Block1x4(const int8_t *x, const int8_t *w0, const int8_t *w1,
-                const int8_t *w2, const int8_t *w3, int32_t n,
+dotInt8Block1x4(const int8_t *x, const int8_t *w, ptrdiff_t wStride, int32_t n,
                 int32_t (&acc)[4]) {
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
-#if TINYPRUNE_RT_ARM_DSP
-  auto step = [&]() TINYPRUNE_RT_ALWAYS_INLINE {
+#if TINYPRUNE_RT_ARM_ASM
+  if (n >= 4) {
+    // One four-channel step per iteration: filters 0..2 addressed from w,
+    // filter 3 through its own pointer.
+    const int8_t *end = x + (n & ~3);
+    const int8_t *w3 = w + 3 * wStride;
+    int32_t x02, x13, t0, t1;
+    __asm__("1:\n\t"
+            "ldr    %[t0], [%[x]], #4\n\t"
+            "sxtb16 %[x02], %[t0]\n\t"
+            "sxtb16 %[x13], %[t0], ror #8\n\t"
+            "ldr    %[t1], [%[w]]\n\t"
+            "sxtb16 %[t0], %[t1]\n\t"
+            "sxtb16 %[t1], %[t1], ror #8\n\t"
+            "smlad  %[a0], %[x02], %[t0], %[a0]\n\t"
+            "smlad  %[a0], %[x13], %[t1], %[a0]\n\t"
+            "ldr    %[t1], [%[w], %[s]]\n\t"
+            "sxtb16 %[t0], %[t1]\n\t"
+            "sxtb16 %[t1], %[t1], ror #8\n\t"
+            "smlad  %[a1], %[x02], %[t0], %[a1]\n\t"
+            "smlad  %[a1], %[x13], %[t1], %[a1]\n\t"
+            "ldr    %[t1], [%[w], %[s], lsl #1]\n\t"
+            "sxtb16 %[t0], %[t1]\n\t"
+            "sxtb16 %[t1], %[t1], ror #8\n\t"
+            "smlad  %[a2], %[x02], %[t0], %[a2]\n\t"
+            "smlad  %[a2], %[x13], %[t1], %[a2]\n\t"
+            "ldr    %[t1], [%[w3]], #4\n\t"
+            "sxtb16 %[t0], %[t1]\n\t"
+            "sxtb16 %[t1], %[t1], ror #8\n\t"
+            "smlad  %[a3], %[x02], %[t0], %[a3]\n\t"
+            "smlad  %[a3], %[x13], %[t1], %[a3]\n\t"
+            "adds   %[w], #4\n\t"
+            "ldr    %[t0], %[end]\n\t"
+            "cmp    %[x], %[t0]\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+              [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [x02] "=&r"(x02),
+              [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+            : [s] "r"(wStride), [end] "m"(end)
+            : "cc", "memory");
+    n &= 3;
+  }
+#elif TINYPRUNE_RT_ARM_DSP
+  for (; n >= 4; n -= 4, x += 4, w += 4) {
     const int32_t xq = loadInt8x4(x);
     const int32_t x02 = sxtbLanes02(xq), x13 = sxtbLanes13(xq);
-    int32_t wq = loadInt8x4(w0);
+    int32_t wq = loadInt8x4(w);
     a0 = __smlad(x02, sxtbLanes02(wq), a0);
     a0 = __smlad(x13, sxtbLanes13(wq), a0);
-    wq = loadInt8x4(w1);
+    wq = loadInt8x4(w + wStride);
     a1 = __smlad(x02, sxtbLanes02(wq), a1);
     a1 = __smlad(x13, sxtbLanes13(wq), a1);
-    wq = loadInt8x4(w2);
+    wq = loadInt8x4(w + 2 * wStride);
     a2 = __smlad(x02, sxtbLanes02(wq), a2);
     a2 = __smlad(x13, sxtbLanes13(wq), a2);
-    wq = loadInt8x4(w3);
+    wq = loadInt8x4(w + 3 * wStride);
     a3 = __smlad(x02, sxtbLanes02(wq), a3);
     a3 = __smlad(x13, sxtbLanes13(wq), a3);
-    x += 4;
-    w0 += 4;
-    w1 += 4;
-    w2 += 4;
-    w3 += 4;
-  };
-  for (const int8_t *end = x + (n & ~7); x != end;) {
-    step();
-    step();
   }
-  if (n & 4)
-    step();
-  n &= 3;
 #endif
+#if TINYPRUNE_RT_ARM_DSP
   for (int32_t i = 0; i < n; ++i) {
     const int32_t xi = x[i];
-    a0 = macWrap(a0, xi, w0[i]);
-    a1 = macWrap(a1, xi, w1[i]);
-    a2 = macWrap(a2, xi, w2[i]);
-    a3 = macWrap(a3, xi, w3[i]);
+    a0 = macWrap(a0, xi, w[i]);
+    a1 = macWrap(a1, xi, w[wStride + i]);
+    a2 = macWrap(a2, xi, w[2 * wStride + i]);
+    a3 = macWrap(a3, xi, w[3 * wStride + i]);
   }
+#else
+  // Two filters at a time (see dotInt8Block2x2).
+  dotInt8Block1x2(x, w, w + wStride, n, 0, a0, a1);
+  dotInt8Block1x2(x, w + 2 * wStride, w + 3 * wStride, n, 0, a2, a3);
+#endif
   acc[0] = a0;
   acc[1] = a1;
   acc[2] = a2;
@@ -404,13 +449,23 @@ dotInt8Block1x4(const int8_t *x, const int8_t *w0, const int8_t *w1,
 
 /// Requantization of the fast paths: per-channel multipliers prepared once
 /// (all of a layer's must be right shifts, isRightShiftMultiplier), then
-/// output zero point and clamp.
+/// output zero point and clamp. The clamp to [actMin, actMax] is a
+/// saturation to int8 (one SSAT on Cortex-M), followed by the activation's
+/// bounds only when they are narrower (`narrow`): models mostly clamp to
+/// the whole int8 range.
 struct OutputStage {
   int32_t zeroPoint, actMin, actMax;
+  bool narrow;
+  static OutputStage of(const ConvInt8Params &p) {
+    return {p.outputZeroPoint, p.actMin, p.actMax,
+            p.actMin > -128 || p.actMax < 127};
+  }
   TINYPRUNE_RT_ALWAYS_INLINE int8_t
   operator()(int32_t acc, const RightShiftMultiplier &q) const {
-    return static_cast<int8_t>(
-        clamp(applyRightShiftMultiplier(acc, q) + zeroPoint, actMin, actMax));
+    int32_t v = saturateInt8(applyRightShiftMultiplier(acc, q) + zeroPoint);
+    if (narrow)
+      v = clamp(v, actMin, actMax);
+    return static_cast<int8_t>(v);
   }
 };
 
@@ -422,6 +477,63 @@ struct ConvInt8Layer {
   const int8_t *filter;
   int32_t filterSize;
 };
+
+/// A row of output pixels computed in 2x2 register blocks (two pixels by
+/// two output channels; dotInt8Block2x2) from one starting value per
+/// channel: pointwise layers and small-filter patches (a matrix product;
+/// see matrixInt8) and the windows of a row that lie inside the input.
+struct BlockRow {
+  /// The first pixel's input (window origin) and the offset between two
+  /// adjacent pixels' inputs.
+  const int8_t *x;
+  ptrdiff_t xPixel;
+  /// The first channel's filter and the offset to the second channel's
+  /// (0 repeats the channel).
+  const int8_t *w;
+  ptrdiff_t wChannel;
+  /// Each window: `rows` runs of `runLength` contiguous values, `xRow`
+  /// apart in the input and consecutive in the filter.
+  int32_t rows, runLength;
+  ptrdiff_t xRow;
+  /// The first pixel's output for the first channel, the offset between
+  /// adjacent pixels' outputs and to the second channel's (0 or 1).
+  int8_t *y;
+  ptrdiff_t yPixel, yChannel;
+  int32_t start0, start1;
+  RightShiftMultiplier q0, q1;
+  OutputStage finish;
+};
+
+/// Computes `pixels` (>= 1) outputs of `r` for both channels. At an odd
+/// count the last block overlaps the one before it (a single pixel repeats
+/// itself), so an output may be computed and stored twice with the same
+/// value and every block stores all four outputs unconditionally. One
+/// out-of-line copy serves every caller (code size).
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
+                                                         int32_t pixels) {
+  const ptrdiff_t xSecond = pixels >= 2 ? r.xPixel : 0;
+  const ptrdiff_t ySecond = pixels >= 2 ? r.yPixel : 0;
+  for (int32_t px = 0; px < pixels; px += 2) {
+    const int32_t p0 = px + 2 <= pixels ? px : (pixels >= 2 ? pixels - 2 : 0);
+    int32_t acc[2][2] = {{r.start0, r.start1}, {r.start0, r.start1}};
+    const int8_t *x = r.x + p0 * r.xPixel;
+    const int8_t *w = r.w;
+    for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
+      dotInt8Block2x2(x, xSecond, w, r.wChannel, r.runLength, acc);
+    int8_t *y = r.y + p0 * r.yPixel;
+    y[0] = r.finish(acc[0][0], r.q0);
+    y[r.yChannel] = r.finish(acc[0][1], r.q1);
+    y[ySecond] = r.finish(acc[1][0], r.q0);
+    y[ySecond + r.yChannel] = r.finish(acc[1][1], r.q1);
+  }
+}
+
+/// The first channel of the pair covering channel `o`: `o` itself, or
+/// `count - 2` for the last channel of an odd count (the pair overlaps the
+/// one before), or 0 when there is a single channel.
+inline int32_t pairStart(int32_t o, int32_t count) {
+  return o + 2 <= count ? o : (count >= 2 ? count - 2 : 0);
+}
 
 /// TFLite's accumulator plus bias for output channels `o0` and `o1` (which
 /// may be equal) of the window at (oy, ox) of one batch image: the sum of
@@ -460,61 +572,291 @@ inline void convWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
   acc1 = a1;
 }
 
-/// Pointwise and fully-connected fast path of convPerChannelInt8: 1x1
-/// filter, stride 1, no padding, a zero input offset (the compiler folds
-/// the zero point into the bias of such layers) and right-shift
-/// multipliers. Every output pixel is a matrix-vector product. Output
-/// channels go in pairs (the pair's multipliers prepared once) and pixels
-/// in pairs through dotInt8Block2x2; a single pixel (fully-connected
-/// layers) takes four channels at a time through dotInt8Block1x4 instead.
-/// At an odd count the last block overlaps the one before it (or repeats
-/// its only lane), recomputing and storing an output twice with the same
-/// value, so that every block stores all of its outputs unconditionally.
-inline void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
-                          const int8_t *input, int8_t *output) {
-  const OutputStage finish{l.p.outputZeroPoint, l.p.actMin, l.p.actMax};
-  const int32_t inC = l.inC, outC = l.outC;
-  auto blockStart = [](int32_t i, int32_t size, int32_t count) {
-    return i + size <= count ? i : (count >= size ? count - size : 0);
-  };
-  if (pixels == 1) {
+/// The matrix product at the heart of pointwise, fully-connected and
+/// small-filter (patch) layers: for `pixels` output pixels p (inputs x_p =
+/// `x + p * xPixel`, outputs `y + p * yPixel`) and `outC` channels o,
+/// `start[o] + sum(x_p[i] * w[o * n + i])` over i < n, requantized with
+/// right-shift multipliers. When the inputs are zero from n up to
+/// `nPadded` (a multiple of four), channel pairs other than the last read
+/// that far into the next filter row, which saves the one-to-three-channel
+/// tail. `start` may be null (zero).
+struct MatrixInt8 {
+  const int8_t *x;
+  ptrdiff_t xPixel;
+  int32_t pixels;
+  const int8_t *w;
+  int32_t n, nPadded, outC;
+  const int32_t *start, *multiplier, *shift;
+  int8_t *y;
+  ptrdiff_t yPixel;
+};
+
+/// Output channels go in pairs (the pair's multipliers prepared once) and
+/// pixels in pairs through blockRowInt8; a single pixel (fully-connected
+/// layers) with at least four channels takes four at a time through
+/// dotInt8Block1x4 instead, the last block overlapping the one before.
+inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
+  const int32_t outC = m.outC, n = m.n;
+  if (m.pixels == 1 && outC >= 4) {
     for (int32_t o = 0; o < outC; o += 4) {
-      const int32_t o0 = blockStart(o, 4, outC);
-      int32_t ok[4], acc[4];
-      const int8_t *w[4];
-      for (int32_t k = 0; k < 4; ++k) {
-        ok[k] = o0 + k < outC ? o0 + k : outC - 1;
-        acc[k] = l.bias ? l.bias[ok[k]] : 0;
-        w[k] = l.filter + static_cast<ptrdiff_t>(ok[k]) * inC;
-      }
-      dotInt8Block1x4(input, w[0], w[1], w[2], w[3], inC, acc);
+      // The last block overlaps the one before it.
+      const int32_t o0 = o + 4 <= outC ? o : outC - 4;
+      int32_t acc[4];
       for (int32_t k = 0; k < 4; ++k)
-        output[ok[k]] =
-            finish(acc[k], prepareRightShiftMultiplier(l.multiplier[ok[k]],
-                                                       l.shift[ok[k]]));
+        acc[k] = m.start ? m.start[o0 + k] : 0;
+      dotInt8Block1x4(m.x, m.w + static_cast<ptrdiff_t>(o0) * n, n,
+                      o0 + 4 < outC ? m.nPadded : n, acc);
+      for (int32_t k = 0; k < 4; ++k)
+        m.y[o0 + k] =
+            finish(acc[k], prepareRightShiftMultiplier(m.multiplier[o0 + k],
+                                                       m.shift[o0 + k]));
     }
     return;
   }
+  BlockRow r{};
+  r.x = m.x;
+  r.xPixel = m.xPixel;
+  r.rows = 1;
+  r.yPixel = m.yPixel;
+  r.finish = finish;
   for (int32_t o = 0; o < outC; o += 2) {
-    const int32_t o0 = blockStart(o, 2, outC);
+    const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
-    const RightShiftMultiplier q0 =
-        prepareRightShiftMultiplier(l.multiplier[o0], l.shift[o0]);
-    const RightShiftMultiplier q1 =
-        prepareRightShiftMultiplier(l.multiplier[o1], l.shift[o1]);
-    const int32_t b0 = l.bias ? l.bias[o0] : 0, b1 = l.bias ? l.bias[o1] : 0;
-    const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * inC;
-    const ptrdiff_t wStride = static_cast<ptrdiff_t>(o1 - o0) * inC;
-    for (int32_t px = 0; px < pixels; px += 2) {
-      const int32_t p0 = blockStart(px, 2, pixels);
-      const int8_t *x = input + static_cast<ptrdiff_t>(p0) * inC;
-      int8_t *y = output + static_cast<ptrdiff_t>(p0) * outC + o0;
-      int32_t acc[2][2] = {{b0, b1}, {b0, b1}};
-      dotInt8Block2x2(x, inC, w, wStride, inC, acc);
-      y[0] = finish(acc[0][0], q0);
-      y[o1 - o0] = finish(acc[0][1], q1);
-      y[outC] = finish(acc[1][0], q0);
-      y[outC + o1 - o0] = finish(acc[1][1], q1);
+    r.w = m.w + static_cast<ptrdiff_t>(o0) * n;
+    r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * n;
+    r.runLength = o1 + 1 < outC ? m.nPadded : n;
+    r.y = m.y + o0;
+    r.yChannel = o1 - o0;
+    r.start0 = m.start ? m.start[o0] : 0;
+    r.start1 = m.start ? m.start[o1] : 0;
+    r.q0 = prepareRightShiftMultiplier(m.multiplier[o0], m.shift[o0]);
+    r.q1 = prepareRightShiftMultiplier(m.multiplier[o1], m.shift[o1]);
+    blockRowInt8(r, m.pixels);
+  }
+}
+
+/// The pointwise and fully-connected fast path of convPerChannelInt8 (1x1
+/// filter, stride 1, unpadded, a zero input offset: the compiler folds the
+/// input zero point into the bias of such layers): a matrix product over
+/// all `pixels` output pixels.
+TINYPRUNE_RT_NOINLINE void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
+                                         const int8_t *input, int8_t *output) {
+  MatrixInt8 m{};
+  m.x = input;
+  m.xPixel = l.inC;
+  m.pixels = pixels;
+  m.w = l.filter;
+  m.n = m.nPadded = l.inC;
+  m.outC = l.outC;
+  m.start = l.bias;
+  m.multiplier = l.multiplier;
+  m.shift = l.shift;
+  m.y = output;
+  m.yPixel = l.outC;
+  matrixInt8(m, OutputStage::of(l.p));
+}
+
+/// Largest filter (kH * kW * inC bytes) patchConvInt8 takes (first layers
+/// on few input channels, 3x3x3 or 10x4x1, fit), and the output channels
+/// it computes per pass over the image. Its stack use is 2 * kMaxPatch +
+/// 4 * kPatchChannels bytes.
+constexpr int32_t kMaxPatch = 64;
+constexpr int32_t kPatchChannels = 32;
+
+/// `n` bytes from `src` to `dst` (`src` null: `n` copies of `fill`), a
+/// word at a time where unaligned words are allowed (ARMv7E-M). The fill
+/// shares the copy loop: a byte loop of its own would become a memset call.
+inline void copyInt8(int8_t *dst, const int8_t *src, int8_t fill, int32_t n) {
+  const int32_t fill4 = static_cast<int32_t>(
+      static_cast<uint32_t>(static_cast<uint8_t>(fill)) * 0x01010101u);
+#if TINYPRUNE_RT_ARM_DSP
+  for (; n >= 4; n -= 4, dst += 4) {
+    const int32_t v = src ? loadInt8x4(src) : fill4;
+    __builtin_memcpy(dst, &v, 4);
+    if (src)
+      src += 4;
+  }
+#endif
+  for (; n > 0; --n, ++dst) {
+    *dst = src ? *src : static_cast<int8_t>(fill4);
+    if (src)
+      ++src;
+  }
+}
+
+/// The window of output pixel (oy, ox) in filter order (`[kH][kW][inC]`),
+/// with the input zero point for taps in the padding.
+inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
+                           int32_t ox, int8_t *dst) {
+  const ConvInt8Params &p = l.p;
+  const int8_t zp = static_cast<int8_t>(p.inputZeroPoint);
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const TapRange rx = tapRange(x0, p.dilationW, l.kW, l.inW);
+  const int32_t inC = l.inC, rowBytes = l.kW * inC;
+  for (int32_t ky = 0; ky < l.kH; ++ky, dst += rowBytes) {
+    const int32_t iy = y0 + ky * p.dilationH;
+    if (iy < 0 || iy >= l.inH) {
+      copyInt8(dst, nullptr, zp, rowBytes);
+      continue;
+    }
+    const int8_t *src = in + (static_cast<ptrdiff_t>(iy) * l.inW + x0) * inC;
+    if (p.dilationW == 1) {
+      const int32_t lead = rx.begin * inC, valid = (rx.end - rx.begin) * inC;
+      const int32_t trail = rowBytes - lead - valid;
+      if (lead != 0)
+        copyInt8(dst, nullptr, zp, lead);
+      copyInt8(dst + lead, src + lead, zp, valid);
+      if (trail != 0)
+        copyInt8(dst + lead + valid, nullptr, zp, trail);
+    } else {
+      for (int32_t kx = 0; kx < l.kW; ++kx)
+        copyInt8(dst + kx * inC,
+                 kx >= rx.begin && kx < rx.end ? src + kx * p.dilationW * inC
+                                               : nullptr,
+                 zp, inC);
+    }
+  }
+}
+
+/// Fast path of convPerChannelInt8 for small filters (at most kMaxPatch
+/// bytes), typically a network's first layer on one to three input
+/// channels, whose filter rows are too short for the blocked dot product
+/// to pay off and whose windows are often clipped. Each pair of output
+/// pixels (along the row; an odd last pixel repeats) first copies its two
+/// windows into contiguous stack patches in filter order, with the input
+/// zero point for taps in the padding, so that every window, clipped or
+/// not, is `bias - zp * sum(w)` plus one dot product of the patch with the
+/// filter; all output channel pairs then run dotInt8Block2x2 over them.
+/// The patches end in zeros up to a multiple of four bytes: dot products
+/// run over whole words, reading into the next filter, except for the
+/// last channel pair.
+TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
+                                         int32_t batches, const int8_t *input,
+                                         int8_t *output) {
+  const ConvInt8Params &p = l.p;
+  const OutputStage finish = OutputStage::of(p);
+  const int32_t n = l.filterSize;
+  const int32_t nWords = (n + 3) & ~3;
+  int8_t patch[2][kMaxPatch];
+  for (int32_t i = n; i < nWords; ++i)
+    patch[0][i] = patch[1][i] = 0;
+  int32_t start[kPatchChannels];
+  MatrixInt8 m{};
+  m.x = patch[0];
+  m.xPixel = kMaxPatch;
+  m.n = n;
+  m.nPadded = nWords;
+  m.start = start;
+  m.yPixel = l.outC;
+  // At most kPatchChannels output channels per pass (the starting values'
+  // table is on the stack); the patches are copied again for each pass.
+  for (int32_t c0 = 0; c0 < l.outC; c0 += kPatchChannels) {
+    m.outC = l.outC - c0 < kPatchChannels ? l.outC - c0 : kPatchChannels;
+    m.w = l.filter + static_cast<ptrdiff_t>(c0) * n;
+    m.multiplier = l.multiplier + c0;
+    m.shift = l.shift + c0;
+    // bias - zp * sum(w) per output channel (modulo 2^32, see macWrap).
+    for (int32_t o = 0; o < m.outC; ++o)
+      start[o] = macWrap(l.bias ? l.bias[c0 + o] : 0, -p.inputZeroPoint,
+                         sumInt8(m.w + static_cast<ptrdiff_t>(o) * n, n));
+    for (int32_t b = 0; b < batches; ++b) {
+      const int8_t *in =
+          input + static_cast<ptrdiff_t>(b) * l.inH * l.inW * l.inC;
+      for (int32_t oy = 0; oy < l.outH; ++oy)
+        for (int32_t ox = 0; ox < l.outW; ox += 2) {
+          m.pixels = ox + 1 < l.outW ? 2 : 1;
+          copyWindowInt8(l, in, oy, ox, patch[0]);
+          if (m.pixels == 2)
+            copyWindowInt8(l, in, oy, ox + 1, patch[1]);
+          m.y = output +
+                ((static_cast<ptrdiff_t>(b) * l.outH + oy) * l.outW + ox) *
+                    l.outC +
+                c0;
+          matrixInt8(m, finish);
+        }
+    }
+  }
+}
+
+/// The fast path of convPerChannelInt8 for other filters: windows whose
+/// columns lie inside the input go through blockRowInt8 (each filter row
+/// one contiguous run; rows clipped by the padding are left out, with the
+/// zero point's share over the remaining rows in the starting value); only
+/// windows clipped at the left or right edge, or all of them with a width
+/// dilation, go one by one through convWindowInt8.
+TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
+                                           int32_t batches, const int8_t *input,
+                                           int8_t *output) {
+  const ConvInt8Params &p = l.p;
+  const int32_t inH = l.inH, inW = l.inW, inC = l.inC, outC = l.outC;
+  const int32_t kH = l.kH, kW = l.kW, outH = l.outH, outW = l.outW;
+  const ptrdiff_t inImage = static_cast<ptrdiff_t>(inH) * inW * inC;
+  const ptrdiff_t outImage = static_cast<ptrdiff_t>(outH) * outW * outC;
+  const int32_t inputOffset = -p.inputZeroPoint;
+  const TapRange insideX =
+      p.dilationW == 1 ? insideRange(p.padLeft, p.strideW, 1, kW, inW, outW)
+                       : TapRange{0, 0};
+  const int32_t rowLength = kW * inC;
+  BlockRow r{};
+  r.xPixel = static_cast<ptrdiff_t>(p.strideW) * inC;
+  r.runLength = rowLength;
+  r.xRow = static_cast<ptrdiff_t>(p.dilationH) * inW * inC;
+  r.yPixel = outC;
+  r.finish = OutputStage::of(p);
+  for (int32_t o = 0; o < outC; o += 2) {
+    const int32_t o0 = pairStart(o, outC);
+    const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
+    const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
+    r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
+    r.yChannel = o1 - o0;
+    r.q0 = prepareRightShiftMultiplier(l.multiplier[o0], l.shift[o0]);
+    r.q1 = prepareRightShiftMultiplier(l.multiplier[o1], l.shift[o1]);
+    const int32_t bias0 = l.bias ? l.bias[o0] : 0,
+                  bias1 = l.bias ? l.bias[o1] : 0;
+    for (int32_t b = 0; b < batches; ++b) {
+      const int8_t *inB = input + b * inImage;
+      int8_t *outB = output + b * outImage;
+      TapRange rowsBefore{-1, -1};
+      for (int32_t oy = 0; oy < outH; ++oy) {
+        const int32_t y0 = oy * p.strideH - p.padTop;
+        const TapRange ry = tapRange(y0, p.dilationH, kH, inH);
+        int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC + o0;
+        for (int32_t ox = 0; ox < outW; ++ox) {
+          if (ox == insideX.begin && insideX.begin < insideX.end) {
+            // The row's windows whose columns are inside the input.
+            if (ry.begin != rowsBefore.begin || ry.end != rowsBefore.end) {
+              // Starting values: bias and the zero point's share over the
+              // filter rows inside the input.
+              const ptrdiff_t first = ry.begin * rowLength;
+              const int32_t n = (ry.end - ry.begin) * rowLength;
+              r.w = w + first;
+              r.start0 = bias0;
+              r.start1 = bias1;
+              if (inputOffset != 0) {
+                r.start0 = macWrap(r.start0, inputOffset, sumInt8(r.w, n));
+                r.start1 = macWrap(r.start1, inputOffset,
+                                   sumInt8(r.w + r.wChannel, n));
+              }
+              rowsBefore = ry;
+            }
+            r.rows = ry.end - ry.begin;
+            r.x = inB +
+                  (static_cast<ptrdiff_t>(y0 + ry.begin * p.dilationH) * inW +
+                   ox * p.strideW - p.padLeft) *
+                      inC;
+            r.y = y + static_cast<ptrdiff_t>(ox) * outC;
+            blockRowInt8(r, insideX.end - insideX.begin);
+            ox = insideX.end - 1;
+            continue;
+          }
+          int32_t acc[2];
+          convWindowInt8(l, inB, oy, ox, o0, o1, acc[0], acc[1]);
+          int8_t *yx = y + static_cast<ptrdiff_t>(ox) * outC;
+          yx[0] = r.finish(acc[0], r.q0);
+          yx[o1 - o0] = r.finish(acc[1], r.q1);
+        }
+      }
     }
   }
 }
@@ -532,22 +874,26 @@ inline void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
 /// `outH`/`outW` come from the padding scheme and need not cover the input.
 ///
 /// Per output, TFLite computes `acc = sum(w * (x - zp))` over the taps
-/// inside the input, then `acc + bias`. Here `acc = dot - zp * wSum` with
-/// `dot = sum(x * w)` and `wSum = sum(w)` over the same taps, the same
-/// integer. No int32 overflow for N = kH * kW * inC <= 2^16 taps, the
-/// filter size TFLite's own int32 accumulator assumes: with |x|, |w| <= 128
-/// and |zp| <= 128, |dot| and |zp * wSum| are each at most N * 2^14 <= 2^30,
-/// and their sum is TFLite's accumulator, at most N * 128 * 255 < 2^31.
-/// The bias is then added as in TFLite (the fast paths start the sum from
-/// the bias; int32 wrap-around makes that the same).
+/// inside the input, then `acc + bias`, in int32: no overflow for
+/// N = kH * kW * inC <= 2^16 taps, the filter size TFLite's own int32
+/// accumulator assumes (|w * (x - zp)| <= 128 * 255). The fast paths
+/// compute the same integer as `bias - zp * sum(w) + sum(x * w)` (each
+/// term at most N * 2^14 <= 2^30 in magnitude) or, in windows clipped by
+/// the padding, as `bias + sum((x - zp) * w)`, modulo 2^32 (macWrap),
+/// which gives TFLite's sum whenever TFLite's own is defined.
 ///
 /// Fast paths, taken when every channel's multiplier is a right shift (as
-/// TFLite's always are in practice): pointwise and fully-connected layers
-/// (pointwiseInt8 above); otherwise, windows that lie wholly inside the
-/// input go two output pixels (along the row) by two output channels at
-/// a time through dotInt8Block2x2, with `zp * sum(w)` of the whole filter
-/// folded into the starting value, and only the windows that touch the
-/// padding take the general per-window path.
+/// TFLite's are in practice; the general path otherwise):
+///  * pointwise and fully-connected layers (pointwiseInt8): a matrix
+///    product in blocks of two pixels by two output channels, or one pixel
+///    by four channels;
+///  * filters of at most kMaxPatch bytes (patchConvInt8): every window is
+///    copied into a patch first (zero point in the padding), then the same
+///    matrix product;
+///  * other filters (blockedConvInt8): windows whose columns lie inside
+///    the input in blocks of two pixels (along the row) by two channels,
+///    rows clipped by the padding left out; windows clipped at the left or
+///    right edge one at a time.
 inline void convPerChannelInt8(const ConvInt8Params &p,
                                const int32_t *multiplier, const int32_t *shift,
                                int32_t batches, int32_t inH, int32_t inW,
@@ -593,89 +939,12 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
     detail::pointwiseInt8(l, pixels, input, output);
     return;
   }
-
-  const detail::OutputStage finish{p.outputZeroPoint, p.actMin, p.actMax};
-  const int32_t inputOffset = -p.inputZeroPoint;
-  const detail::TapRange insideY =
-      detail::insideRange(p.padTop, p.strideH, p.dilationH, kH, inH, outH);
-  const detail::TapRange insideX =
-      detail::insideRange(p.padLeft, p.strideW, p.dilationW, kW, inW, outW);
-  // Inside windows: whole filter rows are contiguous runs of kW * inC
-  // values when the width dilation is 1, else one run per tap.
-  const int32_t runs = p.dilationW == 1 ? 1 : kW;
-  const int32_t runLength = p.dilationW == 1 ? kW * inC : inC;
-  const ptrdiff_t xStride = static_cast<ptrdiff_t>(p.strideW) * inC;
-
-  // Blocks of two pixels need two windows inside the row; at an odd count
-  // the last block overlaps the one before (see pointwiseInt8).
-  const bool pairsInside = insideX.end - insideX.begin >= 2;
-  for (int32_t o = 0; o < outC; o += 2) {
-    const int32_t o0 = o + 2 <= outC ? o : (outC >= 2 ? outC - 2 : 0);
-    const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
-    const RightShiftMultiplier q0 =
-        prepareRightShiftMultiplier(multiplier[o0], shift[o0]);
-    const RightShiftMultiplier q1 =
-        prepareRightShiftMultiplier(multiplier[o1], shift[o1]);
-    const int8_t *w = filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
-    const ptrdiff_t wStride = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
-    // Starting value of a window inside the input: bias and the zero
-    // point's share over the whole filter.
-    int32_t start0 = bias ? bias[o0] : 0, start1 = bias ? bias[o1] : 0;
-    if (inputOffset != 0) {
-      start0 = detail::macWrap(start0, inputOffset,
-                               detail::sumInt8(w, l.filterSize));
-      start1 = detail::macWrap(start1, inputOffset,
-                               detail::sumInt8(w + wStride, l.filterSize));
-    }
-    for (int32_t b = 0; b < batches; ++b) {
-      const int8_t *inB = input + b * inImage;
-      int8_t *outB = output + b * outImage;
-      for (int32_t oy = 0; oy < outH; ++oy) {
-        const int32_t fastBegin =
-            pairsInside && oy >= insideY.begin && oy < insideY.end
-                ? insideX.begin
-                : -1;
-        int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC + o0;
-        // Offset of the row's window origin at ox = 0 (only formed into a
-        // pointer for windows inside the input).
-        const ptrdiff_t rowOrigin =
-            (static_cast<ptrdiff_t>(oy * p.strideH - p.padTop) * inW -
-             p.padLeft) *
-            inC;
-        for (int32_t ox = 0; ox < outW; ++ox) {
-          if (ox == fastBegin) {
-            for (; ox < insideX.end; ox += 2) {
-              const int32_t ox0 = ox + 2 <= insideX.end ? ox : ox - 1;
-              int32_t acc[2][2] = {{start0, start1}, {start0, start1}};
-              const int8_t *x =
-                  inB + rowOrigin + static_cast<ptrdiff_t>(ox0) * xStride;
-              const int8_t *wRow = w;
-              for (int32_t ky = 0; ky < kH; ++ky) {
-                for (int32_t k = 0; k < runs; ++k)
-                  detail::dotInt8Block2x2(
-                      x + static_cast<ptrdiff_t>(k) * p.dilationW * inC,
-                      xStride, wRow + k * inC, wStride, runLength, acc);
-                x += static_cast<ptrdiff_t>(p.dilationH) * inW * inC;
-                wRow += static_cast<ptrdiff_t>(kW) * inC;
-              }
-              int8_t *yx = y + static_cast<ptrdiff_t>(ox0) * outC;
-              yx[0] = finish(acc[0][0], q0);
-              yx[o1 - o0] = finish(acc[0][1], q1);
-              yx[outC] = finish(acc[1][0], q0);
-              yx[outC + o1 - o0] = finish(acc[1][1], q1);
-            }
-            ox = insideX.end - 1;
-            continue;
-          }
-          int32_t acc0, acc1;
-          detail::convWindowInt8(l, inB, oy, ox, o0, o1, acc0, acc1);
-          int8_t *yx = y + static_cast<ptrdiff_t>(ox) * outC;
-          yx[0] = finish(acc0, q0);
-          yx[o1 - o0] = finish(acc1, q1);
-        }
-      }
-    }
+  if (l.filterSize <= detail::kMaxPatch) {
+    detail::patchConvInt8(l, batches, input, output);
+    return;
   }
+
+  detail::blockedConvInt8(l, batches, input, output);
 }
 
 /// float32 NHWC convolution, TFLite's reference_ops::Conv (without

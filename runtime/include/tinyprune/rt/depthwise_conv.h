@@ -82,21 +82,24 @@ inline int32_t depthwiseWindowInt8(const DepthwiseInt8Layer &l,
 #endif
 
 /// `a_k += sum(x[t][k] * w[t][k])` over the taps t of a window inside the
-/// input, for four adjacent channels k: `x` is the window's first tap
-/// (channel 0 of the group), taps `tapStride` apart along a row and rows
-/// `rowStride` apart. On the DSP cores `w` is the group's unpacked weight
-/// table (two words per tap, lanes 0/2 and 1/3); elsewhere it points to
-/// channel 0 of the group in the `[kH][kW][outC]` filter.
-#if TINYPRUNE_RT_DEPTHWISE_DSP
+/// input, for the four channels k of a group: `x` is the window's first
+/// tap (channel 0 of the group), taps `tapStride` apart along a row and
+/// rows `rowStride` apart. On DSP cores `w` is the group's weight table
+/// (two words per tap: SXTB16 lanes 0/2 and 1/3, i.e. channels 0/2 and
+/// 1/3 of little-endian words); elsewhere it is channel 0 of the group in
+/// the `[kH][kW][outC]` filter.
+#if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
+/// With the inline assembly, only 3x3 windows (unrolled, registers
+/// allocated by hand: 8 instructions per tap) take this path; the
+/// clipped-window loop serves the others.
+constexpr bool kDepthwiseInsideAnyWindow = false;
 TINYPRUNE_RT_ALWAYS_INLINE inline void
-depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
-                 int32_t kH, int32_t kW, const int32_t *w, int32_t /*outC*/,
-                 int32_t &a0, int32_t &a1, int32_t &a2, int32_t &a3) {
-#if TINYPRUNE_RT_ARM_ASM
-  if (kH == 3 && kW == 3) {
-    // The common 3x3 window unrolled, registers allocated by hand.
-    int32_t t0, t1, w0, w1;
-    const int8_t *row;
+depthwiseInside4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
+                 int32_t /*kH*/, int32_t /*kW*/, const int32_t *w,
+                 int32_t /*outC*/, int32_t &a0, int32_t &a1, int32_t &a2,
+                 int32_t &a3) {
+  int32_t t0, t1, w0, w1;
+  const int8_t *row;
 #define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
   "ldr    %[t0], " address "\n\t"                                              \
   "ldrd   %[w0], %[w1], [%[w], #" offset "]\n\t"                               \
@@ -106,31 +109,32 @@ depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
   "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
   "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
   "smlatt %[a3], %[t0], %[w1], %[a3]\n\t"
-    __asm__(
-        TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
-            TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8") TINYPRUNE_RT_DW_TAP(
-                "[%[x], %[dx], lsl #1]",
-                "16") "add    %[row], %[x], %[dy]\n\t" TINYPRUNE_RT_DW_TAP("[%["
-                                                                           "row"
-                                                                           "]]",
-                                                                           "24")
-                TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "32")
-                    TINYPRUNE_RT_DW_TAP(
-                        "[%[row], %[dx], lsl #1]",
-                        "40") "add    %[row], %[row], "
-                              "%[dy]\n\t" TINYPRUNE_RT_DW_TAP("[%[row]]", "48")
-                                  TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "56")
-                                      TINYPRUNE_RT_DW_TAP(
-                                          "[%[row], %[dx], lsl #1]", "64")
-        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-          [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
-          [row] "=&r"(row)
-        : [x] "r"(x), [dx] "r"(tapStride), [dy] "r"(rowStride), [w] "r"(w)
-        : "memory");
+  // clang-format off
+  __asm__(TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
+          "add    %[row], %[x], %[dy]\n\t"
+          TINYPRUNE_RT_DW_TAP("[%[row]]", "24")
+          TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "32")
+          TINYPRUNE_RT_DW_TAP("[%[row], %[dx], lsl #1]", "40")
+          "add    %[row], %[row], %[dy]\n\t"
+          TINYPRUNE_RT_DW_TAP("[%[row]]", "48")
+          TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "56")
+          TINYPRUNE_RT_DW_TAP("[%[row], %[dx], lsl #1]", "64")
+          : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+            [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+            [row] "=&r"(row)
+          : [x] "r"(x), [dx] "r"(tapStride), [dy] "r"(rowStride), [w] "r"(w)
+          : "memory");
+  // clang-format on
 #undef TINYPRUNE_RT_DW_TAP
-    return;
-  }
-#endif
+}
+#elif TINYPRUNE_RT_DEPTHWISE_DSP
+constexpr bool kDepthwiseInsideAnyWindow = true;
+inline void depthwiseInside4(const int8_t *x, ptrdiff_t tapStride,
+                             ptrdiff_t rowStride, int32_t kH, int32_t kW,
+                             const int32_t *w, int32_t /*outC*/, int32_t &a0,
+                             int32_t &a1, int32_t &a2, int32_t &a3) {
   for (int32_t ky = 0; ky < kH; ++ky, x += rowStride)
     for (int32_t kx = 0; kx < kW; ++kx, w += 2) {
       const int32_t xq = loadInt8x4(x + kx * tapStride);
@@ -142,7 +146,8 @@ depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
     }
 }
 #else
-inline void depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride,
+constexpr bool kDepthwiseInsideAnyWindow = true;
+inline void depthwiseInside4(const int8_t *x, ptrdiff_t tapStride,
                              ptrdiff_t rowStride, int32_t kH, int32_t kW,
                              const int8_t *w, int32_t outC, int32_t &a0,
                              int32_t &a1, int32_t &a2, int32_t &a3) {
@@ -157,10 +162,11 @@ inline void depthwiseWindow4(const int8_t *x, ptrdiff_t tapStride,
 }
 #endif
 
-/// `a_k = bias_k + sum((x[t][k] - zp) * w[t][k])` over the taps of a window
-/// that touches the padding, clipped to the input, for the four channels
-/// of a group (weights as for depthwiseWindow4): windows at the borders of
-/// the fast path. `in` is the batch image offset to the group's channel 0.
+/// `a_k += sum((x[t][k] - zp) * w[t][k])` over the taps of the window at
+/// (oy, ox), clipped to the input, for the four channels k of a group
+/// (weights as for depthwiseInside4): the windows of the fast path that
+/// depthwiseInside4 does not take. `in` is the batch image offset to the
+/// group's channel 0.
 inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
                               int32_t oy, int32_t ox,
 #if TINYPRUNE_RT_DEPTHWISE_DSP
@@ -235,7 +241,7 @@ inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
 /// `bias + (-zp) * sum(w)` and sum `x * w`; windows that touch the padding
 /// sum `(x - zp) * w` over their clipped taps (depthwiseClipped4), still
 /// four channels at a time.
-inline void depthwiseConvPerChannelInt8(
+TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
     int32_t depthMultiplier, int32_t batches, int32_t inH, int32_t inW,
     int32_t inC, const int8_t *input, int32_t kH, int32_t kW,
@@ -268,7 +274,7 @@ inline void depthwiseConvPerChannelInt8(
     return;
   }
 
-  const detail::OutputStage finish{p.outputZeroPoint, p.actMin, p.actMax};
+  const detail::OutputStage finish = detail::OutputStage::of(p);
   const detail::TapRange insideY =
       detail::insideRange(p.padTop, p.strideH, p.dilationH, kH, inH, outH);
   const detail::TapRange insideX =
@@ -277,6 +283,8 @@ inline void depthwiseConvPerChannelInt8(
   const ptrdiff_t tapStride = static_cast<ptrdiff_t>(p.dilationW) * inC;
   const ptrdiff_t rowStride = static_cast<ptrdiff_t>(p.dilationH) * inW * inC;
   const ptrdiff_t xStep = static_cast<ptrdiff_t>(p.strideW) * inC;
+  const bool insideAny =
+      detail::kDepthwiseInsideAnyWindow || (kH == 3 && kW == 3);
 #if TINYPRUNE_RT_DEPTHWISE_DSP
   // Weights of the group, per tap: lanes 0/2 and 1/3 sign-extended.
   int32_t wTable[2 * kMaxFastTaps];
@@ -312,21 +320,21 @@ inline void depthwiseConvPerChannelInt8(
       const int8_t *inB = input + b * inImage;
       int8_t *outB = output + b * outImage + c0;
       for (int32_t oy = 0; oy < outH; ++oy) {
-        const int32_t fastBegin = oy >= insideY.begin && oy < insideY.end &&
+        const int32_t fastBegin = insideAny && oy >= insideY.begin &&
+                                          oy < insideY.end &&
                                           insideX.begin < insideX.end
                                       ? insideX.begin
                                       : -1;
         int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC;
         for (int32_t ox = 0; ox < outW; ++ox, y += outC) {
           if (ox != fastBegin) {
-            int32_t a0 = bias ? bias[c0] : 0, a1 = bias ? bias[c0 + 1] : 0,
-                    a2 = bias ? bias[c0 + 2] : 0, a3 = bias ? bias[c0 + 3] : 0;
-            detail::depthwiseClipped4(l, inB + c0, oy, ox, weights, a0, a1, a2,
-                                      a3);
-            y[0] = finish(a0, q[0]);
-            y[1] = finish(a1, q[1]);
-            y[2] = finish(a2, q[2]);
-            y[3] = finish(a3, q[3]);
+            int32_t a[4];
+            for (int32_t k = 0; k < 4; ++k)
+              a[k] = bias ? bias[c0 + k] : 0;
+            detail::depthwiseClipped4(l, inB + c0, oy, ox, weights, a[0], a[1],
+                                      a[2], a[3]);
+            for (int32_t k = 0; k < 4; ++k)
+              y[k] = finish(a[k], q[k]);
             continue;
           }
           const int8_t *x =
@@ -337,7 +345,7 @@ inline void depthwiseConvPerChannelInt8(
               c0;
           for (; ox < insideX.end; ++ox, y += outC, x += xStep) {
             int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
-            detail::depthwiseWindow4(x, tapStride, rowStride, kH, kW, weights,
+            detail::depthwiseInside4(x, tapStride, rowStride, kH, kW, weights,
                                      outC, a0, a1, a2, a3);
             y[0] = finish(a0, q[0]);
             y[1] = finish(a1, q[1]);
