@@ -238,6 +238,7 @@ dotInt8Block1x2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
     a1 = __smlad(x13, sxtbLanes13(w1q), a1);
   }
 #endif
+#if !TINYPRUNE_RT_ARM_DSP
   // Without the offset (most calls), the loop has few enough live values
   // for ARMv6-M's eight low registers.
   if (offset == 0)
@@ -245,11 +246,11 @@ dotInt8Block1x2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
       a0 = macWrap(a0, x[i], w0[i]);
       a1 = macWrap(a1, x[i], w1[i]);
     }
-  else
-    for (; i < n; ++i) {
-      a0 = macWrap(a0, x[i] + offset, w0[i]);
-      a1 = macWrap(a1, x[i] + offset, w1[i]);
-    }
+#endif
+  for (; i < n; ++i) {
+    a0 = macWrap(a0, x[i] + offset, w0[i]);
+    a1 = macWrap(a1, x[i] + offset, w1[i]);
+  }
   acc0 = a0;
   acc1 = a1;
 }
@@ -447,6 +448,13 @@ dotInt8Block1x4(const int8_t *x, const int8_t *w, ptrdiff_t wStride, int32_t n,
   acc[3] = a3;
 }
 
+/// prepareRightShiftMultiplier out of line, for the places that prepare a
+/// multiplier per channel rather than per output (code size).
+TINYPRUNE_RT_NOINLINE RightShiftMultiplier prepareMultiplier(int32_t multiplier,
+                                                             int32_t shift) {
+  return prepareRightShiftMultiplier(multiplier, shift);
+}
+
 /// Requantization of the fast paths: per-channel multipliers prepared once
 /// (all of a layer's must be right shifts, isRightShiftMultiplier), then
 /// output zero point and clamp. The clamp to [actMin, actMax] is a
@@ -629,8 +637,8 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     r.yChannel = o1 - o0;
     r.start0 = m.start ? m.start[o0] : 0;
     r.start1 = m.start ? m.start[o1] : 0;
-    r.q0 = prepareRightShiftMultiplier(m.multiplier[o0], m.shift[o0]);
-    r.q1 = prepareRightShiftMultiplier(m.multiplier[o1], m.shift[o1]);
+    r.q0 = prepareMultiplier(m.multiplier[o0], m.shift[o0]);
+    r.q1 = prepareMultiplier(m.multiplier[o1], m.shift[o1]);
     blockRowInt8(r, m.pixels);
   }
 }
@@ -685,14 +693,14 @@ inline void copyInt8(int8_t *dst, const int8_t *src, int8_t fill, int32_t n) {
 }
 
 /// The window of output pixel (oy, ox) in filter order (`[kH][kW][inC]`),
-/// with the input zero point for taps in the padding.
+/// with the input zero point for taps in the padding (width dilation 1).
 inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
                            int32_t ox, int8_t *dst) {
   const ConvInt8Params &p = l.p;
   const int8_t zp = static_cast<int8_t>(p.inputZeroPoint);
   const int32_t y0 = oy * p.strideH - p.padTop;
   const int32_t x0 = ox * p.strideW - p.padLeft;
-  const TapRange rx = tapRange(x0, p.dilationW, l.kW, l.inW);
+  const TapRange rx = tapRange(x0, 1, l.kW, l.inW);
   const int32_t inC = l.inC, rowBytes = l.kW * inC;
   for (int32_t ky = 0; ky < l.kH; ++ky, dst += rowBytes) {
     const int32_t iy = y0 + ky * p.dilationH;
@@ -700,22 +708,15 @@ inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
       copyInt8(dst, nullptr, zp, rowBytes);
       continue;
     }
-    const int8_t *src = in + (static_cast<ptrdiff_t>(iy) * l.inW + x0) * inC;
-    if (p.dilationW == 1) {
-      const int32_t lead = rx.begin * inC, valid = (rx.end - rx.begin) * inC;
-      const int32_t trail = rowBytes - lead - valid;
-      if (lead != 0)
-        copyInt8(dst, nullptr, zp, lead);
-      copyInt8(dst + lead, src + lead, zp, valid);
-      if (trail != 0)
-        copyInt8(dst + lead + valid, nullptr, zp, trail);
-    } else {
-      for (int32_t kx = 0; kx < l.kW; ++kx)
-        copyInt8(dst + kx * inC,
-                 kx >= rx.begin && kx < rx.end ? src + kx * p.dilationW * inC
-                                               : nullptr,
-                 zp, inC);
-    }
+    const int32_t lead = rx.begin * inC, valid = (rx.end - rx.begin) * inC;
+    const int32_t trail = rowBytes - lead - valid;
+    if (lead != 0)
+      copyInt8(dst, nullptr, zp, lead);
+    copyInt8(dst + lead,
+             in + (static_cast<ptrdiff_t>(iy) * l.inW + x0 + rx.begin) * inC,
+             zp, valid);
+    if (trail != 0)
+      copyInt8(dst + lead + valid, nullptr, zp, trail);
   }
 }
 
@@ -810,8 +811,8 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
     const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
     r.yChannel = o1 - o0;
-    r.q0 = prepareRightShiftMultiplier(l.multiplier[o0], l.shift[o0]);
-    r.q1 = prepareRightShiftMultiplier(l.multiplier[o1], l.shift[o1]);
+    r.q0 = prepareMultiplier(l.multiplier[o0], l.shift[o0]);
+    r.q1 = prepareMultiplier(l.multiplier[o1], l.shift[o1]);
     const int32_t bias0 = l.bias ? l.bias[o0] : 0,
                   bias1 = l.bias ? l.bias[o1] : 0;
     for (int32_t b = 0; b < batches; ++b) {
@@ -939,7 +940,7 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
     detail::pointwiseInt8(l, pixels, input, output);
     return;
   }
-  if (l.filterSize <= detail::kMaxPatch) {
+  if (l.filterSize <= detail::kMaxPatch && p.dilationW == 1) {
     detail::patchConvInt8(l, batches, input, output);
     return;
   }

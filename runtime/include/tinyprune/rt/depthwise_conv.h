@@ -295,7 +295,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     RightShiftMultiplier q[4];
     int32_t start[4];
     for (int32_t k = 0; k < 4; ++k) {
-      q[k] = prepareRightShiftMultiplier(multiplier[c0 + k], shift[c0 + k]);
+      q[k] = detail::prepareMultiplier(multiplier[c0 + k], shift[c0 + k]);
       int32_t wSum = 0;
       for (int32_t t = 0; t < taps; ++t)
         wSum += filter[static_cast<ptrdiff_t>(t) * outC + c0 + k];

@@ -103,7 +103,7 @@ inline bool isRightShiftMultiplier(int32_t multiplier, int shift) {
   return multiplier == 0 || (multiplier > 0 && shift <= -1 && shift >= -31);
 }
 
-TINYPRUNE_RT_NOINLINE RightShiftMultiplier
+TINYPRUNE_RT_ALWAYS_INLINE inline RightShiftMultiplier
 prepareRightShiftMultiplier(int32_t multiplier, int shift) {
   // A zero multiplier gives 0 with any right shift: use 1.
   const int n = multiplier == 0 ? 1 : -shift;
