@@ -585,9 +585,9 @@ inline void convWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
 /// `x + p * xPixel`, outputs `y + p * yPixel`) and `outC` channels o,
 /// `start[o] + sum(x_p[i] * w[o * n + i])` over i < n, requantized with
 /// right-shift multipliers. When the inputs are zero from n up to
-/// `nPadded` (a multiple of four), channel pairs other than the last read
-/// that far into the next filter row, which saves the one-to-three-channel
-/// tail. `start` may be null (zero).
+/// `nPadded` (a multiple of four), blocks read that far (into the next
+/// filter rows) where the filter has that many bytes left, which saves the
+/// one-to-three-channel tail. `start` may be null (zero).
 struct MatrixInt8 {
   const int8_t *x;
   ptrdiff_t xPixel;
@@ -605,6 +605,12 @@ struct MatrixInt8 {
 /// dotInt8Block1x4 instead, the last block overlapping the one before.
 inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   const int32_t outC = m.outC, n = m.n;
+  // Run length of a block whose last filter row is `row`: nPadded bytes
+  // from the start of the row must lie within the filter.
+  const int32_t lastPadded = outC - (m.nPadded + n - 1) / n;
+  auto runLength = [&](int32_t row) {
+    return row <= lastPadded ? m.nPadded : n;
+  };
   if (m.pixels == 1 && outC >= 4) {
     for (int32_t o = 0; o < outC; o += 4) {
       // The last block overlaps the one before it.
@@ -613,7 +619,7 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
       for (int32_t k = 0; k < 4; ++k)
         acc[k] = m.start ? m.start[o0 + k] : 0;
       dotInt8Block1x4(m.x, m.w + static_cast<ptrdiff_t>(o0) * n, n,
-                      o0 + 4 < outC ? m.nPadded : n, acc);
+                      runLength(o0 + 3), acc);
       for (int32_t k = 0; k < 4; ++k)
         m.y[o0 + k] =
             finish(acc[k], prepareRightShiftMultiplier(m.multiplier[o0 + k],
@@ -621,10 +627,13 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     }
     return;
   }
-  BlockRow r{};
+  // Every field set below (no zero-initialization: -Os makes it a memset
+  // call, per patch pair in patchConvInt8).
+  BlockRow r;
   r.x = m.x;
   r.xPixel = m.xPixel;
   r.rows = 1;
+  r.xRow = 0;
   r.yPixel = m.yPixel;
   r.finish = finish;
   for (int32_t o = 0; o < outC; o += 2) {
@@ -632,7 +641,7 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
     r.w = m.w + static_cast<ptrdiff_t>(o0) * n;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * n;
-    r.runLength = o1 + 1 < outC ? m.nPadded : n;
+    r.runLength = runLength(o1);
     r.y = m.y + o0;
     r.yChannel = o1 - o0;
     r.start0 = m.start ? m.start[o0] : 0;
