@@ -36,6 +36,8 @@ run_suite() { # kind
 }
 
 scripts/install-deps.sh
+# The fixture models' test data (Fashion-MNIST, MNIST) for the accuracy check.
+scripts/fetch-data.sh
 run_suite release
 run_suite asan
 echo "== fuzz: ${FUZZ_SECONDS}s"

@@ -37,6 +37,10 @@ config.substitutions.append(("%host_cxx",
 config.substitutions.append(("%tflgen", config.host_python + " " +
                              os.path.join(config.tinyprune_src_root,
                                           "utils", "tflgen.py")))
+# `%expect_exit 1 CMD...` succeeds only if CMD exits with exactly 1.
+config.substitutions.append(("%expect_exit", config.host_python + " " +
+                             os.path.join(config.tinyprune_src_root,
+                                          "utils", "expect_exit.py")))
 # The shared MLPerf Tiny models live next to the project when available.
 shared = os.path.normpath(os.path.join(config.tinyprune_src_root, "..",
                                        "shared", "models", "mlperf-tiny"))
@@ -52,12 +56,23 @@ if getattr(config, "tinyprune_have_armnn", "OFF").upper() in (
         "ON", "1", "TRUE", "YES") and os.path.exists(
         os.path.join(config.tinyprune_tools_dir, "armnn-run")):
     config.available_features.add("armnn")
+if config.sanitizers.upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("sanitizers")
+# The fixture models' test data (scripts/fetch-data.sh).
+fixture_data = os.environ.get("TINYPRUNE_DATA") or os.path.join(
+    os.path.expanduser("~"), ".cache", "tinyprune-data")
+if all(os.path.exists(os.path.join(fixture_data, d, "test_x.npy"))
+       for d in ("fashion-mnist", "mnist")):
+    config.available_features.add("fixture-data")
+    config.substitutions.append(("%fixture_data", fixture_data))
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 
 config.substitutions.append(("%dialect_doc", config.tinyprune_docs_gen[0]))
 config.substitutions.append(("%analysis_passes_doc",
                              config.tinyprune_docs_gen[1]))
+config.substitutions.append(("%transforms_passes_doc",
+                             config.tinyprune_docs_gen[2]))
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 

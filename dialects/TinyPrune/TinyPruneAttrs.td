@@ -54,4 +54,51 @@ def TinyPrune_QuantAttr : AttrDef<TinyPrune_Dialect, "Quant"> {
   }];
 }
 
+def TinyPrune_FilterletsAttr : AttrDef<TinyPrune_Dialect, "Filterlets"> {
+  let mnemonic = "filterlets";
+  let summary = "The filterlets a pruned convolution keeps";
+  let description = [{
+    Attached as `tinyprune.filterlets` to a `tosa.conv2d` whose weights
+    `W[O, KH, KW, I]` (OHWI) were pruned in *filterlets* (DTMM): runs of
+    `block` consecutive input channels of one output filter at one kernel
+    position, `W[o, ky, kx, cb*block : (cb+1)*block]`. Filterlet ids number
+    them `(ky * KW + kx) * (I / block) + cb`; with `block = I` (DTMM's choice
+    for k x k convolutions) a filterlet is a whole channel vector and its id
+    the kernel position.
+
+    `kept` lists, per output filter, the ids it keeps, strictly increasing.
+    Pruned filterlets are zero in the weight constant, so the op still
+    computes exactly what the attribute describes; the C++ lowering reads the
+    attribute to loop over kept filterlets only.
+
+    ```mlir
+    %y = tosa.conv2d %x, %w, %b, %xzp, %wzp {...,
+        tinyprune.filterlets = #tinyprune.filterlets<block = 16,
+                                                     kept = [[0, 4, 8], [], [1, 2]]>}
+    ```
+    Stored as CSR: `row_ptr` (O + 1 offsets) and `index` (the ids).
+  }];
+  let parameters = (ins
+    "int64_t":$block,
+    ArrayRefParameter<"int32_t", "filter offsets into index">:$row_ptr,
+    ArrayRefParameter<"int32_t", "kept filterlet ids">:$index);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getNumFilters() const { return getRowPtr().size() - 1; }
+    /// The ids filter `o` keeps.
+    ::llvm::ArrayRef<int32_t> getKept(int64_t o) const {
+      return getIndex().slice(getRowPtr()[o],
+                              getRowPtr()[o + 1] - getRowPtr()[o]);
+    }
+    /// Checks the attribute against a conv2d weight type `[O, KH, KW, I]`
+    /// (and, when given, that the pruned filterlets of `weights` are zero).
+    ::mlir::LogicalResult
+    verifyFor(::mlir::RankedTensorType weightType,
+              ::mlir::DenseElementsAttr weights,
+              ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError)
+        const;
+  }];
+}
+
 #endif // TINYPRUNE_ATTRS_TD

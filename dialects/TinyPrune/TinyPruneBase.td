@@ -43,6 +43,10 @@ def TinyPrune_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getQuantAttrName() {
       return ::llvm::StringLiteral("tinyprune.quant");
     }
+    /// Name of the discardable attribute holding a `#tinyprune.filterlets`.
+    static constexpr ::llvm::StringLiteral getFilterletsAttrName() {
+      return ::llvm::StringLiteral("tinyprune.filterlets");
+    }
   }];
 }
 

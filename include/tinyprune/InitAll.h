@@ -10,6 +10,7 @@
 
 #include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/EmitC/IR/EmitC.h"
@@ -40,6 +41,7 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerTinyPruneAnalysisPasses();
+  registerTinyPruneTransformsPasses();
 }
 
 } // namespace tinyprune

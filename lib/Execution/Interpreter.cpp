@@ -73,9 +73,8 @@ static Tensor makeTensor(Type type) {
   return r;
 }
 
-/// Saturates `v` to the range of integer type `t`.
-static int64_t saturate(int64_t v, Type t) {
-  unsigned bits = t.getIntOrFloatBitWidth();
+/// Saturates `v` to the range of a `bits`-wide signed integer.
+static int64_t saturateBits(int64_t v, unsigned bits) {
   if (bits >= 64)
     return v;
   if (bits == 1)
@@ -84,10 +83,14 @@ static int64_t saturate(int64_t v, Type t) {
   return std::min(std::max(v, lo), hi);
 }
 
-/// Wraps `v` to integer type `t` (two's complement), as arithmetic on that
-/// type does.
-static int64_t wrap(int64_t v, Type t) {
-  unsigned bits = t.getIntOrFloatBitWidth();
+/// Saturates `v` to the range of integer type `t`.
+static int64_t saturate(int64_t v, Type t) {
+  return saturateBits(v, t.getIntOrFloatBitWidth());
+}
+
+/// Wraps `v` to a `bits`-wide signed integer (two's complement), as
+/// arithmetic on that type does.
+static int64_t wrapBits(int64_t v, unsigned bits) {
   if (bits >= 64)
     return v;
   if (bits == 1)
@@ -97,6 +100,11 @@ static int64_t wrap(int64_t v, Type t) {
   if (u >> (bits - 1))
     u |= ~mask;
   return static_cast<int64_t>(u);
+}
+
+/// Wraps `v` to integer type `t`.
+static int64_t wrap(int64_t v, Type t) {
+  return wrapBits(v, t.getIntOrFloatBitWidth());
 }
 
 /// TOSA's apply_scale_32.
@@ -109,20 +117,45 @@ static int64_t applyScale32(int64_t value, int64_t multiplier, int64_t shift,
   return static_cast<int64_t>(product >> shift);
 }
 
+/// What a PreparedFunction shares between runs and threads: its decoded
+/// constants and the ops left to execute.
+struct Prepared {
+  func::FuncOp func;
+  DenseMap<Value, Tensor> constants;
+  DenseMap<Value, SmallVector<int64_t>> shapes;
+  /// The entry block's ops that are not constants, without the terminator.
+  std::vector<Operation *> ops;
+};
+
 class Interpreter {
 public:
-  LogicalResult run(func::FuncOp func, ArrayRef<ArrayRef<uint8_t>> inputs,
+  explicit Interpreter(const Prepared &prepared) : prepared(prepared) {}
+
+  /// Decodes the constants of `prepared.func` into `prepared`.
+  static LogicalResult prepare(Prepared &prepared);
+
+  LogicalResult run(ArrayRef<ArrayRef<uint8_t>> inputs,
                     std::vector<std::vector<uint8_t>> &outputs);
 
 private:
   LogicalResult execute(Operation *op);
-  const Tensor &get(Value v) { return values.find(v)->second; }
-  ArrayRef<int64_t> shapeOf(Value v) { return shapes.find(v)->second; }
+  const Tensor &get(Value v) {
+    auto it = values.find(v);
+    if (it != values.end())
+      return it->second;
+    return prepared.constants.find(v)->second;
+  }
+  ArrayRef<int64_t> shapeOf(Value v) { return prepared.shapes.find(v)->second; }
+  /// A zero-filled tensor for `v`, reusing the storage `v` had in the
+  /// previous run.
+  Tensor newTensor(Value v) { return recycle(v, /*zeroFill=*/true); }
+  /// A tensor for `v` with the storage `v` had in the previous run; without
+  /// `zeroFill`, for ops that write every element, its elements are stale.
+  Tensor recycle(Value v, bool zeroFill);
   /// The single element of a one-element integer tensor (zero points).
   int64_t scalar(Value v) { return get(v).i.at(0); }
   float scalarF(Value v) { return get(v).f.at(0); }
 
-  LogicalResult constant(tosa::ConstOp op);
   LogicalResult conv2d(Operation *op, Value in, Value w, Value bias, Value inZp,
                        Value wZp, ArrayRef<int64_t> pad,
                        ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
@@ -136,8 +169,13 @@ private:
                      bool isMax);
   LogicalResult tinypruneOp(Operation *op);
 
+  const Prepared &prepared;
+  /// This run's tensors; kept across runs for their storage.
   DenseMap<Value, Tensor> values;
-  DenseMap<Value, SmallVector<int64_t>> shapes;
+  /// Scratch buffers of the integer convolution.
+  std::vector<int16_t> convIn, convW;
+  std::vector<uint32_t> convAcc;
+  std::vector<float> convWF, convAccF;
 };
 
 } // namespace
@@ -154,9 +192,8 @@ int64_t tinyprune::rawByteSize(Type type) {
 // Raw buffers
 //===----------------------------------------------------------------------===//
 
-/// Decodes little-endian raw bytes into a tensor of `type`.
-static Tensor decode(Type type, ArrayRef<uint8_t> bytes) {
-  Tensor t = makeTensor(type);
+/// Decodes little-endian raw bytes into `t` (shaped and typed already).
+static void decodeInto(Tensor &t, ArrayRef<uint8_t> bytes) {
   unsigned bits = t.elementType.getIntOrFloatBitWidth();
   int64_t n = t.numElements();
   const uint8_t *p = bytes.data();
@@ -177,15 +214,14 @@ static Tensor decode(Type type, ArrayRef<uint8_t> bytes) {
       std::memcpy(&t.i[k], p + 8 * k, 8);
     }
   }
-  return t;
 }
 
-/// Encodes `t` as little-endian raw bytes of its element type.
-static std::vector<uint8_t> encode(const Tensor &t) {
+/// Encodes `t` as little-endian raw bytes of its element type into `out`.
+static void encodeInto(const Tensor &t, std::vector<uint8_t> &out) {
   unsigned bits = t.elementType.getIntOrFloatBitWidth();
   unsigned size = std::max(1u, bits / 8);
   int64_t n = t.numElements();
-  std::vector<uint8_t> out(n * size);
+  out.resize(n * size);
   for (int64_t k = 0; k < n; ++k) {
     if (t.isFloat()) {
       std::memcpy(&out[4 * k], &t.f[k], 4);
@@ -194,17 +230,44 @@ static std::vector<uint8_t> encode(const Tensor &t) {
       std::memcpy(&out[size * k], &v, size); // little-endian host
     }
   }
-  return out;
+}
+
+Tensor Interpreter::recycle(Value v, bool zeroFill) {
+  Tensor t;
+  auto it = values.find(v);
+  if (it != values.end())
+    t = std::move(it->second);
+  auto type = cast<RankedTensorType>(v.getType());
+  t.shape.assign(type.getShape().begin(), type.getShape().end());
+  t.elementType = type.getElementType();
+  int64_t n = t.numElements();
+  if (t.isFloat()) {
+    if (zeroFill)
+      t.f.assign(n, 0.0f);
+    else
+      t.f.resize(n);
+    t.i.clear();
+  } else {
+    if (zeroFill)
+      t.i.assign(n, 0);
+    else
+      t.i.resize(n);
+    t.f.clear();
+  }
+  return t;
 }
 
 //===----------------------------------------------------------------------===//
 // Ops
 //===----------------------------------------------------------------------===//
 
-LogicalResult Interpreter::constant(tosa::ConstOp op) {
+/// Decodes a constant op's values.
+static FailureOr<Tensor> decodeConstant(tosa::ConstOp op) {
   auto attr = dyn_cast<DenseElementsAttr>(op.getValues());
-  if (!attr)
-    return op.emitOpError() << "interpreter needs dense constant values";
+  if (!attr) {
+    op.emitOpError() << "interpreter needs dense constant values";
+    return failure();
+  }
   Tensor t = makeTensor(op.getType());
   if (t.isFloat()) {
     int64_t k = 0;
@@ -219,8 +282,7 @@ LogicalResult Interpreter::constant(tosa::ConstOp op) {
     for (const APInt &v : attr.getValues<APInt>())
       t.i[k++] = v.getSExtValue();
   }
-  values[op.getResult()] = std::move(t);
-  return success();
+  return t;
 }
 
 LogicalResult Interpreter::conv2d(Operation *op, Value inV, Value wV,
@@ -229,61 +291,183 @@ LogicalResult Interpreter::conv2d(Operation *op, Value inV, Value wV,
                                   ArrayRef<int64_t> stride,
                                   ArrayRef<int64_t> dilation, bool depthwise) {
   const Tensor &in = get(inV), &w = get(wV), &bias = get(biasV);
-  Tensor out = makeTensor(op->getResult(0).getType());
+  Tensor out = recycle(op->getResult(0), /*zeroFill=*/false); // all written
   int64_t n = in.shape[0], ih = in.shape[1], iw = in.shape[2], ic = in.shape[3];
   int64_t oh = out.shape[1], ow = out.shape[2], oc = out.shape[3];
-  // Conv: OHWI weights. Depthwise: [KH, KW, C, M], output channel c*M + m.
+  // Conv: OHWI weights. Depthwise: [KH, KW, C, M], output channel c*M + m,
+  // so the weight of (ky, kx, o) is at (ky*KW + kx)*OC + o.
   int64_t kh = depthwise ? w.shape[0] : w.shape[1];
   int64_t kw = depthwise ? w.shape[1] : w.shape[2];
   int64_t mult = depthwise ? w.shape[3] : 1;
   bool isFloat = in.isFloat();
   int64_t inZp = isFloat ? 0 : scalar(inZpV);
   int64_t wZp = isFloat ? 0 : scalar(wZpV);
-  auto biasAt = [&](int64_t c) {
-    int64_t idx = bias.numElements() == 1 ? 0 : c;
-    return isFloat ? 0 : bias.i[idx];
-  };
-  auto biasAtF = [&](int64_t c) {
-    return bias.f[bias.numElements() == 1 ? 0 : c];
-  };
+  bool perChannelBias = bias.numElements() != 1;
+
+  // Each output pixel is computed for all output channels at once; the
+  // innermost loops run over contiguous channels. Every output element
+  // still accumulates its terms in the order (ky, kx, c), so float results
+  // are bit-identical to a per-element loop.
+  if (isFloat) {
+    // Conv weights transposed to [KH][KW][IC][OC] so that the channel loop
+    // is contiguous.
+    std::vector<float> &wt = convWF;
+    if (!depthwise) {
+      wt.resize(w.f.size());
+      for (int64_t o = 0; o < oc; ++o)
+        for (int64_t k = 0; k < kh * kw; ++k)
+          for (int64_t c = 0; c < ic; ++c)
+            wt[(k * ic + c) * oc + o] = w.f[(o * kh * kw + k) * ic + c];
+    }
+    std::vector<float> &acc = convAccF;
+    acc.resize(oc);
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          for (int64_t o = 0; o < oc; ++o)
+            acc[o] = bias.f[perChannelBias ? o : 0];
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            int64_t y = oy * stride[0] - pad[0] + ky * dilation[0];
+            if (y < 0 || y >= ih)
+              continue; // Padding contributes nothing.
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t x = ox * stride[1] - pad[2] + kx * dilation[1];
+              if (x < 0 || x >= iw)
+                continue;
+              const float *px = &in.f[((b * ih + y) * iw + x) * ic];
+              float *pa = acc.data();
+              if (depthwise) {
+                const float *pw = &w.f[(ky * kw + kx) * oc];
+                for (int64_t o = 0; o < oc; ++o)
+                  pa[o] += px[o / mult] * pw[o];
+                continue;
+              }
+              const float *pw = &wt[(ky * kw + kx) * ic * oc];
+              for (int64_t c = 0; c < ic; ++c) {
+                float v = px[c];
+                const float *row = pw + c * oc;
+                for (int64_t o = 0; o < oc; ++o)
+                  pa[o] += v * row[o];
+              }
+            }
+          }
+          float *po = &out.f[((b * oh + oy) * ow + ox) * oc];
+          std::copy(acc.begin(), acc.end(), po);
+        }
+    values[op->getResult(0)] = std::move(out);
+    return success();
+  }
+
+  // Integers. With 8-bit inputs and weights every product of zero-point
+  // corrected values fits in 17 bits, so the terms are summed in 32 bits;
+  // the i32 result wraps exactly as the 64-bit sum wrapped to i32 would.
+  unsigned inBits = in.elementType.getIntOrFloatBitWidth();
+  unsigned wBits = w.elementType.getIntOrFloatBitWidth();
+  unsigned outBits = out.elementType.getIntOrFloatBitWidth();
+  bool narrow = inBits <= 8 && wBits <= 8 && outBits == 32 && ic < 30000 &&
+                inZp >= -128 && inZp <= 127 && wZp >= -128 && wZp <= 127;
+  if (narrow) {
+    std::vector<int16_t> &xin = convIn, &wt = convW;
+    xin.resize(in.i.size());
+    for (size_t k = 0; k < in.i.size(); ++k)
+      xin[k] = static_cast<int16_t>(in.i[k] - inZp);
+    // Few input channels (a first layer): weights transposed to
+    // [KH][KW][IC][OC] and the output channels innermost, as for floats.
+    // Otherwise a dot product over the input channels per output channel.
+    bool channelsInner = !depthwise && ic < 16;
+    wt.resize(w.i.size());
+    if (channelsInner) {
+      for (int64_t o = 0; o < oc; ++o)
+        for (int64_t k = 0; k < kh * kw; ++k)
+          for (int64_t c = 0; c < ic; ++c)
+            wt[(k * ic + c) * oc + o] =
+                static_cast<int16_t>(w.i[(o * kh * kw + k) * ic + c] - wZp);
+    } else {
+      for (size_t k = 0; k < w.i.size(); ++k)
+        wt[k] = static_cast<int16_t>(w.i[k] - wZp);
+    }
+    std::vector<uint32_t> &acc = convAcc;
+    acc.resize(oc);
+    for (int64_t b = 0; b < n; ++b)
+      for (int64_t oy = 0; oy < oh; ++oy)
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          for (int64_t o = 0; o < oc; ++o)
+            acc[o] = static_cast<uint32_t>(bias.i[perChannelBias ? o : 0]);
+          for (int64_t ky = 0; ky < kh; ++ky) {
+            int64_t y = oy * stride[0] - pad[0] + ky * dilation[0];
+            if (y < 0 || y >= ih)
+              continue;
+            for (int64_t kx = 0; kx < kw; ++kx) {
+              int64_t x = ox * stride[1] - pad[2] + kx * dilation[1];
+              if (x < 0 || x >= iw)
+                continue;
+              const int16_t *px = &xin[((b * ih + y) * iw + x) * ic];
+              uint32_t *pa = acc.data();
+              if (depthwise) {
+                const int16_t *pw = &wt[(ky * kw + kx) * oc];
+                if (mult == 1) {
+                  for (int64_t o = 0; o < oc; ++o)
+                    pa[o] += static_cast<uint32_t>(int32_t(px[o]) * pw[o]);
+                } else {
+                  for (int64_t o = 0; o < oc; ++o)
+                    pa[o] +=
+                        static_cast<uint32_t>(int32_t(px[o / mult]) * pw[o]);
+                }
+                continue;
+              }
+              if (channelsInner) {
+                const int16_t *pw = &wt[(ky * kw + kx) * ic * oc];
+                for (int64_t c = 0; c < ic; ++c) {
+                  int32_t v = px[c];
+                  const int16_t *row = pw + c * oc;
+                  for (int64_t o = 0; o < oc; ++o)
+                    pa[o] += static_cast<uint32_t>(v * row[o]);
+                }
+                continue;
+              }
+              for (int64_t o = 0; o < oc; ++o) {
+                const int16_t *pw = &wt[((o * kh + ky) * kw + kx) * ic];
+                int32_t dot = 0; // |dot| < 30000 * 255^2 < 2^31
+                for (int64_t c = 0; c < ic; ++c)
+                  dot += int32_t(px[c]) * pw[c];
+                pa[o] += static_cast<uint32_t>(dot);
+              }
+            }
+          }
+          int64_t *po = &out.i[((b * oh + oy) * ow + ox) * oc];
+          for (int64_t o = 0; o < oc; ++o)
+            po[o] = static_cast<int32_t>(acc[o]);
+        }
+    values[op->getResult(0)] = std::move(out);
+    return success();
+  }
+
+  // Wider integers (int16 activations, i48 accumulators): 64-bit sums.
   for (int64_t b = 0; b < n; ++b)
     for (int64_t oy = 0; oy < oh; ++oy)
       for (int64_t ox = 0; ox < ow; ++ox)
         for (int64_t o = 0; o < oc; ++o) {
-          int64_t acc = biasAt(o);
-          float accF = isFloat ? biasAtF(o) : 0.0f;
+          int64_t acc = bias.i[perChannelBias ? o : 0];
           for (int64_t ky = 0; ky < kh; ++ky) {
             int64_t y = oy * stride[0] - pad[0] + ky * dilation[0];
             if (y < 0 || y >= ih)
-              continue; // Padding contributes the zero point: nothing.
+              continue;
             for (int64_t kx = 0; kx < kw; ++kx) {
               int64_t x = ox * stride[1] - pad[2] + kx * dilation[1];
               if (x < 0 || x >= iw)
                 continue;
               int64_t base = ((b * ih + y) * iw + x) * ic;
               if (depthwise) {
-                int64_t c = o / mult, m = o % mult;
-                int64_t widx = ((ky * kw + kx) * ic + c) * mult + m;
-                if (isFloat)
-                  accF += in.f[base + c] * w.f[widx];
-                else
-                  acc += (in.i[base + c] - inZp) * (w.i[widx] - wZp);
+                acc += (in.i[base + o / mult] - inZp) *
+                       (w.i[(ky * kw + kx) * oc + o] - wZp);
                 continue;
               }
               int64_t wbase = ((o * kh + ky) * kw + kx) * ic;
-              for (int64_t c = 0; c < ic; ++c) {
-                if (isFloat)
-                  accF += in.f[base + c] * w.f[wbase + c];
-                else
-                  acc += (in.i[base + c] - inZp) * (w.i[wbase + c] - wZp);
-              }
+              for (int64_t c = 0; c < ic; ++c)
+                acc += (in.i[base + c] - inZp) * (w.i[wbase + c] - wZp);
             }
           }
-          int64_t oidx = ((b * oh + oy) * ow + ox) * oc + o;
-          if (isFloat)
-            out.f[oidx] = accF;
-          else
-            out.i[oidx] = wrap(acc, out.elementType);
+          out.i[((b * oh + oy) * ow + ox) * oc + o] = wrapBits(acc, outBits);
         }
   values[op->getResult(0)] = std::move(out);
   return success();
@@ -300,16 +484,46 @@ LogicalResult Interpreter::rescale(tosa::RescaleOp op) {
   const Tensor &in = get(op.getInput());
   const Tensor &mult = get(op.getMultiplier()), &shift = get(op.getShift());
   int64_t inZp = scalar(op.getInputZp()), outZp = scalar(op.getOutputZp());
-  Tensor out = makeTensor(op.getType());
+  Tensor out = recycle(op.getResult(), /*zeroFill=*/false);
   int64_t channels = out.shape.empty() ? 1 : out.shape.back();
-  bool perChannel = op.getPerChannel();
-  for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
-    int64_t c = perChannel ? k % channels : 0;
-    int64_t v =
-        applyScale32(in.i[k] - inZp, mult.i[c], shift.i[c], doubleRound) +
-        outZp;
-    out.i[k] = saturate(v, out.elementType);
+  if (!op.getPerChannel())
+    channels = 1;
+  unsigned bits = out.elementType.getIntOrFloatBitWidth();
+  int64_t e = out.numElements();
+  // With inputs of at most 32 bits, small zero points and multipliers and
+  // shifts in TOSA's ranges, value * multiplier + rounding stays below 2^63:
+  // the 64-bit computation is exact and equals applyScale32's.
+  unsigned inBits = in.elementType.getIntOrFloatBitWidth();
+  bool fits = inBits <= 32 && inZp >= -(1 << 16) && inZp <= (1 << 16);
+  for (int64_t c = 0; c < channels && fits; ++c)
+    fits = mult.i[c] >= INT32_MIN && mult.i[c] <= INT32_MAX &&
+           shift.i[c] >= 2 && shift.i[c] <= 62;
+  if (!fits) {
+    for (int64_t k = 0; k < e; k += channels)
+      for (int64_t c = 0; c < channels && k + c < e; ++c) {
+        int64_t v = applyScale32(in.i[k + c] - inZp, mult.i[c], shift.i[c],
+                                 doubleRound) +
+                    outZp;
+        out.i[k + c] = saturateBits(v, bits);
+      }
+    values[op.getResult()] = std::move(out);
+    return success();
   }
+  int64_t lo = saturateBits(INT64_MIN, bits),
+          hi = saturateBits(INT64_MAX, bits);
+  // Per channel: the rounding term and DOUBLE_ROUND's extra 2^30.
+  SmallVector<int64_t, 64> round(channels), extra(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    round[c] = int64_t(1) << (shift.i[c] - 1);
+    extra[c] = doubleRound && shift.i[c] > 31 ? int64_t(1) << 30 : 0;
+  }
+  for (int64_t k = 0; k < e; k += channels)
+    for (int64_t c = 0; c < channels && k + c < e; ++c) {
+      int64_t value = in.i[k + c] - inZp;
+      int64_t r = round[c] + (value >= 0 ? extra[c] : -extra[c]);
+      int64_t v = ((value * mult.i[c] + r) >> shift.i[c]) + outZp;
+      out.i[k + c] = std::min(std::max(v, lo), hi);
+    }
   values[op.getResult()] = std::move(out);
   return success();
 }
@@ -319,10 +533,27 @@ Interpreter::binary(Operation *op,
                     llvm::function_ref<int64_t(int64_t, int64_t)> fi,
                     llvm::function_ref<float(float, float)> ff) {
   const Tensor &a = get(op->getOperand(0)), &b = get(op->getOperand(1));
-  Tensor out = makeTensor(op->getResult(0).getType());
+  Tensor out = recycle(op->getResult(0), /*zeroFill=*/false); // all written
   size_t rank = out.shape.size();
   if (a.shape.size() != rank || b.shape.size() != rank)
     return op->emitOpError() << "interpreter needs equal-rank operands";
+  bool inFloat = a.isFloat();
+  unsigned bits = out.isFloat() ? 0 : out.elementType.getIntOrFloatBitWidth();
+  auto apply = [&](int64_t k, int64_t ia, int64_t ib) {
+    if (out.isFloat())
+      out.f[k] = ff(a.f[ia], b.f[ib]);
+    else if (inFloat) // comparisons of floats yield i1
+      out.i[k] = ff(a.f[ia], b.f[ib]) != 0.0f;
+    else
+      out.i[k] = wrapBits(fi(a.i[ia], b.i[ib]), bits);
+  };
+  // Without broadcasting, operands are read in step with the output.
+  if (a.shape == out.shape && b.shape == out.shape) {
+    for (int64_t k = 0, e = out.numElements(); k < e; ++k)
+      apply(k, k, k);
+    values[op->getResult(0)] = std::move(out);
+    return success();
+  }
   auto sa = stridesOf(a.shape), sb = stridesOf(b.shape),
        so = stridesOf(out.shape);
   for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
@@ -333,13 +564,7 @@ Interpreter::binary(Operation *op,
       ia += (a.shape[d] == 1 ? 0 : idx) * sa[d];
       ib += (b.shape[d] == 1 ? 0 : idx) * sb[d];
     }
-    bool inFloat = a.isFloat();
-    if (out.isFloat())
-      out.f[k] = ff(a.f[ia], b.f[ib]);
-    else if (inFloat) // comparisons of floats yield i1
-      out.i[k] = ff(a.f[ia], b.f[ib]) != 0.0f;
-    else
-      out.i[k] = wrap(fi(a.i[ia], b.i[ib]), out.elementType);
+    apply(k, ia, ib);
   }
   values[op->getResult(0)] = std::move(out);
   return success();
@@ -350,7 +575,7 @@ LogicalResult Interpreter::pool(Operation *op, Value inV,
                                 ArrayRef<int64_t> stride, ArrayRef<int64_t> pad,
                                 bool isMax) {
   const Tensor &in = get(inV);
-  Tensor out = makeTensor(op->getResult(0).getType());
+  Tensor out = newTensor(op->getResult(0));
   int64_t n = in.shape[0], ih = in.shape[1], iw = in.shape[2], c = in.shape[3];
   int64_t oh = out.shape[1], ow = out.shape[2];
   for (int64_t b = 0; b < n; ++b)
@@ -398,7 +623,7 @@ static void int8Kernel(const Tensor &in, Tensor &out, Fn kernel) {
 
 LogicalResult Interpreter::tinypruneOp(Operation *op) {
   const Tensor &in = get(op->getOperand(0));
-  Tensor out = makeTensor(op->getResult(0).getType());
+  Tensor out = newTensor(op->getResult(0));
   int32_t size = static_cast<int32_t>(in.numElements());
   bool i8 = !in.isFloat() && in.elementType.isInteger(8);
   LogicalResult result =
@@ -503,14 +728,45 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
           })
           .Case([&](QuantizeOp q) -> LogicalResult {
             QuantAttr oq = q.getOutputQuant();
-            if (!out.elementType.isInteger(8) || oq.isPerChannel())
-              return q.emitOpError()
-                     << "interpreter supports per-tensor int8 quantize";
-            std::vector<int8_t> r(size);
-            rt::quantizeInt8(oq.getScale()[0],
-                             static_cast<int32_t>(oq.getZeroPoint()[0]), size,
-                             in.f.data(), r.data());
-            out.i.assign(r.begin(), r.end());
+            bool i16 = out.elementType.isInteger(16);
+            if (!i16 && !out.elementType.isInteger(8))
+              return q.emitOpError() << "interpreter quantizes to int8 and "
+                                        "int16";
+            SmallVector<int32_t> zps, dims;
+            for (int64_t zp : oq.getZeroPoint())
+              zps.push_back(static_cast<int32_t>(zp));
+            for (int64_t d : in.shape)
+              dims.push_back(static_cast<int32_t>(d));
+            ArrayRef<float> scales = oq.getScale();
+            auto quantize = [&](auto *r) {
+              using T = std::remove_pointer_t<decltype(r)>;
+              if (!oq.isPerChannel()) {
+                if constexpr (std::is_same_v<T, int8_t>)
+                  rt::quantizeInt8(scales[0], zps[0], size, in.f.data(), r);
+                else
+                  rt::quantizeInt16(scales[0], zps[0], size, in.f.data(), r);
+                return;
+              }
+              int32_t axis = static_cast<int32_t>(oq.getAxis());
+              int32_t rank = static_cast<int32_t>(dims.size());
+              if constexpr (std::is_same_v<T, int8_t>)
+                rt::quantizeInt8PerChannel(scales.data(), zps.data(),
+                                           dims.data(), rank, axis, in.f.data(),
+                                           r);
+              else
+                rt::quantizeInt16PerChannel(scales.data(), zps.data(),
+                                            dims.data(), rank, axis,
+                                            in.f.data(), r);
+            };
+            if (i16) {
+              std::vector<int16_t> r(size);
+              quantize(r.data());
+              out.i.assign(r.begin(), r.end());
+            } else {
+              std::vector<int8_t> r(size);
+              quantize(r.data());
+              out.i.assign(r.begin(), r.end());
+            }
             return success();
           })
           .Default([&](Operation *o) -> LogicalResult {
@@ -524,14 +780,6 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
 
 LogicalResult Interpreter::execute(Operation *op) {
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](tosa::ConstOp c) { return constant(c); })
-      .Case([&](tosa::ConstShapeOp c) {
-        SmallVector<int64_t> s;
-        for (const APInt &v : c.getValues().getValues<APInt>())
-          s.push_back(v.getSExtValue());
-        shapes[c.getResult()] = std::move(s);
-        return success();
-      })
       .Case([&](tosa::Conv2DOp c) {
         return conv2d(c, c.getInput(), c.getWeight(), c.getBias(),
                       c.getInputZp(), c.getWeightZp(), c.getPad(),
@@ -545,7 +793,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       .Case([&](tosa::RescaleOp r) { return rescale(r); })
       .Case([&](tosa::ClampOp c) -> LogicalResult {
         const Tensor &in = get(c.getInput());
-        Tensor out = makeTensor(c.getType());
+        Tensor out = newTensor(c.getResult());
         if (out.isFloat()) {
           float lo = cast<FloatAttr>(c.getMinValAttr()).getValueAsDouble();
           float hi = cast<FloatAttr>(c.getMaxValAttr()).getValueAsDouble();
@@ -593,7 +841,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       .Case([&](tosa::SelectOp s) -> LogicalResult {
         const Tensor &c = get(s.getInput1()), &a = get(s.getInput2()),
                      &b = get(s.getInput3());
-        Tensor out = makeTensor(s.getType());
+        Tensor out = newTensor(s.getResult());
         if (c.numElements() != out.numElements() ||
             a.numElements() != out.numElements() ||
             b.numElements() != out.numElements())
@@ -608,16 +856,17 @@ LogicalResult Interpreter::execute(Operation *op) {
         return success();
       })
       .Case([&](tosa::ReshapeOp r) {
-        Tensor out = get(r.getInput1());
-        out.shape.assign(r.getType().getShape().begin(),
-                         r.getType().getShape().end());
+        Tensor out = recycle(r.getResult(), /*zeroFill=*/false);
+        const Tensor &in = get(r.getInput1());
+        out.i = in.i;
+        out.f = in.f;
         values[r.getResult()] = std::move(out);
         return success();
       })
       .Case([&](tosa::SliceOp s) {
         const Tensor &in = get(s.getInput1());
         ArrayRef<int64_t> start = shapeOf(s.getStart());
-        Tensor out = makeTensor(s.getType());
+        Tensor out = newTensor(s.getResult());
         auto si = stridesOf(in.shape), so = stridesOf(out.shape);
         for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
           int64_t src = 0, rem = k;
@@ -636,7 +885,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       .Case([&](tosa::PadOp p) {
         const Tensor &in = get(p.getInput1());
         ArrayRef<int64_t> pads = shapeOf(p.getPadding());
-        Tensor out = makeTensor(p.getType());
+        Tensor out = newTensor(p.getResult());
         if (out.isFloat())
           std::fill(out.f.begin(), out.f.end(), scalarF(p.getPadConst()));
         else
@@ -657,7 +906,7 @@ LogicalResult Interpreter::execute(Operation *op) {
         return success();
       })
       .Case([&](tosa::ConcatOp c) {
-        Tensor out = makeTensor(c.getType());
+        Tensor out = newTensor(c.getResult());
         int64_t axis = c.getAxis();
         auto so = stridesOf(out.shape);
         int64_t offset = 0;
@@ -683,7 +932,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](tosa::TransposeOp t) {
         const Tensor &in = get(t.getInput1());
-        Tensor out = makeTensor(t.getType());
+        Tensor out = newTensor(t.getResult());
         ArrayRef<int32_t> perms = t.getPerms();
         auto si = stridesOf(in.shape), so = stridesOf(out.shape);
         for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
@@ -702,7 +951,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](tosa::ReduceSumOp r) {
         const Tensor &in = get(r.getInput());
-        Tensor out = makeTensor(r.getType());
+        Tensor out = newTensor(r.getResult());
         int64_t axis = r.getAxis();
         auto si = stridesOf(in.shape), so = stridesOf(out.shape);
         for (int64_t k = 0, e = in.numElements(); k < e; ++k) {
@@ -722,7 +971,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](tosa::CastOp c) -> LogicalResult {
         const Tensor &in = get(c.getInput());
-        Tensor out = makeTensor(c.getType());
+        Tensor out = newTensor(c.getResult());
         for (int64_t k = 0, e = out.numElements(); k < e; ++k) {
           if (out.isFloat())
             out.f[k] = in.isFloat() ? in.f[k] : static_cast<float>(in.i[k]);
@@ -749,7 +998,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](tosa::SigmoidOp s) {
         const Tensor &in = get(s.getInput());
-        Tensor out = makeTensor(s.getType());
+        Tensor out = newTensor(s.getResult());
         for (int64_t k = 0, e = out.numElements(); k < e; ++k)
           out.f[k] = 1.0f / (1.0f + std::exp(-in.f[k]));
         values[s.getResult()] = std::move(out);
@@ -757,7 +1006,7 @@ LogicalResult Interpreter::execute(Operation *op) {
       })
       .Case([&](tosa::TanhOp t) {
         const Tensor &in = get(t.getInput());
-        Tensor out = makeTensor(t.getType());
+        Tensor out = newTensor(t.getResult());
         for (int64_t k = 0, e = out.numElements(); k < e; ++k)
           out.f[k] = std::tanh(in.f[k]);
         values[t.getResult()] = std::move(out);
@@ -770,40 +1019,123 @@ LogicalResult Interpreter::execute(Operation *op) {
       });
 }
 
-LogicalResult Interpreter::run(func::FuncOp func,
-                               ArrayRef<ArrayRef<uint8_t>> inputs,
-                               std::vector<std::vector<uint8_t>> &outputs) {
+LogicalResult Interpreter::prepare(Prepared &prepared) {
+  func::FuncOp func = prepared.func;
   if (func.isExternal())
     return func.emitError() << "cannot run a function without a body";
+  Block &entry = func.getBody().front();
+  for (auto [i, arg] : llvm::enumerate(entry.getArguments()))
+    if (rawByteSize(arg.getType()) < 0)
+      return func.emitError()
+             << "argument " << i << " is not a statically shaped tensor";
+  for (Operation &op : entry.without_terminator()) {
+    if (auto c = dyn_cast<tosa::ConstOp>(op)) {
+      FailureOr<Tensor> t = decodeConstant(c);
+      if (failed(t))
+        return failure();
+      prepared.constants[c.getResult()] = std::move(*t);
+    } else if (auto c = dyn_cast<tosa::ConstShapeOp>(op)) {
+      SmallVector<int64_t> shape;
+      for (const APInt &v : c.getValues().getValues<APInt>())
+        shape.push_back(v.getSExtValue());
+      prepared.shapes[c.getResult()] = std::move(shape);
+    } else {
+      prepared.ops.push_back(&op);
+    }
+  }
+  return success();
+}
+
+LogicalResult Interpreter::run(ArrayRef<ArrayRef<uint8_t>> inputs,
+                               std::vector<std::vector<uint8_t>> &outputs) {
+  func::FuncOp func = prepared.func;
   if (inputs.size() != func.getNumArguments())
     return func.emitError() << "expects " << func.getNumArguments()
                             << " inputs, got " << inputs.size();
   Block &entry = func.getBody().front();
   for (auto [i, arg] : llvm::enumerate(entry.getArguments())) {
     int64_t want = rawByteSize(arg.getType());
-    if (want < 0)
-      return func.emitError()
-             << "argument " << i << " is not a statically shaped tensor";
     if ((int64_t)inputs[i].size() != want)
       return func.emitError()
              << "input " << i << " holds " << inputs[i].size() << " bytes, but "
              << arg.getType() << " needs " << want;
-    values[arg] = decode(arg.getType(), inputs[i]);
+    Tensor t = newTensor(arg);
+    decodeInto(t, inputs[i]);
+    values[arg] = std::move(t);
   }
-  for (Operation &op : entry.without_terminator())
-    if (failed(execute(&op)))
+  for (Operation *op : prepared.ops)
+    if (failed(execute(op)))
       return failure();
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
-  for (Value v : ret.getOperands())
-    outputs.push_back(encode(get(v)));
+  outputs.resize(ret.getNumOperands());
+  for (auto [i, v] : llvm::enumerate(ret.getOperands()))
+    encodeInto(get(v), outputs[i]);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PreparedFunction
+//===----------------------------------------------------------------------===//
+
+struct PreparedFunction::Impl {
+  Prepared prepared;
+};
+
+struct PreparedFunction::State::Impl {
+  explicit Impl(const Prepared &prepared) : interp(prepared) {}
+  Interpreter interp;
+  std::vector<std::vector<uint8_t>> outputs;
+};
+
+PreparedFunction::State::State() = default;
+PreparedFunction::State::State(State &&) = default;
+PreparedFunction::State &PreparedFunction::State::operator=(State &&) = default;
+PreparedFunction::State::~State() = default;
+
+ArrayRef<uint8_t> PreparedFunction::State::output(unsigned i) const {
+  return impl->outputs[i];
+}
+
+unsigned PreparedFunction::State::numOutputs() const {
+  return impl ? impl->outputs.size() : 0;
+}
+
+PreparedFunction::PreparedFunction(std::unique_ptr<Impl> impl)
+    : impl(std::move(impl)) {}
+PreparedFunction::~PreparedFunction() = default;
+
+FailureOr<std::unique_ptr<PreparedFunction>>
+PreparedFunction::create(func::FuncOp func) {
+  auto impl = std::make_unique<Impl>();
+  impl->prepared.func = func;
+  if (failed(Interpreter::prepare(impl->prepared)))
+    return failure();
+  return std::unique_ptr<PreparedFunction>(
+      new PreparedFunction(std::move(impl)));
+}
+
+PreparedFunction::State PreparedFunction::newState() const {
+  State state;
+  state.impl = std::make_unique<State::Impl>(impl->prepared);
+  return state;
+}
+
+LogicalResult PreparedFunction::run(State &state,
+                                    ArrayRef<ArrayRef<uint8_t>> inputs) const {
+  return state.impl->interp.run(inputs, state.impl->outputs);
 }
 
 FailureOr<std::vector<std::vector<uint8_t>>>
 tinyprune::runFunction(func::FuncOp func, ArrayRef<ArrayRef<uint8_t>> inputs) {
-  Interpreter interp;
-  std::vector<std::vector<uint8_t>> outputs;
-  if (failed(interp.run(func, inputs, outputs)))
+  FailureOr<std::unique_ptr<PreparedFunction>> prepared =
+      PreparedFunction::create(func);
+  if (failed(prepared))
     return failure();
+  PreparedFunction::State state = (*prepared)->newState();
+  if (failed((*prepared)->run(state, inputs)))
+    return failure();
+  std::vector<std::vector<uint8_t>> outputs;
+  for (unsigned i = 0, e = state.numOutputs(); i < e; ++i)
+    outputs.emplace_back(state.output(i).begin(), state.output(i).end());
   return outputs;
 }

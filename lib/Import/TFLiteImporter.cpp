@@ -123,6 +123,19 @@ private:
     return diag;
   }
 
+  /// An activation of an element type the operator does not take. int16
+  /// activations (TFLite's 16x8 quantization) are rejected throughout:
+  /// tinyprune compiles int8 and float32 models.
+  InFlightDiagnostic unsupportedActivationType(tflite::TensorType type) {
+    InFlightDiagnostic diag = opError();
+    diag << "type " << tflite::EnumNameTensorType(type)
+         << " is not supported (int8 and float32 are";
+    if (type == tflite::TensorType::INT16)
+      diag << "; 16x8 quantization is not";
+    diag << ")";
+    return diag;
+  }
+
   //===------------------------------------------------------------------===//
   // Tensors
   //===------------------------------------------------------------------===//
@@ -1133,10 +1146,8 @@ LogicalResult SubgraphImporter::convertPool(bool isMax) {
   if (in.type != out.type)
     return opError() << "input and output types differ";
   bool isFloat = in.type == tflite::TensorType::FLOAT32;
-  if (!isFloat && in.type != tflite::TensorType::INT8 &&
-      in.type != tflite::TensorType::INT16)
-    return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (!isFloat && in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
   QuantParams q;
   if (!isFloat) {
     auto iq = perTensorQuant(inIdx, "input");
@@ -1567,18 +1578,15 @@ LogicalResult SubgraphImporter::convertSoftmax() {
     return failure();
   QuantAttr inQ, outQ;
   if (in.type != tflite::TensorType::FLOAT32) {
-    if (in.type != tflite::TensorType::INT8 &&
-        in.type != tflite::TensorType::INT16)
-      return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                       << " is not supported";
+    if (in.type != tflite::TensorType::INT8)
+      return unsupportedActivationType(in.type);
     if (failed(perTensorQuant(inIdx, "input")) ||
         failed(perTensorQuant(outIdx, "output")))
       return failure();
     inQ = quantAttr(inIdx);
     outQ = quantAttr(outIdx);
-    bool i8 = in.type == tflite::TensorType::INT8;
-    float wantScale = i8 ? 1.0f / 256.0f : 1.0f / 32768.0f;
-    int64_t wantZp = i8 ? -128 : 0;
+    float wantScale = 1.0f / 256.0f;
+    int64_t wantZp = -128;
     if (outQ.getScale()[0] != wantScale || outQ.getZeroPoint()[0] != wantZp)
       return opError() << "output '" << out.name << "' must have scale "
                        << wantScale << " and zero point " << wantZp
@@ -1625,20 +1633,16 @@ LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
     defineOutput(0, r);
     return success();
   }
-  bool i8 = in.type == tflite::TensorType::INT8;
-  bool i16 = in.type == tflite::TensorType::INT16;
-  if (!i8 && !(i16 && code != BuiltinOperator::HARD_SWISH))
-    return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
   if (failed(perTensorQuant(inIdx, "input")) ||
       failed(perTensorQuant(outIdx, "output")))
     return failure();
   QuantAttr inQ = quantAttr(inIdx), outQ = quantAttr(outIdx);
   if (code != BuiltinOperator::HARD_SWISH) {
     bool logistic = code == BuiltinOperator::LOGISTIC;
-    float wantScale =
-        i16 ? 1.0f / 32768.0f : (logistic ? 1.0f / 256.0f : 1.0f / 128.0f);
-    int64_t wantZp = i16 ? 0 : (logistic ? -128 : 0);
+    float wantScale = logistic ? 1.0f / 256.0f : 1.0f / 128.0f;
+    int64_t wantZp = logistic ? -128 : 0;
     if (outQ.getScale()[0] != wantScale || outQ.getZeroPoint()[0] != wantZp)
       return opError() << "output '" << out.name << "' must have scale "
                        << wantScale << " and zero point " << wantZp
@@ -1674,10 +1678,8 @@ LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
                       relu6 ? 6.0f : std::numeric_limits<float>::infinity()));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 &&
-      in.type != tflite::TensorType::INT16)
-    return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
   auto qi = perTensorQuant(inIdx, "input");
   auto qo = perTensorQuant(outIdx, "output");
   if (failed(qi) || failed(qo))
@@ -1729,10 +1731,8 @@ LogicalResult SubgraphImporter::convertLeakyRelu() {
     defineOutput(0, tosa::SelectOp::create(b, loc, *type, cond, *x, scaled));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 &&
-      in.type != tflite::TensorType::INT16)
-    return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
   if (alpha < 0.0f)
     return opError() << "negative alpha " << alpha
                      << " is not supported on integer tensors (TOSA rescale "
@@ -1790,10 +1790,10 @@ LogicalResult SubgraphImporter::convertQuantize() {
     defineOutput(0, QuantizeOp::create(b, loc, *type, *x, q));
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 &&
-      in.type != tflite::TensorType::INT16)
-    return opError() << "input type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
+  if (out.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(out.type);
   // Requantization: TFLite's multiplier in_scale / out_scale in double.
   auto qi = perTensorQuant(inIdx, "input");
   auto qo = perTensorQuant(outIdx, "output");
@@ -1987,10 +1987,8 @@ LogicalResult SubgraphImporter::convertMean() {
     }
     return success();
   }
-  if (in.type != tflite::TensorType::INT8 &&
-      in.type != tflite::TensorType::INT16)
-    return opError() << "type " << tflite::EnumNameTensorType(in.type)
-                     << " is not supported";
+  if (in.type != tflite::TensorType::INT8)
+    return unsupportedActivationType(in.type);
   if (failed(perTensorQuant(inIdx, "input")) ||
       failed(perTensorQuant(outIdx, "output")))
     return failure();

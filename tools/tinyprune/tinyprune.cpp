@@ -2,10 +2,14 @@
 //
 // One-shot commands over a model (.tflite or .mlir):
 //   tinyprune run MODEL --input in.bin [--input ...] --output out.bin
+//   tinyprune compile MODEL -o OUTDIR [--name NAME]
+//   tinyprune eval MODEL --data X [--labels Y] (Eval.cpp)
 // Inputs and outputs are raw tensor bytes (row-major, little-endian, the
 // element type the model declares), one file per function argument/result.
 //
 //===----------------------------------------------------------------------===//
+
+#include "Driver.h"
 
 #include "tinyprune/Execution/Interpreter.h"
 #include "tinyprune/Import/TFLiteImporter.h"
@@ -78,9 +82,8 @@ static void installDiagnosticPrinter(MLIRContext &context) {
   });
 }
 
-/// Loads a .tflite (imported) or .mlir (parsed) model.
-static OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
-                                       llvm::StringRef path) {
+OwningOpRef<ModuleOp> tinyprune::driver::loadModel(MLIRContext &context,
+                                                   llvm::StringRef path) {
   auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                           /*RequiresNullTerminator=*/false);
   if (!file) {
@@ -95,17 +98,26 @@ static OwningOpRef<ModuleOp> loadModel(MLIRContext &context,
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
 }
 
+func::FuncOp tinyprune::driver::lookupFunction(ModuleOp module,
+                                               llvm::StringRef modelPath,
+                                               llvm::StringRef name) {
+  auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+      module, StringAttr::get(module.getContext(), name));
+  if (!func)
+    llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
+                 << name << "\n";
+  return func;
+}
+
 static int runMain(MLIRContext &context) {
-  OwningOpRef<ModuleOp> module = loadModel(context, modelPath);
+  OwningOpRef<ModuleOp> module =
+      tinyprune::driver::loadModel(context, modelPath);
   if (!module)
     return 1;
-  auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
-      *module, StringAttr::get(&context, functionName));
-  if (!func) {
-    llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
-                 << functionName << "\n";
+  func::FuncOp func =
+      tinyprune::driver::lookupFunction(*module, modelPath, functionName);
+  if (!func)
     return 1;
-  }
   if (inputPaths.size() != func.getNumArguments()) {
     llvm::errs() << "tinyprune: error: @" << functionName << " takes "
                  << func.getNumArguments() << " input(s); " << inputPaths.size()
@@ -187,16 +199,14 @@ static int compileMain(MLIRContext &context) {
                  << "' is not a C identifier\n";
     return 1;
   }
-  OwningOpRef<ModuleOp> module = loadModel(context, modelPath);
+  OwningOpRef<ModuleOp> module =
+      tinyprune::driver::loadModel(context, modelPath);
   if (!module)
     return 1;
-  auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
-      *module, StringAttr::get(&context, functionName));
-  if (!func) {
-    llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
-                 << functionName << "\n";
+  func::FuncOp func =
+      tinyprune::driver::lookupFunction(*module, modelPath, functionName);
+  if (!func)
     return 1;
-  }
   FailureOr<tinyprune::CppModel> model = tinyprune::emitCpp(func, name);
   if (failed(model))
     return 1;
@@ -226,7 +236,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "tinyprune: prune TinyML models for microcontrollers\n\n"
       "  tinyprune run MODEL --input in.bin --output out.bin\n"
-      "  tinyprune compile MODEL -o OUTDIR --name NAME\n");
+      "  tinyprune compile MODEL -o OUTDIR --name NAME\n"
+      "  tinyprune eval MODEL --data DATA [--labels LABELS]\n");
   DialectRegistry registry;
   tinyprune::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -236,6 +247,8 @@ int main(int argc, char **argv) {
     return runMain(context);
   if (compileCommand)
     return compileMain(context);
+  if (tinyprune::driver::evalCommand)
+    return tinyprune::driver::evalMain(context);
   cl::PrintHelpMessage();
   return 1;
 }

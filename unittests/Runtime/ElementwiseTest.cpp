@@ -453,4 +453,25 @@ TEST(LeakyRelu, FloatKeepsPositivesAndScalesNegatives) {
   EXPECT_EQ(out[4], 3.0f);
 }
 
+TEST(ElementwiseInt32, WrapsAndBroadcasts) {
+  const int32_t shapeA[2] = {2, 2}, shapeB[2] = {1, 2};
+  const int32_t a[4] = {INT32_MAX, 5, -7, INT32_MIN};
+  const int32_t b[2] = {1, -3};
+  int32_t out[4];
+  addInt32(2, shapeA, a, shapeB, b, shapeA, out);
+  EXPECT_EQ(out[0], INT32_MIN);
+  EXPECT_EQ(out[1], 2);
+  EXPECT_EQ(out[2], -6);
+  EXPECT_EQ(out[3], INT32_MAX - 2);
+  subInt32(2, shapeA, a, shapeB, b, shapeA, out);
+  EXPECT_EQ(out[0], INT32_MAX - 1);
+  EXPECT_EQ(out[1], 8);
+  EXPECT_EQ(out[3], INT32_MIN + 3);
+  mulInt32(2, shapeA, a, shapeB, b, shapeA, out);
+  EXPECT_EQ(out[0], INT32_MAX);
+  EXPECT_EQ(out[1], -15);
+  EXPECT_EQ(out[2], -7);
+  EXPECT_EQ(out[3], INT32_MIN); // -3 * INT32_MIN wraps to INT32_MIN.
+}
+
 } // namespace

@@ -290,4 +290,25 @@ TEST(Reduce, Int16UsesSameAlgorithm) {
   EXPECT_EQ(out[1], -2998);
 }
 
+TEST(Reduce, SumOneAxisInOrder) {
+  // [2][3][2], summed over the middle axis.
+  const int32_t in[12] = {1, 2, 3, 4, 5, 6, -1, -2, -3, -4, -5, -6};
+  int32_t out[4];
+  reduceSum<int32_t>(2, 3, 2, in, out);
+  EXPECT_EQ(out[0], 9);
+  EXPECT_EQ(out[1], 12);
+  EXPECT_EQ(out[2], -9);
+  EXPECT_EQ(out[3], -12);
+  // int32 wraps around instead of overflowing.
+  const int32_t big[2] = {INT32_MAX, 1};
+  int32_t wrapped;
+  reduceSum<int32_t>(1, 2, 1, big, &wrapped);
+  EXPECT_EQ(wrapped, INT32_MIN);
+  // Floats add in index order: (1e8 + 1) - 1e8 is 0 in float32, not 1.
+  const float f[3] = {1e8f, 1.0f, -1e8f};
+  float fsum;
+  reduceSum<float>(1, 3, 1, f, &fsum);
+  EXPECT_EQ(fsum, 0.0f);
+}
+
 } // namespace

@@ -135,3 +135,129 @@ void QuantAttr::print(AsmPrinter &printer) const {
     printer << "]";
   printer << ">";
 }
+
+//===----------------------------------------------------------------------===//
+// #tinyprune.filterlets
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+FilterletsAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                       int64_t block, ArrayRef<int32_t> rowPtr,
+                       ArrayRef<int32_t> index) {
+  if (block < 1)
+    return emitError() << "filterlet block must be positive, not " << block;
+  if (rowPtr.empty() || rowPtr.front() != 0 ||
+      rowPtr.back() != static_cast<int64_t>(index.size()))
+    return emitError() << "filterlet row pointers must start at 0 and end at "
+                          "the number of kept filterlets";
+  for (size_t o = 0; o + 1 < rowPtr.size(); ++o) {
+    if (rowPtr[o + 1] < rowPtr[o])
+      return emitError() << "filterlet row pointers decrease at filter " << o;
+    for (int32_t k = rowPtr[o]; k < rowPtr[o + 1]; ++k) {
+      if (index[k] < 0)
+        return emitError() << "filter " << o << " keeps negative filterlet "
+                           << index[k];
+      if (k > rowPtr[o] && index[k] <= index[k - 1])
+        return emitError() << "filter " << o
+                           << " lists its filterlets out of order or twice ("
+                           << index[k - 1] << " then " << index[k] << ")";
+    }
+  }
+  return success();
+}
+
+LogicalResult
+FilterletsAttr::verifyFor(RankedTensorType weightType,
+                          DenseElementsAttr weights,
+                          function_ref<InFlightDiagnostic()> emitError) const {
+  if (weightType.getRank() != 4 || !weightType.hasStaticShape())
+    return emitError() << "filterlets need a static [O, KH, KW, I] weight";
+  int64_t o = weightType.getDimSize(0), kh = weightType.getDimSize(1),
+          kw = weightType.getDimSize(2), in = weightType.getDimSize(3);
+  if (in % getBlock() != 0)
+    return emitError() << "filterlet block " << getBlock()
+                       << " does not divide the " << in << " input channels";
+  if (getNumFilters() != o)
+    return emitError() << "filterlets describe " << getNumFilters()
+                       << " filters but the weight has " << o;
+  int64_t perFilter = kh * kw * (in / getBlock());
+  for (int32_t id : getIndex())
+    if (id >= perFilter)
+      return emitError() << "filterlet " << id << " is out of range (a filter "
+                         << "has " << perFilter << ")";
+  if (!weights)
+    return success();
+  // Pruned filterlets must be zero: the op then computes what it says.
+  SmallVector<bool> kept(perFilter);
+  int64_t block = getBlock(), filterSize = kh * kw * in;
+  auto isZero = [&](int64_t flat) -> bool {
+    if (isa<FloatType>(weights.getElementType()))
+      return (weights.getValues<APFloat>()[flat]).isZero();
+    return (weights.getValues<APInt>()[flat]).isZero();
+  };
+  if (weights.isSplat()) {
+    if (isZero(0) || getIndex().size() == static_cast<size_t>(o * perFilter))
+      return success();
+    return emitError() << "a splat non-zero weight cannot be pruned";
+  }
+  for (int64_t f = 0; f < o; ++f) {
+    std::fill(kept.begin(), kept.end(), false);
+    for (int32_t id : getKept(f))
+      kept[id] = true;
+    for (int64_t id = 0; id < perFilter; ++id) {
+      if (kept[id])
+        continue;
+      int64_t start = f * filterSize + id * block;
+      for (int64_t e = 0; e < block; ++e)
+        if (!isZero(start + e))
+          return emitError() << "filter " << f << " prunes filterlet " << id
+                             << " but its weights are not zero";
+    }
+  }
+  return success();
+}
+
+/// Syntax: `<block = B, kept = [[i, ...], ...]>`.
+Attribute FilterletsAttr::parse(AsmParser &parser, Type) {
+  int64_t block;
+  SmallVector<int32_t> rowPtr{0}, index;
+  auto parseFilter = [&]() -> ParseResult {
+    if (parser.parseLSquare())
+      return failure();
+    if (failed(parser.parseOptionalRSquare())) {
+      if (parser.parseCommaSeparatedList([&]() -> ParseResult {
+            int32_t id;
+            if (parser.parseInteger(id))
+              return failure();
+            index.push_back(id);
+            return success();
+          }) ||
+          parser.parseRSquare())
+        return failure();
+    }
+    rowPtr.push_back(static_cast<int32_t>(index.size()));
+    return success();
+  };
+  if (parser.parseLess() || parser.parseKeyword("block") ||
+      parser.parseEqual() || parser.parseInteger(block) ||
+      parser.parseComma() || parser.parseKeyword("kept") ||
+      parser.parseEqual() || parser.parseLSquare() ||
+      parser.parseCommaSeparatedList(parseFilter) || parser.parseRSquare() ||
+      parser.parseGreater())
+    return {};
+  return FilterletsAttr::getChecked(
+      [&] { return parser.emitError(parser.getNameLoc()); },
+      parser.getContext(), block, rowPtr, index);
+}
+
+void FilterletsAttr::print(AsmPrinter &printer) const {
+  printer << "<block = " << getBlock() << ", kept = [";
+  for (int64_t o = 0; o < getNumFilters(); ++o) {
+    if (o)
+      printer << ", ";
+    printer << "[";
+    llvm::interleaveComma(getKept(o), printer.getStream());
+    printer << "]";
+  }
+  printer << "]>";
+}

@@ -1,13 +1,15 @@
 //===- TinyPruneDialect.cpp - tinyprune dialect ---------------------------===//
 //
 // Registers the dialect's ops and attributes and checks the discardable
-// `tinyprune.quant` attribute wherever it is attached.
+// `tinyprune.quant` and `tinyprune.filterlets` attributes wherever they are
+// attached.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 using namespace mlir;
@@ -51,6 +53,23 @@ static LogicalResult verifyQuantFor(Attribute attr, Type type,
 
 LogicalResult TinyPruneDialect::verifyOperationAttribute(Operation *op,
                                                          NamedAttribute attr) {
+  if (attr.getName() == getFilterletsAttrName()) {
+    auto filterlets = dyn_cast<FilterletsAttr>(attr.getValue());
+    if (!filterlets)
+      return op->emitError() << "'" << getFilterletsAttrName()
+                             << "' must be a #tinyprune.filterlets attribute";
+    if (op->getName().getStringRef() != "tosa.conv2d" ||
+        op->getNumOperands() < 2)
+      return op->emitError()
+             << "'" << getFilterletsAttrName() << "' belongs on a tosa.conv2d";
+    auto weightType = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+    if (!weightType)
+      return op->emitError() << "filterlets need a ranked weight";
+    DenseElementsAttr weights;
+    (void)matchPattern(op->getOperand(1), m_Constant(&weights));
+    return filterlets.verifyFor(weightType, weights,
+                                [&] { return op->emitError(); });
+  }
   if (attr.getName() != getQuantAttrName())
     return op->emitError() << "unknown tinyprune attribute '" << attr.getName()
                            << "'";

@@ -15,6 +15,7 @@
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace tinyprune {
@@ -29,6 +30,48 @@ int64_t rawByteSize(mlir::Type type);
 mlir::FailureOr<std::vector<std::vector<uint8_t>>>
 runFunction(mlir::func::FuncOp func,
             llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs);
+
+/// A function prepared once for many runs, possibly on several threads at
+/// a time: constants are decoded once and shared, and run() only reads the
+/// prepared function and the IR (it creates nothing in the MLIRContext).
+/// Each thread brings its own State, which keeps its tensors' storage from
+/// one run to the next.
+class PreparedFunction {
+public:
+  /// Per-run storage; create one per thread with newState().
+  class State {
+  public:
+    State();
+    State(State &&);
+    State &operator=(State &&);
+    ~State();
+    /// Raw bytes of result `i` of the last successful run.
+    llvm::ArrayRef<uint8_t> output(unsigned i) const;
+    unsigned numOutputs() const;
+
+  private:
+    friend class PreparedFunction;
+    struct Impl;
+    std::unique_ptr<Impl> impl;
+  };
+
+  /// Prepares `func`; emits an error and fails if it cannot run.
+  static mlir::FailureOr<std::unique_ptr<PreparedFunction>>
+  create(mlir::func::FuncOp func);
+  ~PreparedFunction();
+
+  State newState() const;
+
+  /// Runs on `inputs` (as runFunction takes them); the results are in
+  /// `state`. Emits an error on the failing op and fails.
+  mlir::LogicalResult run(State &state,
+                          llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs) const;
+
+private:
+  struct Impl;
+  explicit PreparedFunction(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl;
+};
 
 } // namespace tinyprune
 

@@ -38,6 +38,8 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cstring>
+#include <numeric>
+#include <optional>
 
 using namespace mlir;
 using namespace tinyprune;
@@ -50,9 +52,20 @@ enum class Home { Arena, Input, Output };
 struct Buffer {
   Type elementType;
   int64_t bytes = 0;
+  /// Steps (in schedule order) that write and last read the buffer.
   int64_t firstUse = 0, lastUse = 0;
   Home home = Home::Arena;
   int64_t offset = 0;
+};
+
+/// How a windowed layer (convolution) can compute its output over its own
+/// input row by row (rt/inplace.h). Rows are of the layer's NHWC tensors.
+struct RowStreaming {
+  int64_t inRows = 0, inRowBytes = 0, outRows = 0, outRowBytes = 0;
+  int64_t stride = 1, padTop = 0, span = 1;
+  /// The kernel call computing output row `r` into `row` from the input
+  /// rows of `const tinyprune::rt::RowWindow w`.
+  std::string rowCode;
 };
 
 /// One kernel call. `code` refers to buffers as `@N@`, replaced by their
@@ -60,6 +73,32 @@ struct Buffer {
 struct Step {
   std::string comment;
   std::string code;
+  /// Buffers the call reads and writes: the dependences the scheduler
+  /// keeps and the lifetimes the planner sees.
+  SmallVector<unsigned, 4> reads;
+  SmallVector<unsigned, 1> writes;
+  /// Element-wise layers: a read buffer, shaped like the output, whose
+  /// storage the output may take over when the layer is its last reader.
+  int inPlaceRead = -1;
+  /// Windowed layers that can run over their input (reads[0]).
+  std::optional<RowStreaming> rows;
+  /// Set by the planner: the in-place row loop is used, with this ring.
+  int ringBuffer = -1;
+  int64_t ringDelay = 0;
+};
+
+/// Which buffers share storage: buffer b lives `rel[b]` bytes into the
+/// storage of its group, named by its first buffer `owner[b]`.
+struct Sharing {
+  explicit Sharing(size_t n) : owner(n), rel(n, 0) {
+    for (size_t b = 0; b < n; ++b)
+      owner[b] = b;
+  }
+  /// `out` overwrites `in`, starting `shift` bytes before it.
+  void overwrite(unsigned out, unsigned in, int64_t shift);
+
+  std::vector<unsigned> owner;
+  std::vector<int64_t> rel;
 };
 
 class Emitter {
@@ -71,12 +110,9 @@ private:
   // Buffers and constants.
   unsigned bufferOf(Value v);
   std::string ptr(Value v) { return "@" + std::to_string(bufferOf(v)) + "@"; }
-  void use(Value v) { bufs[bufferOf(v)].lastUse = (int64_t)steps.size(); }
-  void define(Value v) {
-    Buffer &b = bufs[bufferOf(v)];
-    b.firstUse = std::min(b.firstUse, (int64_t)steps.size());
-    b.lastUse = std::max(b.lastUse, (int64_t)steps.size());
-  }
+  /// Records that the next emitted step reads / writes `v`'s buffer.
+  void use(Value v) { pendingReads.push_back(bufferOf(v)); }
+  void define(Value v) { pendingWrites.push_back(bufferOf(v)); }
   /// Follows views (reshape, zero-start slices, casts that keep bytes) back
   /// to the value that owns the storage.
   Value root(Value v);
@@ -87,6 +123,22 @@ private:
   // Layers.
   LogicalResult lower(Operation *op);
   LogicalResult lowerConv(Operation *conv);
+  /// The constant tables of a filterlet-pruned convolution's weights `w`
+  /// (rt/sparse_conv.h); returns the name of its SparseFilter constant.
+  std::string sparseFilter(FilterletsAttr filterlets, Value w, int64_t kh,
+                           int64_t kw, int64_t ic, int64_t iw,
+                           ArrayRef<int64_t> dilation, bool isFloat);
+  /// Emits a convolution given its call for (padTop, input rows, input,
+  /// output rows, output), recording how it can run in place.
+  void emitConv(
+      Operation *op,
+      llvm::function_ref<std::string(const std::string &, const std::string &,
+                                     const std::string &, const std::string &,
+                                     const std::string &)>
+          call,
+      int64_t batches, int64_t inRows, int64_t inRowBytes, int64_t outRows,
+      int64_t outRowBytes, int64_t stride, int64_t padTop, int64_t span,
+      const std::string &in, const std::string &out);
   LogicalResult lowerBinaryInt(Operation *op);
   LogicalResult lowerRequantize(tosa::RescaleOp op);
   LogicalResult lowerTinyPrune(Operation *op);
@@ -95,6 +147,8 @@ private:
   LogicalResult lowerDataMovement(Operation *op);
   LogicalResult lowerMean(MeanOp op);
   LogicalResult lowerQuantize(QuantizeOp op);
+  LogicalResult lowerReduceSum(tosa::ReduceSumOp op);
+  LogicalResult lowerInt32Binary(Operation *op);
   LogicalResult lowerDequantize(tosa::CastOp op);
   LogicalResult lowerLeakyRelu(tosa::SelectOp op);
   /// `v` as a pointer expression: its constant array, or its buffer (used).
@@ -105,7 +159,25 @@ private:
   /// Clamp range after `v`: consumes a following clamp if there is one.
   std::pair<Value, std::pair<int64_t, int64_t>> intClampAfter(Value v);
   std::pair<Value, std::pair<double, double>> floatClampAfter(Value v);
+  /// Appends a step with the reads and writes recorded since the last one.
   void emit(Operation *anchor, std::string code);
+  void emitStep(std::string comment, std::string code);
+  /// Lets the last step's output `out` overwrite `in` when both have the
+  /// same shape and element size and the step reads element i of `in`
+  /// only before writing element i of `out`.
+  void allowInPlace(Value in, Value out);
+
+  // Scheduling and planning.
+  std::vector<size_t> scheduleForMemory() const;
+  void computeLifetimes();
+  /// Plans the arena for the given storage sharing. `requestOf` receives
+  /// each arena buffer's index in the plan, and `peakLive` (if given) the
+  /// live-bytes lower bound.
+  MemoryPlan planArena(const Sharing &share, std::vector<int> &requestOf,
+                       int64_t *peakLive = nullptr) const;
+  /// Chooses in-place layers and places every buffer; returns the arena
+  /// bytes and the live-bytes lower bound of the final layout.
+  std::pair<int64_t, int64_t> placeBuffers();
   std::string shapeArray(ArrayRef<int64_t> shape);
 
   func::FuncOp func;
@@ -115,6 +187,7 @@ private:
   DenseMap<Value, std::string> constNames;
   DenseSet<Operation *> consumed;
   std::vector<Step> steps;
+  SmallVector<unsigned, 4> pendingReads, pendingWrites;
   std::string constants;
   int64_t constantBytes = 0;
   unsigned nextConst = 0;
@@ -177,8 +250,10 @@ std::string Emitter::intArray(ArrayRef<int64_t> values, StringRef cType,
     os << " " << v << ",";
   }
   os << "\n};\n";
-  constantBytes += (int64_t)values.size() *
-                   (cType == "int8_t" ? 1 : (cType == "int16_t" ? 2 : 4));
+  int64_t elementBytes = cType.contains("int8_t")    ? 1
+                         : cType.contains("int16_t") ? 2
+                                                     : 4;
+  constantBytes += (int64_t)values.size() * elementBytes;
   return id;
 }
 
@@ -273,7 +348,30 @@ void Emitter::emit(Operation *anchor, std::string code) {
   for (char &c : comment)
     if (!llvm::isPrint(c) || c == '\\')
       c = '?';
-  steps.push_back({comment, std::move(code)});
+  emitStep(std::move(comment), std::move(code));
+}
+
+void Emitter::allowInPlace(Value in, Value out) {
+  auto inT = cast<RankedTensorType>(in.getType());
+  auto outT = cast<RankedTensorType>(out.getType());
+  if (isConst(in) || inT.getShape() != outT.getShape() ||
+      inT.getElementTypeBitWidth() != outT.getElementTypeBitWidth() ||
+      steps.back().inPlaceRead >= 0)
+    return;
+  steps.back().inPlaceRead = bufferOf(in);
+}
+
+void Emitter::emitStep(std::string comment, std::string code) {
+  Step step;
+  step.comment = std::move(comment);
+  step.code = std::move(code);
+  for (unsigned b : pendingReads)
+    if (!llvm::is_contained(step.reads, b))
+      step.reads.push_back(b);
+  step.writes.assign(pendingWrites.begin(), pendingWrites.end());
+  pendingReads.clear();
+  pendingWrites.clear();
+  steps.push_back(std::move(step));
 }
 
 std::string Emitter::shapeArray(ArrayRef<int64_t> shape) {
@@ -301,6 +399,77 @@ static bool rescaleConstants(tosa::RescaleOp r, int64_t channels,
     shift.push_back(31 - s[i]); // TOSA shift -> TFLite exponent.
   }
   return true;
+}
+
+std::string Emitter::sparseFilter(FilterletsAttr filterlets, Value w,
+                                  int64_t kh, int64_t kw, int64_t ic,
+                                  int64_t iw, ArrayRef<int64_t> dilation,
+                                  bool isFloat) {
+  int64_t block = filterlets.getBlock(), blocks = ic / block;
+  int64_t perFilter = kh * kw * blocks, filterSize = kh * kw * ic;
+  // Indices as uint16_t where they fit (DTMM), else uint32_t.
+  bool narrow = filterlets.getIndex().size() <= 0xFFFF && perFilter <= 0xFFFF;
+  std::string indexType = narrow ? "uint16_t" : "uint32_t";
+  SmallVector<int64_t> rowPtr(filterlets.getRowPtr().begin(),
+                              filterlets.getRowPtr().end());
+  SmallVector<int64_t> index(filterlets.getIndex().begin(),
+                             filterlets.getIndex().end());
+  SmallVector<int64_t> offset, tapY, tapX;
+  for (int64_t id = 0; id < perFilter; ++id) {
+    int64_t tap = id / blocks, cb = id % blocks;
+    int64_t ky = tap / kw, kx = tap % kw;
+    offset.push_back((ky * dilation[0] * iw + kx * dilation[1]) * ic +
+                     cb * block);
+    tapY.push_back(ky);
+    tapX.push_back(kx);
+  }
+  // The kept filterlets' weights, concatenated filter by filter.
+  auto attr = cast<DenseElementsAttr>(
+      root(w).getDefiningOp<tosa::ConstOp>().getValues());
+  std::string values;
+  if (isFloat) {
+    SmallVector<float> all;
+    for (APFloat f : attr.getValues<APFloat>())
+      all.push_back(f.convertToFloat());
+    values = llvm::formatv("k{0}_kept", nextConst++).str();
+    llvm::raw_string_ostream os(constants);
+    os << "alignas(4) static const float " << values << "["
+       << std::max<size_t>(1, index.size() * block) << "] = {";
+    int64_t k = 0;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e) {
+          if (k++ % 8 == 0)
+            os << "\n   ";
+          os << " " << floatLiteral(all[o * filterSize + id * block + e])
+             << ",";
+        }
+    os << "\n};\n";
+    constantBytes += 4 * (int64_t)index.size() * block;
+  } else {
+    SmallVector<int64_t> all = constInts(root(w)), kept;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e)
+          kept.push_back(all[o * filterSize + id * block + e]);
+    if (kept.empty())
+      kept.push_back(0);
+    values = intArray(kept, "int8_t", "kept");
+  }
+  if (index.empty())
+    index.push_back(0); // C++ has no empty arrays; rowPtr says none is kept.
+  std::string name = llvm::formatv("k{0}_sparse", nextConst++).str();
+  std::string r = intArray(rowPtr, indexType, "rowptr");
+  std::string i = intArray(index, indexType, "index");
+  std::string o = intArray(offset, "int32_t", "offset");
+  std::string y = intArray(tapY, "uint8_t", "tapy");
+  std::string x = intArray(tapX, "uint8_t", "tapx");
+  llvm::raw_string_ostream os(constants);
+  os << "static const tinyprune::rt::SparseFilter"
+     << (isFloat ? "Float" : "Int8") << "<" << indexType << "> " << name
+     << " = {" << r << ", " << i << ", " << values << ", " << o << ", " << y
+     << ", " << x << ", " << block << "};\n";
+  return name;
 }
 
 LogicalResult Emitter::lowerConv(Operation *op) {
@@ -340,31 +509,44 @@ LogicalResult Emitter::lowerConv(Operation *op) {
 
   if (isa<FloatType>(xType.getElementType())) {
     auto [out, range] = floatClampAfter(op->getResult(0));
-    std::string wName = constArray(w, "float"),
+    auto filterlets = op->getAttrOfType<FilterletsAttr>(
+        TinyPruneDialect::getFilterletsAttrName());
+    std::string sparse =
+        filterlets && !depthwise
+            ? sparseFilter(filterlets, w, kh, kw, ic, iw, dilation, true)
+            : "";
+    std::string wName = sparse.empty() ? constArray(w, "float") : "",
                 bName = constArray(bias, "float");
     use(x);
     define(out);
-    std::string params = llvm::formatv(
-        "{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}", stride[0], stride[1],
-        dilation[0], dilation[1], pad[0], pad[2],
-        floatLiteral((float)range.first), floatLiteral((float)range.second));
-    if (depthwise)
-      emit(op,
-           llvm::formatv(
-               "tinyprune::rt::depthwiseConvFloat({0}, {1}, {2}, {3}, {4}, "
-               "{5}, (const float *){6}, {7}, {8}, {9}, {10}, {11}, {12}, "
-               "(float *){13});",
-               "tinyprune::rt::ConvFloatParams" + params, wType.getDimSize(3),
-               n, ih, iw, ic, ptr(x), kh, kw, wName, bName, oh, ow, ptr(out))
-               .str());
-    else
-      emit(op, llvm::formatv(
-                   "tinyprune::rt::convFloat({0}, {1}, {2}, {3}, {4}, "
-                   "(const float *){5}, {6}, {7}, {8}, {9}, {10}, {11}, {12}, "
-                   "(float *){13});",
-                   "tinyprune::rt::ConvFloatParams" + params, n, ih, iw, ic,
-                   ptr(x), oc, kh, kw, wName, bName, oh, ow, ptr(out))
-                   .str());
+    // The call with the given top padding, input rows and output rows.
+    auto call = [&](const std::string &padTop, const std::string &inRows,
+                    const std::string &in, const std::string &outRows,
+                    const std::string &outPtr) {
+      std::string params = llvm::formatv(
+          "tinyprune::rt::ConvFloatParams{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+          "{7}}",
+          stride[0], stride[1], dilation[0], dilation[1], padTop, pad[2],
+          floatLiteral((float)range.first), floatLiteral((float)range.second));
+      if (depthwise)
+        return llvm::formatv(
+                   "tinyprune::rt::depthwiseConvFloat({0}, {1}, {2}, {3}, "
+                   "{4}, {5}, (const float *)({6}), {7}, {8}, {9}, {10}, "
+                   "{11}, {12}, (float *)({13}));",
+                   params, wType.getDimSize(3), n, inRows, iw, ic, in, kh, kw,
+                   wName, bName, outRows, ow, outPtr)
+            .str();
+      return llvm::formatv(
+                 "tinyprune::rt::{14}({0}, {1}, {2}, {3}, {4}, (const "
+                 "float *)({5}), {6}, {7}, {8}, {9}, {10}, {11}, {12}, (float "
+                 "*)({13}));",
+                 params, n, inRows, iw, ic, in, oc, kh, kw,
+                 sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+                 sparse.empty() ? "convFloat" : "sparseConvFloat")
+          .str();
+    };
+    emitConv(op, call, n, ih, iw * ic * 4, oh, ow * oc * 4, stride[0], pad[0],
+             (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
     return success();
   }
 
@@ -380,7 +562,13 @@ LogicalResult Emitter::lowerConv(Operation *op) {
   int64_t outZp = constInts(rescale.getOutputZp()).front();
   auto [out, range] = intClampAfter(rescale.getResult());
   int64_t inZp = constInts(xZp).front();
-  std::string wName = constArray(w, "int8_t");
+  auto filterlets = op->getAttrOfType<FilterletsAttr>(
+      TinyPruneDialect::getFilterletsAttrName());
+  std::string sparse =
+      filterlets && !depthwise
+          ? sparseFilter(filterlets, w, kh, kw, ic, iw, dilation, false)
+          : "";
+  std::string wName = sparse.empty() ? constArray(w, "int8_t") : "";
   std::string bName;
   bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
   if (!depthwise && unpadded && inZp != 0) {
@@ -409,27 +597,58 @@ LogicalResult Emitter::lowerConv(Operation *op) {
   std::string sName = intArray(shift, "int32_t", "shift");
   use(x);
   define(out);
-  std::string params = llvm::formatv(
-      "tinyprune::rt::ConvInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}, "
-      "{8}, {9}}",
-      stride[0], stride[1], dilation[0], dilation[1], pad[0], pad[2], inZp,
-      outZp, range.first, range.second);
-  if (depthwise)
-    emit(op, llvm::formatv("tinyprune::rt::depthwiseConvPerChannelInt8({0}, "
-                           "{1}, {2}, {3}, {4}, {5}, {6}, {7}, (const int8_t "
-                           "*){8}, {9}, {10}, {11}, {12}, {13}, {14}, (int8_t "
-                           "*){15});",
-                           params, mName, sName, wType.getDimSize(3), n, ih, iw,
-                           ic, ptr(x), kh, kw, wName, bName, oh, ow, ptr(out))
-                 .str());
-  else
-    emit(op, llvm::formatv("tinyprune::rt::convPerChannelInt8({0}, {1}, {2}, "
-                           "{3}, {4}, {5}, {6}, (const int8_t *){7}, {8}, {9}, "
-                           "{10}, {11}, {12}, {13}, {14}, (int8_t *){15});",
-                           params, mName, sName, n, ih, iw, ic, ptr(x), oc, kh,
-                           kw, wName, bName, oh, ow, ptr(out))
-                 .str());
+  auto call = [&](const std::string &padTop, const std::string &inRows,
+                  const std::string &in, const std::string &outRows,
+                  const std::string &outPtr) {
+    std::string params =
+        llvm::formatv("tinyprune::rt::ConvInt8Params{{{0}, {1}, {2}, {3}, "
+                      "{4}, {5}, {6}, {7}, {8}, {9}}",
+                      stride[0], stride[1], dilation[0], dilation[1], padTop,
+                      pad[2], inZp, outZp, range.first, range.second);
+    if (depthwise)
+      return llvm::formatv(
+                 "tinyprune::rt::depthwiseConvPerChannelInt8({0}, {1}, {2}, "
+                 "{3}, {4}, {5}, {6}, {7}, (const int8_t *)({8}), {9}, {10}, "
+                 "{11}, {12}, {13}, {14}, (int8_t *)({15}));",
+                 params, mName, sName, wType.getDimSize(3), n, inRows, iw, ic,
+                 in, kh, kw, wName, bName, outRows, ow, outPtr)
+          .str();
+    return llvm::formatv(
+               "tinyprune::rt::{16}({0}, {1}, {2}, {3}, {4}, "
+               "{5}, {6}, (const int8_t *)({7}), {8}, {9}, {10}, {11}, {12}, "
+               "{13}, {14}, (int8_t *)({15}));",
+               params, mName, sName, n, inRows, iw, ic, in, oc, kh, kw,
+               sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+               sparse.empty() ? "convPerChannelInt8"
+                              : "sparseConvPerChannelInt8")
+        .str();
+  };
+  emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
+           (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
   return success();
+}
+
+void Emitter::emitConv(
+    Operation *op,
+    llvm::function_ref<std::string(const std::string &, const std::string &,
+                                   const std::string &, const std::string &,
+                                   const std::string &)>
+        call,
+    int64_t batches, int64_t inRows, int64_t inRowBytes, int64_t outRows,
+    int64_t outRowBytes, int64_t stride, int64_t padTop, int64_t span,
+    const std::string &in, const std::string &out) {
+  emit(op, call(std::to_string(padTop), std::to_string(inRows), in,
+                std::to_string(outRows), out));
+  if (batches != 1)
+    return;
+  RowStreaming rows;
+  rows.inRows = inRows, rows.inRowBytes = inRowBytes;
+  rows.outRows = outRows, rows.outRowBytes = outRowBytes;
+  rows.stride = stride, rows.padTop = padTop, rows.span = span;
+  rows.rowCode =
+      call("w.padTop", "w.count",
+           in + " + w.first * " + std::to_string(inRowBytes), "1", "row");
+  steps.back().rows = std::move(rows);
 }
 
 /// The importer's int8 ADD/SUB/MUL: each operand is `rescale(x)` (ADD/SUB:
@@ -489,6 +708,8 @@ LogicalResult Emitter::lowerBinaryInt(Operation *op) {
              -sides[0].zp, -sides[1].zp, outZp, om[0], os[0], range.first,
              range.second, outType.getRank(), s1, in1, s2, in2, so, ptr(out))
              .str());
+    allowInPlace(sides[0].x, out);
+    allowInPlace(sides[1].x, out);
     return success();
   }
   emit(op,
@@ -501,6 +722,8 @@ LogicalResult Emitter::lowerBinaryInt(Operation *op) {
            sides[1].shift, om[0], os[0], range.first, range.second,
            outType.getRank(), s1, in1, s2, in2, so, ptr(out))
            .str());
+  allowInPlace(sides[0].x, out);
+  allowInPlace(sides[1].x, out);
   return success();
 }
 
@@ -523,6 +746,7 @@ LogicalResult Emitter::lowerRequantize(tosa::RescaleOp op) {
                          inType.getNumElements(), ptr(op.getInput()), inZp,
                          m[0], s[0], outZp, range.first, range.second, ptr(out))
                .str());
+  allowInPlace(op.getInput(), out);
   return success();
 }
 
@@ -587,6 +811,8 @@ LogicalResult Emitter::lowerFloatBinary(Operation *op) {
                          floatLiteral((float)range.second), outT.getRank(), s1,
                          in1, s2, in2, so, ptr(out))
                .str());
+  allowInPlace(a, out);
+  allowInPlace(b, out);
   return success();
 }
 
@@ -656,6 +882,7 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
                  p.reluishMultiplierExponent, p.outputMultiplierFixedpointInt16,
                  p.outputMultiplierExponent, size, x, y)
                  .str());
+    allowInPlace(in, out);
     return success();
   }
   if (isa<LogisticOp, TanhOp>(op)) {
@@ -685,6 +912,7 @@ LogicalResult Emitter::lowerTinyPrune(Operation *op) {
                            kernel, paramsType, params[0], params[1], params[2],
                            params[3], size, x, y)
                  .str());
+    allowInPlace(in, out);
     return success();
   }
   return op->emitOpError() << "is not supported by the C++ lowering yet";
@@ -788,6 +1016,8 @@ LogicalResult Emitter::lowerDataMovement(Operation *op) {
   }
   define(out);
   emit(op, code);
+  if (auto clamp = dyn_cast<tosa::ClampOp>(op))
+    allowInPlace(clamp.getInput(), out);
   return success();
 }
 
@@ -816,15 +1046,90 @@ LogicalResult Emitter::lowerMean(MeanOp op) {
 
 LogicalResult Emitter::lowerQuantize(QuantizeOp op) {
   QuantAttr q = op.getOutputQuant();
-  if (q.isPerChannel() || !op.getType().getElementType().isInteger(8))
-    return op.emitOpError() << "C++ lowering supports per-tensor int8 quantize";
+  auto outT = op.getType();
+  bool i16 = outT.getElementType().isInteger(16);
+  if (!i16 && !outT.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering quantizes to int8 and int16";
+  StringRef cType = i16 ? "int16_t" : "int8_t";
+  StringRef kernel = i16 ? "quantizeInt16" : "quantizeInt8";
   std::string in = operand(op.getInput());
   define(op.getResult());
-  emit(op, llvm::formatv("tinyprune::rt::quantizeInt8({0}, {1}, {2}, "
-                         "(const float *){3}, (int8_t *){4});",
-                         floatLiteral(q.getScale()[0]), q.getZeroPoint()[0],
-                         op.getType().getNumElements(), in, ptr(op.getResult()))
+  if (!q.isPerChannel()) {
+    emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, (const float "
+                           "*){4}, ({5} *){6});",
+                           kernel, floatLiteral(q.getScale()[0]),
+                           q.getZeroPoint()[0], outT.getNumElements(), in,
+                           cType, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
+  // Per channel: the scales as a float array, exactly.
+  std::string scales = llvm::formatv("k{0}_scales", nextConst++).str();
+  {
+    llvm::raw_string_ostream os(constants);
+    os << "static const float " << scales << "[" << q.getScale().size()
+       << "] = {";
+    for (float f : q.getScale())
+      os << " " << floatLiteral(f) << ",";
+    os << " };\n";
+    constantBytes += 4 * (int64_t)q.getScale().size();
+  }
+  SmallVector<int64_t> zps(q.getZeroPoint().begin(), q.getZeroPoint().end());
+  emit(op, llvm::formatv("tinyprune::rt::{0}PerChannel({1}, {2}, {3}, {4}, "
+                         "{5}, (const float *){6}, ({7} *){8});",
+                         kernel, scales, intArray(zps, "int32_t", "zp"),
+                         shapeArray(outT.getShape()), outT.getRank(),
+                         q.getAxis(), in, cType, ptr(op.getResult()))
                .str());
+  return success();
+}
+
+LogicalResult Emitter::lowerReduceSum(tosa::ReduceSumOp op) {
+  auto inT = op.getInput().getType();
+  Type elt = inT.getElementType();
+  if (!isa<FloatType>(elt) && !elt.isInteger(32))
+    return op.emitOpError() << "C++ lowering sums float32 and int32";
+  int64_t axis = op.getAxis(), outer = 1, inner = 1;
+  for (int64_t d = 0; d < inT.getRank(); ++d)
+    (d < axis ? outer : inner) *= d == axis ? 1 : inT.getDimSize(d);
+  std::string cType = cTypeOf(elt);
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::reduceSum<{0}>({1}, {2}, {3}, (const "
+                         "{0} *){4}, ({0} *){5});",
+                         cType, outer, inT.getDimSize(axis), inner, in,
+                         ptr(op.getResult()))
+               .str());
+  return success();
+}
+
+/// int32 ADD/SUB/MUL: plain integer arithmetic, no rescale (TFLite allows
+/// no fused activation on int32).
+LogicalResult Emitter::lowerInt32Binary(Operation *op) {
+  auto outT = cast<RankedTensorType>(op->getResult(0).getType());
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  if (auto mul = dyn_cast<tosa::MulOp>(op)) {
+    SmallVector<int64_t> shift = constInts(mul.getShift());
+    if (shift.size() != 1 || shift[0] != 0)
+      return op->emitOpError() << "C++ lowering needs an int32 multiply "
+                                  "without shift";
+  }
+  std::string s1 = shapeArray(cast<RankedTensorType>(a.getType()).getShape());
+  std::string s2 = shapeArray(cast<RankedTensorType>(b.getType()).getShape());
+  std::string so = shapeArray(outT.getShape());
+  std::string in1 = "(const int32_t *)" + operand(a);
+  std::string in2 = "(const int32_t *)" + operand(b);
+  define(op->getResult(0));
+  StringRef fn = isa<tosa::AddOp>(op)   ? "addInt32"
+                 : isa<tosa::SubOp>(op) ? "subInt32"
+                                        : "mulInt32";
+  emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, {4}, {5}, {6}, "
+                         "(int32_t *){7});",
+                         fn, outT.getRank(), s1, in1, s2, in2, so,
+                         ptr(op->getResult(0)))
+               .str());
+  allowInPlace(a, op->getResult(0));
+  allowInPlace(b, op->getResult(0));
   return success();
 }
 
@@ -834,18 +1139,34 @@ LogicalResult Emitter::lowerDequantize(tosa::CastOp op) {
   auto inT = cast<RankedTensorType>(op.getInput().getType());
   auto sub = soleUser<tosa::SubOp>(op.getResult());
   auto mul = sub ? soleUser<tosa::MulOp>(sub.getResult()) : tosa::MulOp();
-  if (!inT.getElementType().isInteger(8) || !sub || !mul ||
-      sub.getInput1() != op.getResult() || mul.getInput1() != sub.getResult())
-    return op.emitOpError()
-           << "C++ lowering supports the int8 dequantize chain";
-  auto zpC = sub.getInput2().getDefiningOp<tosa::ConstOp>();
-  auto scaleC = mul.getInput2().getDefiningOp<tosa::ConstOp>();
-  if (!zpC || !scaleC)
-    return op.emitOpError() << "needs constant zero point and scale";
+  auto zpC =
+      sub ? sub.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  auto scaleC =
+      mul ? mul.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  bool perTensorInt8 =
+      inT.getElementType().isInteger(8) && sub && mul && zpC && scaleC &&
+      sub.getInput1() == op.getResult() && mul.getInput1() == sub.getResult() &&
+      cast<DenseElementsAttr>(zpC.getValues()).getNumElements() == 1 &&
+      cast<DenseElementsAttr>(scaleC.getValues()).getNumElements() == 1;
+  if (!perTensorInt8) {
+    // Any other integer -> float cast (int16 or per-channel DEQUANTIZE):
+    // the cast alone; the subtract and multiply lower as float layers.
+    auto outT = cast<RankedTensorType>(op.getType());
+    if (!isa<FloatType>(outT.getElementType()) ||
+        !isa<IntegerType>(inT.getElementType()) ||
+        inT.getElementTypeBitWidth() > 32)
+      return op.emitOpError() << "C++ lowering casts integers to float only";
+    std::string x = operand(op.getInput());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::castToFloat<{0}>({1}, (const {0} "
+                           "*){2}, (float *){3});",
+                           cTypeOf(inT.getElementType()), inT.getNumElements(),
+                           x, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
   auto zpA = cast<DenseElementsAttr>(zpC.getValues());
   auto scA = cast<DenseElementsAttr>(scaleC.getValues());
-  if (zpA.getNumElements() != 1 || scA.getNumElements() != 1)
-    return op.emitOpError() << "C++ lowering supports per-tensor dequantize";
   consumed.insert(sub);
   consumed.insert(mul);
   float zp = (*zpA.getValues<APFloat>().begin()).convertToFloat();
@@ -888,6 +1209,7 @@ LogicalResult Emitter::lowerLeakyRelu(tosa::SelectOp op) {
                            "*){1}, {2}, (float *){3});",
                            n, x, floatLiteral(alpha), ptr(op.getResult()))
                  .str());
+    allowInPlace(cmp.getInput1(), op.getResult());
     return success();
   }
   auto cmp = op.getInput1().getDefiningOp<tosa::GreaterEqualOp>();
@@ -908,6 +1230,7 @@ LogicalResult Emitter::lowerLeakyRelu(tosa::SelectOp op) {
                          n, x, inZp, mp[0], sp[0], mn[0], sn[0], outZp,
                          ptr(op.getResult()))
                .str());
+  allowInPlace(cmp.getInput1(), op.getResult());
   return success();
 }
 
@@ -923,6 +1246,11 @@ LogicalResult Emitter::lower(Operation *op) {
         auto t = cast<RankedTensorType>(o->getResult(0).getType());
         if (isa<FloatType>(t.getElementType()))
           return lowerFloatBinary(o);
+        // The importer's int8 layers rescale their operands first.
+        if (t.getElementType().isInteger(32) &&
+            !o->getOperand(0).getDefiningOp<tosa::RescaleOp>() &&
+            !o->getOperand(1).getDefiningOp<tosa::RescaleOp>())
+          return lowerInt32Binary(o);
         return lowerBinaryInt(o);
       })
       .Case([&](tosa::RescaleOp r) { return lowerRequantize(r); })
@@ -931,6 +1259,7 @@ LogicalResult Emitter::lower(Operation *op) {
             tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
       .Case([&](MeanOp m) { return lowerMean(m); })
       .Case([&](QuantizeOp q) { return lowerQuantize(q); })
+      .Case([&](tosa::ReduceSumOp r) { return lowerReduceSum(r); })
       .Case<SoftmaxOp, AvgPool2dOp, LogisticOp, TanhOp, HardSwishOp>(
           [&](Operation *o) { return lowerTinyPrune(o); })
       .Case<tosa::SigmoidOp, tosa::TanhOp>([&](Operation *o) -> LogicalResult {
@@ -944,6 +1273,7 @@ LogicalResult Emitter::lower(Operation *op) {
                     cast<RankedTensorType>(in.getType()).getNumElements(), x,
                     ptr(out))
                     .str());
+        allowInPlace(in, out);
         return success();
       })
       .Case([&](tosa::AvgPool2dOp a) -> LogicalResult {
@@ -975,6 +1305,248 @@ LogicalResult Emitter::lower(Operation *op) {
       .Default([](Operation *o) {
         return o->emitOpError() << "is not supported by the C++ lowering yet";
       });
+}
+
+//===----------------------------------------------------------------------===//
+// Scheduling and arena planning
+//===----------------------------------------------------------------------===//
+
+/// A list schedule of the steps that keeps the arena small: of the steps
+/// whose inputs are ready, take the one with the fewest live bytes while it
+/// runs, then the one freeing the most, then the earliest. Where a layer's
+/// input feeds two branches (a residual block's shortcut) this runs the
+/// branch that lets the shared input die first.
+std::vector<size_t> Emitter::scheduleForMemory() const {
+  size_t n = steps.size();
+  std::vector<int64_t> writer(bufs.size(), -1);
+  std::vector<int64_t> readers(bufs.size(), 0);
+  for (size_t i = 0; i < n; ++i) {
+    for (unsigned b : steps[i].writes)
+      writer[b] = i;
+    for (unsigned b : steps[i].reads)
+      ++readers[b];
+  }
+  std::vector<SmallVector<size_t, 2>> succs(n);
+  std::vector<int64_t> waiting(n, 0);
+  for (size_t i = 0; i < n; ++i)
+    for (unsigned b : steps[i].reads)
+      if (writer[b] >= 0 && (size_t)writer[b] != i) {
+        succs[writer[b]].push_back(i);
+        ++waiting[i];
+      }
+  auto arenaBytes = [&](unsigned b) {
+    return bufs[b].home == Home::Arena ? bufs[b].bytes : 0;
+  };
+  std::vector<size_t> order;
+  std::vector<bool> done(n, false);
+  int64_t live = 0;
+  while (order.size() < n) {
+    size_t best = n;
+    int64_t bestDuring = 0, bestFreed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (done[i] || waiting[i] != 0)
+        continue;
+      int64_t during = live, freed = 0;
+      for (unsigned b : steps[i].writes)
+        during += arenaBytes(b);
+      for (unsigned b : steps[i].reads)
+        if (readers[b] == 1)
+          freed += arenaBytes(b);
+      if (best == n || during < bestDuring ||
+          (during == bestDuring && freed > bestFreed)) {
+        best = i, bestDuring = during, bestFreed = freed;
+      }
+    }
+    assert(best < n && "the steps form a DAG");
+    done[best] = true;
+    order.push_back(best);
+    for (unsigned b : steps[best].writes)
+      live += readers[b] > 0 ? arenaBytes(b) : 0;
+    for (unsigned b : steps[best].reads)
+      if (--readers[b] == 0)
+        live -= arenaBytes(b);
+    for (size_t s : succs[best])
+      --waiting[s];
+  }
+  return order;
+}
+
+void Emitter::computeLifetimes() {
+  for (Buffer &b : bufs)
+    b.firstUse = b.lastUse = -1;
+  for (auto [t, step] : llvm::enumerate(steps)) {
+    for (unsigned b : step.writes) {
+      if (bufs[b].firstUse < 0)
+        bufs[b].firstUse = t;
+      bufs[b].lastUse = std::max<int64_t>(bufs[b].lastUse, t);
+    }
+    for (unsigned b : step.reads) {
+      if (bufs[b].firstUse < 0)
+        bufs[b].firstUse = 0; // An input, or a constant view.
+      bufs[b].lastUse = std::max<int64_t>(bufs[b].lastUse, t);
+    }
+  }
+  for (Buffer &b : bufs)
+    if (b.firstUse < 0)
+      b.firstUse = b.lastUse = 0;
+}
+
+MemoryPlan Emitter::planArena(const Sharing &share, std::vector<int> &requestOf,
+                              int64_t *peakLive) const {
+  std::vector<BufferRequest> requests;
+  requestOf.assign(bufs.size(), -1);
+  for (auto [i, b] : llvm::enumerate(bufs)) {
+    if (b.home != Home::Arena)
+      continue;
+    unsigned o = share.owner[i];
+    if (requestOf[o] < 0) {
+      requestOf[o] = requests.size();
+      requests.push_back({0, b.firstUse, b.lastUse});
+    }
+    BufferRequest &r = requests[requestOf[o]];
+    r.size = std::max(r.size, share.rel[i] + b.bytes);
+    r.firstUse = std::min(r.firstUse, b.firstUse);
+    r.lastUse = std::max(r.lastUse, b.lastUse);
+    requestOf[i] = requestOf[o];
+  }
+  if (peakLive)
+    *peakLive = peakLiveBytes(requests);
+  return planMemory(requests);
+}
+
+void Sharing::overwrite(unsigned out, unsigned in, int64_t shift) {
+  unsigned group = owner[in];
+  int64_t at = rel[in] - shift;
+  if (at < 0) {
+    for (size_t b = 0; b < owner.size(); ++b)
+      if (owner[b] == group)
+        rel[b] -= at;
+    at = 0;
+  }
+  owner[out] = group;
+  rel[out] = at;
+}
+
+/// The smallest delay (see rt/inplace.h) after which every output row can
+/// be stored over input rows no later output row reads, when the output
+/// starts `shift` bytes before the input; none if even the whole output
+/// would have to wait.
+static std::optional<int64_t> rowDelay(const RowStreaming &g, int64_t shift) {
+  auto firstRead = [&](int64_t r) {
+    return r >= g.outRows ? g.inRows
+                          : std::max<int64_t>(0, r * g.stride - g.padTop);
+  };
+  for (int64_t d = 0; d < g.outRows; ++d) {
+    bool safe = true;
+    for (int64_t j = 0; safe && j + d < g.outRows; ++j)
+      safe = (j + 1) * g.outRowBytes - shift <=
+             firstRead(j + d + 1) * g.inRowBytes;
+    if (safe)
+      return d;
+  }
+  return std::nullopt;
+}
+
+std::pair<int64_t, int64_t> Emitter::placeBuffers() {
+  // Of the program order and the memory-aware schedule, keep the one whose
+  // plan (without in-place layers) is smaller.
+  Sharing alone(bufs.size());
+  std::vector<int> requestOf;
+  computeLifetimes();
+  int64_t programArena = planArena(alone, requestOf).arenaBytes;
+  std::vector<size_t> order = scheduleForMemory();
+  std::vector<Step> original = steps;
+  std::vector<Step> reordered;
+  for (size_t i : order)
+    reordered.push_back(steps[i]);
+  steps = std::move(reordered);
+  computeLifetimes();
+  if (planArena(alone, requestOf).arenaBytes >= programArena) {
+    steps = std::move(original);
+    computeLifetimes();
+  }
+
+  // In-place layers. An element-wise output always takes over its dying
+  // operand. A convolution can run over its dying input at the cost of
+  // copying its output once: first let every one that can do so (the peak
+  // is often set by several layers alike), then return to the plain call
+  // each one whose in-place form the arena does not need. An output larger
+  // than its input starts before it, so its rows land on rows already read.
+  struct Overwrite {
+    size_t step;
+    unsigned out, in;
+    int64_t shift;
+    int ring = -1; ///< Row streaming: its ring buffer, else -1.
+    int64_t ringBytes = 0, delay = 0;
+  };
+  std::vector<Overwrite> overwrites;
+  for (auto [t, step] : llvm::enumerate(steps)) {
+    if (step.writes.size() != 1 || (step.inPlaceRead < 0 && !step.rows))
+      continue;
+    unsigned out = step.writes[0];
+    unsigned in = step.inPlaceRead >= 0
+                      ? step.inPlaceRead
+                      : (step.reads.empty() ? out : step.reads[0]);
+    if (in == out || bufs[out].home != Home::Arena ||
+        bufs[in].home != Home::Arena || bufs[in].lastUse != (int64_t)t)
+      continue;
+    if (step.inPlaceRead >= 0) {
+      overwrites.push_back({t, out, in, 0});
+      continue;
+    }
+    int64_t shift = std::max<int64_t>(0, bufs[out].bytes - bufs[in].bytes);
+    std::optional<int64_t> delay = rowDelay(*step.rows, shift);
+    if (!delay)
+      continue;
+    Buffer ring;
+    ring.elementType = bufs[out].elementType;
+    ring.firstUse = ring.lastUse = t;
+    bufs.push_back(ring);
+    overwrites.push_back({t, out, in, shift, (int)bufs.size() - 1,
+                          (*delay + 1) * step.rows->outRowBytes, *delay});
+  }
+  // The sharing, and the rings' sizes, when the streamed layers are `on`.
+  auto share = [&](const std::vector<bool> &on) {
+    Sharing sharing(bufs.size());
+    for (auto [k, o] : llvm::enumerate(overwrites)) {
+      if (o.ring >= 0)
+        bufs[o.ring].bytes = on[k] ? o.ringBytes : 0;
+      if (o.ring < 0 || on[k])
+        sharing.overwrite(o.out, o.in, o.shift);
+    }
+    return sharing;
+  };
+  std::vector<bool> on(overwrites.size(), true);
+  int64_t arena = planArena(share(on), requestOf).arenaBytes;
+  for (size_t k = overwrites.size(); k-- > 0;) {
+    if (overwrites[k].ring < 0)
+      continue;
+    on[k] = false;
+    int64_t bytes = planArena(share(on), requestOf).arenaBytes;
+    if (bytes <= arena)
+      arena = bytes;
+    else
+      on[k] = true;
+  }
+  // Copying outputs is not worth a few bytes: keep the plain calls unless
+  // running in place saves at least 1/16 of the arena.
+  std::vector<bool> none(overwrites.size(), false);
+  int64_t plainArena = planArena(share(none), requestOf).arenaBytes;
+  if (arena > plainArena - plainArena / 16)
+    on = none;
+  for (auto [k, o] : llvm::enumerate(overwrites))
+    if (o.ring >= 0 && on[k]) {
+      steps[o.step].ringBuffer = o.ring;
+      steps[o.step].ringDelay = o.delay;
+    }
+
+  Sharing sharing = share(on);
+  int64_t peak = 0;
+  MemoryPlan plan = planArena(sharing, requestOf, &peak);
+  for (auto [i, b] : llvm::enumerate(bufs))
+    if (b.home == Home::Arena)
+      b.offset = plan.offsets[requestOf[i]] + sharing.rel[i];
+  return {plan.arenaBytes, peak};
 }
 
 //===----------------------------------------------------------------------===//
@@ -1051,35 +1623,23 @@ FailureOr<CppModel> Emitter::run() {
       copy.bytes = bytes;
       copy.home = Home::Output;
       copy.offset = outOffset;
-      copy.firstUse = copy.lastUse = (int64_t)steps.size();
       bufs.push_back(copy);
-      steps.push_back(
-          {"copy to the output",
-           llvm::formatv("tinyprune::rt::copyBytes({0}, {1}, @{2}@);", bytes,
-                         src, bufs.size() - 1)
-               .str()});
+      pendingWrites.push_back(bufs.size() - 1);
+      emitStep("copy to the output",
+               llvm::formatv("tinyprune::rt::copyBytes({0}, {1}, @{2}@);",
+                             bytes, src, bufs.size() - 1)
+                   .str());
     }
     outOffset += bytes;
   }
 
-  // Plan the arena buffers.
-  std::vector<BufferRequest> requests;
-  std::vector<unsigned> arenaIds;
-  for (auto [i, b] : llvm::enumerate(bufs)) {
-    if (b.home != Home::Arena)
-      continue;
-    requests.push_back({b.bytes, b.firstUse, b.lastUse});
-    arenaIds.push_back(i);
-  }
-  MemoryPlan plan = planMemory(requests);
-  for (auto [k, id] : llvm::enumerate(arenaIds))
-    bufs[id].offset = plan.offsets[k];
+  auto [arenaBytes, peakBytes] = placeBuffers();
 
   CppModel model;
   model.inputBytes = inOffset;
   model.outputBytes = outOffset;
-  model.arenaBytes = plan.arenaBytes;
-  model.peakLiveBytes = peakLiveBytes(requests);
+  model.arenaBytes = arenaBytes;
+  model.peakLiveBytes = peakBytes;
   model.weightBytes = constantBytes;
   model.layers = steps.size();
 
@@ -1117,7 +1677,9 @@ FailureOr<CppModel> Emitter::run() {
      << "#include \"tinyprune/rt/softmax.h\"\n"
      << "#include \"tinyprune/rt/data_movement.h\"\n"
      << "#include \"tinyprune/rt/reduce.h\"\n"
-     << "#include \"tinyprune/rt/quantize.h\"\n\n"
+     << "#include \"tinyprune/rt/quantize.h\"\n"
+     << "#include \"tinyprune/rt/inplace.h\"\n"
+     << "#include \"tinyprune/rt/sparse_conv.h\"\n\n"
      << "namespace {\n\n"
      << constants;
   if (model.arenaBytes > 0)
@@ -1130,6 +1692,20 @@ FailureOr<CppModel> Emitter::run() {
      << "  (void)in;\n";
   for (const Step &s : steps) {
     std::string code = s.code;
+    if (s.ringBuffer >= 0) {
+      // Row by row over the input, which the output overwrites.
+      const RowStreaming &g = *s.rows;
+      code = llvm::formatv(
+                 "tinyprune::rt::streamRowsInPlace({0}, {1}, {2}, @{3}@, {4}, "
+                 "[&](int32_t r, void *row) {\n"
+                 "    const tinyprune::rt::RowWindow w = "
+                 "tinyprune::rt::rowWindow(r, {5}, {6}, {7}, {8});\n"
+                 "    {9}\n  });",
+                 g.outRows, g.outRowBytes, s.ringDelay, s.ringBuffer,
+                 "@" + std::to_string(s.writes[0]) + "@", g.stride, g.padTop,
+                 g.span, g.inRows, g.rowCode)
+                 .str();
+    }
     for (auto [i, b] : llvm::enumerate(bufs)) {
       std::string token = "@" + std::to_string(i) + "@";
       std::string base = b.home == Home::Input    ? "in"

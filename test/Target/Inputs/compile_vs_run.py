@@ -40,6 +40,17 @@ def rand_bytes(n, tag):
     return out[:n]
 
 
+def input_bytes(t, tag):
+    """Deterministic pseudo-random contents of an input of type `t`: any
+    bytes for integers, values in [-2, 2) for float32 (random bit patterns
+    would be mostly huge or NaN and compare nothing)."""
+    raw = rand_bytes(tensor_bytes(t), tag)
+    if not t.endswith("f32"):
+        return raw
+    words = struct.unpack(f"<{len(raw) // 4}I", raw)
+    return struct.pack(f"<{len(words)}f", *[w / 2**30 - 2.0 for w in words])
+
+
 def tensor_bytes(t):
     dims = t.split("x")
     n = 1
@@ -61,7 +72,8 @@ def signature(model):
 def floats_close(a, b):
     fa = struct.unpack(f"<{len(a) // 4}f", a)
     fb = struct.unpack(f"<{len(b) // 4}f", b)
-    return all(x == y or abs(x - y) <= 1e-5 * max(abs(x), abs(y))
+    return all(x == y or (x != x and y != y) or
+               abs(x - y) <= 1e-5 * max(abs(x), abs(y))
                for x, y in zip(fa, fb))
 
 
@@ -86,7 +98,7 @@ for model in models:
     # The harness takes all inputs packed; the interpreter one per argument.
     packed, run_cmd = b"", ["tinyprune", "run", model]
     for i, t in enumerate(args):
-        data = rand_bytes(tensor_bytes(t), f"{tag}-{i}")
+        data = input_bytes(t, f"{tag}-{i}")
         path = os.path.join(work, f"{tag}.in{i}")
         open(path, "wb").write(data)
         packed += data

@@ -261,6 +261,40 @@ inline void mulFloat(float actMin, float actMax, int32_t rank,
                       out, [](float a, float b) { return a * b; });
 }
 
+/// int32 ADD, SUB and MUL with broadcasting: TFLite's int32 kernels, with
+/// two's-complement wrap-around where C++ would overflow (TOSA's and the
+/// interpreter's semantics; TFLite leaves overflow undefined). TFLite
+/// allows no fused activation on int32.
+inline void addInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
+                     const int32_t *shape2, const int32_t *in2,
+                     const int32_t *outShape, int32_t *out) {
+  detail::broadcastBinary(
+      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
+        return static_cast<int32_t>(static_cast<uint32_t>(a) +
+                                    static_cast<uint32_t>(b));
+      });
+}
+
+inline void subInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
+                     const int32_t *shape2, const int32_t *in2,
+                     const int32_t *outShape, int32_t *out) {
+  detail::broadcastBinary(
+      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
+        return static_cast<int32_t>(static_cast<uint32_t>(a) -
+                                    static_cast<uint32_t>(b));
+      });
+}
+
+inline void mulInt32(int32_t rank, const int32_t *shape1, const int32_t *in1,
+                     const int32_t *shape2, const int32_t *in2,
+                     const int32_t *outShape, int32_t *out) {
+  detail::broadcastBinary(
+      rank, shape1, in1, shape2, in2, outShape, out, [](int32_t a, int32_t b) {
+        return static_cast<int32_t>(static_cast<uint32_t>(a) *
+                                    static_cast<uint32_t>(b));
+      });
+}
+
 /// int8 to int8 requantization, `clamp(MBQM(x - inZp, m, s) + outZp)`:
 /// TFLite's reference Requantize for int8 (with actMin/actMax = -128/127)
 /// and the integer core of its quantized RELU, RELU6 and RELU_N1_TO_1

@@ -133,6 +133,15 @@ inline bool quantizeInt16PerChannel(const float *scales,
                                     out, INT16_MIN, INT16_MAX);
 }
 
+/// Integer -> float32, value for value (TOSA's CAST): the first step of a
+/// per-channel or int16 DEQUANTIZE, whose subtract and multiply follow as
+/// float element-wise layers.
+template <typename T>
+inline void castToFloat(int32_t size, const T *in, float *out) {
+  for (int32_t i = 0; i < size; ++i)
+    out[i] = static_cast<float>(in[i]);
+}
+
 /// int8 -> float32, TFLite's Dequantize.
 inline void dequantizeInt8(float scale, int32_t zeroPoint, int32_t size,
                            const int8_t *in, float *out) {

@@ -1,4 +1,4 @@
-//===- reduce.h - MEAN over a set of axes -----------------------*- C++ -*-===//
+//===- reduce.h - MEAN and REDUCE_SUM ---------------------------*- C++ -*-===//
 //
 // TFLite Micro's MEAN for int8, int16 and float32 tensors of rank <= 6,
 // over any set of axes. The output holds the non-reduced dimensions in
@@ -35,6 +35,7 @@
 
 #include "tinyprune/rt/fixedpoint.h"
 
+#include <cstddef>
 #include <cstdint>
 
 #ifndef TINYPRUNE_RT_DEVICE_ONLY
@@ -120,6 +121,13 @@ inline void stepIndex(int32_t count, const int32_t *extent,
     offset -= static_cast<int64_t>(stride[d]) * extent[d];
     index[d] = 0;
   }
+}
+
+/// a + b; for int32, with two's-complement wrap-around.
+inline float addWrapping(float a, float b) { return a + b; }
+inline int32_t addWrapping(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) +
+                              static_cast<uint32_t>(b));
 }
 
 /// floor(log2(n)) for n >= 1.
@@ -267,6 +275,26 @@ inline bool meanFloat(const int32_t *dims, int32_t rank, const int32_t *axes,
                       keptIndex, base);
   }
   return true;
+}
+
+/// Sum over one axis of a row-major tensor seen as `outer x extent x
+/// inner` (TOSA's REDUCE_SUM): out[o][i] adds in[o][0][i], in[o][1][i], ...
+/// in that order, so float sums round as in the interpreter. Integer sums
+/// wrap around in two's complement.
+template <typename T>
+inline void reduceSum(int32_t outer, int32_t extent, int32_t inner, const T *in,
+                      T *out) {
+  for (int32_t o = 0; o < outer; ++o) {
+    T *dst = out + static_cast<ptrdiff_t>(o) * inner;
+    const T *src = in + static_cast<ptrdiff_t>(o) * extent * inner;
+    for (int32_t i = 0; i < inner; ++i)
+      dst[i] = src[i];
+    for (int32_t a = 1; a < extent; ++a) {
+      src += inner;
+      for (int32_t i = 0; i < inner; ++i)
+        dst[i] = detail::addWrapping(dst[i], src[i]);
+    }
+  }
 }
 
 #ifndef TINYPRUNE_RT_DEVICE_ONLY

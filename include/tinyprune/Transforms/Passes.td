@@ -1,0 +1,74 @@
+//===- Passes.td - tinyprune transformations ---------------*- tablegen -*-===//
+//
+// Passes that rewrite a model: the pruning methods.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYPRUNE_TRANSFORMS_PASSES_TD
+#define TINYPRUNE_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
+  let summary = "Prune convolution filterlets (DTMM) to a global sparsity";
+  let description = [{
+    Prunes *filterlets* (Han, Xiao and Li, "DTMM: Deploying TinyML Models on
+    Extremely Weak IoT Devices with Pruning"): a filterlet is
+    `W[o, ky, kx, :]`, one output filter at one kernel position across its
+    input channels, contiguous in the OHWI weights of a `tosa.conv2d`.
+    Eligible layers are the standard convolutions with a kernel larger than
+    1x1 (DTMM's scope, filterlet = the whole channel vector) and, beyond
+    DTMM, 1x1 convolutions and fully-connected layers (imported as 1x1
+    convolutions), where a filterlet is a block of `block` consecutive input
+    channels of one output (the largest divisor of the channel count not
+    above `block`). Depthwise convolutions are not eligible.
+
+    `sparsity` is the fraction of the eligible layers' weights removed. The
+    per-layer ratios are chosen, not uniform: filterlets are ranked across
+    all layers by their LAMP score (Lee et al., "Layer-adaptive Sparsity for
+    the Magnitude-based Pruning", ICLR 2021) computed on filterlet energies:
+    a filterlet's squared L2 norm (int8: of the dequantized weights, per
+    output-channel scale) divided by the energy of all filterlets of its
+    layer that are at least as large, per weight the filterlet holds (a
+    filterlet of a 3x3 convolution over one channel removes one weight, one
+    of a 1x1 layer's 16-channel blocks removes sixteen). Pruning in
+    increasing score keeps the layer-wise output distortion bound small for
+    the weights removed and leaves layers whose energy is concentrated in
+    few filterlets denser. `min-layer-sparsity` and
+    `max-layer-sparsity` bound every layer; `layer-sparsity` fixes chosen
+    layers (by their index in the report) and the rest share what remains.
+
+    Pruned filterlets become zeros in the weight constant, and the
+    convolution gets a `tinyprune.filterlets` attribute listing the kept
+    filterlets of each filter (see the dialect): the IR still computes
+    exactly the pruned model, and the C++ lowering loops over kept
+    filterlets only. No calibration data is used yet: biases and
+    requantization are unchanged.
+
+    ```
+    tinyprune-opt model.mlir --filterlet-prune="sparsity=0.5 report=-"
+    ```
+  }];
+  let options = [
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
+           "Fraction of the eligible weights to prune, in [0, 1)">,
+    Option<"block", "block", "int64_t", /*default=*/"16",
+           "Filterlet length in input channels for 1x1 convolutions and "
+           "fully-connected layers">,
+    Option<"pointwise", "pointwise", "bool", /*default=*/"true",
+           "Also prune 1x1 convolutions and fully-connected layers">,
+    Option<"minLayerSparsity", "min-layer-sparsity", "double",
+           /*default=*/"0.0", "Least sparsity of every pruned layer">,
+    Option<"maxLayerSparsity", "max-layer-sparsity", "double",
+           /*default=*/"0.95", "Most sparsity of every pruned layer">,
+    ListOption<"layerSparsity", "layer-sparsity", "std::string",
+               "Fixed sparsity of chosen layers as INDEX=RATIO (indices as "
+               "in the report)">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write the per-layer table to this file ('-' is stderr)">,
+  ];
+  let dependentDialects = ["mlir::tosa::TosaDialect",
+                           "tinyprune::TinyPruneDialect"];
+}
+
+#endif // TINYPRUNE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,368 @@
+// Firmware for sparse_conv.h on Cortex-M (run by run_firmware.py).
+//
+// Default: random geometries, block lengths (1 to 32: the unrolled 8 and
+// 16, ones not divisible by 4), zero points and filterlet sparsities 0,
+// 0.3, 0.5, 0.9 and 1 with uint16_t and uint32_t indices; the sparse int8
+// and float kernels against convPerChannelInt8 / convFloat on the masked
+// dense filter, compiled for the core (the DSP path on M4/M7, the portable
+// one on M0+). Prints `dsp <0|1>`, one summary line, every mismatch, and
+// exits with 1 if there was one.
+//
+// -DSPARSE_BENCH: the benchmark layers of bench/sparse_conv_bench.py at
+// sparsity 0, 0.3, 0.5, 0.7 and 0.9, each run dense then sparse between
+// calls of tinyprune_mark (three marks per run, so the instruction plugin
+// gives both counts), outputs compared.
+
+#include "tinyprune/rt/sparse_conv.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+/// The instruction-count plugin's marker.
+extern "C" __attribute__((noinline)) void tinyprune_mark() {
+  __asm volatile("" ::: "memory");
+}
+
+namespace {
+
+using namespace tinyprune::rt;
+
+/// xorshift32: deterministic and identical on every core.
+struct Rng {
+  uint32_t s;
+  uint32_t next() {
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    return s;
+  }
+  /// Uniform-ish in [lo, hi].
+  int32_t operator()(int32_t lo, int32_t hi) {
+    return lo +
+           static_cast<int32_t>(next() % static_cast<uint32_t>(hi - lo + 1));
+  }
+  float real(float lo, float hi) {
+    return lo +
+           (hi - lo) * static_cast<float>(next() >> 8) * (1.0f / 16777216.0f);
+  }
+};
+
+struct Geometry {
+  int32_t batches, inH, inW, inC, outC, kH, kW, outH, outW;
+  int32_t strideH, strideW, dilationH, dilationW, padTop, padLeft;
+  int32_t inSize() const { return batches * inH * inW * inC; }
+  int32_t filterSize() const { return outC * kH * kW * inC; }
+  int32_t outSize() const { return batches * outH * outW * outC; }
+};
+
+constexpr int32_t kMaxIn = 16 * 16 * 64;
+constexpr int32_t kMaxFilter = 64 * 64 * 2;
+constexpr int32_t kMaxOut = 16 * 16 * 64;
+constexpr int32_t kMaxOutC = 64;
+constexpr int32_t kMaxIds = 512;
+
+int8_t inputI8[kMaxIn], denseI8[kMaxFilter], maskedI8[kMaxFilter],
+    valuesI8[kMaxFilter], outSparseI8[kMaxOut], outDenseI8[kMaxOut];
+int32_t biasI32[kMaxOutC], multiplier[kMaxOutC], shift[kMaxOutC];
+bool keep[kMaxOutC * kMaxIds];
+uint16_t rowPtr16[kMaxOutC + 1], index16[kMaxOutC * kMaxIds];
+#ifndef SPARSE_BENCH
+float inputF[kMaxIn], denseF[kMaxFilter], maskedF[kMaxFilter],
+    valuesF[kMaxFilter], outSparseF[kMaxOut], outDenseF[kMaxOut];
+float biasF[kMaxOutC];
+uint32_t rowPtr32[kMaxOutC + 1], index32[kMaxOutC * kMaxIds];
+#endif
+int32_t offsets[kMaxIds];
+uint8_t tapY[kMaxIds], tapX[kMaxIds];
+
+int32_t filterletIds(const Geometry &g, int32_t b) {
+  return g.kH * g.kW * (g.inC / b);
+}
+
+/// The compiler's CSR form of `dense` under `keep`, plus the masked dense
+/// filter. Returns the number of kept filterlets.
+template <typename IndexT, typename T>
+int32_t buildSparse(const Geometry &g, int32_t b, const T *dense, T *masked,
+                    IndexT *rowPtr, IndexT *index, T *values) {
+  const int32_t nb = g.inC / b;
+  const int32_t ids = filterletIds(g, b);
+  for (int32_t ky = 0; ky < g.kH; ++ky)
+    for (int32_t kx = 0; kx < g.kW; ++kx)
+      for (int32_t cb = 0; cb < nb; ++cb) {
+        const int32_t f = (ky * g.kW + kx) * nb + cb;
+        offsets[f] =
+            (ky * g.dilationH * g.inW + kx * g.dilationW) * g.inC + cb * b;
+        tapY[f] = static_cast<uint8_t>(ky);
+        tapX[f] = static_cast<uint8_t>(kx);
+      }
+  int32_t kept = 0;
+  rowPtr[0] = 0;
+  for (int32_t o = 0; o < g.outC; ++o) {
+    for (int32_t f = 0; f < ids; ++f) {
+      const T *src = dense + (o * ids + f) * b;
+      T *dst = masked + (o * ids + f) * b;
+      if (keep[o * ids + f]) {
+        index[kept] = static_cast<IndexT>(f);
+        for (int32_t c = 0; c < b; ++c)
+          values[kept * b + c] = dst[c] = src[c];
+        ++kept;
+      } else {
+        for (int32_t c = 0; c < b; ++c)
+          dst[c] = T(0);
+      }
+    }
+    rowPtr[o + 1] = static_cast<IndexT>(kept);
+  }
+  return kept;
+}
+
+/// Keeps exactly round((1 - sparsity) * n) of the n filterlets of the
+/// layer, chosen at random (a partial Fisher-Yates shuffle of ids).
+void randomMask(Rng &r, int32_t n, int32_t sparsityPercent) {
+  static int32_t order[kMaxOutC * kMaxIds];
+  for (int32_t i = 0; i < n; ++i) {
+    order[i] = i;
+    keep[i] = false;
+  }
+  const int32_t kept = (n * (100 - sparsityPercent) + 50) / 100;
+  for (int32_t i = 0; i < kept; ++i) {
+    const int32_t j = r(i, n - 1);
+    const int32_t t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+    keep[order[i]] = true;
+  }
+}
+
+ConvInt8Params int8Params(const Geometry &g, int32_t inZp, int32_t outZp) {
+  return ConvInt8Params{g.strideH, g.strideW, g.dilationH, g.dilationW,
+                        g.padTop,  g.padLeft, inZp,        outZp,
+                        -128,      127};
+}
+
+// The kernels behind noinline wrappers: geometry arrives at run time, as
+// for a layer whose call the compiler does not specialize.
+__attribute__((noinline)) void
+denseInt8(const ConvInt8Params &p, const Geometry &g, const int32_t *bias) {
+  convPerChannelInt8(p, multiplier, shift, g.batches, g.inH, g.inW, g.inC,
+                     inputI8, g.outC, g.kH, g.kW, maskedI8, bias, g.outH,
+                     g.outW, outDenseI8);
+}
+
+template <typename IndexT>
+__attribute__((noinline)) void
+sparseInt8(const ConvInt8Params &p, const Geometry &g,
+           const SparseFilterInt8<IndexT> &w, const int32_t *bias) {
+  sparseConvPerChannelInt8(p, multiplier, shift, g.batches, g.inH, g.inW, g.inC,
+                           inputI8, g.outC, g.kH, g.kW, w, bias, g.outH, g.outW,
+                           outSparseI8);
+}
+
+#ifndef SPARSE_BENCH
+
+int32_t mismatches = 0;
+
+void report(const char *kind, int32_t test, const Geometry &g, int32_t b,
+            int32_t sparsity, int32_t at) {
+  if (++mismatches > 20)
+    return;
+  std::printf("MISMATCH %s case %ld: B %ld inC %ld k %ldx%ld s %ldx%ld d "
+              "%ldx%ld pad %ld,%ld sparsity %ld%% output %ld\n",
+              kind, long(test), long(b), long(g.inC), long(g.kH), long(g.kW),
+              long(g.strideH), long(g.strideW), long(g.dilationH),
+              long(g.dilationW), long(g.padTop), long(g.padLeft),
+              long(sparsity), long(at));
+}
+
+Geometry randomGeometry(Rng &r, int32_t &b) {
+  static const int32_t kBlocks[] = {1, 2, 3, 4, 5, 7, 8, 8, 12, 16, 16, 32};
+  b = kBlocks[r(0, 11)];
+  Geometry g;
+  g.batches = r(1, 2);
+  g.inH = r(1, 7);
+  g.inW = r(1, 7);
+  g.inC = b * r(1, b >= 16 ? 2 : 4);
+  g.outC = r(1, 5);
+  if (r(0, 3) == 0) {
+    g.kH = g.kW = 1;
+    g.outH = g.inH;
+    g.outW = g.inW;
+    g.strideH = g.strideW = g.dilationH = g.dilationW = 1;
+    g.padTop = g.padLeft = 0;
+    return g;
+  }
+  g.kH = r(1, 4);
+  g.kW = r(1, 4);
+  g.outH = r(1, 7);
+  g.outW = r(1, 7);
+  g.strideH = r(1, 3);
+  g.strideW = r(1, 3);
+  g.dilationH = r(1, 3);
+  g.dilationW = r(1, 3);
+  g.padTop = r(0, (g.kH - 1) * g.dilationH + 1);
+  g.padLeft = r(0, (g.kW - 1) * g.dilationW + 1);
+  return g;
+}
+
+template <typename IndexT>
+void checkInt8(Rng &r, int32_t test, int32_t sparsity, IndexT *rowPtr,
+               IndexT *index, int32_t &outputs) {
+  int32_t b;
+  const Geometry g = randomGeometry(r, b);
+  randomMask(r, g.outC * filterletIds(g, b), sparsity);
+  for (int32_t i = 0; i < g.inSize(); ++i)
+    inputI8[i] = static_cast<int8_t>(r(-128, 127));
+  for (int32_t i = 0; i < g.filterSize(); ++i)
+    denseI8[i] = static_cast<int8_t>(r(-128, 127));
+  int32_t bits = 14;
+  for (int32_t t = 1; t < g.kH * g.kW * g.inC; t *= 4)
+    ++bits;
+  for (int32_t o = 0; o < g.outC; ++o) {
+    biasI32[o] = r(-30000, 30000);
+    multiplier[o] = r(1 << 30, INT32_MAX);
+    shift[o] = 7 - bits + r(-1, 1);
+  }
+  const ConvInt8Params p =
+      int8Params(g, r(0, 1) ? 0 : r(-128, 127), r(-128, 127));
+  const int32_t *bias = r(0, 4) == 0 ? nullptr : biasI32;
+  buildSparse(g, b, denseI8, maskedI8, rowPtr, index, valuesI8);
+  const SparseFilterInt8<IndexT> w{rowPtr, index, valuesI8, offsets,
+                                   tapY,   tapX,  b};
+  std::memset(outSparseI8, 0x55, size_t(g.outSize()));
+  std::memset(outDenseI8, 0x66, size_t(g.outSize()));
+  sparseInt8(p, g, w, bias);
+  denseInt8(p, g, bias);
+  for (int32_t i = 0; i < g.outSize(); ++i)
+    if (outSparseI8[i] != outDenseI8[i]) {
+      report("int8", test, g, b, sparsity, i);
+      break;
+    }
+  outputs += g.outSize();
+}
+
+template <typename IndexT>
+void checkFloat(Rng &r, int32_t test, int32_t sparsity, IndexT *rowPtr,
+                IndexT *index, int32_t &outputs) {
+  int32_t b;
+  const Geometry g = randomGeometry(r, b);
+  randomMask(r, g.outC * filterletIds(g, b), sparsity);
+  for (int32_t i = 0; i < g.inSize(); ++i)
+    inputF[i] = r.real(-1.0f, 1.0f);
+  for (int32_t i = 0; i < g.filterSize(); ++i)
+    denseF[i] = r.real(-1.0f, 1.0f);
+  for (int32_t o = 0; o < g.outC; ++o)
+    biasF[o] = r.real(-1.0f, 1.0f);
+  ConvFloatParams p{g.strideH, g.strideW, g.dilationH, g.dilationW,
+                    g.padTop,  g.padLeft, -1e30f,      1e30f};
+  if (r(0, 2) == 0) {
+    p.actMin = r.real(-2.0f, 0.0f);
+    p.actMax = r.real(0.0f, 2.0f);
+  }
+  const float *bias = r(0, 4) == 0 ? nullptr : biasF;
+  buildSparse(g, b, denseF, maskedF, rowPtr, index, valuesF);
+  const SparseFilterFloat<IndexT> w{rowPtr, index, valuesF, offsets,
+                                    tapY,   tapX,  b};
+  sparseConvFloat(p, g.batches, g.inH, g.inW, g.inC, inputF, g.outC, g.kH, g.kW,
+                  w, bias, g.outH, g.outW, outSparseF);
+  convFloat(p, g.batches, g.inH, g.inW, g.inC, inputF, g.outC, g.kH, g.kW,
+            maskedF, bias, g.outH, g.outW, outDenseF);
+  if (std::memcmp(outSparseF, outDenseF, size_t(g.outSize()) * 4) != 0)
+    report("float", test, g, b, sparsity, -1);
+  outputs += g.outSize();
+}
+
+#ifndef SPARSE_CASES
+#define SPARSE_CASES 40
+#endif
+
+} // namespace
+
+int main() {
+  std::printf("dsp %d\n", TINYPRUNE_RT_SPARSE_DSP);
+  static const int32_t kSparsities[] = {0, 30, 50, 90, 100};
+  Rng r{20240917u};
+  int32_t cases = 0, outputs = 0;
+  for (int32_t sparsity : kSparsities)
+    for (int32_t i = 0; i < SPARSE_CASES; ++i, cases += 4) {
+      checkInt8(r, cases, sparsity, rowPtr16, index16, outputs);
+      checkInt8(r, cases + 1, sparsity, rowPtr32, index32, outputs);
+      checkFloat(r, cases + 2, sparsity, rowPtr16, index16, outputs);
+      checkFloat(r, cases + 3, sparsity, rowPtr32, index32, outputs);
+    }
+  std::printf("sparse-conv: %ld cases, %ld outputs, %ld mismatches\n",
+              long(cases), long(outputs), long(mismatches));
+  return mismatches == 0 ? 0 : 1;
+}
+
+#else // SPARSE_BENCH
+
+struct Layer {
+  const char *name;
+  Geometry g;
+  int32_t blockLen;
+  int32_t inputZeroPoint;
+};
+
+// 3x3 16->32 on 16x16, SAME padding (so it keeps its input zero point):
+// k x k filterlets, B = inC. 1x1 64->64 on 12x12 with the zero point folded
+// into the bias, as the compiler emits it: B = 8 and 16.
+const Layer kLayers[] = {
+    {"3x3 16->32 16x16 B=16",
+     {1, 16, 16, 16, 32, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1},
+     16,
+     -128},
+    {"1x1 64->64 12x12 B=8",
+     {1, 12, 12, 64, 64, 1, 1, 12, 12, 1, 1, 1, 1, 0, 0},
+     8,
+     0},
+    {"1x1 64->64 12x12 B=16",
+     {1, 12, 12, 64, 64, 1, 1, 12, 12, 1, 1, 1, 1, 0, 0},
+     16,
+     0},
+};
+
+} // namespace
+
+int main() {
+  static const int32_t kSparsities[] = {0, 30, 50, 70, 90};
+  Rng r{12345u};
+  int32_t failures = 0;
+  for (const Layer &layer : kLayers) {
+    const Geometry &g = layer.g;
+    const int32_t b = layer.blockLen;
+    for (int32_t i = 0; i < g.inSize(); ++i)
+      inputI8[i] = static_cast<int8_t>(r(-128, 127));
+    for (int32_t i = 0; i < g.filterSize(); ++i)
+      denseI8[i] = static_cast<int8_t>(r(-128, 127));
+    for (int32_t o = 0; o < g.outC; ++o) {
+      biasI32[o] = r(-30000, 30000);
+      multiplier[o] = r(1 << 30, INT32_MAX);
+      shift[o] = -9;
+    }
+    const ConvInt8Params p = int8Params(g, layer.inputZeroPoint, -3);
+    for (int32_t sparsity : kSparsities) {
+      randomMask(r, g.outC * filterletIds(g, b), sparsity);
+      const int32_t kept =
+          buildSparse(g, b, denseI8, maskedI8, rowPtr16, index16, valuesI8);
+      const SparseFilterInt8<uint16_t> w{rowPtr16, index16, valuesI8, offsets,
+                                         tapY,     tapX,    b};
+      tinyprune_mark();
+      denseInt8(p, g, biasI32);
+      tinyprune_mark();
+      sparseInt8(p, g, w, biasI32);
+      tinyprune_mark();
+      const bool same =
+          std::memcmp(outSparseI8, outDenseI8, size_t(g.outSize())) == 0;
+      failures += same ? 0 : 1;
+      std::printf("layer %s | sparsity %ld | kept %ld | filterlets %ld | "
+                  "outC %ld | B %ld | %s\n",
+                  layer.name, long(sparsity), long(kept),
+                  long(g.outC * filterletIds(g, b)), long(g.outC), long(b),
+                  same ? "same" : "DIFFERENT");
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+#endif // SPARSE_BENCH
