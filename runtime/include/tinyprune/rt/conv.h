@@ -204,10 +204,21 @@ TINYPRUNE_RT_ALWAYS_INLINE inline int32_t sxtabLanes13(int32_t offsetPair,
 }
 #endif
 
-/// `sum(w[i])` over `n` int8 values.
+/// `sum(w[i])` over `n` int8 values. On DSP cores four at a time: USADA8
+/// sums the bytes of `w ^ 0x80808080`, which are `w + 128` as unsigned
+/// values (starting values are computed per call, and the compiler calls
+/// in-place layers row by row).
 inline int32_t sumInt8(const int8_t *w, int32_t n) {
   int32_t s = 0;
-  for (int32_t i = 0; i < n; ++i)
+  int32_t i = 0;
+#if TINYPRUNE_RT_ARM_DSP
+  uint32_t biased = 0;
+  for (; i + 4 <= n; i += 4)
+    biased = __usada8(static_cast<uint32_t>(loadInt8x4(w + i)) ^ 0x80808080u,
+                      0u, biased);
+  s = static_cast<int32_t>(biased) - 128 * i;
+#endif
+  for (; i < n; ++i)
     s += w[i];
   return s;
 }
@@ -218,9 +229,10 @@ inline int32_t sumInt8(const int8_t *w, int32_t n) {
 /// lies in [-255, 255], within the int16 halves of the DSP path. Not
 /// inlined: it has few live values and keeps them in registers only when
 /// compiled on its own (ARMv6-M in particular).
-TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
-dotInt8Block1x2(const int8_t *x, const int8_t *w0, const int8_t *w1, int32_t n,
-                int32_t offset, int32_t &acc0, int32_t &acc1) {
+TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
+                                           const int8_t *w1, int32_t n,
+                                           int32_t offset, int32_t &acc0,
+                                           int32_t &acc1) {
   int32_t a0 = acc0, a1 = acc1;
   int32_t i = 0;
 #if TINYPRUNE_RT_ARM_DSP
@@ -448,6 +460,16 @@ dotInt8Block1x4(const int8_t *x, const int8_t *w, ptrdiff_t wStride, int32_t n,
   acc[3] = a3;
 }
 
+/// The general paths' requantization: any multiplier, then output zero
+/// point and clamp.
+TINYPRUNE_RT_NOINLINE int8_t requantizeGeneral(int32_t acc, int32_t multiplier,
+                                               int32_t shift,
+                                               const ConvInt8Params &p) {
+  return static_cast<int8_t>(clamp(
+      multiplyByQuantizedMultiplier(acc, multiplier, shift) + p.outputZeroPoint,
+      p.actMin, p.actMax));
+}
+
 /// prepareRightShiftMultiplier out of line, for the places that prepare a
 /// multiplier per channel rather than per output (code size).
 TINYPRUNE_RT_NOINLINE RightShiftMultiplier prepareMultiplier(int32_t multiplier,
@@ -512,27 +534,34 @@ struct BlockRow {
   OutputStage finish;
 };
 
-/// Computes `pixels` (>= 1) outputs of `r` for both channels. At an odd
-/// count the last block overlaps the one before it (a single pixel repeats
-/// itself), so an output may be computed and stored twice with the same
-/// value and every block stores all four outputs unconditionally. One
-/// out-of-line copy serves every caller (code size).
+/// Computes `pixels` (>= 1) outputs of `r` for both channels: pairs of
+/// pixels in 2x2 blocks, an odd last pixel through dotInt8Block1x2 (a
+/// block would compute it twice, a fifth more work on the five-pixel rows
+/// of KWS's in-place layers). One out-of-line copy serves every caller
+/// (code size).
 TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
                                                          int32_t pixels) {
-  const ptrdiff_t xSecond = pixels >= 2 ? r.xPixel : 0;
-  const ptrdiff_t ySecond = pixels >= 2 ? r.yPixel : 0;
-  for (int32_t px = 0; px < pixels; px += 2) {
-    const int32_t p0 = px + 2 <= pixels ? px : (pixels >= 2 ? pixels - 2 : 0);
+  for (int32_t px = 0; px + 2 <= pixels; px += 2) {
     int32_t acc[2][2] = {{r.start0, r.start1}, {r.start0, r.start1}};
-    const int8_t *x = r.x + p0 * r.xPixel;
+    const int8_t *x = r.x + px * r.xPixel;
     const int8_t *w = r.w;
     for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
-      dotInt8Block2x2(x, xSecond, w, r.wChannel, r.runLength, acc);
-    int8_t *y = r.y + p0 * r.yPixel;
+      dotInt8Block2x2(x, r.xPixel, w, r.wChannel, r.runLength, acc);
+    int8_t *y = r.y + px * r.yPixel;
     y[0] = r.finish(acc[0][0], r.q0);
     y[r.yChannel] = r.finish(acc[0][1], r.q1);
-    y[ySecond] = r.finish(acc[1][0], r.q0);
-    y[ySecond + r.yChannel] = r.finish(acc[1][1], r.q1);
+    y[r.yPixel] = r.finish(acc[1][0], r.q0);
+    y[r.yPixel + r.yChannel] = r.finish(acc[1][1], r.q1);
+  }
+  if (pixels & 1) {
+    int32_t acc0 = r.start0, acc1 = r.start1;
+    const int8_t *x = r.x + (pixels - 1) * r.xPixel;
+    const int8_t *w = r.w;
+    for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
+      dotInt8Block1x2(x, w, w + r.wChannel, r.runLength, 0, acc0, acc1);
+    int8_t *y = r.y + (pixels - 1) * r.yPixel;
+    y[0] = r.finish(acc0, r.q0);
+    y[r.yChannel] = r.finish(acc1, r.q1);
   }
 }
 
@@ -585,9 +614,9 @@ inline void convWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
 /// `x + p * xPixel`, outputs `y + p * yPixel`) and `outC` channels o,
 /// `start[o] + sum(x_p[i] * w[o * n + i])` over i < n, requantized with
 /// right-shift multipliers. When the inputs are zero from n up to
-/// `nPadded` (a multiple of four), channel pairs other than the last read
-/// that far into the next filter row, which saves the one-to-three-channel
-/// tail. `start` may be null (zero).
+/// `nPadded` (a multiple of four), blocks read that far (into the next
+/// filter rows) where the filter has that many bytes left, which saves the
+/// one-to-three-channel tail. `start` may be null (zero).
 struct MatrixInt8 {
   const int8_t *x;
   ptrdiff_t xPixel;
@@ -605,6 +634,12 @@ struct MatrixInt8 {
 /// dotInt8Block1x4 instead, the last block overlapping the one before.
 inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   const int32_t outC = m.outC, n = m.n;
+  // Run length of a block whose last filter row is `row`: nPadded bytes
+  // from the start of the row must lie within the filter.
+  const int32_t lastPadded = outC - (m.nPadded + n - 1) / n;
+  auto runLength = [&](int32_t row) {
+    return row <= lastPadded ? m.nPadded : n;
+  };
   if (m.pixels == 1 && outC >= 4) {
     for (int32_t o = 0; o < outC; o += 4) {
       // The last block overlaps the one before it.
@@ -613,7 +648,7 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
       for (int32_t k = 0; k < 4; ++k)
         acc[k] = m.start ? m.start[o0 + k] : 0;
       dotInt8Block1x4(m.x, m.w + static_cast<ptrdiff_t>(o0) * n, n,
-                      o0 + 4 < outC ? m.nPadded : n, acc);
+                      runLength(o0 + 3), acc);
       for (int32_t k = 0; k < 4; ++k)
         m.y[o0 + k] =
             finish(acc[k], prepareRightShiftMultiplier(m.multiplier[o0 + k],
@@ -621,10 +656,13 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     }
     return;
   }
-  BlockRow r{};
+  // Every field set below (no zero-initialization: -Os makes it a memset
+  // call, per patch pair in patchConvInt8).
+  BlockRow r;
   r.x = m.x;
   r.xPixel = m.xPixel;
   r.rows = 1;
+  r.xRow = 0;
   r.yPixel = m.yPixel;
   r.finish = finish;
   for (int32_t o = 0; o < outC; o += 2) {
@@ -632,7 +670,7 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
     r.w = m.w + static_cast<ptrdiff_t>(o0) * n;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * n;
-    r.runLength = o1 + 1 < outC ? m.nPadded : n;
+    r.runLength = runLength(o1);
     r.y = m.y + o0;
     r.yChannel = o1 - o0;
     r.start0 = m.start ? m.start[o0] : 0;
@@ -785,10 +823,12 @@ TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
 /// one contiguous run; rows clipped by the padding are left out, with the
 /// zero point's share over the remaining rows in the starting value); only
 /// windows clipped at the left or right edge, or all of them with a width
-/// dilation, go one by one through convWindowInt8.
+/// dilation, go one by one through convWindowInt8. With `general` (a
+/// multiplier that is not a right shift), every window goes one by one and
+/// is requantized by requantizeGeneral: the general path of any layer.
 TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
                                            int32_t batches, const int8_t *input,
-                                           int8_t *output) {
+                                           int8_t *output, bool general) {
   const ConvInt8Params &p = l.p;
   const int32_t inH = l.inH, inW = l.inW, inC = l.inC, outC = l.outC;
   const int32_t kH = l.kH, kW = l.kW, outH = l.outH, outW = l.outW;
@@ -796,8 +836,9 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
   const ptrdiff_t outImage = static_cast<ptrdiff_t>(outH) * outW * outC;
   const int32_t inputOffset = -p.inputZeroPoint;
   const TapRange insideX =
-      p.dilationW == 1 ? insideRange(p.padLeft, p.strideW, 1, kW, inW, outW)
-                       : TapRange{0, 0};
+      p.dilationW == 1 && !general
+          ? insideRange(p.padLeft, p.strideW, 1, kW, inW, outW)
+          : TapRange{0, 0};
   const int32_t rowLength = kW * inC;
   BlockRow r{};
   r.xPixel = static_cast<ptrdiff_t>(p.strideW) * inC;
@@ -811,8 +852,10 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
     const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
     r.yChannel = o1 - o0;
-    r.q0 = prepareMultiplier(l.multiplier[o0], l.shift[o0]);
-    r.q1 = prepareMultiplier(l.multiplier[o1], l.shift[o1]);
+    if (!general) {
+      r.q0 = prepareMultiplier(l.multiplier[o0], l.shift[o0]);
+      r.q1 = prepareMultiplier(l.multiplier[o1], l.shift[o1]);
+    }
     const int32_t bias0 = l.bias ? l.bias[o0] : 0,
                   bias1 = l.bias ? l.bias[o1] : 0;
     for (int32_t b = 0; b < batches; ++b) {
@@ -854,8 +897,12 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
           int32_t acc[2];
           convWindowInt8(l, inB, oy, ox, o0, o1, acc[0], acc[1]);
           int8_t *yx = y + static_cast<ptrdiff_t>(ox) * outC;
-          yx[0] = r.finish(acc[0], r.q0);
-          yx[o1 - o0] = r.finish(acc[1], r.q1);
+          for (int32_t k = 0; k < 2; ++k) {
+            const int32_t ok = k ? o1 : o0;
+            yx[ok - o0] = general ? requantizeGeneral(acc[k], l.multiplier[ok],
+                                                      l.shift[ok], p)
+                                  : r.finish(acc[k], k ? r.q1 : r.q0);
+          }
         }
       }
     }
@@ -905,31 +952,12 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
   const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,         inH,
                                 inW,  inC,        outC,   kH,           kW,
                                 outH, outW,       filter, kH * kW * inC};
-  const ptrdiff_t inImage = static_cast<ptrdiff_t>(inH) * inW * inC;
-  const ptrdiff_t outImage = static_cast<ptrdiff_t>(outH) * outW * outC;
-
   bool fast = true;
   for (int32_t o = 0; o < outC; ++o)
     fast = fast && isRightShiftMultiplier(multiplier[o], shift[o]);
   if (!fast) {
     // General path: every window clipped and requantized one by one.
-    for (int32_t b = 0; b < batches; ++b)
-      for (int32_t oy = 0; oy < outH; ++oy)
-        for (int32_t ox = 0; ox < outW; ++ox)
-          for (int32_t o = 0; o < outC; o += 2) {
-            const int32_t o1 = o + 1 < outC ? o + 1 : o;
-            int32_t acc[2];
-            detail::convWindowInt8(l, input + b * inImage, oy, ox, o, o1,
-                                   acc[0], acc[1]);
-            for (int32_t k = 0; k <= o1 - o; ++k)
-              output[b * outImage +
-                     (static_cast<ptrdiff_t>(oy) * outW + ox) * outC + o + k] =
-                  static_cast<int8_t>(
-                      clamp(multiplyByQuantizedMultiplier(
-                                acc[k], multiplier[o + k], shift[o + k]) +
-                                p.outputZeroPoint,
-                            p.actMin, p.actMax));
-          }
+    detail::blockedConvInt8(l, batches, input, output, true);
     return;
   }
 
@@ -945,7 +973,7 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
     return;
   }
 
-  detail::blockedConvInt8(l, batches, input, output);
+  detail::blockedConvInt8(l, batches, input, output, false);
 }
 
 /// float32 NHWC convolution, TFLite's reference_ops::Conv (without

@@ -13,9 +13,9 @@
 // depth multiplier of 1 (by far the common case) and right-shift
 // multipliers, four adjacent channels are accumulated together, each
 // group of four over all output pixels with its weights unpacked once and
-// its requantization prepared once (see depthwiseConvPerChannelInt8);
-// windows inside the input start from `bias - zp * sum(w)` and need no
-// per-tap offset, a 3x3 window taking 9 x 8 instructions on DSP cores.
+// its requantization prepared once (see depthwiseConvPerChannelInt8); on
+// DSP cores SXTAB16 adds `-zp` while it sign-extends, so a 3x3 window takes
+// 9 x 8 instructions.
 // Other layers take a general path, one window and channel at a time.
 //
 // Device kernels: no libm, no heap, no exceptions.
@@ -81,13 +81,18 @@ inline int32_t depthwiseWindowInt8(const DepthwiseInt8Layer &l,
 #define TINYPRUNE_RT_DEPTHWISE_DSP 0
 #endif
 
-/// `a_k += sum(x[t][k] * w[t][k])` over the taps t of a window inside the
-/// input, for the four channels k of a group: `x` is the window's first
-/// tap (channel 0 of the group), taps `tapStride` apart along a row and
-/// rows `rowStride` apart. On DSP cores `w` is the group's weight table
-/// (two words per tap: SXTB16 lanes 0/2 and 1/3, i.e. channels 0/2 and
-/// 1/3 of little-endian words); elsewhere it is channel 0 of the group in
-/// the `[kH][kW][outC]` filter.
+/// `a_k += sum((x[t][k] - zp) * w[t][k])` over the taps t of a window
+/// inside the input, for the four channels k of a group: `x` is the
+/// window's first tap (channel 0 of the group), taps `tapStride` apart
+/// along a row and rows `rowStride` apart. `offset` is `-zp`, on DSP cores
+/// in both int16 halves (offsetPair; SXTAB16 adds it as it sign-extends,
+/// for free). On DSP cores `w` is the group's weight table (two words per
+/// tap: SXTB16 lanes 0/2 and 1/3, i.e. channels 0/2 and 1/3 of
+/// little-endian words); elsewhere it is channel 0 of the group in the
+/// `[kH][kW][outC]` filter. Adding the offset per tap rather than folding
+/// `-zp * sum(w)` into the starting value keeps the per-call set-up small,
+/// which matters when the compiler calls the kernel row by row (in-place
+/// layers, inplace.h).
 #if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
 /// With the inline assembly, only 3x3 windows (unrolled, registers
 /// allocated by hand: 8 instructions per tap) take this path; the
@@ -96,15 +101,14 @@ constexpr bool kDepthwiseInsideAnyWindow = false;
 TINYPRUNE_RT_ALWAYS_INLINE inline void
 depthwiseInside4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
                  int32_t /*kH*/, int32_t /*kW*/, const int32_t *w,
-                 int32_t /*outC*/, int32_t &a0, int32_t &a1, int32_t &a2,
-                 int32_t &a3) {
+                 int32_t /*outC*/, int32_t offset, int32_t &a0, int32_t &a1,
+                 int32_t &a2, int32_t &a3) {
   int32_t t0, t1, w0, w1;
-  const int8_t *row;
 #define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
   "ldr    %[t0], " address "\n\t"                                              \
   "ldrd   %[w0], %[w1], [%[w], #" offset "]\n\t"                               \
-  "sxtb16 %[t1], %[t0]\n\t"                                                    \
-  "sxtb16 %[t0], %[t0], ror #8\n\t"                                            \
+  "sxtab16 %[t1], %[off], %[t0]\n\t"                                           \
+  "sxtab16 %[t0], %[off], %[t0], ror #8\n\t"                                   \
   "smlabb %[a0], %[t1], %[w0], %[a0]\n\t"                                      \
   "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
   "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
@@ -113,18 +117,19 @@ depthwiseInside4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
   __asm__(TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
           TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
           TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
-          "add    %[row], %[x], %[dy]\n\t"
-          TINYPRUNE_RT_DW_TAP("[%[row]]", "24")
-          TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "32")
-          TINYPRUNE_RT_DW_TAP("[%[row], %[dx], lsl #1]", "40")
-          "add    %[row], %[row], %[dy]\n\t"
-          TINYPRUNE_RT_DW_TAP("[%[row]]", "48")
-          TINYPRUNE_RT_DW_TAP("[%[row], %[dx]]", "56")
-          TINYPRUNE_RT_DW_TAP("[%[row], %[dx], lsl #1]", "64")
+          "add    %[x], %[x], %[dy]\n\t"
+          TINYPRUNE_RT_DW_TAP("[%[x]]", "24")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "32")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "40")
+          "add    %[x], %[x], %[dy]\n\t"
+          TINYPRUNE_RT_DW_TAP("[%[x]]", "48")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "56")
+          TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "64")
           : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
             [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
-            [row] "=&r"(row)
-          : [x] "r"(x), [dx] "r"(tapStride), [dy] "r"(rowStride), [w] "r"(w)
+            [x] "+r"(x)
+          : [dx] "r"(tapStride), [dy] "r"(rowStride), [w] "r"(w),
+            [off] "r"(offset)
           : "memory");
   // clang-format on
 #undef TINYPRUNE_RT_DW_TAP
@@ -133,12 +138,14 @@ depthwiseInside4(const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride,
 constexpr bool kDepthwiseInsideAnyWindow = true;
 inline void depthwiseInside4(const int8_t *x, ptrdiff_t tapStride,
                              ptrdiff_t rowStride, int32_t kH, int32_t kW,
-                             const int32_t *w, int32_t /*outC*/, int32_t &a0,
-                             int32_t &a1, int32_t &a2, int32_t &a3) {
+                             const int32_t *w, int32_t /*outC*/, int32_t offset,
+                             int32_t &a0, int32_t &a1, int32_t &a2,
+                             int32_t &a3) {
   for (int32_t ky = 0; ky < kH; ++ky, x += rowStride)
     for (int32_t kx = 0; kx < kW; ++kx, w += 2) {
       const int32_t xq = loadInt8x4(x + kx * tapStride);
-      const int32_t x02 = sxtbLanes02(xq), x13 = sxtbLanes13(xq);
+      const int32_t x02 = __sxtab16(offset, xq);
+      const int32_t x13 = sxtabLanes13(offset, xq);
       a0 = __smlabb(x02, w[0], a0);
       a2 = __smlatt(x02, w[0], a2);
       a1 = __smlabb(x13, w[1], a1);
@@ -149,15 +156,16 @@ inline void depthwiseInside4(const int8_t *x, ptrdiff_t tapStride,
 constexpr bool kDepthwiseInsideAnyWindow = true;
 inline void depthwiseInside4(const int8_t *x, ptrdiff_t tapStride,
                              ptrdiff_t rowStride, int32_t kH, int32_t kW,
-                             const int8_t *w, int32_t outC, int32_t &a0,
-                             int32_t &a1, int32_t &a2, int32_t &a3) {
+                             const int8_t *w, int32_t outC, int32_t offset,
+                             int32_t &a0, int32_t &a1, int32_t &a2,
+                             int32_t &a3) {
   for (int32_t ky = 0; ky < kH; ++ky, x += rowStride)
     for (int32_t kx = 0; kx < kW; ++kx, w += outC) {
       const int8_t *xp = x + kx * tapStride;
-      a0 = macWrap(a0, xp[0], w[0]);
-      a1 = macWrap(a1, xp[1], w[1]);
-      a2 = macWrap(a2, xp[2], w[2]);
-      a3 = macWrap(a3, xp[3], w[3]);
+      a0 = macWrap(a0, xp[0] + offset, w[0]);
+      a1 = macWrap(a1, xp[1] + offset, w[1]);
+      a2 = macWrap(a2, xp[2] + offset, w[2]);
+      a3 = macWrap(a3, xp[3] + offset, w[3]);
     }
 }
 #endif
@@ -236,11 +244,10 @@ inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
 /// requantization prepared once. On the DSP cores the group's weights are
 /// first unpacked into a stack table (128 bytes), two words per tap (SXTB16
 /// lanes 0/2 and 1/3, loaded with one LDRD), so each tap of a window costs
-/// one load and two SXTB16 of input and four SMLABB/SMLATT; the 3x3 window
-/// is unrolled in inline assembly. Windows inside the input start from
-/// `bias + (-zp) * sum(w)` and sum `x * w`; windows that touch the padding
-/// sum `(x - zp) * w` over their clipped taps (depthwiseClipped4), still
-/// four channels at a time.
+/// one load and two SXTAB16 of input (which add `-zp` for free) and four
+/// SMLABB/SMLATT; the 3x3 window is unrolled in inline assembly. Windows
+/// that touch the padding sum `(x - zp) * w` over their clipped taps
+/// (depthwiseClipped4), still four channels at a time.
 TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
     int32_t depthMultiplier, int32_t batches, int32_t inH, int32_t inW,
@@ -266,10 +273,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
                 detail::depthwiseWindowInt8(l, input + b * inImage, oy, ox, oc);
             output[b * outImage +
                    (static_cast<ptrdiff_t>(oy) * outW + ox) * outC + oc] =
-                static_cast<int8_t>(clamp(multiplyByQuantizedMultiplier(
-                                              acc, multiplier[oc], shift[oc]) +
-                                              p.outputZeroPoint,
-                                          p.actMin, p.actMax));
+                detail::requantizeGeneral(acc, multiplier[oc], shift[oc], p);
           }
     return;
   }
@@ -279,12 +283,18 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
       detail::insideRange(p.padTop, p.strideH, p.dilationH, kH, inH, outH);
   const detail::TapRange insideX =
       detail::insideRange(p.padLeft, p.strideW, p.dilationW, kW, inW, outW);
-  const int32_t taps = kH * kW;
   const ptrdiff_t tapStride = static_cast<ptrdiff_t>(p.dilationW) * inC;
   const ptrdiff_t rowStride = static_cast<ptrdiff_t>(p.dilationH) * inW * inC;
   const ptrdiff_t xStep = static_cast<ptrdiff_t>(p.strideW) * inC;
   const bool insideAny =
       detail::kDepthwiseInsideAnyWindow || (kH == 3 && kW == 3);
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+  // -zp in both int16 halves (x - zp lies in [-255, 255]).
+  const int32_t offset = static_cast<int32_t>(
+      (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+#else
+  const int32_t offset = -p.inputZeroPoint;
+#endif
 #if TINYPRUNE_RT_DEPTHWISE_DSP
   // Weights of the group, per tap: lanes 0/2 and 1/3 sign-extended.
   int32_t wTable[2 * kMaxFastTaps];
@@ -296,15 +306,10 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     int32_t start[4];
     for (int32_t k = 0; k < 4; ++k) {
       q[k] = detail::prepareMultiplier(multiplier[c0 + k], shift[c0 + k]);
-      int32_t wSum = 0;
-      for (int32_t t = 0; t < taps; ++t)
-        wSum += filter[static_cast<ptrdiff_t>(t) * outC + c0 + k];
-      // Modulo 2^32, as the sums that follow (see macWrap).
-      start[k] =
-          detail::macWrap(bias ? bias[c0 + k] : 0, -p.inputZeroPoint, wSum);
+      start[k] = bias ? bias[c0 + k] : 0;
     }
 #if TINYPRUNE_RT_DEPTHWISE_DSP
-    for (int32_t t = 0; t < taps; ++t) {
+    for (int32_t t = 0; t < kH * kW; ++t) {
       const int32_t wq =
           detail::loadInt8x4(filter + static_cast<ptrdiff_t>(t) * outC + c0);
       wTable[2 * t] = detail::sxtbLanes02(wq);
@@ -328,9 +333,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
         int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC;
         for (int32_t ox = 0; ox < outW; ++ox, y += outC) {
           if (ox != fastBegin) {
-            int32_t a[4];
-            for (int32_t k = 0; k < 4; ++k)
-              a[k] = bias ? bias[c0 + k] : 0;
+            int32_t a[4] = {start[0], start[1], start[2], start[3]};
             detail::depthwiseClipped4(l, inB + c0, oy, ox, weights, a[0], a[1],
                                       a[2], a[3]);
             for (int32_t k = 0; k < 4; ++k)
@@ -346,7 +349,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
           for (; ox < insideX.end; ++ox, y += outC, x += xStep) {
             int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
             detail::depthwiseInside4(x, tapStride, rowStride, kH, kW, weights,
-                                     outC, a0, a1, a2, a3);
+                                     outC, offset, a0, a1, a2, a3);
             y[0] = finish(a0, q[0]);
             y[1] = finish(a1, q[1]);
             y[2] = finish(a2, q[2]);
