@@ -12,6 +12,8 @@ PACKAGES=(
   clang-22 libclang-rt-22-dev
   # TFLite flatbuffers
   libflatbuffers-dev flatbuffers-compiler
+  # Dense linear algebra (least-squares reconstruction in the pruning passes)
+  libeigen3-dev
   # Tests
   python3 libgtest-dev
   # Cortex-M builds of generated code, run under QEMU
