@@ -1,18 +1,26 @@
 //===- FilterletPrune.cpp - DTMM filterlet pruning ------------------------===//
 //
-// --filterlet-prune: ranks the filterlets of every eligible convolution by
-// their layer-adaptive magnitude score (LAMP on filterlet energies), prunes
-// the lowest across the model until the requested share of weights is gone,
-// zeroes them in the weights and records the kept ones in a
-// `tinyprune.filterlets` attribute.
+// --filterlet-prune: ranks the filterlets of every eligible convolution,
+// prunes the lowest across the model until the requested share of weights
+// is gone, zeroes them in the weights and records the kept ones in a
+// `tinyprune.filterlets` attribute. Without data the rank is a
+// layer-adaptive magnitude score (LAMP on filterlet energies); with
+// calibration data it is each filterlet's increase of the layer's output
+// reconstruction error, and the kept weights are re-solved by least squares
+// (Reconstruction.h) and re-quantized.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Transforms/Passes.h"
 
+#include "Calibration.h"
+
 #include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Transforms/Reconstruction.h"
+#include "tinyprune/rt/quant_params.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
@@ -23,7 +31,10 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
+#include <queue>
+#include <thread>
 
 namespace tinyprune {
 #define GEN_PASS_DEF_FILTERLETPRUNE
@@ -42,6 +53,9 @@ struct Layer {
   int64_t filters = 0, positions = 0, channels = 0, block = 0;
   /// Filterlets per filter and elements per filterlet.
   int64_t perFilter = 0;
+  bool isFloat = false;
+  /// Per-output-channel weight scales (int8), else empty.
+  std::vector<float> weightScale;
   /// Squared L2 norm of each filterlet (real-valued weights), filter-major.
   std::vector<double> energy;
   std::vector<bool> pruned;
@@ -49,10 +63,36 @@ struct Layer {
   /// A fixed ratio from `layer-sparsity`, or < 0.
   double fixedRatio = -1.0;
 
+  // With calibration data:
+  calib::PatchSource source;
+  /// Real weights, filters x (filter size + 1), the bias last.
+  std::vector<double> weights;
+  /// Output energy over the calibration patches and the reconstruction
+  /// errors (summed over filters) of the masked and the re-solved weights.
+  double outputEnergy = 0, maskedError = 0, solvedError = 0;
+  bool recovered = false;
+
   int64_t count() const { return filters * perFilter; }
+  int64_t filterSize() const { return positions * channels; }
   double sparsity() const {
     return count() ? double(prunedCount) / double(count()) : 0.0;
   }
+  int64_t prunedIn(int64_t filter) const {
+    int64_t n = 0;
+    for (int64_t f = 0; f < perFilter; ++f)
+      n += pruned[filter * perFilter + f];
+    return n;
+  }
+};
+
+/// Filterlets of one layer in the order they should go, with their scores
+/// (lower goes first): the pass merges the streams of all layers.
+struct Stream {
+  size_t layer = 0;
+  std::vector<int64_t> filterlets;
+  std::vector<double> scores;
+  size_t next = 0;
+  bool done() const { return next >= filterlets.size(); }
 };
 
 /// The largest divisor of `n` that is at most `limit` (at least 1).
@@ -61,6 +101,39 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
     if (n % d == 0)
       return d;
   return 1;
+}
+
+/// The values of a constant op as doubles.
+std::vector<double> constantValues(tosa::ConstOp op) {
+  auto values = cast<DenseElementsAttr>(op.getValues());
+  std::vector<double> out;
+  out.reserve(values.getNumElements());
+  if (isa<FloatType>(values.getElementType())) {
+    for (APFloat v : values.getValues<APFloat>())
+      out.push_back(v.convertToDouble());
+  } else {
+    for (const APInt &v : values.getValues<APInt>())
+      out.push_back(double(v.getSExtValue()));
+  }
+  return out;
+}
+
+/// Runs `body(i)` for i in [0, n) on up to `threads` threads (0: all).
+void parallelFor(int64_t n, unsigned threads,
+                 llvm::function_ref<void(int64_t)> body) {
+  unsigned t = threads ? threads : std::thread::hardware_concurrency();
+  t = std::max(1u, std::min<unsigned>(t, n));
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t i = next++; i < n; i = next++)
+      body(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < t; ++k)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &th : pool)
+    th.join();
 }
 
 struct FilterletPrunePass
@@ -73,13 +146,33 @@ private:
   LogicalResult checkOptions();
   /// The eligible convolutions of the module, with filterlet energies.
   std::vector<Layer> collectLayers();
+  /// One stream per layer, by LAMP score on filterlet energies.
+  std::vector<Stream> magnitudeStreams(ArrayRef<Layer> layers);
+  /// One stream per filter, by OBS error increase on calibration data.
+  FailureOr<std::vector<Stream>>
+  calibratedStreams(std::vector<Layer> &layers,
+                    const calib::CalibrationSet &set);
   /// Marks filterlets pruned: fixed layers first, then by global score.
-  LogicalResult choose(std::vector<Layer> &layers);
+  LogicalResult choose(std::vector<Layer> &layers,
+                       std::vector<Stream> &streams);
+  /// Re-solves the pruned layers in program order on calibration data.
+  LogicalResult recoverLayers(std::vector<Layer> &layers,
+                              const calib::CalibrationSet &set,
+                              func::FuncOp dense, IRMapping &denseMap);
+  /// Writes re-solved real weights into the layer's constants.
+  void writeWeights(Layer &l, ArrayRef<recon::FilterSolution> solutions,
+                    ArrayRef<double> inputMean);
   void rewrite(Layer &layer);
-  void writeReport(ArrayRef<Layer> layers);
+  void writeReport(ArrayRef<Layer> layers, bool calibrated);
+  void progress(const Twine &message);
 };
 
 } // namespace
+
+void FilterletPrunePass::progress(const Twine &message) {
+  if (llvm::errs().is_displayed())
+    llvm::errs() << "filterlet-prune: " << message << "\n";
+}
 
 LogicalResult FilterletPrunePass::checkOptions() {
   ModuleOp module = getOperation();
@@ -99,6 +192,14 @@ LogicalResult FilterletPrunePass::checkOptions() {
               "max-layer-sparsity <= 1, got "
            << minLayerSparsity.getValue() << " and "
            << maxLayerSparsity.getValue();
+  if (calibrationLimit < 0)
+    return module.emitError()
+           << "filterlet-prune: calibration-limit must be at least 0, got "
+           << calibrationLimit.getValue();
+  if (!(damping > 0.0))
+    return module.emitError()
+           << "filterlet-prune: damping must be positive, got "
+           << damping.getValue();
   return success();
 }
 
@@ -124,33 +225,24 @@ std::vector<Layer> FilterletPrunePass::collectLayers() {
     l.perFilter = l.positions * (l.channels / l.block);
     if (l.count() < 2)
       return;
-    auto values = cast<DenseElementsAttr>(weightOp.getValues());
+    l.isFloat = isa<FloatType>(wType.getElementType());
     QuantAttr quant = getResultQuant(weightOp);
-    bool isFloat = isa<FloatType>(values.getElementType());
-    if (!isFloat && !quant)
+    if (!l.isFloat && !quant)
       return; // Integer weights without a scale have no real magnitude.
-    std::vector<double> w;
-    w.reserve(values.getNumElements());
-    if (isFloat) {
-      for (APFloat v : values.getValues<APFloat>())
-        w.push_back(v.convertToDouble());
-    } else {
-      for (const APInt &v : values.getValues<APInt>())
-        w.push_back(double(v.getSExtValue()));
+    if (!l.isFloat) {
+      if (quant.isPerChannel() && quant.getAxis() != 0)
+        return; // Scales along another axis: not a conv filter layout.
+      for (int64_t o = 0; o < l.filters; ++o)
+        l.weightScale.push_back(quant.getScaleAt(o));
     }
-    int64_t filterSize = l.positions * l.channels;
+    std::vector<double> w = constantValues(weightOp);
     l.energy.assign(l.count(), 0.0);
     for (int64_t o = 0; o < l.filters; ++o) {
-      double scale = 1.0;
-      if (!isFloat) {
-        if (quant.isPerChannel() && quant.getAxis() != 0)
-          return; // Scales along another axis: not a conv filter layout.
-        scale = quant.getScaleAt(o);
-        scale *= scale;
-      }
+      double scale = l.isFloat ? 1.0 : double(l.weightScale[o]);
+      scale *= scale;
       for (int64_t f = 0; f < l.perFilter; ++f) {
         double e = 0.0;
-        const double *p = w.data() + o * filterSize + f * l.block;
+        const double *p = w.data() + o * l.filterSize() + f * l.block;
         for (int64_t k = 0; k < l.block; ++k)
           e += p[k] * p[k];
         l.energy[o * l.perFilter + f] = e * scale;
@@ -162,7 +254,114 @@ std::vector<Layer> FilterletPrunePass::collectLayers() {
   return layers;
 }
 
-LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers) {
+std::vector<Stream>
+FilterletPrunePass::magnitudeStreams(ArrayRef<Layer> layers) {
+  // Each layer's filterlets by increasing energy; LAMP score of the k-th:
+  // its energy over the energy of it and all larger ones, per weight it
+  // removes. Scores increase along the stream.
+  std::vector<Stream> streams;
+  for (auto [li, l] : llvm::enumerate(layers)) {
+    Stream s;
+    s.layer = li;
+    s.filterlets.resize(l.count());
+    std::iota(s.filterlets.begin(), s.filterlets.end(), 0);
+    std::stable_sort(s.filterlets.begin(), s.filterlets.end(),
+                     [&](int64_t a, int64_t b) {
+                       return l.energy[a] < l.energy[b];
+                     });
+    s.scores.resize(l.count());
+    double tail = 0.0;
+    for (int64_t k = l.count() - 1; k >= 0; --k) {
+      tail += l.energy[s.filterlets[k]];
+      double lamp = tail > 0.0 ? l.energy[s.filterlets[k]] / tail : 0.0;
+      s.scores[k] = lamp / double(l.block);
+    }
+    streams.push_back(std::move(s));
+  }
+  return streams;
+}
+
+/// Real weights (filters x (size + 1), bias last) of an eligible layer.
+static FailureOr<std::vector<double>> realWeights(Layer &l) {
+  auto biasOp = l.conv.getBias().getDefiningOp<tosa::ConstOp>();
+  if (!biasOp)
+    return failure();
+  std::vector<double> bias = constantValues(biasOp);
+  if (bias.size() != 1 && int64_t(bias.size()) != l.filters)
+    return failure();
+  std::vector<double> w = constantValues(l.weightOp);
+  int64_t size = l.filterSize();
+  std::vector<double> out(l.filters * (size + 1));
+  for (int64_t o = 0; o < l.filters; ++o) {
+    double scale = l.isFloat ? 1.0 : double(l.weightScale[o]);
+    // TFLite: the bias is quantized with input scale x weight scale.
+    double biasScale = l.isFloat ? 1.0 : double(l.source.scale) * scale;
+    double *row = out.data() + o * (size + 1);
+    for (int64_t k = 0; k < size; ++k)
+      row[k] = w[o * size + k] * scale;
+    row[size] = bias[bias.size() == 1 ? 0 : o] * biasScale;
+  }
+  return out;
+}
+
+/// Patches per sample for a layer: enough for a well-determined solve
+/// (about 64 per unknown), at most 32768 in all.
+static int64_t patchesPerSample(const calib::PatchSource &src,
+                                size_t samples) {
+  int64_t total = std::clamp<int64_t>(256 * (src.dims() + 1), 16384, 65536);
+  return std::max<int64_t>(1, (total + samples - 1) / samples);
+}
+
+FailureOr<std::vector<Stream>>
+FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
+                                      const calib::CalibrationSet &set) {
+  func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
+  std::vector<calib::ProbeTarget> targets;
+  for (Layer &l : layers) {
+    calib::ProbeTarget t;
+    t.input = l.conv.getInput();
+    t.source = l.source;
+    t.patchesPerSample = patchesPerSample(l.source, set.size());
+    targets.push_back(t);
+  }
+  progress(llvm::formatv("measuring {0} layers on {1}", layers.size(),
+                         set.describe()));
+  std::vector<recon::Moments> moments;
+  if (failed(calib::collectMoments(func, nullptr, targets, set, threads,
+                                   moments)))
+    return failure();
+
+  std::vector<Stream> streams;
+  for (auto [li, l] : llvm::enumerate(layers)) {
+    progress(llvm::formatv("ranking layer {0}/{1}", li + 1, layers.size()));
+    recon::LayerSolver solver(moments[li], {l.block, l.perFilter}, damping);
+    int64_t size = l.filterSize() + 1;
+    std::vector<recon::RemovalPath> paths(l.filters);
+    parallelFor(l.filters, threads, [&](int64_t o) {
+      paths[o] = solver.removalPath(
+          ArrayRef<double>(l.weights).slice(o * size, size), l.perFilter);
+    });
+    l.outputEnergy = 0;
+    for (int64_t o = 0; o < l.filters; ++o)
+      l.outputEnergy += solver.outputEnergy(
+          ArrayRef<double>(l.weights).slice(o * size, size));
+    // Error increase relative to the layer's output, per weight removed.
+    double norm = l.outputEnergy > 0 ? l.outputEnergy : 1.0;
+    for (int64_t o = 0; o < l.filters; ++o) {
+      Stream s;
+      s.layer = li;
+      for (auto [g, cost] : llvm::zip(paths[o].order, paths[o].cost)) {
+        s.filterlets.push_back(o * l.perFilter + g);
+        s.scores.push_back(cost / norm / double(l.block));
+      }
+      streams.push_back(std::move(s));
+    }
+  }
+  return streams;
+}
+
+LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
+                                         std::vector<Stream> &streams) {
   ModuleOp module = getOperation();
   for (const std::string &entry : layerSparsity) {
     auto [indexText, ratioText] = StringRef(entry).split('=');
@@ -182,58 +381,57 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers) {
     layers[index].fixedRatio = ratio;
   }
 
-  // Each layer's filterlets by increasing energy; LAMP score of the k-th:
-  // its energy over the energy of it and all larger ones. Candidates are
-  // ranked by that score per weight they remove.
-  struct Candidate {
-    double score;
-    size_t layer;
-    int64_t filterlet;
+  // Heads of streams, lowest score first; ties go to the earlier stream.
+  using Head = std::pair<double, size_t>;
+  auto headOf = [&](size_t si) {
+    return Head{streams[si].scores[streams[si].next], si};
   };
-  std::vector<Candidate> candidates;
-  std::vector<std::vector<int64_t>> byEnergy(layers.size());
-  int64_t totalWeights = 0, fixedPruned = 0;
+  auto take = [&](size_t si) {
+    Stream &s = streams[si];
+    Layer &l = layers[s.layer];
+    l.pruned[s.filterlets[s.next++]] = true;
+    ++l.prunedCount;
+  };
+
+  // Layers with a fixed ratio, and every layer's minimum, first.
+  int64_t totalWeights = 0, prunedWeights = 0;
+  std::vector<std::vector<size_t>> byLayer(layers.size());
+  for (auto [si, s] : llvm::enumerate(streams))
+    byLayer[s.layer].push_back(si);
   for (auto [li, l] : llvm::enumerate(layers)) {
-    std::vector<int64_t> &order = byEnergy[li];
-    order.resize(l.count());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-      return l.energy[a] < l.energy[b];
-    });
     totalWeights += l.count() * l.block;
-    // Layers with a fixed ratio, and every layer's minimum, first.
     double floorRatio = l.fixedRatio >= 0 ? l.fixedRatio : minLayerSparsity;
     int64_t floorCount = (int64_t)std::llround(floorRatio * l.count());
-    for (int64_t k = 0; k < floorCount; ++k)
-      l.pruned[order[k]] = true;
-    l.prunedCount = floorCount;
-    fixedPruned += floorCount * l.block;
-    if (l.fixedRatio >= 0)
-      continue;
-    double tail = 0.0;
-    std::vector<double> score(l.count());
-    for (int64_t k = l.count() - 1; k >= 0; --k) {
-      tail += l.energy[order[k]];
-      score[k] = tail > 0.0 ? l.energy[order[k]] / tail : 0.0;
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+    for (size_t si : byLayer[li])
+      if (!streams[si].done())
+        heads.push(headOf(si));
+    while (l.prunedCount < floorCount && !heads.empty()) {
+      size_t si = heads.top().second;
+      heads.pop();
+      take(si);
+      if (!streams[si].done())
+        heads.push(headOf(si));
     }
-    for (int64_t k = floorCount; k < l.count(); ++k)
-      candidates.push_back({score[k] / double(l.block), li, order[k]});
+    prunedWeights += l.prunedCount * l.block;
   }
-  std::stable_sort(
-      candidates.begin(), candidates.end(),
-      [](const Candidate &a, const Candidate &b) { return a.score < b.score; });
+
   int64_t target = (int64_t)std::llround(sparsity * double(totalWeights));
-  int64_t prunedWeights = fixedPruned;
-  for (const Candidate &c : candidates) {
-    if (prunedWeights >= target)
-      break;
-    Layer &l = layers[c.layer];
+  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+  for (size_t si = 0; si < streams.size(); ++si)
+    if (layers[streams[si].layer].fixedRatio < 0 && !streams[si].done())
+      heads.push(headOf(si));
+  while (prunedWeights < target && !heads.empty()) {
+    size_t si = heads.top().second;
+    heads.pop();
+    Layer &l = layers[streams[si].layer];
     int64_t cap = (int64_t)std::floor(maxLayerSparsity * l.count());
     if (l.prunedCount >= cap)
-      continue;
-    l.pruned[c.filterlet] = true;
-    ++l.prunedCount;
+      continue; // The layer is full: its streams end here.
+    take(si);
     prunedWeights += l.block;
+    if (!streams[si].done())
+      heads.push(headOf(si));
   }
   // Filterlets come whole: a shortfall below one filterlet is rounding.
   int64_t granule = 1;
@@ -252,11 +450,206 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers) {
   return success();
 }
 
+LogicalResult FilterletPrunePass::recoverLayers(
+    std::vector<Layer> &layers, const calib::CalibrationSet &set,
+    func::FuncOp dense, IRMapping &denseMap) {
+  func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
+  for (auto [li, l] : llvm::enumerate(layers)) {
+    if (l.prunedCount == 0)
+      continue;
+    progress(llvm::formatv("re-solving layer {0}/{1}", li + 1, layers.size()));
+    calib::ProbeTarget t;
+    t.input = l.conv.getInput();
+    t.referenceInput = denseMap.lookup(l.conv.getInput());
+    t.source = l.source;
+    t.patchesPerSample = patchesPerSample(l.source, set.size());
+    std::vector<recon::Moments> moments;
+    if (failed(calib::collectMoments(func, dense, {t}, set, threads, moments)))
+      return failure();
+    recon::LayerSolver solver(moments[0], {l.block, l.perFilter}, damping);
+    int64_t size = l.filterSize() + 1;
+    std::vector<recon::FilterSolution> solutions(l.filters);
+    parallelFor(l.filters, threads, [&](int64_t o) {
+      ArrayRef<double> w = ArrayRef<double>(l.weights).slice(o * size, size);
+      solutions[o] = recover ? solver.prune(w, l.prunedIn(o))
+                             : [&] {
+                                 std::vector<bool> removed(l.perFilter);
+                                 for (int64_t f = 0; f < l.perFilter; ++f)
+                                   removed[f] = l.pruned[o * l.perFilter + f];
+                                 return solver.solve(w, removed);
+                               }();
+    });
+    l.maskedError = l.solvedError = 0;
+    for (int64_t o = 0; o < l.filters; ++o) {
+      for (int64_t f = 0; f < l.perFilter; ++f)
+        l.pruned[o * l.perFilter + f] = solutions[o].removed[f];
+      l.maskedError += solutions[o].maskedError;
+      l.solvedError += solutions[o].solvedError;
+    }
+    if (!recover) {
+      rewrite(l);
+      continue;
+    }
+    // The mean input patch, for the bias correction of weight rounding.
+    const std::vector<double> &h = moments[0].h();
+    std::vector<double> mean(size - 1);
+    double count = std::max<double>(1.0, double(moments[0].count()));
+    for (int64_t k = 0; k + 1 < size; ++k)
+      mean[k] = h[(size - 1) * size + k] / count;
+    writeWeights(l, solutions, mean);
+    l.recovered = true;
+    rewrite(l);
+  }
+  return success();
+}
+
+/// The rescale that requantizes `conv`'s accumulator, if the model has the
+/// importer's form: the conv's only user, with constant multipliers and
+/// shifts, per channel or one for all (which the pass makes per channel).
+static tosa::RescaleOp requantizerOf(tosa::Conv2DOp conv, int64_t filters) {
+  if (!conv->hasOneUse())
+    return {};
+  auto rescale = dyn_cast<tosa::RescaleOp>(*conv->getUsers().begin());
+  if (!rescale)
+    return {};
+  auto mult = rescale.getMultiplier().getDefiningOp<tosa::ConstOp>();
+  auto shift = rescale.getShift().getDefiningOp<tosa::ConstOp>();
+  int64_t expected = rescale.getPerChannel() ? filters : 1;
+  if (!mult || !shift ||
+      cast<DenseElementsAttr>(mult.getValues()).getNumElements() != expected ||
+      cast<DenseElementsAttr>(shift.getValues()).getNumElements() != expected)
+    return {};
+  return rescale;
+}
+
+/// A copy of constant `op` (placed before `user`) holding `values`, made the
+/// operand `operand` of `user`; `op` goes if nothing else uses it.
+static tosa::ConstOp replaceConstant(Operation *user, OpOperand &operand,
+                                     tosa::ConstOp op,
+                                     DenseElementsAttr values) {
+  OpBuilder b(user);
+  auto copy = cast<tosa::ConstOp>(b.clone(*op));
+  copy.setValuesAttr(values);
+  copy.getResult().setType(cast<TensorType>(values.getType()));
+  operand.set(copy.getResult());
+  if (op->use_empty())
+    op->erase();
+  return copy;
+}
+
+void FilterletPrunePass::writeWeights(
+    Layer &l, ArrayRef<recon::FilterSolution> solutions,
+    ArrayRef<double> inputMean) {
+  MLIRContext *ctx = &getContext();
+  int64_t size = l.filterSize();
+  auto wType = cast<RankedTensorType>(l.weightOp.getType());
+  auto biasOp = l.conv.getBias().getDefiningOp<tosa::ConstOp>();
+  auto biasElt =
+      cast<RankedTensorType>(biasOp.getType()).getElementType();
+  auto biasType = RankedTensorType::get({l.filters}, biasElt);
+
+  if (l.isFloat) {
+    std::vector<float> w(l.filters * size), bias(l.filters);
+    for (int64_t o = 0; o < l.filters; ++o) {
+      for (int64_t k = 0; k < size; ++k)
+        w[o * size + k] = float(solutions[o].weights[k]);
+      bias[o] = float(solutions[o].weights[size]);
+    }
+    l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp,
+                                 DenseElementsAttr::get(wType, ArrayRef(w)));
+    replaceConstant(l.conv, l.conv.getBiasMutable(), biasOp,
+                    DenseElementsAttr::get(biasType, ArrayRef(bias)));
+    return;
+  }
+
+  // int8: new symmetric per-channel scales where the requantization can
+  // follow, else the old ones.
+  tosa::RescaleOp rescale = requantizerOf(l.conv, l.filters);
+  std::vector<int32_t> mult, bias(l.filters);
+  std::vector<int8_t> shift, w(l.filters * size);
+  if (rescale) {
+    for (const APInt &v : cast<DenseElementsAttr>(
+                              rescale.getMultiplier()
+                                  .getDefiningOp<tosa::ConstOp>()
+                                  .getValues())
+                              .getValues<APInt>())
+      mult.push_back(int32_t(v.getSExtValue()));
+    for (const APInt &v : cast<DenseElementsAttr>(
+                              rescale.getShift()
+                                  .getDefiningOp<tosa::ConstOp>()
+                                  .getValues())
+                              .getValues<APInt>())
+      shift.push_back(int8_t(v.getSExtValue()));
+    // One multiplier for all channels becomes one per channel.
+    mult.resize(l.filters, mult.front());
+    shift.resize(l.filters, shift.front());
+  }
+  double inScale = l.source.scale;
+  std::vector<float> scales(l.filters);
+  for (int64_t o = 0; o < l.filters; ++o) {
+    const std::vector<double> &v = solutions[o].weights;
+    double maxAbs = 0;
+    for (int64_t k = 0; k < size; ++k)
+      maxAbs = std::max(maxAbs, std::fabs(v[k]));
+    float scale = l.weightScale[o];
+    if (rescale && maxAbs > 0 && mult[o] > 0) {
+      // The requantization scale is input x weight scale / output scale:
+      // it follows the weight scale.
+      float fresh = float(maxAbs / 127.0);
+      double old = std::ldexp(double(mult[o]), -shift[o]);
+      rt::QuantizedMultiplier m =
+          rt::quantizeMultiplier(old * double(fresh) / double(scale));
+      int s = rt::tosaShift(m);
+      if (m.multiplier != 0 && s >= 2 && s <= 62) {
+        scale = fresh;
+        mult[o] = m.multiplier;
+        shift[o] = int8_t(s);
+      }
+    }
+    scales[o] = scale;
+    // Quantize; the rounding's effect on the mean output moves to the bias.
+    double drift = 0;
+    for (int64_t k = 0; k < size; ++k) {
+      double q = std::clamp(std::round(v[k] / scale), -127.0, 127.0);
+      w[o * size + k] = int8_t(q);
+      drift += (q * scale - v[k]) * inputMean[k];
+    }
+    double b = std::round((v[size] - drift) / (inScale * double(scale)));
+    bias[o] = int32_t(std::clamp(b, -2147483648.0, 2147483647.0));
+  }
+
+  l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp,
+                               DenseElementsAttr::get(wType, ArrayRef(w)));
+  std::vector<int64_t> zeros(l.filters, 0);
+  setResultQuant(l.weightOp, QuantAttr::get(ctx, scales, zeros, 0));
+  auto newBias =
+      replaceConstant(l.conv, l.conv.getBiasMutable(), biasOp,
+                      DenseElementsAttr::get(biasType, ArrayRef(bias)));
+  std::vector<float> biasScales(l.filters);
+  for (int64_t o = 0; o < l.filters; ++o)
+    biasScales[o] = float(inScale * double(scales[o]));
+  setResultQuant(newBias, QuantAttr::get(ctx, biasScales, zeros, 0));
+  if (rescale) {
+    auto multOp = rescale.getMultiplier().getDefiningOp<tosa::ConstOp>();
+    auto shiftOp = rescale.getShift().getDefiningOp<tosa::ConstOp>();
+    auto multType =
+        RankedTensorType::get({l.filters}, IntegerType::get(ctx, 32));
+    auto shiftType =
+        RankedTensorType::get({l.filters}, IntegerType::get(ctx, 8));
+    replaceConstant(rescale, rescale.getMultiplierMutable(), multOp,
+                    DenseElementsAttr::get(multType, ArrayRef(mult)));
+    replaceConstant(rescale, rescale.getShiftMutable(), shiftOp,
+                    DenseElementsAttr::get(shiftType, ArrayRef(shift)));
+    rescale.setPerChannel(true);
+  }
+}
+
 void FilterletPrunePass::rewrite(Layer &l) {
   auto values = cast<DenseElementsAttr>(l.weightOp.getValues());
-  int64_t filterSize = l.positions * l.channels;
+  int64_t filterSize = l.filterSize();
   SmallVector<int32_t> rowPtr{0}, index;
   std::vector<bool> zero(values.getNumElements(), false);
+  bool anyNonZero = false;
   for (int64_t o = 0; o < l.filters; ++o) {
     for (int64_t f = 0; f < l.perFilter; ++f) {
       if (!l.pruned[o * l.perFilter + f]) {
@@ -272,29 +665,31 @@ void FilterletPrunePass::rewrite(Layer &l) {
   if (isa<FloatType>(values.getElementType())) {
     SmallVector<APFloat> v(values.getValues<APFloat>());
     for (size_t i = 0; i < v.size(); ++i)
-      if (zero[i])
+      if (zero[i] && !v[i].isZero()) {
         v[i] = APFloat::getZero(v[i].getSemantics());
+        anyNonZero = true;
+      }
     pruned = DenseElementsAttr::get(values.getType(), v);
   } else {
     SmallVector<APInt> v(values.getValues<APInt>());
     for (size_t i = 0; i < v.size(); ++i)
-      if (zero[i])
+      if (zero[i] && !v[i].isZero()) {
         v[i] = APInt::getZero(v[i].getBitWidth());
+        anyNonZero = true;
+      }
     pruned = DenseElementsAttr::get(values.getType(), v);
   }
-  // A new constant: the old one may feed other layers.
-  OpBuilder b(l.conv);
-  auto newWeights = cast<tosa::ConstOp>(b.clone(*l.weightOp));
-  newWeights.setValuesAttr(pruned);
-  l.conv.getWeightMutable().assign(newWeights.getResult());
-  if (l.weightOp->use_empty())
-    l.weightOp->erase();
-  l.weightOp = newWeights;
+  // A new constant (unless already zero there): the old one may feed other
+  // layers.
+  if (anyNonZero)
+    l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(),
+                                 l.weightOp, pruned);
   l.conv->setAttr(TinyPruneDialect::getFilterletsAttrName(),
                   FilterletsAttr::get(&getContext(), l.block, rowPtr, index));
 }
 
-void FilterletPrunePass::writeReport(ArrayRef<Layer> layers) {
+void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
+                                     bool calibrated) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file =
       mlir::openOutputFile(report, &error);
@@ -303,9 +698,15 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers) {
     return;
   }
   llvm::raw_ostream &os = file->os();
-  os << "filterlet-prune: sparsity " << sparsity.getValue() << "\n"
-     << llvm::format("%5s %-28s %16s %6s %10s %10s %9s\n", "layer", "name",
+  os << "filterlet-prune: sparsity " << sparsity.getValue();
+  if (calibrated)
+    os << ", calibrated" << (recover ? ", weights re-solved" : "");
+  os << "\n"
+     << llvm::format("%5s %-28s %16s %6s %10s %10s %9s", "layer", "name",
                      "weight", "block", "filterlets", "kept", "sparsity");
+  if (calibrated)
+    os << llvm::format(" %10s %10s", "err-masked", "err-solved");
+  os << "\n";
   int64_t total = 0, kept = 0;
   for (auto [i, l] : llvm::enumerate(layers)) {
     std::string name = "?";
@@ -315,10 +716,20 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers) {
       name = name.substr(0, 25) + "...";
     std::string shape =
         llvm::formatv("{0}x{1}x{2}", l.filters, l.positions, l.channels).str();
-    os << llvm::format("%5zu %-28s %16s %6lld %10lld %10lld %9.3f\n", i,
+    os << llvm::format("%5zu %-28s %16s %6lld %10lld %10lld %9.3f", i,
                        name.c_str(), shape.c_str(), (long long)l.block,
                        (long long)l.count(),
                        (long long)(l.count() - l.prunedCount), l.sparsity());
+    if (calibrated) {
+      // Squared output error relative to the output energy.
+      double e = l.outputEnergy > 0 ? l.outputEnergy : 1.0;
+      if (l.prunedCount)
+        os << llvm::format(" %10.4f %10.4f", l.maskedError / e,
+                           l.solvedError / e);
+      else
+        os << llvm::format(" %10s %10s", "-", "-");
+    }
+    os << "\n";
     total += l.count() * l.block;
     kept += (l.count() - l.prunedCount) * l.block;
   }
@@ -330,14 +741,72 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers) {
 }
 
 void FilterletPrunePass::runOnOperation() {
+  ModuleOp module = getOperation();
   if (failed(checkOptions()))
     return signalPassFailure();
   std::vector<Layer> layers = collectLayers();
-  if (failed(choose(layers)))
+  if (calibration.empty()) {
+    std::vector<Stream> streams = magnitudeStreams(layers);
+    if (failed(choose(layers, streams)))
+      return signalPassFailure();
+    for (Layer &l : layers)
+      if (l.prunedCount > 0)
+        rewrite(l);
+    if (!report.empty())
+      writeReport(layers, /*calibrated=*/false);
+    return;
+  }
+
+  // Calibrated: every eligible layer must be in the one function that the
+  // data feeds, and its input patches must be readable.
+  if (layers.empty()) {
+    if (!report.empty())
+      writeReport(layers, /*calibrated=*/true);
+    return;
+  }
+  func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
+  for (Layer &l : layers) {
+    if (l.conv->getParentOfType<func::FuncOp>() != func) {
+      module.emitError() << "filterlet-prune: calibration needs the eligible "
+                            "convolutions in one function; they are in @"
+                         << func.getSymName() << " and @"
+                         << l.conv->getParentOfType<func::FuncOp>()
+                                .getSymName();
+      return signalPassFailure();
+    }
+    llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(l.conv);
+    if (!src) {
+      l.conv.emitError() << "filterlet-prune: cannot calibrate this "
+                            "convolution: "
+                         << llvm::toString(src.takeError());
+      return signalPassFailure();
+    }
+    l.source = *src;
+    FailureOr<std::vector<double>> w = realWeights(l);
+    if (failed(w)) {
+      l.conv.emitError() << "filterlet-prune: cannot calibrate this "
+                            "convolution: its bias is not a constant of one "
+                            "value per filter";
+      return signalPassFailure();
+    }
+    l.weights = std::move(*w);
+  }
+  llvm::Expected<calib::CalibrationSet> set = calib::CalibrationSet::load(
+      func, calibration, calibrationLimit, calibrationScale);
+  if (!set) {
+    module.emitError() << "filterlet-prune: calibration: "
+                       << llvm::toString(set.takeError());
     return signalPassFailure();
-  for (Layer &l : layers)
-    if (l.prunedCount > 0)
-      rewrite(l);
+  }
+
+  // The dense model, kept aside as the reference of every re-solve.
+  IRMapping denseMap;
+  OwningOpRef<func::FuncOp> dense(cast<func::FuncOp>(func->clone(denseMap)));
+
+  FailureOr<std::vector<Stream>> streams = calibratedStreams(layers, *set);
+  if (failed(streams) || failed(choose(layers, *streams)) ||
+      failed(recoverLayers(layers, *set, *dense, denseMap)))
+    return signalPassFailure();
   if (!report.empty())
-    writeReport(layers);
+    writeReport(layers, /*calibrated=*/true);
 }

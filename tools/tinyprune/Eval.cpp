@@ -19,6 +19,7 @@
 #include "tinyprune/Data/Dataset.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Execution/Interpreter.h"
+#include "tinyprune/Execution/ModelInput.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -252,32 +253,14 @@ int driver::evalMain(MLIRContext &context) {
                                     "returns {2}",
                                     evalFunction, func.getNumArguments(),
                                     func.getNumResults()));
-  auto inType = dyn_cast<RankedTensorType>(func.getArgumentTypes()[0]);
   auto outType = dyn_cast<RankedTensorType>(func.getResultTypes()[0]);
-  if (!inType || !inType.hasStaticShape() || !outType ||
-      !outType.hasStaticShape())
+  if (!outType || !outType.hasStaticShape())
     return modelError("eval needs statically shaped tensors as input and "
                       "output");
-  data::InputSpec spec;
-  spec.shape.assign(inType.getShape().begin(), inType.getShape().end());
-  spec.typeName = typeString(inType);
-  Type inElt = inType.getElementType();
-  spec.isFloat = inElt.isF32();
-  if (!spec.isFloat && !inElt.isInteger(8))
-    return modelError("eval supports int8 and float32 model inputs, not " +
-                      spec.typeName);
-  if (spec.shape.empty() || spec.shape[0] != 1)
-    return modelError("the model input " + spec.typeName +
-                      " has no leading batch dimension of 1");
-  if (auto q = func.getArgAttrOfType<QuantAttr>(
-          0, TinyPruneDialect::getQuantAttrName())) {
-    if (q.isPerChannel())
-      return modelError("the model input is quantized per channel; eval "
-                        "needs one scale and zero point");
-    spec.hasQuant = true;
-    spec.scale = q.getScale()[0];
-    spec.zeroPoint = static_cast<int32_t>(q.getZeroPoint()[0]);
-  }
+  llvm::Expected<data::InputSpec> inputSpec = getInputSpec(func);
+  if (!inputSpec)
+    return modelError(llvm::toString(inputSpec.takeError()));
+  const data::InputSpec &spec = *inputSpec;
   OutputSpec out;
   out.elementType = outType.getElementType();
   out.numElements = outType.getNumElements();

@@ -38,15 +38,36 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     `max-layer-sparsity` bound every layer; `layer-sparsity` fixes chosen
     layers (by their index in the report) and the rest share what remains.
 
+    With `calibration` (samples in any format `tinyprune eval` reads: a
+    `.npy` array or a folder of `.bin` files), the choice and the weights
+    come from the data instead, without retraining. The model runs in the
+    compiler's interpreter on the samples; each eligible layer's im2col
+    input patches give the least-squares moments of its output. For every
+    filter, Optimal Brain Surgeon removes filterlets greedily: each step
+    removes the filterlet whose removal, after re-solving the remaining
+    weights, raises the squared output error least. Those error increases,
+    relative to the layer's output energy and per weight removed, rank the
+    filterlets across layers (replacing LAMP). Then, layer by layer in
+    program order, the chosen count of filterlets of each filter is removed
+    again on the inputs of the already pruned model, and the kept weights
+    and the bias are re-solved (damped least squares) to reproduce the dense
+    model's output of that layer from the pruned model's input, which also
+    corrects the error of the layers before. int8 weights are re-quantized
+    per output channel (symmetric, [-127, 127]), the bias re-quantized with
+    a correction of the weights' rounding on the mean input, and the
+    following per-channel `tosa.rescale` multipliers and shifts recomputed.
+    `recover=false` keeps the data-driven choice but only zeroes weights.
+
     Pruned filterlets become zeros in the weight constant, and the
     convolution gets a `tinyprune.filterlets` attribute listing the kept
     filterlets of each filter (see the dialect): the IR still computes
     exactly the pruned model, and the C++ lowering loops over kept
-    filterlets only. No calibration data is used yet: biases and
-    requantization are unchanged.
+    filterlets only.
 
     ```
     tinyprune-opt model.mlir --filterlet-prune="sparsity=0.5 report=-"
+    tinyprune-opt model.mlir \
+        --filterlet-prune="sparsity=0.7 calibration=train_x.npy"
     ```
   }];
   let options = [
@@ -66,6 +87,22 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
                "in the report)">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write the per-layer table to this file ('-' is stderr)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Calibration samples (.npy, or a folder of .bin files): choose "
+           "filterlets by output error and re-solve the kept weights">,
+    Option<"calibrationLimit", "calibration-limit", "int64_t",
+           /*default=*/"256",
+           "Use at most this many calibration samples (the first ones; 0: "
+           "all)">,
+    Option<"calibrationScale", "calibration-scale", "double",
+           /*default=*/"1.0",
+           "Multiply integer calibration data by this for a float model">,
+    Option<"recover", "recover", "bool", /*default=*/"true",
+           "With calibration: re-solve the kept weights by least squares">,
+    Option<"damping", "damping", "double", /*default=*/"0.01",
+           "Least-squares damping, relative to the mean input energy">,
+    Option<"threads", "threads", "unsigned", /*default=*/"0",
+           "Threads for calibration (0: all cores)">,
   ];
   let dependentDialects = ["mlir::tosa::TosaDialect",
                            "tinyprune::TinyPruneDialect"];

@@ -1,0 +1,260 @@
+//===- Calibration.cpp - Layer inputs on calibration data -----------------===//
+
+#include "Calibration.h"
+
+#include "tinyprune/Data/Dataset.h"
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Execution/ModelInput.h"
+#include "tinyprune/Execution/Probe.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <thread>
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::calib;
+
+namespace {
+llvm::Error fail(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// CalibrationSet
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<CalibrationSet>
+CalibrationSet::load(func::FuncOp func, StringRef path, int64_t limit,
+                     double scale) {
+  llvm::Expected<data::InputSpec> spec = getInputSpec(func);
+  if (!spec)
+    return spec.takeError();
+  data::DatasetOptions options;
+  options.dataPath = path.str();
+  options.dataScale = scale;
+  auto opened = data::openDataset(options, *spec);
+  if (!opened)
+    return opened.takeError();
+  const data::Dataset &set = **opened;
+  if (set.size() == 0)
+    return fail(path + ": holds no samples");
+  size_t n = limit > 0 ? std::min<size_t>(set.size(), limit) : set.size();
+  CalibrationSet out;
+  out.samples.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    out.samples[i].resize(spec->byteSize());
+    if (llvm::Error e = set.read(i, out.samples[i]))
+      return e;
+  }
+  out.description =
+      llvm::formatv("{0}, {1} of {2} samples", set.describe(), n, set.size());
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// PatchSource
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The first value of an integer constant, if `v` is one.
+std::optional<int64_t> constantInt(Value v) {
+  DenseElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || attr.empty() ||
+      !attr.getElementType().isInteger())
+    return std::nullopt;
+  return (*attr.getValues<APInt>().begin()).getSExtValue();
+}
+
+/// The quantization of `v`: its defining op's, or the function argument's,
+/// looking through reshapes (which keep the values).
+QuantAttr quantOf(Value v) {
+  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>()) {
+    if (QuantAttr q = getResultQuant(reshape))
+      return q;
+    v = reshape.getInput1();
+  }
+  if (Operation *def = v.getDefiningOp())
+    return getResultQuant(def);
+  auto arg = cast<BlockArgument>(v);
+  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+  if (!func)
+    return {};
+  return func.getArgAttrOfType<QuantAttr>(arg.getArgNumber(),
+                                          TinyPruneDialect::getQuantAttrName());
+}
+} // namespace
+
+llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
+  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
+  auto w = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+  auto out = dyn_cast<RankedTensorType>(conv.getType());
+  if (!in || !w || !out || !in.hasStaticShape() || !w.hasStaticShape() ||
+      !out.hasStaticShape())
+    return fail("its shapes are not static");
+  if (in.getDimSize(0) != 1)
+    return fail("its batch is not 1");
+  PatchSource s;
+  s.inH = in.getDimSize(1);
+  s.inW = in.getDimSize(2);
+  s.inC = in.getDimSize(3);
+  s.outH = out.getDimSize(1);
+  s.outW = out.getDimSize(2);
+  s.kH = w.getDimSize(1);
+  s.kW = w.getDimSize(2);
+  ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
+                    dilation = conv.getDilation();
+  s.padTop = pad[0];
+  s.padLeft = pad[2];
+  s.strideH = stride[0];
+  s.strideW = stride[1];
+  s.dilationH = dilation[0];
+  s.dilationW = dilation[1];
+  s.isFloat = in.getElementType().isF32();
+  if (s.isFloat)
+    return s;
+  if (!in.getElementType().isInteger(8))
+    return fail("its input is neither int8 nor float32");
+  QuantAttr q = quantOf(conv.getInput());
+  std::optional<int64_t> zp = constantInt(conv.getInputZp());
+  if (!q || q.isPerChannel() || !zp)
+    return fail("its int8 input has no per-tensor scale and zero point");
+  s.scale = q.getScale()[0];
+  s.zeroPoint = static_cast<int32_t>(*zp);
+  return s;
+}
+
+void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,
+                          float *out) const {
+  const int64_t d = dims();
+  // Real value of input element `i`.
+  auto value = [&](int64_t i) -> float {
+    if (isFloat) {
+      float f;
+      std::memcpy(&f, x.data() + 4 * i, 4);
+      return f;
+    }
+    return scale * float(int32_t(int8_t(x[i])) - zeroPoint);
+  };
+  for (int64_t p : positions) {
+    int64_t oy = p / outW, ox = p % outW;
+    float *patch = out;
+    for (int64_t ky = 0; ky < kH; ++ky) {
+      int64_t iy = oy * strideH - padTop + ky * dilationH;
+      for (int64_t kx = 0; kx < kW; ++kx) {
+        int64_t ix = ox * strideW - padLeft + kx * dilationW;
+        if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
+          std::fill(patch, patch + inC, 0.0f);
+        } else {
+          int64_t base = (iy * inW + ix) * inC;
+          for (int64_t c = 0; c < inC; ++c)
+            patch[c] = value(base + c);
+        }
+        patch += inC;
+      }
+    }
+    out += d;
+  }
+}
+
+std::vector<int64_t> calib::samplePositions(int64_t total, int64_t cap,
+                                            size_t sample) {
+  std::vector<int64_t> positions;
+  if (cap >= total) {
+    positions.resize(total);
+    for (int64_t i = 0; i < total; ++i)
+      positions[i] = i;
+    return positions;
+  }
+  // `cap` positions at a fractional stride, the start moving with the
+  // sample so that the samples together cover the map.
+  double stride = double(total) / double(cap);
+  double start = std::fmod(double(sample) * 0.618033988749895, 1.0) * stride;
+  for (int64_t i = 0; i < cap; ++i)
+    positions.push_back(std::min<int64_t>(total - 1, int64_t(start + i * stride)));
+  return positions;
+}
+
+//===----------------------------------------------------------------------===//
+// collectMoments
+//===----------------------------------------------------------------------===//
+
+LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
+                                    ArrayRef<ProbeTarget> targets,
+                                    const CalibrationSet &set, unsigned threads,
+                                    std::vector<recon::Moments> &moments) {
+  SmallVector<Value> inputs, refInputs;
+  for (const ProbeTarget &t : targets) {
+    inputs.push_back(t.input);
+    if (reference)
+      refInputs.push_back(t.referenceInput);
+  }
+  FailureOr<std::unique_ptr<ValueProbe>> probe =
+      ValueProbe::create(func, inputs);
+  if (failed(probe))
+    return failure();
+  std::unique_ptr<ValueProbe> refProbe;
+  if (reference) {
+    FailureOr<std::unique_ptr<ValueProbe>> p =
+        ValueProbe::create(reference, refInputs);
+    if (failed(p))
+      return failure();
+    refProbe = std::move(*p);
+  }
+
+  unsigned n = threads ? threads : llvm::hardware_concurrency().compute_thread_count();
+  n = std::max(1u, std::min<unsigned>(n, set.size()));
+  // Thread t takes samples t, t + n, ...; its moments are merged in order.
+  std::vector<std::vector<recon::Moments>> partial(n);
+  std::atomic<bool> failedRun{false};
+  auto work = [&](unsigned t) {
+    std::vector<recon::Moments> &mine = partial[t];
+    for (const ProbeTarget &target : targets)
+      mine.emplace_back(target.source.dims(), bool(reference));
+    PreparedFunction::State state = (*probe)->newState();
+    PreparedFunction::State refState;
+    if (refProbe)
+      refState = refProbe->newState();
+    std::vector<float> x, xRef;
+    for (size_t s = t; s < set.size() && !failedRun; s += n) {
+      ArrayRef<uint8_t> sample = set.sample(s);
+      if (failed((*probe)->run(state, {sample})) ||
+          (refProbe && failed(refProbe->run(refState, {sample})))) {
+        failedRun = true;
+        return;
+      }
+      for (auto [i, target] : llvm::enumerate(targets)) {
+        const PatchSource &src = target.source;
+        std::vector<int64_t> positions =
+            samplePositions(src.positions(), target.patchesPerSample, s);
+        x.resize(positions.size() * src.dims());
+        src.extract(state.output(i), positions, x.data());
+        if (refProbe) {
+          xRef.resize(x.size());
+          src.extract(refState.output(i), positions, xRef.data());
+        }
+        mine[i].add(x, refProbe ? ArrayRef<float>(xRef) : ArrayRef<float>(),
+                    positions.size());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < n; ++t)
+    pool.emplace_back(work, t);
+  work(0);
+  for (std::thread &th : pool)
+    th.join();
+  if (failedRun)
+    return failure();
+  moments = std::move(partial[0]);
+  for (unsigned t = 1; t < n; ++t)
+    for (size_t i = 0; i < targets.size(); ++i)
+      moments[i].merge(partial[t][i]);
+  return success();
+}
