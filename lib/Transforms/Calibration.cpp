@@ -73,12 +73,15 @@ std::optional<int64_t> constantInt(Value v) {
 }
 
 /// The quantization of `v`: its defining op's, or the function argument's,
-/// looking through reshapes (which keep the values).
+/// looking through the ops that move values without changing them.
 QuantAttr quantOf(Value v) {
-  while (auto reshape = v.getDefiningOp<tosa::ReshapeOp>()) {
-    if (QuantAttr q = getResultQuant(reshape))
+  while (Operation *def = v.getDefiningOp()) {
+    if (QuantAttr q = getResultQuant(def))
       return q;
-    v = reshape.getInput1();
+    if (!isa<tosa::ReshapeOp, tosa::SliceOp, tosa::PadOp, tosa::TransposeOp>(
+            def))
+      break;
+    v = def->getOperand(0);
   }
   if (Operation *def = v.getDefiningOp())
     return getResultQuant(def);
@@ -123,9 +126,20 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
     return fail("its input is neither int8 nor float32");
   QuantAttr q = quantOf(conv.getInput());
   std::optional<int64_t> zp = constantInt(conv.getInputZp());
-  if (!q || q.isPerChannel() || !zp)
-    return fail("its int8 input has no per-tensor scale and zero point");
-  s.scale = q.getScale()[0];
+  if (q && !q.isPerChannel()) {
+    s.scale = q.getScale()[0];
+  } else {
+    // TFLite quantizes the bias with input scale x weight scale.
+    auto bias = conv.getBias().getDefiningOp<tosa::ConstOp>();
+    auto weight = conv.getWeight().getDefiningOp<tosa::ConstOp>();
+    QuantAttr bq = bias ? getResultQuant(bias) : QuantAttr();
+    QuantAttr wq = weight ? getResultQuant(weight) : QuantAttr();
+    if (!bq || !wq || wq.getScaleAt(0) == 0.0f)
+      return fail("its int8 input has no per-tensor scale");
+    s.scale = bq.getScaleAt(0) / wq.getScaleAt(0);
+  }
+  if (!zp)
+    return fail("its int8 input zero point is not a constant");
   s.zeroPoint = static_cast<int32_t>(*zp);
   return s;
 }

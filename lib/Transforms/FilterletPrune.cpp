@@ -455,7 +455,7 @@ LogicalResult FilterletPrunePass::recoverLayers(
     func::FuncOp dense, IRMapping &denseMap) {
   func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
   for (auto [li, l] : llvm::enumerate(layers)) {
-    if (l.prunedCount == 0)
+    if (l.prunedCount == 0 && !(recover && correctAll))
       continue;
     progress(llvm::formatv("re-solving layer {0}/{1}", li + 1, layers.size()));
     calib::ProbeTarget t;
@@ -498,7 +498,8 @@ LogicalResult FilterletPrunePass::recoverLayers(
       mean[k] = h[(size - 1) * size + k] / count;
     writeWeights(l, solutions, mean);
     l.recovered = true;
-    rewrite(l);
+    if (l.prunedCount > 0)
+      rewrite(l);
   }
   return success();
 }

@@ -99,6 +99,9 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
            "Multiply integer calibration data by this for a float model">,
     Option<"recover", "recover", "bool", /*default=*/"true",
            "With calibration: re-solve the kept weights by least squares">,
+    Option<"correctAll", "correct-all", "bool", /*default=*/"true",
+           "With recovery: also re-solve the eligible layers left dense, "
+           "so that they absorb the error of the pruned layers before them">,
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "Least-squares damping, relative to the mean input energy">,
     Option<"threads", "threads", "unsigned", /*default=*/"0",
