@@ -77,6 +77,11 @@ def TinyPrune_FilterletsAttr : AttrDef<TinyPrune_Dialect, "Filterlets"> {
                                                      kept = [[0, 4, 8], [], [1, 2]]>}
     ```
     Stored as CSR: `row_ptr` (O + 1 offsets) and `index` (the ids).
+
+    Canonical form (`--canonicalize`): with constant weights, `kept` lists
+    exactly the filterlets with a non-zero weight; an attribute that keeps
+    every filterlet is dropped; a convolution that keeps none becomes the
+    `tosa.const` of its bias, and a rescale or clamp of it folds too.
   }];
   let parameters = (ins
     "int64_t":$block,

@@ -36,6 +36,8 @@ def TinyPrune_Dialect : Dialect {
   let hasOperationAttrVerify = 1;
   let hasRegionArgAttrVerify = 1;
   let hasRegionResultAttrVerify = 1;
+  // Canonical form of filterlet-pruned convolutions (TinyPruneCanonicalize.cpp).
+  let hasCanonicalizer = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
 

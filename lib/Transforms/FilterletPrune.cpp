@@ -710,8 +710,10 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
   os << "\n";
   int64_t total = 0, kept = 0;
   for (auto [i, l] : llvm::enumerate(layers)) {
+    // The importer names ops after their TFLite output tensor; passes and
+    // parsing may wrap that name (fused, call-site or file locations).
     std::string name = "?";
-    if (auto loc = dyn_cast<NameLoc>(l.conv->getLoc()))
+    if (auto loc = l.conv->getLoc()->findInstanceOf<NameLoc>())
       name = loc.getName().str();
     if (name.size() > 28)
       name = name.substr(0, 25) + "...";

@@ -35,12 +35,13 @@ func.func @int8_fc(%x: tensor<1x1x1x8xi8>) -> tensor<1x1x1x2xi32> {
   %w = "tosa.const"() <{values = dense<[[[[100, 100, 100, 100, 50, 50, 50, 50]]], [[[1, 1, 1, 1, 2, 2, 2, 2]]]]> : tensor<2x1x1x8xi8>}> {tinyprune.quant = #tinyprune.quant<axis = 0, scale = [0.001, 1.0], zero_point = [0, 0]>} : () -> tensor<2x1x1x8xi8>
   %b = "tosa.const"() <{values = dense<[7, -7]> : tensor<2xi32>}> : () -> tensor<2xi32>
   %zp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
-  %y = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x8xi8>, tensor<2x1x1x8xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1x2xi32>
+  %y = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x8xi8>, tensor<2x1x1x8xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1x2xi32> loc(fused["fc.tflite":1:1, "dense/MatMul"("fc.tflite":1:1)])
   return %y : tensor<1x1x1x2xi32>
 }
 
-// The report of the last function: one row per eligible layer.
+// The report of the last function: one row per eligible layer, named by the
+// NameLoc inside the conv's location (here fused with a file location).
 // REPORT: filterlet-prune: sparsity 5.000000e-01
 // REPORT: layer name{{ +}}weight block filterlets kept sparsity
-// REPORT-NEXT: 0 {{.*}} 2x1x8 8 2 1 0.500
+// REPORT-NEXT: 0 dense/MatMul 2x1x8 8 2 1 0.500
 // REPORT-NEXT: total: 8 of 16 eligible weights kept (sparsity 0.5000)

@@ -14,7 +14,9 @@
 // constants the importer computed are copied, not recomputed, so generated
 // code computes exactly what the IR says. Buffers are placed in one arena
 // by the liveness-based planner; the model input is read in place and the
-// last layer writes straight into the caller's output.
+// last layer writes straight into the caller's output. A constant that
+// feeds a layer as its activation (a layer canonicalization folded away)
+// is read from its flash array.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,8 +48,9 @@ using namespace tinyprune;
 
 namespace {
 
-/// Where a buffer lives.
-enum class Home { Arena, Input, Output };
+/// Where a buffer lives. Constants (a layer folded away by
+/// canonicalization) are read from their flash array.
+enum class Home { Arena, Input, Output, Const };
 
 struct Buffer {
   Type elementType;
@@ -56,6 +59,8 @@ struct Buffer {
   int64_t firstUse = 0, lastUse = 0;
   Home home = Home::Arena;
   int64_t offset = 0;
+  /// Home::Const: the constant array.
+  std::string constName;
 };
 
 /// How a windowed layer (convolution) can compute its output over its own
@@ -232,6 +237,10 @@ unsigned Emitter::bufferOf(Value v) {
   b.firstUse = b.lastUse = (int64_t)steps.size();
   if (isa<BlockArgument>(v))
     b.home = Home::Input;
+  if (v.getDefiningOp<tosa::ConstOp>()) {
+    b.home = Home::Const;
+    b.constName = constArray(v, cTypeOf(b.elementType));
+  }
   bufs.push_back(b);
   bufferIds[v] = bufs.size() - 1;
   return bufs.size() - 1;
@@ -1707,7 +1716,9 @@ FailureOr<CppModel> Emitter::run() {
                          : b.home == Home::Output ? "out"
                                                   : "arena";
       std::string addr =
-          b.offset == 0 && b.home != Home::Arena
+          b.home == Home::Const
+              ? "reinterpret_cast<const uint8_t *>(" + b.constName + ")"
+          : b.offset == 0 && b.home != Home::Arena
               ? base
               : "(" + base + " + " + std::to_string(b.offset) + ")";
       size_t pos;

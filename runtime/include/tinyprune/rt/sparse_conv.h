@@ -465,6 +465,15 @@ inline void sparseConvPerChannelInt8(
     const Requant rq(multiplier[o], shift[o], p.outputZeroPoint, p.actMin,
                      p.actMax);
     const uint32_t biasO = static_cast<uint32_t>(bias ? bias[o] : 0);
+    if (fBegin == fEnd) {
+      // No filterlet kept: every window's sum is empty, every output the
+      // requantized bias.
+      const int8_t value = rq(biasO);
+      for (ptrdiff_t k = 0, e = static_cast<ptrdiff_t>(batches) * outH * outW;
+           k < e; ++k)
+        output[k * outC + o] = value;
+      continue;
+    }
     // acc + bias of a window with every tap in bounds, less its dot.
     uint32_t interior = biasO;
     if (zp != 0) {
@@ -629,6 +638,14 @@ sparseConvFloat(const ConvFloatParams &p, int32_t batches, int32_t inH,
     auto finish = [&](float total) {
       return detail::clampFloat(total + biasO, p.actMin, p.actMax);
     };
+    if (fBegin == fEnd) {
+      // No filterlet kept: every output is the clamped bias (+0.0f + bias).
+      const float value = finish(0.0f);
+      for (ptrdiff_t k = 0, e = static_cast<ptrdiff_t>(batches) * outH * outW;
+           k < e; ++k)
+        output[k * outC + o] = value;
+      continue;
+    }
     for (int32_t b = 0; b < batches; ++b) {
       const float *inB = input + b * inImageStride;
       float *outB = output + b * outH * outRowStride + o;
