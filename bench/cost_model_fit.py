@@ -3,7 +3,8 @@
 (lib/Analysis/CostModel.cpp) to instruction counts measured under QEMU.
 
     /usr/bin/python3 bench/cost_model_fit.py [--cores cortex-m4,...]
-                                             [--emit] [--check FILE]
+                                             [--emit] [--json FILE]
+    /usr/bin/python3 bench/cost_model_fit.py --models [--sparsity 0.5]
 
 For each core (Cortex-M0+: ARMv6-M code on mps2-an385; M4F: mps2-an386;
 M7: mps2-an500, as bench/mcu_bench.py builds them, GCC -Os) it builds
@@ -27,8 +28,10 @@ negative coefficient: more work never costs less). Prints the
 coefficients, the relative error table of the held-out cases, and with
 --emit the C++ table to paste into CostModel.cpp.
 
---check FILE runs the cases of FILE (JSON: list of [kind, case dict]) and
-prints the measured counts as JSON, for test/mcu/cost-model.test.
+--models compares instead the cost model's whole-model totals
+(`tinyprune-opt --tinyprune-model-stats=core=...`) with measured
+inferences of the MLPerf Tiny models (as bench/mcu_bench.py runs them),
+after `--filterlet-prune=sparsity=S` with --sparsity S.
 """
 
 import argparse
@@ -37,6 +40,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -434,15 +438,78 @@ def predict(coef, f):
     return float(np.dot(coef, f))
 
 
+MODELS = [("VWW", "vww_96_int8", "vww_input0_int8"),
+          ("KWS", "kws_ref_model", "kws_input0_int8"),
+          ("IC", "pretrainedResnet_quant", "ic_input0_int8"),
+          ("AD", "ad01_int8", "ad_input0_int8")]
+
+
+def whole_models(build, cores, sparsity, plugin, tmp):
+    """The cost model's totals against measured MLPerf Tiny inferences
+    (compiled and run as bench/mcu_bench.py does), optionally after
+    --filterlet-prune."""
+    shared = os.path.join(ROOT, "..", "shared", "models", "mlperf-tiny")
+    tool = lambda name: os.path.join(build, "bin", name)  # noqa: E731
+    print(f"\n== whole models (filterlet sparsity {sparsity})")
+    print(f"{'model':5} {'core':14} {'measured':>11} {'estimate':>11} "
+          f"{'error':>7} {'const B':>8} {'flash B':>8}")
+    for label, name, sample in MODELS:
+        mlir = os.path.join(tmp, name + ".mlir")
+        subprocess.run([tool("tinyprune-translate"), "--import-tflite",
+                        os.path.join(shared, name + ".tflite"), "-o", mlir],
+                       check=True)
+        if sparsity > 0:
+            subprocess.run([tool("tinyprune-opt"), mlir,
+                            f"--filterlet-prune=sparsity={sparsity}", "-o",
+                            mlir + ".pruned"], check=True)
+            mlir += ".pruned"
+        gen = os.path.join(tmp, name)
+        subprocess.run([tool("tinyprune"), "compile", mlir, "-o", gen,
+                        "--name", "m"], check=True, capture_output=True)
+        for core in cores:
+            stats = subprocess.run(
+                [tool("tinyprune-opt"), mlir,
+                 f"--tinyprune-model-stats=core={core}", "-o", os.devnull],
+                check=True, capture_output=True, text=True).stderr
+            total = re.search(r"cost-model total: .* (\d+) flash bytes, "
+                              r"\d+ MACs, (\d+) instructions", stats)
+            run = subprocess.run(
+                [sys.executable, os.path.join(INPUTS, "run_mcu.py"),
+                 "--core", core, "--gen", gen, "--name", "m", "--input",
+                 os.path.join(shared, "samples", sample + ".bin"),
+                 "--output", os.path.join(gen, core + ".out"),
+                 "--plugin", plugin], check=True, capture_output=True,
+                text=True).stdout
+            val = {k: int(v) for k, v in re.findall(r"^(\w+) (\d+)$", run,
+                                                     re.M)}
+            est = int(total.group(2))
+            print(f"{label:5} {core:14} {val['instructions']:11} {est:11} "
+                  f"{est / val['instructions'] - 1:+7.1%} {val['rodata']:8} "
+                  f"{total.group(1):>8}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--models", action="store_true",
+                    help="compare whole MLPerf Tiny models instead of fitting")
+    ap.add_argument("--sparsity", type=float, default=0.0,
+                    help="with --models: --filterlet-prune sparsity")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--cores", default="cortex-m0plus,cortex-m4,cortex-m7")
     ap.add_argument("--emit", action="store_true",
                     help="print the C++ coefficient table")
-    ap.add_argument("--json", help="write measurements and fit here")
+    ap.add_argument("--json", help="write the coefficients and errors here")
     args = ap.parse_args()
     if not os.path.exists(KIT):
         sys.exit("cost_model_fit: needs ../shared/mcu-kit")
+    if args.models:
+        with tempfile.TemporaryDirectory() as tmp:
+            plugin = os.path.join(tmp, "libinsncount.so")
+            subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", plugin,
+                            KIT], check=True)
+            whole_models(args.build, args.cores.split(","), args.sparsity,
+                         plugin, tmp)
+        return
     train = make_cases(1, 3.0)
     held = make_cases(2, 1.0)
     results = {}

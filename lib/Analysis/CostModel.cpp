@@ -174,8 +174,8 @@ struct Axis {
   int64_t inside() const { return hi - lo; }
 };
 
-Axis axisOf(int64_t pad, int64_t stride, int64_t dil, int64_t k,
-            int64_t extent, int64_t out) {
+Axis axisOf(int64_t pad, int64_t stride, int64_t dil, int64_t k, int64_t extent,
+            int64_t out) {
   Axis a;
   bool any = false;
   for (int64_t o = 0; o < out; ++o) {
@@ -211,9 +211,8 @@ bool kernelZeroPoint(const ConvGeometry &g) {
 
 /// 1x1, stride 1, unpadded, same size: pointwise / fully-connected.
 bool isFlat(const ConvGeometry &g) {
-  return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 &&
-         g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
-         g.outH == g.inH && g.outW == g.inW;
+  return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 &&
+         g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW;
 }
 
 int64_t pixelsOf(const ConvGeometry &g) { return g.batch * g.outH * g.outW; }
@@ -237,9 +236,9 @@ double denseInt8Instructions(const ConvGeometry &g, const Coefficients &k) {
       int64_t b4 = ceilDiv(C, 4);
       return dot(k.convInt8Fc, {double(4 * b4 * ic), double(b4), 1});
     }
-    return dot(k.convInt8Pointwise, {double(P * 2 * oc2 * ic),
-                                     double(ceilDiv(P, 2) * oc2), double(oc2),
-                                     1});
+    return dot(k.convInt8Pointwise,
+               {double(P * 2 * oc2 * ic), double(ceilDiv(P, 2) * oc2),
+                double(oc2), 1});
   }
   if (fs <= 64 && g.dilationW == 1) {
     int64_t passes = ceilDiv(C, 32);
@@ -286,8 +285,8 @@ double denseInt8Instructions(const ConvGeometry &g, const Coefficients &k) {
 
 double denseFloatInstructions(const ConvGeometry &g, const Coefficients &k) {
   double taps = double(g.filters * g.batch * rowsOf(g).total * colsOf(g).total);
-  return dot(k.convFloat, {taps * g.channels, taps,
-                           double(g.filters * pixelsOf(g)), 1});
+  return dot(k.convFloat,
+             {taps * g.channels, taps, double(g.filters * pixelsOf(g)), 1});
 }
 
 //===----------------------------------------------------------------------===//
@@ -359,9 +358,9 @@ double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
     int64_t insideCalls = 0;
     for (int64_t r : s.runs)
       insideCalls += ceilDiv(r, 2);
-    return dot(k.sparseFloat, {macsIn + macsBorder,
-                               K * double(insideCalls + s.calls),
-                               C * double(pixelsOf(g)), C, 1});
+    return dot(k.sparseFloat,
+               {macsIn + macsBorder, K * double(insideCalls + s.calls),
+                C * double(pixelsOf(g)), C, 1});
   }
   double runs = 0, chunkCalls = 0, inner = 0;
   if (hasDsp(core)) {
@@ -415,8 +414,8 @@ double poolInstructions(const ConvGeometry &g, const double (&c)[5]) {
   Axis ry = rowsOf(g), rx = colsOf(g);
   const int64_t n = g.batch, ch = g.channels;
   return dot(c, {double(ch * n * ry.total * rx.total),
-                 double(ch * n * ry.total * g.outW),
-                 double(ch * pixelsOf(g)), double(pixelsOf(g)), 1});
+                 double(ch * n * ry.total * g.outW), double(ch * pixelsOf(g)),
+                 double(pixelsOf(g)), 1});
 }
 
 } // namespace
@@ -495,8 +494,8 @@ LayerCost tinyprune::denseConvCost(const ConvGeometry &g, McuCore core) {
   c.flashBytes = weights * (g.isFloat ? 4 : 1) + perFilterFlash(g);
   c.macs = inBoundsMacs(g);
   const Coefficients &k = coefficientsOf(core);
-  c.instructions = g.isFloat ? denseFloatInstructions(g, k)
-                             : denseInt8Instructions(g, k);
+  c.instructions =
+      g.isFloat ? denseFloatInstructions(g, k) : denseInt8Instructions(g, k);
   return c;
 }
 
@@ -506,7 +505,7 @@ int64_t tinyprune::sparseConvFixedFlash(const ConvGeometry &g, int64_t block,
   // sparseFilter(): uint16_t indices when they fit, else uint32_t; arrays
   // hold at least one element (an empty index gets a 0).
   const int64_t index = keptFilterlets <= 0xFFFF && ids <= 0xFFFF ? 2 : 4;
-  int64_t bytes = index * (g.filters + 1) +            // row pointers
+  int64_t bytes = index * (g.filters + 1) +                      // row pointers
                   index * std::max<int64_t>(1, keptFilterlets) + // index
                   4 * ids + 2 * ids; // offset (int32), tapY, tapX (uint8)
   bytes += 28; // SparseFilter{Int8,Float}: six pointers and an int32_t.
@@ -518,8 +517,7 @@ int64_t tinyprune::sparseConvFixedFlash(const ConvGeometry &g, int64_t block,
 
 LayerCost tinyprune::sparseConvCost(const ConvGeometry &g, int64_t block,
                                     int64_t keptFilterlets,
-                                    int64_t /*nonEmptyFilters*/,
-                                    McuCore core) {
+                                    int64_t /*nonEmptyFilters*/, McuCore core) {
   assert(block > 0 && g.channels % block == 0 && "block must divide channels");
   LayerCost c;
   c.flashBytes = sparseConvFixedFlash(g, block, keptFilterlets) +
@@ -528,8 +526,9 @@ LayerCost tinyprune::sparseConvCost(const ConvGeometry &g, int64_t block,
   // kept fraction of the filter.
   const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
   const int64_t total = ids * g.filters;
-  c.macs = total == 0 ? 0 : int64_t(double(inBoundsMacs(g)) *
-                                    double(keptFilterlets) / double(total));
+  c.macs = total == 0 ? 0
+                      : int64_t(double(inBoundsMacs(g)) *
+                                double(keptFilterlets) / double(total));
   c.instructions = sparseInstructions(g, block, keptFilterlets, core);
   return c;
 }
@@ -590,11 +589,10 @@ static bool isFused(Operation *op) {
     // the others belong to a convolution or an int8 add/sub/mul.
     auto in = cast<RankedTensorType>(r.getInput().getType());
     auto out = cast<RankedTensorType>(r.getType());
-    bool standalone = in.getElementType().isInteger(8) &&
-                      out.getElementType().isInteger(8) &&
-                      llvm::none_of(r->getUsers(), [](Operation *u) {
-                        return isa<tosa::SelectOp>(u);
-                      });
+    bool standalone =
+        in.getElementType().isInteger(8) && out.getElementType().isInteger(8) &&
+        llvm::none_of(r->getUsers(),
+                      [](Operation *u) { return isa<tosa::SelectOp>(u); });
     return !standalone;
   }
   if (auto c = dyn_cast<tosa::ClampOp>(op)) {
@@ -670,9 +668,9 @@ static LayerCost costOf(Operation *op, McuCore core) {
     return bytes;
   };
   if (auto pool = dyn_cast<tosa::MaxPool2dOp>(op)) {
-    ConvGeometry g = poolGeometry(pool.getInput(), pool.getResult(),
-                                  pool.getKernel(), pool.getStride(),
-                                  pool.getPad());
+    ConvGeometry g =
+        poolGeometry(pool.getInput(), pool.getResult(), pool.getKernel(),
+                     pool.getStride(), pool.getPad());
     c.instructions = poolInstructions(g, k.maxPoolInt8);
     return c;
   }
@@ -719,8 +717,8 @@ static LayerCost costOf(Operation *op, McuCore core) {
   // clamps, activations, casts, quantize, mean and data movement, which
   // take the requantize loop's per-element cost as an uncalibrated
   // stand-in (small layers in the models this serves).
-  int64_t in = op->getNumOperands() ? elementsOf(op->getOperand(0).getType())
-                                    : 0;
+  int64_t in =
+      op->getNumOperands() ? elementsOf(op->getOperand(0).getType()) : 0;
   c.instructions = dot(k.requantizeInt8, {double(std::max(n, in)), 1});
   return c;
 }

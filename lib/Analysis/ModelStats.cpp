@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Analysis/CostModel.h"
+#include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

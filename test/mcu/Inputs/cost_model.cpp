@@ -137,9 +137,9 @@ int32_t buildSparse(const Case &c, const T *dense, T *values,
 }
 
 ConvInt8Params int8Params(const Case &c) {
-  return ConvInt8Params{c.strideH, c.strideW, c.dilationH, c.dilationW,
-                        c.padTop,  c.padLeft, c.inputZeroPoint,
-                        -3,        -128,      127};
+  return ConvInt8Params{c.strideH, c.strideW, c.dilationH,      c.dilationW,
+                        c.padTop,  c.padLeft, c.inputZeroPoint, -3,
+                        -128,      127};
 }
 
 ConvFloatParams floatParams(const Case &c) {
@@ -184,14 +184,14 @@ __attribute__((noinline)) void depthwiseF(const Case &c) {
 
 __attribute__((noinline)) void addI8(const Case &c) {
   const int32_t shape[4] = {c.batches, c.inH, c.inW, c.inC};
-  const AddInt8Params p{5,          -7,         -2,      20,  1518500250, -2,
-                        1288490189, -3,         1623497637, -19, -128, 127};
+  const AddInt8Params p{5,          -7, -2,         20,  1518500250, -2,
+                        1288490189, -3, 1623497637, -19, -128,       127};
   addInt8(p, 4, shape, inI8, shape, in2I8, shape, outI8);
 }
 
 PoolParams poolParams(const Case &c) {
-  return PoolParams{c.strideH, c.strideW, c.kH, c.kW, c.padTop, c.padLeft,
-                    -128,      127};
+  return PoolParams{c.strideH, c.strideW, c.kH, c.kW,
+                    c.padTop,  c.padLeft, -128, 127};
 }
 
 __attribute__((noinline)) void maxPoolI8(const Case &c) {
@@ -211,8 +211,8 @@ __attribute__((noinline)) void softmaxI8(const Case &c) {
 }
 
 __attribute__((noinline)) void requantizeI8(const Case &c) {
-  requantizeInt8(c.batches * c.inH * c.inW * c.inC, inI8, -5, 1518500250, -1,
-                 3, -128, 127, outI8);
+  requantizeInt8(c.batches * c.inH * c.inW * c.inC, inI8, -5, 1518500250, -1, 3,
+                 -128, 127, outI8);
 }
 
 } // namespace
