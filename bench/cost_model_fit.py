@@ -37,7 +37,6 @@ after `--filterlet-prune=sparsity=S` with --sparsity S.
 import argparse
 import datetime
 import json
-import math
 import os
 import random
 import re
@@ -172,7 +171,6 @@ def features(kind, c, core, kept):
         return [C * n * Ty * Tx, C * P, 1]
     if model in ("sparse_i8", "sparse_f32"):
         B = c["block"]
-        ids = kh * kw * (ic // B)
         K = kept
         flat = (kh == 1 and kw == 1 and c["strideH"] == 1 and
                 c["strideW"] == 1 and c["padTop"] == 0 and
@@ -193,10 +191,7 @@ def features(kind, c, core, kept):
                     break
                 ox = 0
                 while ox < c["outW"]:
-                    if model == "sparse_i8" and xlo <= ox and ox + 1 < xhi:
-                        calls.append((ty[oy] * kw, 2))
-                        ox += 2
-                    elif model == "sparse_f32" and xlo <= ox and ox + 1 < xhi:
+                    if xlo <= ox and ox + 1 < xhi:  # inside columns pair up
                         calls.append((ty[oy] * kw, 2))
                         ox += 2
                     else:
