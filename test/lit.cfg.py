@@ -51,6 +51,12 @@ if os.path.isdir(shared):
 import shutil
 if shutil.which("arm-none-eabi-g++") and shutil.which("qemu-system-arm"):
     config.available_features.add("arm-mcu")
+# The instruction-counting QEMU plugin of the shared MCU kit.
+mcu_kit = os.path.normpath(os.path.join(config.tinyprune_src_root, "..",
+                                        "shared", "mcu-kit"))
+if os.path.exists(os.path.join(mcu_kit, "insncount.c")):
+    config.available_features.add("mcu-kit")
+    config.substitutions.append(("%mcukit", mcu_kit))
 # Arm NN's CpuRef backend as an independent oracle (test/tools/armnn-run).
 if getattr(config, "tinyprune_have_armnn", "OFF").upper() in (
         "ON", "1", "TRUE", "YES") and os.path.exists(

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tinyprune/Analysis/CostModel.h"
 #include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
@@ -139,6 +140,12 @@ struct ModelStatsPass
         rows.push_back(std::move(*s));
     });
 
+    std::optional<McuCore> mcu;
+    if (!core.empty() && !(mcu = parseMcuCore(core))) {
+      func.emitError() << "unknown core '" << core
+                       << "' (cortex-m0plus, cortex-m4, cortex-m7)";
+      return signalPassFailure();
+    }
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> file;
     llvm::raw_ostream *os = &llvm::errs();
@@ -151,9 +158,32 @@ struct ModelStatsPass
       os = &file->os();
     }
     print(*os, func, rows);
+    if (mcu)
+      printCosts(*os, estimateFunction(func, *mcu), *mcu);
     if (file)
       file->keep();
     markAllAnalysesPreserved();
+  }
+
+  /// The cost model's table: one row per kernel call, then the totals.
+  static void printCosts(llvm::raw_ostream &os, ArrayRef<OpCost> costs,
+                         McuCore mcu) {
+    os << "cost-model: " << mcuCoreName(mcu) << "\n";
+    os << llvm::format("%4s  %-26s %-28s %10s %12s %14s\n", "#", "op", "name",
+                       "flash B", "MACs", "instructions");
+    for (auto [i, c] : llvm::enumerate(costs)) {
+      std::string name = layerName(c.op);
+      if (name.size() > 28)
+        name = "..." + name.substr(name.size() - 25);
+      os << llvm::format("%4zu  %-26s %-28s %10lld %12lld %14.0f\n", i,
+                         c.op->getName().getStringRef().str().c_str(),
+                         name.c_str(), (long long)c.cost.flashBytes,
+                         (long long)c.cost.macs, c.cost.instructions);
+    }
+    LayerCost total = totalCost(costs);
+    os << "cost-model total: " << costs.size() << " kernel calls, "
+       << total.flashBytes << " flash bytes, " << total.macs << " MACs, "
+       << llvm::format("%.0f", total.instructions) << " instructions\n";
   }
 
   static void print(llvm::raw_ostream &os, func::FuncOp func,

@@ -11,6 +11,19 @@
 // CHECK: 1 tosa.conv2d fc 15 30 10 20
 // CHECK: total: 2 layers, 71 params, 92 weight bytes, 874 MACs, largest activation 128 bytes
 
+// With a core, the cost model's table follows (docs/cost-model.md).
+// RUN: tinyprune-opt %s --tinyprune-model-stats=core=cortex-m4 -o /dev/null 2>&1 | FileCheck %s --check-prefix=COST
+// RUN: not tinyprune-opt %s --tinyprune-model-stats=core=cortex-m3 -o /dev/null 2>&1 | FileCheck %s --check-prefix=BADCORE
+// conv: 54 weight bytes + bias, multiplier and shift (int32) per filter =
+// 78 flash bytes; 600 MACs over the in-bounds taps (10 x 10 of the 4x4
+// map's SAME windows, x 3 channels x 2 filters).
+// fc: 10 + 5 x 12 = 70 bytes, 10 MACs.
+// COST: cost-model: cortex-m4
+// COST: 0 tosa.conv2d conv 78 600 {{[1-9][0-9]*}}
+// COST: 1 tosa.conv2d fc 70 10 {{[1-9][0-9]*}}
+// COST: cost-model total: 2 kernel calls, 148 flash bytes, 610 MACs, {{[1-9][0-9]*}} instructions
+// BADCORE: unknown core 'cortex-m3' (cortex-m0plus, cortex-m4, cortex-m7)
+
 // The pass only reads: the IR comes out unchanged.
 // IR: func.func @main
 // IR: tosa.conv2d

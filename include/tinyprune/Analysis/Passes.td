@@ -23,6 +23,11 @@ def TinyPruneModelStats : Pass<"tinyprune-model-stats", "mlir::func::FuncOp"> {
     * `out bytes`: size of the op's result.
 
     These are the quantities the pruning passes trade against each other.
+    With `core` (cortex-m0plus, cortex-m4 or cortex-m7) it then prints the
+    cost model's estimate (docs/cost-model.md) for each op the C++ lowering
+    turns into a kernel call: flash of its constant arrays as emitted, MACs
+    executed, and estimated instructions per inference on that core, with
+    the totals.
     The IR is left untouched. The table goes to stderr, or to the file
     named by `output`, so that it does not mix with the printed IR.
 
@@ -33,6 +38,8 @@ def TinyPruneModelStats : Pass<"tinyprune-model-stats", "mlir::func::FuncOp"> {
   let options = [
     Option<"output", "output", "std::string", /*default=*/"\"-\"",
            "Where to write the table ('-' is stderr)">,
+    Option<"core", "core", "std::string", /*default=*/"\"\"",
+           "Also print the cost model's estimates for this Cortex-M core">,
   ];
   let dependentDialects = ["mlir::tosa::TosaDialect"];
 }

@@ -1,0 +1,742 @@
+//===- CostModel.cpp - Per-layer MCU cost model ---------------------------===//
+//
+// Flash: the byte sizes of the constant arrays CppEmitter.cpp writes for a
+// layer (lowerConv / sparseFilter and the other lower* functions), exactly.
+//
+// Instructions: for each runtime kernel path, a linear model over counts
+// of the kernel's loop iterations, computed from the geometry the way the
+// kernel computes its loop bounds (interior/border windows, in-bounds
+// taps, register blocks, runs of pixels, kept-filterlet visits). The
+// feature functions below mirror `features()` in bench/cost_model_fit.py,
+// which measured every path under QEMU (GCC -Os, as bench/mcu_bench.py
+// builds the generated code) and fitted the coefficients by non-negative
+// least squares on relative error; docs/cost-model.md has the accuracy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Analysis/CostModel.h"
+
+#include "tinyprune/Dialect/TinyPrune.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <algorithm>
+#include <numeric>
+
+using namespace mlir;
+using namespace tinyprune;
+
+std::optional<McuCore> tinyprune::parseMcuCore(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<McuCore>>(name)
+      .Cases({"cortex-m0plus", "m0plus"}, McuCore::CortexM0Plus)
+      .Cases({"cortex-m4", "m4"}, McuCore::CortexM4)
+      .Cases({"cortex-m7", "m7"}, McuCore::CortexM7)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef tinyprune::mcuCoreName(McuCore core) {
+  switch (core) {
+  case McuCore::CortexM0Plus:
+    return "cortex-m0plus";
+  case McuCore::CortexM4:
+    return "cortex-m4";
+  case McuCore::CortexM7:
+    return "cortex-m7";
+  }
+  llvm_unreachable("unknown core");
+}
+
+//===----------------------------------------------------------------------===//
+// Coefficients
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Instructions per unit of each feature, one array per kernel path, in
+/// the order of the feature functions below (and of cost_model_fit.py's
+/// sorted model names).
+struct Coefficients {
+  double addInt8[2];           // add_i8
+  double avgPoolInt8[5];       // avgpool_i8
+  double convFloat[4];         // conv_f32
+  double convInt8Blocked[9];   // conv_i8_blocked
+  double convInt8Fc[3];        // conv_i8_fc
+  double convInt8Patch[6];     // conv_i8_patch
+  double convInt8Pointwise[4]; // conv_i8_pointwise
+  double depthwiseFloat[3];    // dw_f32
+  double depthwiseInt8[8];     // dw_i8
+  double depthwiseGeneral[4];  // dw_i8_general
+  double maxPoolInt8[5];       // maxpool_i8
+  double requantizeInt8[2];    // requant_i8
+  double softmaxInt8[3];       // softmax_i8
+  double sparseFloat[5];       // sparse_f32
+  double sparseInt8[12];       // sparse_i8
+};
+
+// clang-format off
+// The coefficients, pasted from `bench/cost_model_fit.py --emit` (measured
+// on QEMU 7.2 mps2-an385/an386/an500 with the shared/mcu-kit instruction
+// plugin, arm-none-eabi-g++ 12 -Os; M0+ is ARMv6-M code on the an385).
+// Fitted by bench/cost_model_fit.py on 2026-11-23.
+const Coefficients kM0Plus = {
+    /*add_i8*/ {395.23, 444.485},
+    /*avgpool_i8*/ {10.1772, 76.5303, 92.6307, 208.444, 0},
+    /*conv_f32*/ {203.596, 38.9828, 288.502, 913.967},
+    /*conv_i8_blocked*/ {6.02075, 191.908, 211.454, 6.94745, 688.088, 15.8683, 8.02408, 182.379, 399.506},
+    /*conv_i8_fc*/ {5.99611, 723.082, 214.791},
+    /*conv_i8_patch*/ {10.4384, 586.839, 146.136, 56.751, 0.258632, 0},
+    /*conv_i8_pointwise*/ {5.98188, 461.088, 0, 127.558},
+    /*dw_f32*/ {239.498, 0, 6682.46},
+    /*dw_i8*/ {48.9826, 402.013, 287.856, 41.5824, 145.132, 165.484, 245.283, 426.192},
+    /*dw_i8_general*/ {28.7499, 0, 462.989, 596.483},
+    /*maxpool_i8*/ {15.7841, 74.4929, 16.7849, 37.3922, 137.471},
+    /*requant_i8*/ {133.257, 22.2079},
+    /*softmax_i8*/ {1755.22, 1132.6, 348.99},
+    /*sparse_f32*/ {199.845, 30.8448, 179.555, 91.8974, 432.333},
+    /*sparse_i8*/ {5.88988, 28.2884, 0, 1.00888, 113.502, 0, 37.9988, 8.67921, 253.834, 10.5494, 162.797, 267.477},
+};
+const Coefficients kM4 = {
+    /*add_i8*/ {164.555, 322.706},
+    /*avgpool_i8*/ {6, 23, 32, 0, 123},
+    /*conv_f32*/ {13.9869, 23.8399, 103.554, 745.582},
+    /*conv_i8_blocked*/ {1.3453, 73.4621, 116.474, 2.28546, 241.014, 57.6511, 2.71622, 168.195, 330.885},
+    /*conv_i8_fc*/ {1.67968, 320.996, 154.932},
+    /*conv_i8_patch*/ {2.16502, 249.076, 152.6, 13.3795, 1.04818, 0},
+    /*conv_i8_pointwise*/ {1.35807, 134.394, 119.502, 150.761},
+    /*dw_f32*/ {15.6994, 81.3318, 0},
+    /*dw_i8*/ {16.4726, 0, 122.855, 20.8911, 51.3776, 57.8788, 330.88, 189.511},
+    /*dw_i8_general*/ {10.8321, 0, 213.679, 183.057},
+    /*maxpool_i8*/ {8.81847, 17.8839, 11.9972, 25.5622, 94.6424},
+    /*requant_i8*/ {57.4426, 24.8343},
+    /*softmax_i8*/ {631.633, 414.239, 103.392},
+    /*sparse_f32*/ {4.06824, 31.9293, 47.4612, 138.157, 171.029},
+    /*sparse_i8*/ {1.3516, 24.6657, 21.8418, 3.96475, 45.6723, 158.105, 36.3133, 3.19178, 148.142, 7.65501, 0, 288.969},
+};
+const Coefficients kM7 = {
+    /*add_i8*/ {164.555, 322.706},
+    /*avgpool_i8*/ {6, 23, 32, 0, 123},
+    /*conv_f32*/ {13.9869, 23.8454, 103.714, 753.361},
+    /*conv_i8_blocked*/ {1.3452, 73.0166, 115.594, 2.28618, 241.771, 57.9449, 2.71702, 170.083, 330.468},
+    /*conv_i8_fc*/ {1.67968, 320.996, 154.932},
+    /*conv_i8_patch*/ {2.16014, 247.51, 153.365, 13.4165, 1.0681, 0},
+    /*conv_i8_pointwise*/ {1.35805, 132.389, 120.265, 151.035},
+    /*dw_f32*/ {15.6875, 80.4375, 0},
+    /*dw_i8*/ {0, 148.276, 119.01, 20.9978, 51.5245, 57.2868, 389.442, 189.052},
+    /*dw_i8_general*/ {10.8323, 0, 216.675, 190.142},
+    /*maxpool_i8*/ {8.81847, 17.8839, 11.9972, 25.5622, 94.6424},
+    /*requant_i8*/ {57.4426, 24.8343},
+    /*softmax_i8*/ {631.633, 414.239, 103.392},
+    /*sparse_f32*/ {4.06238, 32.0494, 47.4475, 138.195, 171.43},
+    /*sparse_i8*/ {1.35123, 24.6558, 21.8525, 3.96633, 45.6718, 158.097, 36.3891, 3.18895, 148.625, 7.66794, 0, 289.14},
+};
+// clang-format on
+
+const Coefficients &coefficientsOf(McuCore core) {
+  switch (core) {
+  case McuCore::CortexM0Plus:
+    return kM0Plus;
+  case McuCore::CortexM4:
+    return kM4;
+  case McuCore::CortexM7:
+    return kM7;
+  }
+  llvm_unreachable("unknown core");
+}
+
+/// Whether the core has the DSP extension the kernels' SIMD paths use.
+bool hasDsp(McuCore core) { return core != McuCore::CortexM0Plus; }
+
+template <size_t N>
+double dot(const double (&c)[N], std::initializer_list<double> f) {
+  assert(f.size() == N && "feature count differs from the coefficients");
+  double sum = 0;
+  size_t i = 0;
+  for (double v : f)
+    sum += c[i++] * v;
+  return sum;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+//===----------------------------------------------------------------------===//
+// Geometry as the kernels see it
+//===----------------------------------------------------------------------===//
+
+/// One spatial axis of a windowed layer: in-bounds taps per output
+/// position, their sum, and the outputs [lo, hi) whose window lies inside.
+struct Axis {
+  std::vector<int64_t> taps;
+  int64_t total = 0, lo = 0, hi = 0;
+  int64_t inside() const { return hi - lo; }
+};
+
+Axis axisOf(int64_t pad, int64_t stride, int64_t dil, int64_t k, int64_t extent,
+            int64_t out) {
+  Axis a;
+  bool any = false;
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t origin = o * stride - pad, t = 0;
+    for (int64_t i = 0; i < k; ++i)
+      t += origin + i * dil >= 0 && origin + i * dil < extent;
+    a.taps.push_back(t);
+    a.total += t;
+    if (origin >= 0 && origin + (k - 1) * dil <= extent - 1) {
+      if (!any)
+        a.lo = o;
+      a.hi = o + 1;
+      any = true;
+    }
+  }
+  return a;
+}
+
+Axis rowsOf(const ConvGeometry &g) {
+  return axisOf(g.padTop, g.strideH, g.dilationH, g.kernelH, g.inH, g.outH);
+}
+Axis colsOf(const ConvGeometry &g) {
+  return axisOf(g.padLeft, g.strideW, g.dilationW, g.kernelW, g.inW, g.outW);
+}
+
+/// The input zero point the kernel sees: unpadded convolutions get it
+/// folded into the bias by the emitter.
+bool kernelZeroPoint(const ConvGeometry &g) {
+  bool unpadded =
+      g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0;
+  return g.hasInputZeroPoint && !unpadded;
+}
+
+/// 1x1, stride 1, unpadded, same size: pointwise / fully-connected.
+bool isFlat(const ConvGeometry &g) {
+  return g.kernelH == 1 && g.kernelW == 1 && g.strideH == 1 && g.strideW == 1 &&
+         g.padTop == 0 && g.padLeft == 0 && g.outH == g.inH && g.outW == g.inW;
+}
+
+int64_t pixelsOf(const ConvGeometry &g) { return g.batch * g.outH * g.outW; }
+
+/// MACs over in-bounds taps only (what the kernels execute).
+int64_t inBoundsMacs(const ConvGeometry &g) {
+  return g.batch * rowsOf(g).total * colsOf(g).total * g.channels * g.filters;
+}
+
+//===----------------------------------------------------------------------===//
+// Dense convolutions (rt/conv.h)
+//===----------------------------------------------------------------------===//
+
+double denseInt8Instructions(const ConvGeometry &g, const Coefficients &k) {
+  const int64_t n = g.batch, C = g.filters, ic = g.channels;
+  const int64_t P = pixelsOf(g), oc2 = ceilDiv(C, 2);
+  const int64_t fs = g.kernelH * g.kernelW * ic;
+  const bool zp = kernelZeroPoint(g);
+  if (isFlat(g) && !zp && (P >= 2 || C >= 4)) {
+    if (P == 1) {
+      int64_t b4 = ceilDiv(C, 4);
+      return dot(k.convInt8Fc, {double(4 * b4 * ic), double(b4), 1});
+    }
+    return dot(k.convInt8Pointwise,
+               {double(P * 2 * oc2 * ic), double(ceilDiv(P, 2) * oc2),
+                double(oc2), 1});
+  }
+  if (fs <= 64 && g.dilationW == 1) {
+    int64_t passes = ceilDiv(C, 32);
+    int64_t pp = n * g.outH * ceilDiv(g.outW, 2);
+    return dot(k.convInt8Patch,
+               {double(pp * 2 * oc2 * 4 * ceilDiv(fs, 4)), double(pp * oc2),
+                double(pp * passes * g.kernelH),
+                double(pp * passes * 2 * ceilDiv(fs, 4)), double(C * fs), 1});
+  }
+  Axis ry = rowsOf(g), rx = colsOf(g);
+  int64_t ninX = rx.inside(), borderX = g.outW - ninX;
+  int64_t txInside = 0;
+  for (int64_t o = rx.lo; o < rx.hi; ++o)
+    txInside += rx.taps[o];
+  int64_t txBorder = rx.total - txInside;
+  int64_t runsPerRow = g.dilationW == 1 ? borderX : txBorder;
+  // Starting values are summed again where the in-bounds filter rows
+  // change (only with a zero point).
+  int64_t changes = 0;
+  if (ninX > 0 && zp) {
+    int64_t prevBegin = -1, prevEnd = -1;
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      int64_t y0 = oy * g.strideH - g.padTop, begin = -1, end = -1;
+      for (int64_t t = 0; t < g.kernelH; ++t)
+        if (y0 + t * g.dilationH >= 0 && y0 + t * g.dilationH < g.inH) {
+          if (begin < 0)
+            begin = t;
+          end = t + 1;
+        }
+      if (begin != prevBegin || end != prevEnd)
+        changes += (end - begin) * g.kernelW * ic;
+      prevBegin = begin, prevEnd = end;
+    }
+  }
+  return dot(k.convInt8Blocked,
+             {double(2 * oc2 * n * ry.total * ninX * g.kernelW * ic),
+              double(oc2 * n * ry.total * ceilDiv(ninX, 2)),
+              double(oc2 * n * g.outH * (ninX > 0 ? 1 : 0)),
+              double(2 * oc2 * n * ry.total * txBorder * ic),
+              double(oc2 * n * g.outH * borderX),
+              double(oc2 * n * ry.total * runsPerRow),
+              double(2 * oc2 * changes * n), double(oc2), 1});
+}
+
+double denseFloatInstructions(const ConvGeometry &g, const Coefficients &k) {
+  double taps = double(g.filters * g.batch * rowsOf(g).total * colsOf(g).total);
+  return dot(k.convFloat,
+             {taps * g.channels, taps, double(g.filters * pixelsOf(g)), 1});
+}
+
+//===----------------------------------------------------------------------===//
+// Sparse convolutions (rt/sparse_conv.h)
+//===----------------------------------------------------------------------===//
+
+/// What the sparse kernels do per output channel, independent of how many
+/// filterlets it keeps: interior runs of pixels, and clipped-window calls
+/// (in-bounds taps x pixels each).
+struct SparseShape {
+  std::vector<int64_t> runs;
+  int64_t calls = 0, clippedTapPixels = 0, clippedPixels = 0;
+};
+
+SparseShape sparseShapeOf(const ConvGeometry &g, bool isFloat) {
+  SparseShape s;
+  Axis ry = rowsOf(g), rx = colsOf(g);
+  const int64_t kh = g.kernelH, kw = g.kernelW;
+  auto call = [&](int64_t taps, int64_t pixels) {
+    ++s.calls;
+    s.clippedTapPixels += taps * pixels;
+    s.clippedPixels += pixels;
+  };
+  if (!isFloat && isFlat(g)) {
+    s.runs.push_back(pixelsOf(g));
+    return s;
+  }
+  if (rx.inside() > 0)
+    for (int64_t i = 0; i < g.batch * ry.inside(); ++i)
+      s.runs.push_back(rx.inside());
+  for (int64_t b = 0; b < g.batch; ++b) {
+    for (int64_t oy = 0; oy < g.outH; ++oy) {
+      if (oy >= ry.lo && oy < ry.hi)
+        continue;
+      for (int64_t ox = 0; ox < g.outW;) {
+        if (ox >= rx.lo && ox + 1 < rx.hi) {
+          call(ry.taps[oy] * kw, 2);
+          ox += 2;
+        } else {
+          call(ry.taps[oy] * rx.taps[ox], 1);
+          ox += 1;
+        }
+      }
+    }
+    for (int64_t ox = 0; ox < g.outW; ++ox) {
+      if (ox >= rx.lo && ox < rx.hi)
+        continue;
+      for (int64_t oy = ry.lo; oy < ry.hi;) {
+        // The float kernel takes border columns one pixel at a time.
+        bool pair = !isFloat && oy + 1 < ry.hi;
+        call(kh * rx.taps[ox], pair ? 2 : 1);
+        oy += pair ? 2 : 1;
+      }
+    }
+  }
+  return s;
+}
+
+double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
+                          McuCore core) {
+  const Coefficients &k = coefficientsOf(core);
+  const SparseShape s = sparseShapeOf(g, g.isFloat);
+  const double K = double(kept), B = double(block), C = double(g.filters);
+  const double taps = double(g.kernelH * g.kernelW);
+  int64_t insidePx = std::accumulate(s.runs.begin(), s.runs.end(), int64_t(0));
+  const double macsIn = K * B * double(insidePx);
+  const double macsBorder = K * B * double(s.clippedTapPixels) / taps;
+  if (g.isFloat) {
+    int64_t insideCalls = 0;
+    for (int64_t r : s.runs)
+      insideCalls += ceilDiv(r, 2);
+    return dot(k.sparseFloat,
+               {macsIn + macsBorder, K * double(insideCalls + s.calls),
+                C * double(pixelsOf(g)), C, 1});
+  }
+  double runs = 0, chunkCalls = 0, inner = 0;
+  if (hasDsp(core)) {
+    for (int64_t r : s.runs)
+      runs += double(ceilDiv(r, 32));
+    double chunks = double(block / 8 + (block % 8 >= 4 ? 1 : 0));
+    chunkCalls = K * runs * chunks;
+    inner = K * double(insidePx) * chunks;
+  } else {
+    for (int64_t r : s.runs)
+      runs += double(ceilDiv(r, 2));
+    inner = block == 8 || block == 16 ? 0 : macsIn;
+  }
+  const double zpSum = kernelZeroPoint(g) ? K * B : 0;
+  return dot(k.sparseInt8,
+             {macsIn, K * runs, chunkCalls, inner, C * double(insidePx),
+              C * runs, K * double(s.calls), macsBorder,
+              C * double(s.clippedPixels), zpSum, C, 1});
+}
+
+//===----------------------------------------------------------------------===//
+// Depthwise convolutions, pools, other kernels
+//===----------------------------------------------------------------------===//
+
+double depthwiseInstructions(const ConvGeometry &g, McuCore core) {
+  const Coefficients &k = coefficientsOf(core);
+  Axis ry = rowsOf(g), rx = colsOf(g);
+  const int64_t n = g.batch, C = g.filters, P = pixelsOf(g);
+  const int64_t taps = g.kernelH * g.kernelW;
+  if (g.isFloat)
+    return dot(k.depthwiseFloat,
+               {double(C * n * ry.total * rx.total), double(C * P), 1});
+  if (g.filters != g.channels || g.channels < 4 || taps > 16)
+    return dot(k.depthwiseGeneral,
+               {double(C * n * ry.total * rx.total),
+                double(C * n * ry.total * g.outW), double(C * P), 1});
+  const int64_t groups = ceilDiv(C, 4);
+  bool insideOk = !hasDsp(core) || (g.kernelH == 3 && g.kernelW == 3);
+  int64_t win = insideOk ? n * ry.inside() * rx.inside() : 0;
+  int64_t clippedTaps = n * ry.total * rx.total - win * taps;
+  int64_t clippedRows = n * ry.total * g.outW - win * g.kernelH;
+  return dot(k.depthwiseInt8,
+             {double(groups * win * taps), double(groups * win),
+              double(groups * (P - win)), double(groups * clippedTaps),
+              double(groups * clippedRows), double(groups * n * g.outH),
+              double(groups), 1});
+}
+
+/// A pool's window geometry as a ConvGeometry (kernel = window).
+double poolInstructions(const ConvGeometry &g, const double (&c)[5]) {
+  Axis ry = rowsOf(g), rx = colsOf(g);
+  const int64_t n = g.batch, ch = g.channels;
+  return dot(c, {double(ch * n * ry.total * rx.total),
+                 double(ch * n * ry.total * g.outW), double(ch * pixelsOf(g)),
+                 double(pixelsOf(g)), 1});
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Public entry points
+//===----------------------------------------------------------------------===//
+
+/// The untrimmed input the emitter reads: a slice from the origin that only
+/// trims rows no window reads is a view.
+static Value convInput(Operation *op) {
+  Value x = op->getOperand(0);
+  if (auto slice = x.getDefiningOp<tosa::SliceOp>())
+    if (auto cs = slice.getStart().getDefiningOp<tosa::ConstShapeOp>())
+      if (llvm::all_of(cs.getValues().getValues<APInt>(),
+                       [](const APInt &v) { return v.isZero(); }))
+        return slice.getInput1();
+  return x;
+}
+
+static std::optional<int64_t> firstInt(Value v) {
+  if (auto c = v.getDefiningOp<tosa::ConstOp>()) {
+    auto attr = cast<DenseElementsAttr>(c.getValues());
+    if (attr.getNumElements() > 0 && isa<IntegerType>(attr.getElementType()))
+      return (*attr.getValues<APInt>().begin()).getSExtValue();
+  }
+  return std::nullopt;
+}
+
+/// Geometry of a conv2d or depthwise_conv2d (filters = output channels).
+static FailureOr<ConvGeometry> geometryOf(Operation *op) {
+  bool depthwise = isa<tosa::DepthwiseConv2DOp>(op);
+  auto xType = dyn_cast<RankedTensorType>(convInput(op).getType());
+  auto wType = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
+  auto yType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
+      !wType.hasStaticShape() || !yType.hasStaticShape() ||
+      xType.getRank() != 4 || wType.getRank() != 4 || yType.getRank() != 4)
+    return failure();
+  ArrayRef<int64_t> pad, stride, dilation;
+  if (auto c = dyn_cast<tosa::Conv2DOp>(op))
+    pad = c.getPad(), stride = c.getStride(), dilation = c.getDilation();
+  else if (auto d = dyn_cast<tosa::DepthwiseConv2DOp>(op))
+    pad = d.getPad(), stride = d.getStride(), dilation = d.getDilation();
+  else
+    return failure();
+  ConvGeometry g;
+  g.batch = xType.getDimSize(0), g.inH = xType.getDimSize(1);
+  g.inW = xType.getDimSize(2), g.channels = xType.getDimSize(3);
+  g.outH = yType.getDimSize(1), g.outW = yType.getDimSize(2);
+  g.filters = yType.getDimSize(3);
+  g.kernelH = wType.getDimSize(depthwise ? 0 : 1);
+  g.kernelW = wType.getDimSize(depthwise ? 1 : 2);
+  g.strideH = stride[0], g.strideW = stride[1];
+  g.dilationH = dilation[0], g.dilationW = dilation[1];
+  g.padTop = pad[0], g.padBottom = pad[1], g.padLeft = pad[2],
+  g.padRight = pad[3];
+  g.isFloat = isa<FloatType>(xType.getElementType());
+  g.hasInputZeroPoint =
+      !g.isFloat && firstInt(op->getOperand(3)).value_or(0) != 0;
+  return g;
+}
+
+FailureOr<ConvGeometry> tinyprune::getConvGeometry(tosa::Conv2DOp conv) {
+  return geometryOf(conv);
+}
+
+/// Bias, multipliers and shifts: int32 per filter (int8); the float bias.
+static int64_t perFilterFlash(const ConvGeometry &g) {
+  return g.isFloat ? 4 * g.filters : 12 * g.filters;
+}
+
+LayerCost tinyprune::denseConvCost(const ConvGeometry &g, McuCore core) {
+  LayerCost c;
+  int64_t weights = g.filters * g.kernelH * g.kernelW * g.channels;
+  c.flashBytes = weights * (g.isFloat ? 4 : 1) + perFilterFlash(g);
+  c.macs = inBoundsMacs(g);
+  const Coefficients &k = coefficientsOf(core);
+  c.instructions =
+      g.isFloat ? denseFloatInstructions(g, k) : denseInt8Instructions(g, k);
+  return c;
+}
+
+int64_t tinyprune::sparseConvFixedFlash(const ConvGeometry &g, int64_t block,
+                                        int64_t keptFilterlets) {
+  const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
+  // sparseFilter(): uint16_t indices when they fit, else uint32_t; arrays
+  // hold at least one element (an empty index gets a 0).
+  const int64_t index = keptFilterlets <= 0xFFFF && ids <= 0xFFFF ? 2 : 4;
+  int64_t bytes = index * (g.filters + 1) +                      // row pointers
+                  index * std::max<int64_t>(1, keptFilterlets) + // index
+                  4 * ids + 2 * ids; // offset (int32), tapY, tapX (uint8)
+  bytes += 28; // SparseFilter{Int8,Float}: six pointers and an int32_t.
+  // An empty values array still holds one element.
+  if (keptFilterlets * block == 0)
+    bytes += g.isFloat ? 4 : 1;
+  return bytes + perFilterFlash(g);
+}
+
+LayerCost tinyprune::sparseConvCost(const ConvGeometry &g, int64_t block,
+                                    int64_t keptFilterlets,
+                                    int64_t /*nonEmptyFilters*/, McuCore core) {
+  assert(block > 0 && g.channels % block == 0 && "block must divide channels");
+  LayerCost c;
+  c.flashBytes = sparseConvFixedFlash(g, block, keptFilterlets) +
+                 keptFilterlets * block * (g.isFloat ? 4 : 1);
+  // Kept filterlets are spread over taps: in-bounds MACs scale with the
+  // kept fraction of the filter.
+  const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
+  const int64_t total = ids * g.filters;
+  c.macs = total == 0 ? 0
+                      : int64_t(double(inBoundsMacs(g)) *
+                                double(keptFilterlets) / double(total));
+  c.instructions = sparseInstructions(g, block, keptFilterlets, core);
+  return c;
+}
+
+//===----------------------------------------------------------------------===//
+// Whole functions
+//===----------------------------------------------------------------------===//
+
+static int64_t elementsOf(Type t) {
+  auto r = dyn_cast<RankedTensorType>(t);
+  return r && r.hasStaticShape() ? r.getNumElements() : 0;
+}
+
+static int64_t bytesOf(Type t) {
+  auto r = dyn_cast<RankedTensorType>(t);
+  if (!r || !r.hasStaticShape())
+    return 0;
+  return r.getNumElements() *
+         std::max<int64_t>(1, r.getElementTypeBitWidth() / 8);
+}
+
+static bool isConstant(Value v) {
+  while (auto r = v.getDefiningOp<tosa::ReshapeOp>())
+    v = r.getInput1();
+  return v.getDefiningOp<tosa::ConstOp>() != nullptr;
+}
+
+static int64_t rankOf(Value v) {
+  auto r = dyn_cast<RankedTensorType>(v.getType());
+  return r ? r.getRank() : 0;
+}
+
+/// Geometry of a pool: the window as the kernel, channels = filters.
+static ConvGeometry poolGeometry(Value in, Value out, ArrayRef<int64_t> kernel,
+                                 ArrayRef<int64_t> stride,
+                                 ArrayRef<int64_t> pad) {
+  auto x = cast<RankedTensorType>(in.getType());
+  auto y = cast<RankedTensorType>(out.getType());
+  ConvGeometry g;
+  g.batch = x.getDimSize(0), g.inH = x.getDimSize(1), g.inW = x.getDimSize(2);
+  g.channels = g.filters = x.getDimSize(3);
+  g.outH = y.getDimSize(1), g.outW = y.getDimSize(2);
+  g.kernelH = kernel[0], g.kernelW = kernel[1];
+  g.strideH = stride[0], g.strideW = stride[1];
+  g.padTop = pad[0], g.padBottom = pad[1], g.padLeft = pad[2],
+  g.padRight = pad[3];
+  return g;
+}
+
+/// Ops the emitter folds into the kernel call of their producer or
+/// consumer, or prints nothing for.
+static bool isFused(Operation *op) {
+  if (isa<tosa::ConstOp, tosa::ConstShapeOp, tosa::ReshapeOp, func::ReturnOp>(
+          op))
+    return true;
+  if (auto r = dyn_cast<tosa::RescaleOp>(op)) {
+    // Standalone requantizations are i8 -> i8 and not LEAKY_RELU's arms;
+    // the others belong to a convolution or an int8 add/sub/mul.
+    auto in = cast<RankedTensorType>(r.getInput().getType());
+    auto out = cast<RankedTensorType>(r.getType());
+    bool standalone =
+        in.getElementType().isInteger(8) && out.getElementType().isInteger(8) &&
+        llvm::none_of(r->getUsers(),
+                      [](Operation *u) { return isa<tosa::SelectOp>(u); });
+    return !standalone;
+  }
+  if (auto c = dyn_cast<tosa::ClampOp>(op)) {
+    // A clamp that is its producer's sole user fuses into the producer.
+    Operation *def = c.getInput().getDefiningOp();
+    return def && def->hasOneUse() &&
+           isa<tosa::RescaleOp, tosa::Conv2DOp, tosa::DepthwiseConv2DOp,
+               tosa::MaxPool2dOp, tosa::AvgPool2dOp, tosa::AddOp, tosa::SubOp,
+               tosa::MulOp>(def);
+  }
+  // LEAKY_RELU's compare and the float alpha multiply belong to the select;
+  // DEQUANTIZE's sub and mul to the cast.
+  if (isa<tosa::GreaterEqualOp, tosa::GreaterOp>(op))
+    return true;
+  if (isa<tosa::SubOp, tosa::MulOp>(op) &&
+      isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()))) {
+    Operation *def = op->getOperand(0).getDefiningOp();
+    if (def && isa<tosa::CastOp>(def) && def->hasOneUse())
+      return true;
+    if (def && isa<tosa::SubOp>(def) && def->hasOneUse() &&
+        def->getOperand(0).getDefiningOp<tosa::CastOp>())
+      return true;
+    if (isa<tosa::MulOp>(op) && llvm::any_of(op->getUsers(), [](Operation *u) {
+          return isa<tosa::SelectOp>(u);
+        }))
+      return true;
+  }
+  // A slice from the origin feeding a convolution is a view.
+  if (auto s = dyn_cast<tosa::SliceOp>(op))
+    return llvm::all_of(op->getUsers(), [&](Operation *u) {
+      return isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(u) &&
+             convInput(u) == s.getInput1();
+    });
+  return false;
+}
+
+/// The cost of one op the emitter lowers to a kernel call.
+static LayerCost costOf(Operation *op, McuCore core) {
+  const Coefficients &k = coefficientsOf(core);
+  LayerCost c;
+  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
+    FailureOr<ConvGeometry> g = getConvGeometry(conv);
+    if (failed(g))
+      return c;
+    auto f = op->getAttrOfType<FilterletsAttr>(
+        TinyPruneDialect::getFilterletsAttrName());
+    if (!f)
+      return denseConvCost(*g, core);
+    int64_t nonEmpty = 0;
+    ArrayRef<int32_t> rowPtr = f.getRowPtr();
+    for (size_t o = 0; o + 1 < rowPtr.size(); ++o)
+      nonEmpty += rowPtr[o + 1] > rowPtr[o];
+    return sparseConvCost(*g, f.getBlock(), (int64_t)f.getIndex().size(),
+                          nonEmpty, core);
+  }
+  if (isa<tosa::DepthwiseConv2DOp>(op)) {
+    FailureOr<ConvGeometry> g = geometryOf(op);
+    if (failed(g))
+      return c;
+    c.flashBytes = bytesOf(op->getOperand(1).getType()) + perFilterFlash(*g);
+    c.macs = inBoundsMacs(*g) / std::max<int64_t>(1, g->channels);
+    c.instructions = depthwiseInstructions(*g, core);
+    return c;
+  }
+  Value out = op->getNumResults() ? op->getResult(0) : Value();
+  int64_t n = out ? elementsOf(out.getType()) : 0;
+  // Constant operands the emitter stores as arrays.
+  auto constants = [&](ValueRange operands) {
+    int64_t bytes = 0;
+    for (Value v : operands)
+      if (isConstant(v))
+        bytes += bytesOf(v.getType());
+    return bytes;
+  };
+  if (auto pool = dyn_cast<tosa::MaxPool2dOp>(op)) {
+    ConvGeometry g =
+        poolGeometry(pool.getInput(), pool.getResult(), pool.getKernel(),
+                     pool.getStride(), pool.getPad());
+    c.instructions = poolInstructions(g, k.maxPoolInt8);
+    return c;
+  }
+  if (auto pool = dyn_cast<AvgPool2dOp>(op)) {
+    ConvGeometry g =
+        poolGeometry(pool.getInput(), pool.getResult(), pool.getKernel(),
+                     pool.getStride(), pool.getPad());
+    c.instructions = poolInstructions(g, k.avgPoolInt8);
+    return c;
+  }
+  if (auto pool = dyn_cast<tosa::AvgPool2dOp>(op)) {
+    ConvGeometry g =
+        poolGeometry(pool.getInput(), pool.getResult(), pool.getKernel(),
+                     pool.getStride(), pool.getPad());
+    c.instructions = poolInstructions(g, k.avgPoolInt8);
+    return c;
+  }
+  if (auto s = dyn_cast<SoftmaxOp>(op)) {
+    auto t = cast<RankedTensorType>(s.getInput().getType());
+    int64_t depth = t.getShape().back();
+    c.instructions = dot(k.softmaxInt8, {double(n), double(n / depth), 1});
+    return c;
+  }
+  if (isa<tosa::AddOp, tosa::SubOp, tosa::MulOp>(op)) {
+    // Three shape arrays (int32 per dimension) and constant operands.
+    c.flashBytes = 3 * 4 * rankOf(out) + constants(op->getOperands());
+    c.instructions = dot(k.addInt8, {double(n), 1});
+    return c;
+  }
+  if (auto s = dyn_cast<tosa::SliceOp>(op))
+    c.flashBytes = 3 * 4 * rankOf(s.getInput1()) + constants(s.getInput1());
+  else if (auto p = dyn_cast<tosa::PadOp>(op))
+    c.flashBytes = 3 * 4 * rankOf(p.getInput1()) +
+                   bytesOf(p.getPadConst().getType()) +
+                   constants(p.getInput1());
+  else if (auto t = dyn_cast<tosa::TransposeOp>(op))
+    c.flashBytes = 2 * 4 * rankOf(t.getInput1()) + constants(t.getInput1());
+  else if (auto cat = dyn_cast<tosa::ConcatOp>(op))
+    c.flashBytes = 4 * rankOf(out) + 4 * (int64_t)cat.getInput1().size() +
+                   constants(cat.getInput1());
+  else if (auto m = dyn_cast<MeanOp>(op))
+    c.flashBytes = 4 * rankOf(m.getInput()) + 4 * (int64_t)m.getAxes().size();
+  // The rest runs one pass over its elements: requantize (fitted), and
+  // clamps, activations, casts, quantize, mean and data movement, which
+  // take the requantize loop's per-element cost as an uncalibrated
+  // stand-in (small layers in the models this serves).
+  int64_t in =
+      op->getNumOperands() ? elementsOf(op->getOperand(0).getType()) : 0;
+  c.instructions = dot(k.requantizeInt8, {double(std::max(n, in)), 1});
+  return c;
+}
+
+std::vector<OpCost> tinyprune::estimateFunction(func::FuncOp func,
+                                                McuCore core) {
+  std::vector<OpCost> costs;
+  func.walk([&](Operation *op) {
+    if (op == func.getOperation() || isFused(op))
+      return;
+    costs.push_back({op, costOf(op, core)});
+  });
+  return costs;
+}
+
+LayerCost tinyprune::totalCost(ArrayRef<OpCost> costs) {
+  LayerCost total;
+  for (const OpCost &c : costs)
+    total += c.cost;
+  return total;
+}
