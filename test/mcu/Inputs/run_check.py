@@ -14,7 +14,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from run_mcu import CORES  # noqa: E402
+from run_firmware import CORES  # noqa: E402
 
 
 def main():

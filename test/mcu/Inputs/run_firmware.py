@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Builds one self-contained firmware source against the runtime headers for
-a Cortex-M core and runs it under qemu-system-arm, with the start-up code,
-linker script and boards of run_mcu.py. The firmware's semihosting output is
-echoed; the script fails when the firmware exits non-zero.
+a Cortex-M core and runs it under qemu-system-arm, with this folder's
+start-up code and linker script. The firmware's semihosting output is
+echoed; the script fails when the firmware exits non-zero. The cores, the
+build steps and the QEMU run are shared with run_mcu.py and run_check.py.
 
     run_firmware.py --core cortex-m4 --src test.cpp [-D NAME=VALUE ...]
                     [--workdir DIR] [--opt -Os] [--plugin libinsncount.so]
@@ -20,11 +21,42 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-from run_mcu import CORES  # noqa: E402
+# Cores and boards: cortex-m4 (hard-float, mps2-an386), cortex-m7
+# (hard-float, mps2-an500), cortex-m0plus (ARMv6-M code on mps2-an385, whose
+# Cortex-M3 runs it). All three boards take the memory map of mps2.ld.
+CORES = {
+    "cortex-m4": (["-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard",
+                   "-mfpu=fpv4-sp-d16"], "mps2-an386"),
+    "cortex-m0plus": (["-mcpu=cortex-m0plus", "-mthumb",
+                       "-mfloat-abi=soft"], "mps2-an385"),
+    "cortex-m7": (["-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard",
+                   "-mfpu=fpv5-d16"], "mps2-an500"),
+}
+CXX_FLAGS = ["-std=c++17", "-fno-exceptions", "-fno-rtti",
+             "-ffunction-sections", "-fdata-sections", "-Wall", "-Wextra",
+             "-Werror"]
 
 RUNTIME = os.path.normpath(os.path.join(HERE, "..", "..", "..", "runtime",
                                         "include"))
+
+
+def startup(core, work, opt):
+    """Compiles the start-up code for `core` into `work`; returns its
+    object."""
+    flags, _ = CORES[core]
+    start = os.path.join(work, "startup-" + core + ".o")
+    subprocess.run(["arm-none-eabi-gcc", opt, *flags, "-c",
+                    os.path.join(HERE, "startup.c"), "-o", start], check=True)
+    return start
+
+
+def link(core, objs, elf):
+    """Links `objs` with the start-up code's linker script and semihosting."""
+    flags, _ = CORES[core]
+    subprocess.run(["arm-none-eabi-g++", *flags, "-T",
+                    os.path.join(HERE, "mps2.ld"), "--specs=rdimon.specs",
+                    "-nostartfiles", "-Wl,--gc-sections", *objs, "-o", elf],
+                   check=True)
 
 
 def build(core, src, defines, work, opt):
@@ -32,18 +64,10 @@ def build(core, src, defines, work, opt):
     elf = os.path.join(work, os.path.splitext(os.path.basename(src))[0] +
                        "-" + core + ".elf")
     obj = elf[:-4] + ".o"
-    subprocess.run(["arm-none-eabi-g++", "-std=c++17", opt, *flags,
-                    "-fno-exceptions", "-fno-rtti", "-ffunction-sections",
-                    "-fdata-sections", "-Wall", "-Wextra", "-Werror",
+    subprocess.run(["arm-none-eabi-g++", opt, *flags, *CXX_FLAGS,
                     "-I" + RUNTIME, *["-D" + d for d in defines], "-c", src,
                     "-o", obj], check=True)
-    start = os.path.join(work, "startup-" + core + ".o")
-    subprocess.run(["arm-none-eabi-gcc", opt, *flags, "-c",
-                    os.path.join(HERE, "startup.c"), "-o", start], check=True)
-    subprocess.run(["arm-none-eabi-g++", *flags, "-T",
-                    os.path.join(HERE, "mps2.ld"), "--specs=rdimon.specs",
-                    "-nostartfiles", "-Wl,--gc-sections", start, obj, "-o",
-                    elf], check=True)
+    link(core, [startup(core, work, opt), obj], elf)
     return elf, board
 
 
