@@ -98,9 +98,9 @@ class NoCalibration(Exception):
     """The pass does not take a `calibration` option."""
 
 
-def prune(build, dense_mlir, sparsity, calibration, out):
+def prune(build, dense_mlir, sparsity, calibration, out, target="none"):
     """Runs the pass; returns (achieved sparsity, eligible layers)."""
-    opts = f"sparsity={sparsity} report=-"
+    opts = f"sparsity={sparsity} report=- target={target}"
     if calibration:
         opts += f" calibration={calibration}"
     r = subprocess.run([os.path.join(build, "bin", "tinyprune-opt"),

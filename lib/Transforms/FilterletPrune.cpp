@@ -15,6 +15,7 @@
 
 #include "Calibration.h"
 
+#include "tinyprune/Analysis/CostModel.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Reconstruction.h"
 #include "tinyprune/rt/quant_params.h"
@@ -62,6 +63,13 @@ struct Layer {
   int64_t prunedCount = 0;
   /// A fixed ratio from `layer-sparsity`, or < 0.
   double fixedRatio = -1.0;
+
+  // The cost model's view:
+  ConvGeometry geometry;
+  /// The layer as it is (dense), from the whole-function estimate.
+  LayerCost dense;
+  /// Left dense: its sparse form does not pay on the target.
+  bool keptDense = false;
 
   // With calibration data:
   calib::PatchSource source;
@@ -152,9 +160,37 @@ private:
   FailureOr<std::vector<Stream>>
   calibratedStreams(std::vector<Layer> &layers,
                     const calib::CalibrationSet &set);
-  /// Marks filterlets pruned: fixed layers first, then by global score.
+  /// Reads `layer-sparsity` into the layers.
+  LogicalResult fixLayers(std::vector<Layer> &layers);
+  /// Marks filterlets pruned: fixed layers first, then by global score,
+  /// until the sparsity or the budget is reached.
   LogicalResult choose(std::vector<Layer> &layers,
                        std::vector<Stream> &streams);
+  /// choose(), then restores the layers whose sparse form does not pay and
+  /// chooses again without them, until every pruned layer pays.
+  LogicalResult chooseProfitably(std::vector<Layer> &layers,
+                                 std::vector<Stream> &streams);
+  /// Costs of the layers and of the rest of the model on the target.
+  LogicalResult estimateCosts(std::vector<Layer> &layers);
+
+  // The cost model.
+  enum class Budget { None, Flash, Instructions, Macs };
+  LogicalResult parseBudget();
+  LayerCost sparseCost(const Layer &l, int64_t kept) const;
+  /// What the budget counts (instructions without a budget).
+  double metric(const LayerCost &c) const;
+  /// Whether `l` with `kept` filterlets is cheaper sparse than dense.
+  bool pays(const Layer &l, int64_t kept) const;
+  /// The layer's cost as it would be lowered.
+  LayerCost currentCost(const Layer &l) const;
+
+  /// target=none turns the cost model off.
+  bool costModel = true;
+  McuCore core = McuCore::CortexM4;
+  Budget budget = Budget::None;
+  double budgetValue = 0;
+  /// The estimate of everything but the eligible layers.
+  LayerCost rest;
   /// Re-solves the pruned layers in program order on calibration data.
   LogicalResult recoverLayers(std::vector<Layer> &layers,
                               const calib::CalibrationSet &set,
@@ -360,8 +396,7 @@ FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
   return streams;
 }
 
-LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
-                                         std::vector<Stream> &streams) {
+LogicalResult FilterletPrunePass::fixLayers(std::vector<Layer> &layers) {
   ModuleOp module = getOperation();
   for (const std::string &entry : layerSparsity) {
     auto [indexText, ratioText] = StringRef(entry).split('=');
@@ -380,11 +415,154 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
                                 << " sparsity must be in [0, 1], got " << ratio;
     layers[index].fixedRatio = ratio;
   }
+  return success();
+}
 
-  // Heads of streams, lowest score first; ties go to the earlier stream.
+/// "12000", "48K", "1.5M" (K, M: 1024, 1024^2 for bytes; k, M: 1000,
+/// 10^6 for counts), optionally followed by `unit`.
+static std::optional<double> parseQuantity(StringRef text, bool binary,
+                                           StringRef unit, bool &hadUnit) {
+  text = text.trim();
+  hadUnit = !unit.empty() && text.consume_back(unit);
+  double scale = 1;
+  if (text.consume_back("K") || text.consume_back("k"))
+    scale = binary ? 1024 : 1000;
+  else if (text.consume_back("M"))
+    scale = binary ? 1024 * 1024 : 1e6;
+  double v;
+  if (text.getAsDouble(v) || !(v > 0))
+    return std::nullopt;
+  return v * scale;
+}
+
+LogicalResult FilterletPrunePass::parseBudget() {
+  ModuleOp module = getOperation();
+  costModel = target != "none";
+  std::optional<McuCore> c = parseMcuCore(target);
+  if (costModel && !c)
+    return module.emitError()
+           << "filterlet-prune: unknown target '" << target.getValue()
+           << "' (cortex-m0plus, cortex-m4, cortex-m7, or none)";
+  if (c)
+    core = *c;
+  if (!flashBudget.empty() && !latencyBudget.empty())
+    return module.emitError() << "filterlet-prune: give flash-budget or "
+                                 "latency-budget, not both";
+  bool hadUnit = false;
+  if (!flashBudget.empty()) {
+    std::optional<double> v = parseQuantity(flashBudget, true, "", hadUnit);
+    if (!v)
+      return module.emitError()
+             << "filterlet-prune: flash-budget '" << flashBudget.getValue()
+             << "' is not a positive byte count (like 48000, 48K or 1M)";
+    budget = Budget::Flash;
+    budgetValue = *v;
+  } else if (!latencyBudget.empty()) {
+    std::optional<double> v =
+        parseQuantity(latencyBudget, false, "macs", hadUnit);
+    if (!v)
+      return module.emitError()
+             << "filterlet-prune: latency-budget '" << latencyBudget.getValue()
+             << "' is not a positive instruction count (like 12000000 or "
+                "12M) or MAC count (like 3Mmacs)";
+    budget = hadUnit ? Budget::Macs : Budget::Instructions;
+    budgetValue = *v;
+  }
+  if (budget != Budget::None && !costModel)
+    return module.emitError() << "filterlet-prune: a budget needs a target "
+                                 "core, not target=none";
+  if (budget != Budget::None && sparsity.hasValue())
+    return module.emitError() << "filterlet-prune: give sparsity or a "
+                                 "budget, not both";
+  return success();
+}
+
+LayerCost FilterletPrunePass::sparseCost(const Layer &l, int64_t kept) const {
+  return sparseConvCost(l.geometry, l.block, kept, l.filters, core);
+}
+
+double FilterletPrunePass::metric(const LayerCost &c) const {
+  switch (budget) {
+  case Budget::Flash:
+    return double(c.flashBytes);
+  case Budget::Macs:
+    return double(c.macs);
+  case Budget::None:
+  case Budget::Instructions:
+    return c.instructions;
+  }
+  llvm_unreachable("unknown budget");
+}
+
+bool FilterletPrunePass::pays(const Layer &l, int64_t kept) const {
+  if (!costModel)
+    return true;
+  LayerCost sparse = sparseCost(l, kept);
+  if (budget == Budget::None)
+    return sparse.instructions < l.dense.instructions &&
+           sparse.flashBytes < l.dense.flashBytes;
+  return metric(sparse) < metric(l.dense);
+}
+
+LayerCost FilterletPrunePass::currentCost(const Layer &l) const {
+  int64_t kept = l.count() - l.prunedCount;
+  if (l.prunedCount > 0 && pays(l, kept))
+    return sparseCost(l, kept);
+  return l.dense;
+}
+
+LogicalResult FilterletPrunePass::estimateCosts(std::vector<Layer> &layers) {
+  if (!costModel)
+    return success();
+  llvm::DenseMap<Operation *, Layer *> byConv;
+  for (Layer &l : layers) {
+    FailureOr<ConvGeometry> g = getConvGeometry(l.conv);
+    if (failed(g))
+      return l.conv.emitError() << "filterlet-prune: the cost model cannot "
+                                   "estimate this convolution (dynamic shape)";
+    l.geometry = *g;
+    byConv[l.conv] = &l;
+  }
+  rest = LayerCost();
+  for (func::FuncOp func : getOperation().getOps<func::FuncOp>()) {
+    for (const OpCost &c : estimateFunction(func, core)) {
+      auto it = byConv.find(c.op);
+      if (it != byConv.end())
+        it->second->dense = c.cost;
+      else
+        rest += c.cost;
+    }
+  }
+  return success();
+}
+
+LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
+                                         std::vector<Stream> &streams) {
+  ModuleOp module = getOperation();
+  for (Layer &l : layers) {
+    l.pruned.assign(l.count(), false);
+    l.prunedCount = 0;
+  }
+  for (Stream &s : streams)
+    s.next = 0;
+
+  // What one pruned filterlet saves of what the budget counts: sparse cost
+  // is linear in the kept filterlets.
+  std::vector<double> saving(layers.size(), 0.0);
+  for (auto [li, l] : llvm::enumerate(layers))
+    saving[li] = budget == Budget::None || !costModel
+                     ? double(l.block)
+                     : metric(sparseCost(l, l.count())) -
+                           metric(sparseCost(l, l.count() - 1));
+
+  // Heads of streams, lowest score per unit saved first; ties go to the
+  // earlier stream. Scores are per weight removed.
   using Head = std::pair<double, size_t>;
   auto headOf = [&](size_t si) {
-    return Head{streams[si].scores[streams[si].next], si};
+    const Stream &s = streams[si];
+    double perUnit = s.scores[s.next] * double(layers[s.layer].block) /
+                     std::max(saving[s.layer], 1e-12);
+    return Head{perUnit, si};
   };
   auto take = [&](size_t si) {
     Stream &s = streams[si];
@@ -392,13 +570,18 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     l.pruned[s.filterlets[s.next++]] = true;
     ++l.prunedCount;
   };
+  auto usable = [&](const Layer &l) {
+    return !l.keptDense && (budget == Budget::None || saving[&l - &layers[0]] > 0);
+  };
 
-  // Layers with a fixed ratio, and every layer's minimum, first.
+  // Layers with a fixed ratio, and every usable layer's minimum, first.
   int64_t totalWeights = 0, prunedWeights = 0;
   std::vector<std::vector<size_t>> byLayer(layers.size());
   for (auto [si, s] : llvm::enumerate(streams))
     byLayer[s.layer].push_back(si);
   for (auto [li, l] : llvm::enumerate(layers)) {
+    if (l.fixedRatio < 0 && !usable(l))
+      continue;
     totalWeights += l.count() * l.block;
     double floorRatio = l.fixedRatio >= 0 ? l.fixedRatio : minLayerSparsity;
     int64_t floorCount = (int64_t)std::llround(floorRatio * l.count());
@@ -416,22 +599,60 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     prunedWeights += l.prunedCount * l.block;
   }
 
+  // The model's estimate in what the budget counts.
+  auto total = [&] {
+    LayerCost t = rest;
+    for (const Layer &l : layers)
+      t += currentCost(l);
+    return metric(t);
+  };
   int64_t target = (int64_t)std::llround(sparsity * double(totalWeights));
+  auto reached = [&] {
+    return budget == Budget::None ? prunedWeights >= target
+                                  : total() <= budgetValue;
+  };
   std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
-  for (size_t si = 0; si < streams.size(); ++si)
-    if (layers[streams[si].layer].fixedRatio < 0 && !streams[si].done())
+  for (size_t si = 0; si < streams.size(); ++si) {
+    const Layer &l = layers[streams[si].layer];
+    if (l.fixedRatio < 0 && usable(l) && !streams[si].done())
       heads.push(headOf(si));
-  while (prunedWeights < target && !heads.empty()) {
+  }
+  // The budget's total changes only in the layer pruned: track it.
+  double current = budget == Budget::None ? 0 : total();
+  while (!heads.empty() &&
+         (budget == Budget::None ? prunedWeights < target
+                                 : current > budgetValue)) {
     size_t si = heads.top().second;
     heads.pop();
     Layer &l = layers[streams[si].layer];
     int64_t cap = (int64_t)std::floor(maxLayerSparsity * l.count());
     if (l.prunedCount >= cap)
       continue; // The layer is full: its streams end here.
+    double before = budget == Budget::None ? 0 : metric(currentCost(l));
     take(si);
     prunedWeights += l.block;
+    if (budget != Budget::None)
+      current += metric(currentCost(l)) - before;
     if (!streams[si].done())
       heads.push(headOf(si));
+  }
+  if (budget != Budget::None) {
+    if (reached())
+      return success();
+    const char *what = budget == Budget::Flash ? "flash-budget"
+                                               : "latency-budget";
+    const char *unit = budget == Budget::Flash          ? " bytes"
+                       : budget == Budget::Macs         ? " MACs"
+                                                        : " instructions";
+    return module.emitError()
+           << "filterlet-prune: " << what << " "
+           << llvm::formatv("{0:F0}", budgetValue).str() << unit
+           << " cannot be met on " << mcuCoreName(core)
+           << ": with max-layer-sparsity " << maxLayerSparsity.getValue()
+           << " the model still takes "
+           << llvm::formatv("{0:F0}", total()).str() << unit
+           << " (estimate; everything but the eligible layers takes "
+           << llvm::formatv("{0:F0}", metric(rest)).str() << ")";
   }
   // Filterlets come whole: a shortfall below one filterlet is rounding.
   int64_t granule = 1;
@@ -447,6 +668,33 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
                                           : 0.0)
                   .str()
            << ")";
+  return success();
+}
+
+LogicalResult
+FilterletPrunePass::chooseProfitably(std::vector<Layer> &layers,
+                                     std::vector<Stream> &streams) {
+  // A layer that cannot pay even at its most sparse never takes part.
+  for (Layer &l : layers) {
+    if (l.fixedRatio >= 0)
+      continue;
+    int64_t most = (int64_t)std::floor(maxLayerSparsity * l.count());
+    l.keptDense = most == 0 || !pays(l, l.count() - most);
+  }
+  for (size_t round = 0; round <= layers.size(); ++round) {
+    if (failed(choose(layers, streams)))
+      return failure();
+    bool changed = false;
+    for (Layer &l : layers) {
+      if (l.fixedRatio < 0 && l.prunedCount > 0 &&
+          !pays(l, l.count() - l.prunedCount)) {
+        l.keptDense = true;
+        changed = true;
+      }
+    }
+    if (!changed)
+      return success();
+  }
   return success();
 }
 
@@ -707,6 +955,9 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
                      "weight", "block", "filterlets", "kept", "sparsity");
   if (calibrated)
     os << llvm::format(" %10s %10s", "err-masked", "err-solved");
+  if (costModel)
+    os << llvm::format(" %17s %21s", "flash B dense/now",
+                       "instructions dense/now");
   os << "\n";
   int64_t total = 0, kept = 0;
   for (auto [i, l] : llvm::enumerate(layers)) {
@@ -732,6 +983,15 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
       else
         os << llvm::format(" %10s %10s", "-", "-");
     }
+    if (costModel) {
+      LayerCost now = currentCost(l);
+      os << llvm::format(" %8lld/%-8lld %10.0f/%-10.0f",
+                         (long long)l.dense.flashBytes,
+                         (long long)now.flashBytes, l.dense.instructions,
+                         now.instructions);
+      if (l.keptDense)
+        os << " dense: the sparse form does not pay";
+    }
     os << "\n";
     total += l.count() * l.block;
     kept += (l.count() - l.prunedCount) * l.block;
@@ -740,17 +1000,33 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
                      "%.4f)\n",
                      (long long)kept, (long long)total,
                      total ? 1.0 - double(kept) / total : 0.0);
+  if (costModel) {
+    LayerCost before = rest, after = rest;
+    for (const Layer &l : layers) {
+      before += l.dense;
+      after += currentCost(l);
+    }
+    os << llvm::format("%s estimate: flash %lld -> %lld bytes, %.0f -> %.0f "
+                       "instructions, %lld -> %lld MACs\n",
+                       mcuCoreName(core).str().c_str(),
+                       (long long)before.flashBytes,
+                       (long long)after.flashBytes, before.instructions,
+                       after.instructions, (long long)before.macs,
+                       (long long)after.macs);
+  }
   file->keep();
 }
 
 void FilterletPrunePass::runOnOperation() {
   ModuleOp module = getOperation();
-  if (failed(checkOptions()))
+  if (failed(checkOptions()) || failed(parseBudget()))
     return signalPassFailure();
   std::vector<Layer> layers = collectLayers();
+  if (failed(fixLayers(layers)) || failed(estimateCosts(layers)))
+    return signalPassFailure();
   if (calibration.empty()) {
     std::vector<Stream> streams = magnitudeStreams(layers);
-    if (failed(choose(layers, streams)))
+    if (failed(chooseProfitably(layers, streams)))
       return signalPassFailure();
     for (Layer &l : layers)
       if (l.prunedCount > 0)
@@ -807,7 +1083,7 @@ void FilterletPrunePass::runOnOperation() {
   OwningOpRef<func::FuncOp> dense(cast<func::FuncOp>(func->clone(denseMap)));
 
   FailureOr<std::vector<Stream>> streams = calibratedStreams(layers, *set);
-  if (failed(streams) || failed(choose(layers, *streams)) ||
+  if (failed(streams) || failed(chooseProfitably(layers, *streams)) ||
       failed(recoverLayers(layers, *set, *dense, denseMap)))
     return signalPassFailure();
   if (!report.empty())

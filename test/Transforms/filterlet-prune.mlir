@@ -1,9 +1,9 @@
 // --filterlet-prune on hand-made convolutions whose filterlet energies are
 // known: which filterlets go, the zeroed weights, the attribute, the report.
 //
-// RUN: tinyprune-opt %s --split-input-file --filterlet-prune="sparsity=0.5 report=%t.report" | FileCheck %s
+// RUN: tinyprune-opt %s --split-input-file --filterlet-prune="sparsity=0.5 report=%t.report target=none" | FileCheck %s
 // RUN: FileCheck %s --check-prefix=REPORT < %t.report
-// RUN: tinyprune-opt %s --split-input-file --filterlet-prune="sparsity=0.0" | FileCheck %s --check-prefix=NONE
+// RUN: tinyprune-opt %s --split-input-file --filterlet-prune="sparsity=0.0 target=none" | FileCheck %s --check-prefix=NONE
 
 // A 1x3 float convolution, 2 filters over 2 channels: filterlet energies
 // (filter, position) = (0,0) 1, (0,1) 9, (0,2) 4, (1,0) 0.25, (1,1) 8,

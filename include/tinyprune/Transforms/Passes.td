@@ -23,7 +23,18 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     channels of one output (the largest divisor of the channel count not
     above `block`). Depthwise convolutions are not eligible.
 
-    `sparsity` is the fraction of the eligible layers' weights removed. The
+    Whether a layer is pruned at all is decided by the MCU cost model of
+    `target` (docs/cost-model.md): a layer whose sparse form would not be
+    cheaper than its dense form (in instructions and flash; for a budget, in
+    what the budget counts) even at `max-layer-sparsity` stays dense, and a
+    layer given so little sparsity that its sparse form does not pay is
+    restored to dense and its share moved to the others. The report shows
+    each layer's estimated flash and instructions, dense and pruned.
+
+    `sparsity` is the fraction of the weights removed from the eligible
+    layers where the sparse form pays. `flash-budget` or `latency-budget`
+    replace it: filterlets are removed in the same order, each weighed by
+    what it saves, until the whole model's estimate fits. The
     per-layer ratios are chosen, not uniform: filterlets are ranked across
     all layers by their LAMP score (Lee et al., "Layer-adaptive Sparsity for
     the Magnitude-based Pruning", ICLR 2021) computed on filterlet energies:
@@ -87,6 +98,18 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
                "in the report)">,
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write the per-layer table to this file ('-' is stderr)">,
+    Option<"target", "target", "std::string", /*default=*/"\"cortex-m4\"",
+           "Core of the cost model (docs/cost-model.md): cortex-m0plus, "
+           "cortex-m4 or cortex-m7; none: no cost model, every eligible "
+           "layer is pruned as asked">,
+    Option<"flashBudget", "flash-budget", "std::string", /*default=*/"\"\"",
+           "Instead of sparsity: prune until the model's constants take at "
+           "most this many bytes (suffix K or M: KiB, MiB)">,
+    Option<"latencyBudget", "latency-budget", "std::string",
+           /*default=*/"\"\"",
+           "Instead of sparsity: prune until an inference takes at most this "
+           "many estimated instructions on the target (suffix k or M; end "
+           "with 'macs' to count multiply-accumulates instead)">,
     Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
            "Calibration samples (.npy, or a folder of .bin files): choose "
            "filterlets by output error and re-solve the kept weights">,
