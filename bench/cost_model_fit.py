@@ -218,18 +218,29 @@ def features(kind, c, core, kept):
             macs_b = sum(kB * t * p for t, p in calls) / (kh * kw)
             return [macs_in + macs_b, K * (icalls + len(calls)), C * P, C, 1]
         if dsp:
-            nrun = sum(ceil_div(r, 32) for r in runs)
-            chunks = B // 8 + (1 if B % 8 >= 4 else 0)
-            visits_in = K * nrun
-            chunk_calls = K * nrun * chunks
-            # runDot iterations (one pixel, 8 or 4 channels each).
-            inner = K * inside_px * chunks
-        else:
-            nrun = sum(ceil_div(r, 2) for r in runs)
-            visits_in = K * nrun
-            chunk_calls = 0
-            # Block lengths without a constant-bound loop (not 8 or 16).
-            inner = 0 if B in (8, 16) else macs_in
+            # rt/sparse_conv.h's DSP kernel: blocks of pixels whose windows
+            # are copied to a stack buffer (SMLAD lanes when B % 4 == 0),
+            # up to 32 output channels per pass.
+            lanes = B % 4 == 0
+            wpf = B // 2 if lanes else B
+            blk = 4 if lanes else 2
+            while blk > 1 and blk * wpf > 512:
+                blk //= 2
+            ids = kh * kw * (ic // B)
+            seg = max(1, 512 // (blk * wpf))
+            segs = ceil_div(ids, seg)
+            blocks = ceil_div(P, blk)
+            passes = ceil_div(C, 32)
+            return [kB * P, K * blocks * (B // 4 if lanes else B),
+                    K * blocks, C * blocks, C * P,
+                    passes * P * kh * kw * ic / 4, passes * P * kh,
+                    passes * blocks, 0 if lanes else kB * P,
+                    C * blocks * (segs - 1), C, 1]
+        nrun = sum(ceil_div(r, 2) for r in runs)
+        visits_in = K * nrun
+        chunk_calls = 0
+        # Block lengths without a constant-bound loop (not 8 or 16).
+        inner = 0 if B in (8, 16) else macs_in
         macs_b = sum(kB * t * p for t, p in calls) / (kh * kw)
         border_out = sum(p for _, p in calls)
         zp_sum = kB if (c["zp"] != 0) else 0

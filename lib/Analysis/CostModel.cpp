@@ -114,7 +114,7 @@ const Coefficients kM4 = {
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
     /*sparse_f32*/ {4.06824, 31.9293, 47.4612, 138.157, 171.029},
-    /*sparse_i8*/ {1.3516, 24.6657, 21.8418, 3.96475, 45.6723, 158.105, 36.3133, 3.19178, 148.142, 7.65501, 0, 288.969},
+    /*sparse_i8*/ {1.29474, 6.51429, 0.298544, 21.1535, 28.7397, 20.2584, 102.473, 448.561, 0, 23.2568, 35.1779, 193.499},
 };
 const Coefficients kM7 = {
     /*add_i8*/ {164.555, 322.706},
@@ -131,7 +131,7 @@ const Coefficients kM7 = {
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
     /*sparse_f32*/ {4.06238, 32.0494, 47.4475, 138.195, 171.43},
-    /*sparse_i8*/ {1.35123, 24.6558, 21.8525, 3.96633, 45.6718, 158.097, 36.3891, 3.18895, 148.625, 7.66794, 0, 289.14},
+    /*sparse_i8*/ {1.29465, 6.5149, 0.299429, 22.1473, 28.7438, 20.2468, 102.35, 448.16, 0, 23.3401, 35.1733, 194.379},
 };
 // clang-format on
 
@@ -362,18 +362,34 @@ double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
                {macsIn + macsBorder, K * double(insideCalls + s.calls),
                 C * double(pixelsOf(g)), C, 1});
   }
-  double runs = 0, chunkCalls = 0, inner = 0;
   if (hasDsp(core)) {
-    for (int64_t r : s.runs)
-      runs += double(ceilDiv(r, 32));
-    double chunks = double(block / 8 + (block % 8 >= 4 ? 1 : 0));
-    chunkCalls = K * runs * chunks;
-    inner = K * double(insidePx) * chunks;
-  } else {
-    for (int64_t r : s.runs)
-      runs += double(ceilDiv(r, 2));
-    inner = block == 8 || block == 16 ? 0 : macsIn;
+    // Blocks of pixels whose windows go to a stack buffer (SMLAD lanes
+    // when B % 4 == 0), up to 32 output channels per pass.
+    const bool lanes = block % 4 == 0;
+    const int64_t wpf = lanes ? block / 2 : block;
+    int64_t blk = lanes ? 4 : 2;
+    while (blk > 1 && blk * wpf > 512)
+      blk /= 2;
+    const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
+    const int64_t seg = std::max<int64_t>(1, 512 / (blk * wpf));
+    const double segs = double(ceilDiv(ids, seg));
+    const double P = double(pixelsOf(g));
+    const double blocks = double(ceilDiv(pixelsOf(g), blk));
+    const double passes = double(ceilDiv(g.filters, 32));
+    return dot(k.sparseInt8,
+               {K * B * P, K * blocks * (lanes ? double(block / 4) : B),
+                K * blocks, C * blocks, C * P,
+                passes * P * taps * double(g.channels) / 4,
+                passes * P * double(g.kernelH), passes * blocks,
+                lanes ? 0 : K * B * P, C * blocks * (segs - 1), C, 1});
   }
+  // Without the DSP extension: interior runs of pixel pairs, border
+  // windows checked per filterlet.
+  double runs = 0;
+  for (int64_t r : s.runs)
+    runs += double(ceilDiv(r, 2));
+  const double chunkCalls = 0;
+  const double inner = block == 8 || block == 16 ? 0 : macsIn;
   const double zpSum = kernelZeroPoint(g) ? K * B : 0;
   return dot(k.sparseInt8,
              {macsIn, K * runs, chunkCalls, inner, C * double(insidePx),

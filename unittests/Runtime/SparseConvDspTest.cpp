@@ -1,8 +1,8 @@
 //===- SparseConvDspTest.cpp - sparse_conv.h's DSP loops on the host ------===//
 //
 // SparseConvTest with the sparse kernels' Cortex-M DSP code paths compiled
-// in (TINYPRUNE_RT_SPARSE_EMULATE_DSP): the weight-stationary interior runs
-// and the SXTB16/SMLAD dot products, with the two ACLE intrinsics they use
+// in (TINYPRUNE_RT_SPARSE_EMULATE_DSP): the window buffer in SMLAD lanes (SXTAB16)
+// and the SXTB16/SMLAD dot products over blocks of pixels, with the three ACLE intrinsics they use
 // defined here after the Arm architecture manual. The dense reference
 // kernels of conv.h keep their portable loops. test/mcu/sparse-conv.test
 // runs the real instructions on Cortex-M4 and M7.
@@ -25,6 +25,15 @@ inline int32_t __sxtb16(int32_t v) {
   return static_cast<int32_t>(
       (static_cast<uint32_t>(static_cast<uint16_t>(lowByte(u, 0)))) |
       (static_cast<uint32_t>(static_cast<uint16_t>(lowByte(u, 16))) << 16));
+}
+
+/// SXTAB16: `a` plus bytes 0 and 2 of `v` sign-extended, per halfword.
+inline int32_t __sxtab16(int32_t a, int32_t v) {
+  const uint32_t u = static_cast<uint32_t>(v), ua = static_cast<uint32_t>(a);
+  const uint32_t lo = (ua + static_cast<uint32_t>(lowByte(u, 0))) & 0xFFFFu;
+  const uint32_t hi = ((ua >> 16) + static_cast<uint32_t>(lowByte(u, 16))) &
+                      0xFFFFu;
+  return static_cast<int32_t>(lo | (hi << 16));
 }
 
 /// SMLAD: `acc` plus the products of the two halfword pairs (wrapping).

@@ -272,6 +272,50 @@ TEST(SparseConvInt8, SeveralBlocksPerTap) {
   EXPECT_EQ(r.first, r.second);
 }
 
+TEST(SparseConvInt8, ManyChannelsLargeBlocksAndGeneralMultipliers) {
+  // Passes over more than 32 output channels, windows larger than the DSP
+  // kernel's buffer (segments of filterlets), filterlets larger than it
+  // (B = 2048, straight from the input), and multipliers that are not
+  // right shifts (general requantization), each against the dense kernel.
+  Random r(77);
+  struct Case {
+    Geometry g;
+    int32_t b, shift;
+  };
+  const Case cases[] = {
+      {{1, 5, 4, 8, 41, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1}, 4, -9},
+      {{2, 3, 3, 64, 37, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1}, 16, -11},
+      {{1, 1, 1, 2048, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2048, -13},
+      {{1, 1, 1, 1600, 5, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 8, -13},
+      {{1, 4, 3, 8, 34, 2, 2, 3, 3, 1, 1, 1, 1, 1, 0}, 8, 1},
+  };
+  for (const Case &c : cases) {
+    const Geometry &g = c.g;
+    std::vector<bool> keep(size_t(g.outC) * g.kH * g.kW * (g.inC / c.b));
+    for (size_t i = 0; i < keep.size(); ++i)
+      keep[i] = r(0, 1) == 0;
+    std::vector<int8_t> in(g.inSize()), dense(g.filterSize());
+    for (int8_t &v : in)
+      v = int8_t(r(-128, 127));
+    for (int8_t &v : dense)
+      v = int8_t(r(-128, 127));
+    std::vector<int32_t> bias(size_t(g.outC)), mult(size_t(g.outC)),
+        shift(size_t(g.outC), c.shift);
+    for (int32_t o = 0; o < g.outC; ++o) {
+      bias[size_t(o)] = r(-3000, 3000);
+      mult[size_t(o)] = c.shift > 0 ? r(1 << 20, 1 << 21) : r(kHalfQ31, INT32_MAX);
+    }
+    const auto res = runBothInt8<uint16_t>(g, int8Params(g, r(-20, 20), 3),
+                                           c.b, mult, shift, in, dense, keep,
+                                           bias.data());
+    EXPECT_EQ(res.first, res.second) << "inC " << g.inC << " B " << c.b;
+    int32_t distinct = 0;
+    for (size_t i = 1; i < res.first.size(); ++i)
+      distinct += res.first[i] != res.first[i - 1];
+    EXPECT_GT(distinct, int32_t(res.first.size()) / 4);
+  }
+}
+
 TEST(SparseConvInt8, OddBlockLengths) {
   // B = 3 and 5 (not divisible by 4): k x k filterlets of whole channel
   // vectors, and 1x1 layers with several blocks, padded and unpadded,
@@ -317,6 +361,8 @@ TEST(SparseConvFloat, HandComputed) {
   EXPECT_EQ(0, std::memcmp(r.first.data(), r.second.data(), 8 * 4));
 }
 
+#if !TINYPRUNE_RT_SPARSE_DSP
+// The portable kernel's requantization (the DSP kernel uses conv.h's).
 TEST(SparseConvRequant, MatchesMultiplyByQuantizedMultiplier) {
   // The kernels' requantization hoists the per-channel parts and uses
   // (a * b + 2^30) >> 31 for the doubling high multiply: same results for
@@ -360,6 +406,7 @@ TEST(SparseConvRequant, MatchesMultiplyByQuantizedMultiplier) {
     }
   EXPECT_EQ(checked, 63 * 3000 * 20);
 }
+#endif
 
 //===----------------------------------------------------------------------===//
 // Random cases against the dense kernels on the masked filter

@@ -60,6 +60,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) &&             \
     !defined(TINYPRUNE_RT_NO_DSP)
@@ -69,16 +70,15 @@
 #include <arm_acle.h>
 #elif defined(TINYPRUNE_RT_SPARSE_EMULATE_DSP)
 // Test hook: the DSP paths on any host, with the includer defining
-// `int32_t __sxtb16(int32_t)` and `int32_t __smlad(int32_t, int32_t,
-// int32_t)` (ACLE semantics) first.
+// `int32_t __sxtb16(int32_t)`, `int32_t __sxtab16(int32_t, int32_t)` and
+// `int32_t __smlad(int32_t, int32_t, int32_t)` (ACLE semantics) first.
 #define TINYPRUNE_RT_SPARSE_DSP 1
 #else
 #define TINYPRUNE_RT_SPARSE_DSP 0
 #endif
 
 // Inlining control for GCC and Clang at -Os: the requantization inlined
-// into its loop, the weight-stationary sweep kept out of line (see
-// runDot).
+// into its loop, the weight-stationary sweep kept out of line (portable kernel).
 #if defined(__GNUC__) || defined(__clang__)
 #define TINYPRUNE_RT_SPARSE_ALWAYS_INLINE inline __attribute__((always_inline))
 #define TINYPRUNE_RT_SPARSE_NOINLINE __attribute__((noinline))
@@ -123,29 +123,36 @@ template <typename IndexT> struct SparseFilterFloat {
 namespace sparse_detail {
 
 #if TINYPRUNE_RT_SPARSE_DSP
-/// Four consecutive int8 values as one word (an unaligned LDR; see
-/// conv.h's loadInt8x4 for the compiler notes).
+#if defined(TINYPRUNE_RT_SPARSE_EMULATE_DSP) && !TINYPRUNE_RT_ARM_DSP
+/// Four consecutive int8 values as one word.
 inline int32_t load4(const int8_t *p) {
   int32_t v;
-  __builtin_memcpy(&v, p, sizeof(v));
+  std::memcpy(&v, p, sizeof(v));
   return v;
 }
-
-/// Bytes 0 and 2 of `v`, sign-extended into the two int16 halves.
 inline int32_t lanes02(int32_t v) { return __sxtb16(v); }
-
-/// Bytes 1 and 3 of `v`, sign-extended into the two int16 halves: one
-/// SXTB16 with its operand rotated, which GCC does not form from
-/// `__sxtb16(ror(v, 8))` by itself (it emits a separate ROR).
 inline int32_t lanes13(int32_t v) {
-#if defined(__ARM_FEATURE_DSP) && (defined(__GNUC__) || defined(__clang__))
-  int32_t r;
-  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
-  return r;
-#else
   return __sxtb16(static_cast<int32_t>(rotateRight8(static_cast<uint32_t>(v))));
-#endif
 }
+inline int32_t offsetLanes02(int32_t pair, int32_t v) {
+  return __sxtab16(pair, v);
+}
+inline int32_t offsetLanes13(int32_t pair, int32_t v) {
+  return __sxtab16(pair,
+                   static_cast<int32_t>(rotateRight8(static_cast<uint32_t>(v))));
+}
+#else
+// conv.h's helpers: the same instructions as the dense kernels.
+inline int32_t load4(const int8_t *p) { return detail::loadInt8x4(p); }
+inline int32_t lanes02(int32_t v) { return detail::sxtbLanes02(v); }
+inline int32_t lanes13(int32_t v) { return detail::sxtbLanes13(v); }
+inline int32_t offsetLanes02(int32_t pair, int32_t v) {
+  return __sxtab16(pair, v);
+}
+inline int32_t offsetLanes13(int32_t pair, int32_t v) {
+  return detail::sxtabLanes13(pair, v);
+}
+#endif
 #endif
 
 /// The output coordinates [lo, hi) whose windows lie entirely inside the
@@ -171,6 +178,335 @@ inline bool inRange(int32_t k, detail::TapRange r) {
   return static_cast<uint32_t>(k - r.begin) <
          static_cast<uint32_t>(r.end - r.begin);
 }
+
+/// detail::tapRange without its divisions for dilation 1 (ARMv6-M has no
+/// divide instruction).
+inline detail::TapRange tapsInside(int32_t origin, int32_t dilation,
+                                   int32_t taps, int32_t extent) {
+  if (dilation != 1)
+    return detail::tapRange(origin, dilation, taps, extent);
+  detail::TapRange r;
+  r.end = extent - origin;
+  r.end = r.end < 0 ? 0 : (r.end < taps ? r.end : taps);
+  r.begin = origin < 0 ? -origin : 0;
+  r.begin = r.begin < r.end ? r.begin : r.end;
+  return r;
+}
+
+/// Stack words of the window buffer (TINYPRUNE_RT_SPARSE_WINDOW_BYTES,
+/// 2 KB by default), and the output channels per pass.
+#ifndef TINYPRUNE_RT_SPARSE_WINDOW_BYTES
+#define TINYPRUNE_RT_SPARSE_WINDOW_BYTES 2048
+#endif
+constexpr int32_t kWindowWords = TINYPRUNE_RT_SPARSE_WINDOW_BYTES / 4;
+constexpr int32_t kChannels = 32;
+constexpr int32_t kMaxBlock = 4;
+
+/// Geometry of one call, shared by the helpers below.
+struct SparseLayer {
+  const ConvInt8Params &p;
+  int32_t inH, inW, inC, kH, kW, outH, outW;
+  /// Window elements per filterlet (B), buffer words per filterlet and
+  /// pixel, and pixels per block (the buffer interleaves them).
+  int32_t n, wordsPerFilterlet, block;
+  /// Whether the buffer holds SMLAD lanes (B % 4 == 0 on DSP cores).
+  bool lanes;
+};
+
+/// Writes the window elements [e0, e1) (filter order: ky, kx, channel) of
+/// output pixel (oy, ox) of one batch image into the buffer, as `x - zp`
+/// (0 for taps in the padding): one int32 per element, or with `lanes` two
+/// int16 per word in SMLAD order (elements 0 and 2 of each four, then 1
+/// and 3). `dst` is the pixel's first word; a pixel's consecutive words are
+/// `block` (one per element) or `2 * block` (per four elements) apart.
+inline void gatherWindow(const SparseLayer &l, const int8_t *in, int32_t oy,
+                         int32_t ox, int32_t e0, int32_t e1, int32_t *dst) {
+  const ConvInt8Params &p = l.p;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const detail::TapRange ry = tapsInside(y0, p.dilationH, l.kH, l.inH);
+  const detail::TapRange rx = tapsInside(x0, p.dilationW, l.kW, l.inW);
+  const int32_t offset = -p.inputZeroPoint;
+  const int32_t rowElems = l.kW * l.inC;
+  const ptrdiff_t step = l.lanes ? 2 * l.block : l.block;
+  // Elements [lo, hi) of the window from `src` (null: padding), clipped to
+  // [e0, e1).
+  auto put = [&](int32_t lo, int32_t hi, const int8_t *src) {
+    if (lo < e0) {
+      if (src)
+        src += e0 - lo;
+      lo = e0;
+    }
+    hi = hi < e1 ? hi : e1;
+    if (lo >= hi)
+      return;
+#if TINYPRUNE_RT_SPARSE_DSP
+    if (l.lanes) {
+      const int32_t pair = static_cast<int32_t>(
+          (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
+      for (int32_t e = lo; e < hi; e += 4, dst += step) {
+        if (src) {
+          const int32_t q = load4(src);
+          src += 4;
+          dst[0] = offsetLanes02(pair, q);
+          dst[1] = offsetLanes13(pair, q);
+        } else {
+          dst[0] = dst[1] = 0;
+        }
+      }
+      return;
+    }
+#endif
+    for (int32_t e = lo; e < hi; ++e, dst += step)
+      *dst = src ? *src++ + offset : 0;
+  };
+  const int32_t windowElems = l.kH * rowElems;
+  // No division for a whole window (ARMv6-M has no divide instruction).
+  const int32_t first = e0 == 0 ? 0 : e0 / rowElems;
+  const int32_t last = e1 == windowElems ? l.kH - 1 : (e1 - 1) / rowElems;
+  for (int32_t ky = first; ky <= last; ++ky) {
+    const int32_t row = ky * rowElems;
+    if (!inRange(ky, ry)) {
+      put(row, row + rowElems, nullptr);
+      continue;
+    }
+    const int8_t *src =
+        in + (static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0) *
+                 l.inC;
+    put(row, row + rx.begin * l.inC, nullptr);
+    if (p.dilationW == 1) {
+      put(row + rx.begin * l.inC, row + rx.end * l.inC,
+          src + static_cast<ptrdiff_t>(rx.begin) * l.inC);
+    } else {
+      for (int32_t kx = rx.begin; kx < rx.end; ++kx)
+        put(row + kx * l.inC, row + (kx + 1) * l.inC,
+            src + static_cast<ptrdiff_t>(kx) * p.dilationW * l.inC);
+    }
+    put(row + rx.end * l.inC, row + rowElems, nullptr);
+  }
+}
+
+#if TINYPRUNE_RT_SPARSE_DSP
+/// `a[k] += dot(window k, filterlet)` for `kPixels` (1, 2 or 4) pixels of
+/// a block over the kept filterlets [f, fEnd) (weights from `w`, `groups`
+/// words each) of a lanes buffer: filterlet id `i`'s inputs for pixel k
+/// start at `x[i * perFilterlet + 2 * k]`, `step` words between groups.
+/// Per four weights: one load and two SXTB16, then two SMLAD per pixel on
+/// the prepared input words.
+template <int32_t kPixels, typename IndexT>
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+dotLanesCore(const IndexT *f, const IndexT *fEnd, const int8_t *w,
+             int32_t groups, const int32_t *x, int32_t perFilterlet,
+             int32_t step, int32_t (&a)[kMaxBlock]) {
+  // Accumulators in named variables: GCC keeps arrays indexed in loops in
+  // memory.
+  int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  for (; f != fEnd; ++f) {
+    const int32_t *xf = x + static_cast<int32_t>(*f) * perFilterlet;
+    const int8_t *end = w + 4 * groups;
+    do {
+      const int32_t wq = load4(w);
+      w += 4;
+      const int32_t w02 = lanes02(wq), w13 = lanes13(wq);
+      a0 = __smlad(xf[0], w02, a0);
+      a0 = __smlad(xf[1], w13, a0);
+      if (kPixels > 1) {
+        a1 = __smlad(xf[2], w02, a1);
+        a1 = __smlad(xf[3], w13, a1);
+      }
+      if (kPixels > 2) {
+        a2 = __smlad(xf[4], w02, a2);
+        a2 = __smlad(xf[5], w13, a2);
+        a3 = __smlad(xf[6], w02, a3);
+        a3 = __smlad(xf[7], w13, a3);
+      }
+      xf += step;
+    } while (w != end);
+  }
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+}
+
+/// dotLanesCore on `acc[0 .. kPixels)` for the segmented path; `idBase`
+/// is the first filterlet id in the buffer.
+template <int32_t kPixels, typename IndexT>
+TINYPRUNE_RT_NOINLINE void dotLanes(const IndexT *f, const IndexT *fEnd,
+                                    const int8_t *w, int32_t groups,
+                                    int32_t idBase, const int32_t *x,
+                                    int32_t step, int32_t *acc) {
+  int32_t a[kMaxBlock] = {};
+  for (int32_t k = 0; k < kPixels; ++k)
+    a[k] = acc[k];
+  const int32_t perFilterlet = groups * step;
+  dotLanesCore<kPixels>(f, fEnd, w, groups, x - idBase * perFilterlet,
+                        perFilterlet, step, a);
+  for (int32_t k = 0; k < kPixels; ++k)
+    acc[k] = a[k];
+}
+#endif
+
+/// dotLanesCore for a buffer of one word per element (1 or 2 pixels): `n`
+/// weights per filterlet, `step` words between a pixel's elements.
+template <int32_t kPixels, typename IndexT>
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+dotValuesCore(const IndexT *f, const IndexT *fEnd, const int8_t *w, int32_t n,
+              const int32_t *x, int32_t perFilterlet, int32_t step,
+              int32_t (&a)[kMaxBlock]) {
+  int32_t a0 = a[0], a1 = a[1];
+  for (; f != fEnd; ++f) {
+    const int32_t *xf = x + static_cast<int32_t>(*f) * perFilterlet;
+    const int8_t *end = w + n;
+    // Four elements per iteration where they fit (wrapping sums).
+    for (; w + 4 <= end; w += 4, xf += 4 * step) {
+      int32_t w0 = w[0], w1 = w[1], w2 = w[2], w3 = w[3];
+      a0 = detail::macWrap(a0, xf[0], w0);
+      a0 = detail::macWrap(a0, xf[step], w1);
+      a0 = detail::macWrap(a0, xf[2 * step], w2);
+      a0 = detail::macWrap(a0, xf[3 * step], w3);
+      if (kPixels > 1) {
+        a1 = detail::macWrap(a1, xf[1], w0);
+        a1 = detail::macWrap(a1, xf[step + 1], w1);
+        a1 = detail::macWrap(a1, xf[2 * step + 1], w2);
+        a1 = detail::macWrap(a1, xf[3 * step + 1], w3);
+      }
+    }
+    for (; w != end; ++w, xf += step) {
+      a0 = detail::macWrap(a0, xf[0], *w);
+      if (kPixels > 1)
+        a1 = detail::macWrap(a1, xf[1], *w);
+    }
+  }
+  a[0] = a0;
+  a[1] = a1;
+}
+
+/// dotValuesCore on `acc[0 .. kPixels)` for the segmented path.
+template <int32_t kPixels, typename IndexT>
+TINYPRUNE_RT_NOINLINE void dotValues(const IndexT *f, const IndexT *fEnd,
+                                     const int8_t *w, int32_t n,
+                                     int32_t idBase, const int32_t *x,
+                                     int32_t step, int32_t *acc) {
+  int32_t a[kMaxBlock] = {};
+  for (int32_t k = 0; k < kPixels; ++k)
+    a[k] = acc[k];
+  const int32_t perFilterlet = n * step;
+  dotValuesCore<kPixels>(f, fEnd, w, n, x - idBase * perFilterlet,
+                         perFilterlet, step, a);
+  for (int32_t k = 0; k < kPixels; ++k)
+    acc[k] = a[k];
+}
+
+/// One block of `kPixels` pixels whose whole windows are in the buffer,
+/// for output channels [0, chunk) of the pass: each channel's kept
+/// filterlets swept once for all pixels, then requantized with prepared
+/// right-shift multipliers and stored.
+/// Hot loops compiled at -O2 on DSP cores; at -Os without (GCC's -O2
+/// spills ARMv6-M's eight low registers more).
+#if TINYPRUNE_RT_SPARSE_DSP
+#define TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_HOT
+#else
+#define TINYPRUNE_RT_SPARSE_HOT
+#endif
+
+template <typename IndexT> struct BlockPass {
+  const IndexT *rowPtr, *index;
+  const int8_t *values;
+  const int32_t *bias;
+  const RightShiftMultiplier *q;
+  detail::OutputStage finish;
+  int32_t chunk, n, step;
+  const int32_t *x;
+  int8_t *y;
+  ptrdiff_t yPixel;
+};
+
+template <int32_t kPixels, bool kLanes, typename IndexT>
+TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
+blockPass(const BlockPass<IndexT> &b) {
+  const int32_t n = b.n, step = b.step;
+  const int32_t perFilterlet = kLanes ? (n / 4) * step : n * step;
+  const int8_t *w = b.values + static_cast<ptrdiff_t>(b.rowPtr[0]) * n;
+  const IndexT *f = b.index + b.rowPtr[0];
+  int8_t *y = b.y;
+  for (int32_t o = 0; o < b.chunk; ++o, ++y) {
+    const IndexT *fEnd = b.index + b.rowPtr[o + 1];
+    const int32_t start = b.bias ? b.bias[o] : 0;
+    int32_t a[kMaxBlock] = {start, start, start, start};
+#if TINYPRUNE_RT_SPARSE_DSP
+    if (kLanes)
+      dotLanesCore<kPixels>(f, fEnd, w, n / 4, b.x,
+                            perFilterlet, step, a);
+    else
+#endif
+      dotValuesCore<kPixels>(f, fEnd, w, n, b.x, perFilterlet, step, a);
+    w += (fEnd - f) * n;
+    f = fEnd;
+    const RightShiftMultiplier &q = b.q[o];
+    for (int32_t k = 0; k < kPixels; ++k)
+      y[k * b.yPixel] = b.finish(a[k], q);
+  }
+}
+
+/// The kept filterlets of [f, fEnd) with ids below `idEnd` (sorted ids).
+template <typename IndexT>
+inline const IndexT *keptBelow(const IndexT *f, const IndexT *fEnd,
+                               int32_t idEnd) {
+  while (f != fEnd && static_cast<int32_t>(*f) < idEnd)
+    ++f;
+  return f;
+}
+
+
+/// sparseConvPerChannelInt8 one output at a time, straight from the input
+/// through the per-id offset and tap tables: for filterlets too large for
+/// the window buffer.
+template <typename IndexT>
+TINYPRUNE_RT_NOINLINE void
+directConvInt8(const SparseLayer &l, const SparseFilterInt8<IndexT> &w,
+               const int32_t *multiplier, const int32_t *shift,
+               const int32_t *bias, int32_t batches, int32_t outC,
+               const int8_t *input, int8_t *output) {
+  const ConvInt8Params &p = l.p;
+  const int32_t offset = -p.inputZeroPoint;
+  for (int32_t b = 0; b < batches; ++b) {
+    const int8_t *in =
+        input + static_cast<ptrdiff_t>(b) * l.inH * l.inW * l.inC;
+    for (int32_t oy = 0; oy < l.outH; ++oy)
+      for (int32_t ox = 0; ox < l.outW; ++ox, output += outC) {
+        const int32_t y0 = oy * p.strideH - p.padTop;
+        const int32_t x0 = ox * p.strideW - p.padLeft;
+        const detail::TapRange ry = tapsInside(y0, p.dilationH, l.kH, l.inH);
+        const detail::TapRange rx = tapsInside(x0, p.dilationW, l.kW, l.inW);
+        const ptrdiff_t base = (static_cast<ptrdiff_t>(y0) * l.inW + x0) * l.inC;
+        for (int32_t o = 0; o < outC; ++o) {
+          int32_t acc = bias ? bias[o] : 0;
+          const int8_t *wf = w.values + static_cast<ptrdiff_t>(w.rowPtr[o]) * l.n;
+          for (const IndexT *f = w.index + w.rowPtr[o],
+                            *fEnd = w.index + w.rowPtr[o + 1];
+               f != fEnd; ++f, wf += l.n) {
+            const IndexT id = *f;
+            if (!inRange(w.tapY[id], ry) || !inRange(w.tapX[id], rx))
+              continue;
+            const int8_t *x = in + (base + w.offset[id]);
+            for (int32_t i = 0; i < l.n; ++i)
+              acc = detail::macWrap(acc, x[i] + offset, wf[i]);
+          }
+          output[o] = detail::requantizeGeneral(acc, multiplier[o], shift[o], p);
+        }
+      }
+  }
+}
+
+} // namespace sparse_detail
+
+#if !TINYPRUNE_RT_SPARSE_DSP
+// Cores without the DSP extension (ARMv6-M): windows read in place, pixels
+// in pairs along runs of interior windows, border windows checked per
+// filterlet (the window buffer's loops spill ARMv6-M's eight low
+// registers and run slower there).
+namespace sparse_detail {
 
 /// One output channel's requantization, `clamp(
 /// multiplyByQuantizedMultiplier(acc, multiplier, shift) + zeroPoint)`,
@@ -294,89 +630,6 @@ inline void keptDot(const IndexT *f, const IndexT *fEnd, const int8_t *w,
   wSum = s;
 }
 
-#if TINYPRUNE_RT_SPARSE_DSP
-/// Pixels per run of interiorRun: its accumulators live on the stack.
-constexpr int32_t kRunPixels = 32;
-
-/// `acc[p] += dot(x + p * pixStride, w)` over `kBytes` (8 or 4) int8
-/// values for p < run (run >= 1): the weights are loaded and unpacked
-/// once, then stay in registers for every pixel. Not inlined: on its own
-/// the loop keeps everything in registers (15 instructions per pixel and
-/// 8 bytes on Cortex-M4 with GCC -Os), while inlined into interiorRun's
-/// loops GCC spills the unpacked weights; so it does with two pixels per
-/// iteration.
-template <int32_t kBytes>
-TINYPRUNE_RT_SPARSE_NOINLINE inline void
-runDot(const int8_t *x, ptrdiff_t pixStride, const int8_t *w, int32_t *acc,
-       int32_t run) {
-  const int32_t wq0 = load4(w);
-  const int32_t w02a = lanes02(wq0), w13a = lanes13(wq0);
-  int32_t w02b = 0, w13b = 0;
-  if (kBytes == 8) {
-    const int32_t wq1 = load4(w + 4);
-    w02b = lanes02(wq1);
-    w13b = lanes13(wq1);
-  }
-  int32_t *const end = acc + run;
-  do {
-    const int32_t xa = load4(x);
-    int32_t s = *acc;
-    s = __smlad(lanes02(xa), w02a, s);
-    s = __smlad(lanes13(xa), w13a, s);
-    if (kBytes == 8) {
-      const int32_t xb = load4(x + 4);
-      s = __smlad(lanes02(xb), w02b, s);
-      s = __smlad(lanes13(xb), w13b, s);
-    }
-    *acc++ = s;
-    x += pixStride;
-  } while (acc != end);
-}
-
-/// Requantized outputs of `count` consecutive interior pixels of one
-/// channel: pixel `i` reads the window at element `base + i * pixStride` of
-/// `in` and writes `out[i * outStride]`. `interior` is bias - zp * sum(all
-/// kept weights).
-///
-/// Runs of up to kRunPixels pixels: each kept filterlet's weights are
-/// unpacked once per run, eight channels at a time, and swept over the
-/// run's pixels; then the run is requantized in one loop.
-template <typename IndexT>
-inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
-                        const int8_t *w, int32_t n, const int32_t *offset,
-                        const int8_t *in, ptrdiff_t base, ptrdiff_t pixStride,
-                        int32_t count, ptrdiff_t outStride, int8_t *out,
-                        uint32_t interior, const Requant &rq) {
-  int32_t acc[kRunPixels];
-  while (count > 0) {
-    const int32_t run = count < kRunPixels ? count : kRunPixels;
-    for (int32_t p = 0; p < run; ++p)
-      acc[p] = 0;
-    const int8_t *window = in + base;
-    const int8_t *wk = w;
-    for (const IndexT *f = fBegin; f != fEnd; ++f, wk += n) {
-      const int8_t *x = window + offset[*f];
-      int32_t c = 0;
-      for (; c + 8 <= n; c += 8)
-        runDot<8>(x + c, pixStride, wk + c, acc, run);
-      if (c + 4 <= n) {
-        runDot<4>(x + c, pixStride, wk + c, acc, run);
-        c += 4;
-      }
-      for (; c < n; ++c) {
-        const int32_t wc = wk[c];
-        const int8_t *xc = x + c;
-        for (int32_t p = 0; p < run; ++p, xc += pixStride)
-          acc[p] += static_cast<int32_t>(*xc) * wc;
-      }
-    }
-    for (int32_t p = 0; p < run; ++p, out += outStride)
-      *out = rq.apply(static_cast<uint32_t>(acc[p]) + interior);
-    base += run * pixStride;
-    count -= run;
-  }
-}
-#else
 /// The portable interiorRun (same contract): pixels go in pairs through
 /// the kept filterlets, each weight loaded once for both. `kB` is the block
 /// length when fixed at compile time, or 0.
@@ -424,7 +677,6 @@ inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
     interiorRunPairs<0>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
                         outStride, out, interior, rq);
 }
-#endif
 
 } // namespace sparse_detail
 
@@ -561,6 +813,206 @@ inline void sparseConvPerChannelInt8(
     }
   }
 }
+
+#else // TINYPRUNE_RT_SPARSE_DSP
+
+/// int8 NHWC convolution with per-output-channel requantization over a
+/// filterlet-pruned filter: convPerChannelInt8 (same arguments, same
+/// output bytes) on the dense OHWI filter that `w` stores, pruned
+/// filterlets being zero. `w.blockLen` divides `inC`. A channel that keeps
+/// no filterlet outputs its requantized bias.
+///
+/// Blocks of up to four output pixels (two without the DSP extension)
+/// first copy their windows into a stack buffer as `x - zp`, zero in the
+/// padding, in filter order, so that filterlet `f`'s inputs sit at a
+/// fixed place and every window, clipped or not, is the bias plus dot
+/// products (TFLite's sum exactly, modulo 2^32). Then each output channel
+/// (up to 32 per pass) sweeps its kept filterlets once for the whole
+/// block: each weight word is loaded and unpacked once for all pixels. A
+/// window larger than the buffer goes through it in segments of
+/// filterlets, the accumulators kept between them. The per-id offset and
+/// tap tables of `w` are not read.
+template <typename IndexT>
+inline void sparseConvPerChannelInt8(
+    const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
+    int32_t batches, int32_t inH, int32_t inW, int32_t inC, const int8_t *input,
+    int32_t outC, int32_t kH, int32_t kW, const SparseFilterInt8<IndexT> &w,
+    const int32_t *bias, int32_t outH, int32_t outW, int8_t *output) {
+  using namespace sparse_detail;
+  const int32_t n = w.blockLen;
+  SparseLayer l{p, inH, inW, inC, kH, kW, outH, outW, n, n, 1, false};
+#if TINYPRUNE_RT_SPARSE_DSP
+  l.lanes = n % 4 == 0;
+#endif
+  l.wordsPerFilterlet = l.lanes ? n / 2 : n;
+  // Pixels per block: as many as the buffer holds a filterlet of (at
+  // least one).
+  l.block = l.lanes ? 4 : 2;
+  while (l.block > 1 && l.block * l.wordsPerFilterlet > kWindowWords)
+    l.block /= 2;
+  const int32_t ids = kH * kW * (inC / n);
+  int32_t segment = kWindowWords / (l.block * l.wordsPerFilterlet);
+  segment = segment < 1 ? 1 : segment;
+  bool fast = true;
+  for (int32_t o = 0; o < outC; ++o)
+    fast = fast && isRightShiftMultiplier(multiplier[o], shift[o]);
+  const detail::OutputStage finish = detail::OutputStage::of(p);
+  const int32_t pixels = batches * outH * outW;
+  const ptrdiff_t inImage = static_cast<ptrdiff_t>(inH) * inW * inC;
+
+  if (l.wordsPerFilterlet > kWindowWords) {
+    // A filterlet larger than the buffer (B > 1024 on DSP cores, 512
+    // without): straight from the input, one output at a time (slow, rare).
+    directConvInt8(l, w, multiplier, shift, bias, batches, outC, input, output);
+    return;
+  }
+  int32_t buffer[kWindowWords];
+  int32_t acc[kChannels][kMaxBlock];
+  uint32_t pos[kChannels];
+
+  const bool whole = fast && segment >= ids;
+  RightShiftMultiplier q[kChannels];
+  BlockPass<IndexT> pass{};
+  pass.index = w.index;
+  pass.values = w.values;
+  pass.finish = finish;
+  pass.n = n;
+  pass.step = l.lanes ? 2 * l.block : l.block;
+  pass.x = buffer;
+  pass.yPixel = outC;
+  for (int32_t c0 = 0; c0 < outC; c0 += kChannels) {
+    const int32_t chunk = outC - c0 < kChannels ? outC - c0 : kChannels;
+    if (whole) {
+      for (int32_t o = 0; o < chunk; ++o)
+        q[o] = detail::prepareMultiplier(multiplier[c0 + o], shift[c0 + o]);
+      pass.rowPtr = w.rowPtr + c0;
+      pass.bias = bias ? bias + c0 : nullptr;
+      pass.q = q;
+      pass.chunk = chunk;
+    }
+    int32_t b = 0, oy = 0, ox = 0; // the block's first pixel
+    for (int32_t k0 = 0; k0 < pixels; k0 += l.block) {
+      const int32_t count = pixels - k0 < l.block ? pixels - k0 : l.block;
+      if (whole) {
+        // Every window whole in the buffer, then all channels at once.
+        for (int32_t k = 0; k < count; ++k) {
+          gatherWindow(l, input + b * inImage, oy, ox, 0, ids * n,
+                       buffer + (l.lanes ? 2 * k : k));
+          if (++ox == outW) {
+            ox = 0;
+            if (++oy == outH) {
+              oy = 0;
+              ++b;
+            }
+          }
+        }
+        pass.y = output + static_cast<ptrdiff_t>(k0) * outC + c0;
+        pass.x = buffer;
+#if TINYPRUNE_RT_SPARSE_DSP
+        if (l.lanes) {
+          if (count == 4) {
+            blockPass<4, true>(pass);
+            continue;
+          }
+          if (count >= 2)
+            blockPass<2, true>(pass);
+          if (count & 1) {
+            pass.y += (count - 1) * outC;
+            pass.x += 2 * (count - 1);
+            blockPass<1, true>(pass);
+          }
+          continue;
+        }
+#endif
+        if (count == 2)
+          blockPass<2, false>(pass);
+        else
+          blockPass<1, false>(pass);
+        continue;
+      }
+      for (int32_t o = 0; o < chunk; ++o) {
+        pos[o] = static_cast<uint32_t>(w.rowPtr[c0 + o]);
+        for (int32_t k = 0; k < count; ++k)
+          acc[o][k] = bias ? bias[c0 + o] : 0;
+      }
+      for (int32_t s0 = 0; s0 < ids; s0 += segment) {
+        const int32_t s1 = ids - s0 < segment ? ids : s0 + segment;
+        // The block's windows, segment [s0, s1) of filterlets.
+        int32_t pb = b, py = oy, px = ox;
+        for (int32_t k = 0; k < count; ++k) {
+          const int8_t *inB = input + pb * inImage;
+          gatherWindow(l, inB, py, px, s0 * n, s1 * n,
+                       buffer + (l.lanes ? 2 * k : k));
+          if (++px == outW) {
+            px = 0;
+            if (++py == outH) {
+              py = 0;
+              ++pb;
+            }
+          }
+        }
+        for (int32_t o = 0; o < chunk; ++o) {
+          const IndexT *f = w.index + pos[o];
+          const IndexT *fEnd = w.index + w.rowPtr[c0 + o + 1];
+          if (s1 != ids)
+            fEnd = keptBelow(f, fEnd, s1);
+          const int8_t *wf = w.values + static_cast<ptrdiff_t>(pos[o]) * n;
+          pos[o] += static_cast<uint32_t>(fEnd - f);
+          if (f == fEnd)
+            continue;
+          int32_t *a = acc[o];
+#if TINYPRUNE_RT_SPARSE_DSP
+          if (l.lanes) {
+            const int32_t groups = n / 4, step = 2 * l.block;
+            if (count == 4) {
+              dotLanes<4>(f, fEnd, wf, groups, s0, buffer, step, a);
+            } else {
+              int32_t k = 0;
+              if (count >= 2) {
+                dotLanes<2>(f, fEnd, wf, groups, s0, buffer, step, a);
+                k = 2;
+              }
+              if (count & 1)
+                dotLanes<1>(f, fEnd, wf, groups, s0, buffer + 2 * k, step,
+                            a + k);
+            }
+            continue;
+          }
+#endif
+          if (count == 2)
+            dotValues<2>(f, fEnd, wf, n, s0, buffer, l.block, a);
+          else
+            dotValues<1>(f, fEnd, wf, n, s0, buffer, l.block, a);
+        }
+      }
+      // Requantize and store the block.
+      int8_t *y = output + static_cast<ptrdiff_t>(k0) * outC + c0;
+      for (int32_t o = 0; o < chunk; ++o) {
+        const int32_t oc = c0 + o;
+        if (fast) {
+          const RightShiftMultiplier q =
+              detail::prepareMultiplier(multiplier[oc], shift[oc]);
+          for (int32_t k = 0; k < count; ++k)
+            y[k * outC + o] = finish(acc[o][k], q);
+        } else {
+          for (int32_t k = 0; k < count; ++k)
+            y[k * outC + o] = detail::requantizeGeneral(
+                acc[o][k], multiplier[oc], shift[oc], p);
+        }
+      }
+      for (int32_t k = 0; k < count; ++k)
+        if (++ox == outW) {
+          ox = 0;
+          if (++oy == outH) {
+            oy = 0;
+            ++b;
+          }
+        }
+    }
+  }
+}
+
+#endif // TINYPRUNE_RT_SPARSE_DSP
 
 namespace sparse_detail {
 
