@@ -31,9 +31,8 @@ ValueProbe::create(func::FuncOp func, ArrayRef<Value> values) {
   Block &entry = clone.getBody().front();
   Operation *ret = entry.getTerminator();
   ret->setOperands(results);
-  clone.setFunctionType(
-      FunctionType::get(func.getContext(), clone.getArgumentTypes(),
-                        resultTypes));
+  clone.setFunctionType(FunctionType::get(
+      func.getContext(), clone.getArgumentTypes(), resultTypes));
   clone.removeResAttrsAttr();
   // What the probed values do not depend on need not run.
   for (Operation &op : llvm::make_early_inc_range(llvm::reverse(entry)))

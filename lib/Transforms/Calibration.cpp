@@ -9,7 +9,6 @@
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Threading.h"
 
 #include <algorithm>
 #include <atomic>
@@ -30,9 +29,10 @@ llvm::Error fail(const llvm::Twine &message) {
 // CalibrationSet
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<CalibrationSet>
-CalibrationSet::load(func::FuncOp func, StringRef path, int64_t limit,
-                     double scale) {
+llvm::Expected<CalibrationSet> CalibrationSet::load(func::FuncOp func,
+                                                    StringRef path,
+                                                    int64_t limit,
+                                                    double scale) {
   llvm::Expected<data::InputSpec> spec = getInputSpec(func);
   if (!spec)
     return spec.takeError();
@@ -191,7 +191,8 @@ std::vector<int64_t> calib::samplePositions(int64_t total, int64_t cap,
   double stride = double(total) / double(cap);
   double start = std::fmod(double(sample) * 0.618033988749895, 1.0) * stride;
   for (int64_t i = 0; i < cap; ++i)
-    positions.push_back(std::min<int64_t>(total - 1, int64_t(start + i * stride)));
+    positions.push_back(
+        std::min<int64_t>(total - 1, int64_t(start + i * stride)));
   return positions;
 }
 
@@ -222,7 +223,7 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
     refProbe = std::move(*p);
   }
 
-  unsigned n = threads ? threads : llvm::hardware_concurrency().compute_thread_count();
+  unsigned n = threads ? threads : std::thread::hardware_concurrency();
   n = std::max(1u, std::min<unsigned>(n, set.size()));
   // Thread t takes samples t, t + n, ...; its moments are merged in order.
   std::vector<std::vector<recon::Moments>> partial(n);
@@ -258,12 +259,7 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
       }
     }
   };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < n; ++t)
-    pool.emplace_back(work, t);
-  work(0);
-  for (std::thread &th : pool)
-    th.join();
+  parallelFor(n, n, [&](int64_t t) { work(unsigned(t)); });
   if (failedRun)
     return failure();
   moments = std::move(partial[0]);
@@ -271,4 +267,21 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
     for (size_t i = 0; i < targets.size(); ++i)
       moments[i].merge(partial[t][i]);
   return success();
+}
+
+void calib::parallelFor(int64_t n, unsigned threads,
+                        llvm::function_ref<void(int64_t)> body) {
+  unsigned t = threads ? threads : std::thread::hardware_concurrency();
+  t = std::max<unsigned>(1, std::min<int64_t>(t, n));
+  std::atomic<int64_t> next{0};
+  auto work = [&] {
+    for (int64_t i = next++; i < n; i = next++)
+      body(i);
+  };
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < t; ++k)
+    pool.emplace_back(work);
+  work();
+  for (std::thread &th : pool)
+    th.join();
 }

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/Support/Error.h"
 
 #include <string>
@@ -72,8 +73,7 @@ struct PatchSource {
 /// The output positions of sample `sample` that enter the moments: all of
 /// them up to `cap`, else `cap` spread evenly, shifted from sample to
 /// sample.
-std::vector<int64_t> samplePositions(int64_t total, int64_t cap,
-                                     size_t sample);
+std::vector<int64_t> samplePositions(int64_t total, int64_t cap, size_t sample);
 
 /// One layer whose moments to collect: its input in the probed function,
 /// optionally its input in a reference function run on the same samples.
@@ -94,6 +94,11 @@ mlir::LogicalResult collectMoments(mlir::func::FuncOp func,
                                    llvm::ArrayRef<ProbeTarget> targets,
                                    const CalibrationSet &set, unsigned threads,
                                    std::vector<recon::Moments> &moments);
+
+/// Runs `body(i)` for every i in [0, n), each once, on up to `threads`
+/// threads (0: all cores).
+void parallelFor(int64_t n, unsigned threads,
+                 llvm::function_ref<void(int64_t)> body);
 
 } // namespace calib
 } // namespace tinyprune

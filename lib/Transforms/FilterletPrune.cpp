@@ -21,8 +21,8 @@
 #include "tinyprune/rt/quant_params.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -35,7 +35,6 @@
 #include <cmath>
 #include <numeric>
 #include <queue>
-#include <thread>
 
 namespace tinyprune {
 #define GEN_PASS_DEF_FILTERLETPRUNE
@@ -124,24 +123,6 @@ std::vector<double> constantValues(tosa::ConstOp op) {
       out.push_back(double(v.getSExtValue()));
   }
   return out;
-}
-
-/// Runs `body(i)` for i in [0, n) on up to `threads` threads (0: all).
-void parallelFor(int64_t n, unsigned threads,
-                 llvm::function_ref<void(int64_t)> body) {
-  unsigned t = threads ? threads : std::thread::hardware_concurrency();
-  t = std::max(1u, std::min<unsigned>(t, n));
-  std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t i = next++; i < n; i = next++)
-      body(i);
-  };
-  std::vector<std::thread> pool;
-  for (unsigned k = 1; k < t; ++k)
-    pool.emplace_back(work);
-  work();
-  for (std::thread &th : pool)
-    th.join();
 }
 
 struct FilterletPrunePass
@@ -301,10 +282,9 @@ FilterletPrunePass::magnitudeStreams(ArrayRef<Layer> layers) {
     s.layer = li;
     s.filterlets.resize(l.count());
     std::iota(s.filterlets.begin(), s.filterlets.end(), 0);
-    std::stable_sort(s.filterlets.begin(), s.filterlets.end(),
-                     [&](int64_t a, int64_t b) {
-                       return l.energy[a] < l.energy[b];
-                     });
+    std::stable_sort(
+        s.filterlets.begin(), s.filterlets.end(),
+        [&](int64_t a, int64_t b) { return l.energy[a] < l.energy[b]; });
     s.scores.resize(l.count());
     double tail = 0.0;
     for (int64_t k = l.count() - 1; k >= 0; --k) {
@@ -342,8 +322,7 @@ static FailureOr<std::vector<double>> realWeights(Layer &l) {
 
 /// Patches per sample for a layer: enough for a well-determined solve
 /// (about 64 per unknown), at most 32768 in all.
-static int64_t patchesPerSample(const calib::PatchSource &src,
-                                size_t samples) {
+static int64_t patchesPerSample(const calib::PatchSource &src, size_t samples) {
   int64_t total = std::clamp<int64_t>(256 * (src.dims() + 1), 16384, 65536);
   return std::max<int64_t>(1, (total + samples - 1) / samples);
 }
@@ -363,8 +342,8 @@ FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
   progress(llvm::formatv("measuring {0} layers on {1}", layers.size(),
                          set.describe()));
   std::vector<recon::Moments> moments;
-  if (failed(calib::collectMoments(func, nullptr, targets, set, threads,
-                                   moments)))
+  if (failed(
+          calib::collectMoments(func, nullptr, targets, set, threads, moments)))
     return failure();
 
   std::vector<Stream> streams;
@@ -373,7 +352,7 @@ FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
     recon::LayerSolver solver(moments[li], {l.block, l.perFilter}, damping);
     int64_t size = l.filterSize() + 1;
     std::vector<recon::RemovalPath> paths(l.filters);
-    parallelFor(l.filters, threads, [&](int64_t o) {
+    calib::parallelFor(l.filters, threads, [&](int64_t o) {
       paths[o] = solver.removalPath(
           ArrayRef<double>(l.weights).slice(o * size, size), l.perFilter);
     });
@@ -570,8 +549,8 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     l.pruned[s.filterlets[s.next++]] = true;
     ++l.prunedCount;
   };
-  auto usable = [&](const Layer &l) {
-    return !l.keptDense && (budget == Budget::None || saving[&l - &layers[0]] > 0);
+  auto usable = [&](size_t li) {
+    return !layers[li].keptDense && (budget == Budget::None || saving[li] > 0);
   };
 
   // Layers with a fixed ratio, and every usable layer's minimum, first.
@@ -580,7 +559,7 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
   for (auto [si, s] : llvm::enumerate(streams))
     byLayer[s.layer].push_back(si);
   for (auto [li, l] : llvm::enumerate(layers)) {
-    if (l.fixedRatio < 0 && !usable(l))
+    if (l.fixedRatio < 0 && !usable(li))
       continue;
     totalWeights += l.count() * l.block;
     double floorRatio = l.fixedRatio >= 0 ? l.fixedRatio : minLayerSparsity;
@@ -613,15 +592,14 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
   };
   std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
   for (size_t si = 0; si < streams.size(); ++si) {
-    const Layer &l = layers[streams[si].layer];
-    if (l.fixedRatio < 0 && usable(l) && !streams[si].done())
+    size_t li = streams[si].layer;
+    if (layers[li].fixedRatio < 0 && usable(li) && !streams[si].done())
       heads.push(headOf(si));
   }
   // The budget's total changes only in the layer pruned: track it.
   double current = budget == Budget::None ? 0 : total();
-  while (!heads.empty() &&
-         (budget == Budget::None ? prunedWeights < target
-                                 : current > budgetValue)) {
+  while (!heads.empty() && (budget == Budget::None ? prunedWeights < target
+                                                   : current > budgetValue)) {
     size_t si = heads.top().second;
     heads.pop();
     Layer &l = layers[streams[si].layer];
@@ -639,11 +617,11 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
   if (budget != Budget::None) {
     if (reached())
       return success();
-    const char *what = budget == Budget::Flash ? "flash-budget"
-                                               : "latency-budget";
-    const char *unit = budget == Budget::Flash          ? " bytes"
-                       : budget == Budget::Macs         ? " MACs"
-                                                        : " instructions";
+    const char *what =
+        budget == Budget::Flash ? "flash-budget" : "latency-budget";
+    const char *unit = budget == Budget::Flash  ? " bytes"
+                       : budget == Budget::Macs ? " MACs"
+                                                : " instructions";
     return module.emitError()
            << "filterlet-prune: " << what << " "
            << llvm::formatv("{0:F0}", budgetValue).str() << unit
@@ -698,9 +676,10 @@ FilterletPrunePass::chooseProfitably(std::vector<Layer> &layers,
   return success();
 }
 
-LogicalResult FilterletPrunePass::recoverLayers(
-    std::vector<Layer> &layers, const calib::CalibrationSet &set,
-    func::FuncOp dense, IRMapping &denseMap) {
+LogicalResult
+FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
+                                  const calib::CalibrationSet &set,
+                                  func::FuncOp dense, IRMapping &denseMap) {
   func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
   for (auto [li, l] : llvm::enumerate(layers)) {
     if (l.prunedCount == 0 && !(recover && correctAll))
@@ -717,15 +696,17 @@ LogicalResult FilterletPrunePass::recoverLayers(
     recon::LayerSolver solver(moments[0], {l.block, l.perFilter}, damping);
     int64_t size = l.filterSize() + 1;
     std::vector<recon::FilterSolution> solutions(l.filters);
-    parallelFor(l.filters, threads, [&](int64_t o) {
+    calib::parallelFor(l.filters, threads, [&](int64_t o) {
       ArrayRef<double> w = ArrayRef<double>(l.weights).slice(o * size, size);
-      solutions[o] = recover ? solver.prune(w, l.prunedIn(o))
-                             : [&] {
-                                 std::vector<bool> removed(l.perFilter);
-                                 for (int64_t f = 0; f < l.perFilter; ++f)
-                                   removed[f] = l.pruned[o * l.perFilter + f];
-                                 return solver.solve(w, removed);
-                               }();
+      if (recover) {
+        solutions[o] = solver.prune(w, l.prunedIn(o));
+        return;
+      }
+      // The choice stays; only the errors are measured.
+      std::vector<bool> removed(l.perFilter);
+      for (int64_t f = 0; f < l.perFilter; ++f)
+        removed[f] = l.pruned[o * l.perFilter + f];
+      solutions[o] = solver.solve(w, removed);
     });
     l.maskedError = l.solvedError = 0;
     for (int64_t o = 0; o < l.filters; ++o) {
@@ -786,15 +767,14 @@ static tosa::ConstOp replaceConstant(Operation *user, OpOperand &operand,
   return copy;
 }
 
-void FilterletPrunePass::writeWeights(
-    Layer &l, ArrayRef<recon::FilterSolution> solutions,
-    ArrayRef<double> inputMean) {
+void FilterletPrunePass::writeWeights(Layer &l,
+                                      ArrayRef<recon::FilterSolution> solutions,
+                                      ArrayRef<double> inputMean) {
   MLIRContext *ctx = &getContext();
   int64_t size = l.filterSize();
   auto wType = cast<RankedTensorType>(l.weightOp.getType());
   auto biasOp = l.conv.getBias().getDefiningOp<tosa::ConstOp>();
-  auto biasElt =
-      cast<RankedTensorType>(biasOp.getType()).getElementType();
+  auto biasElt = cast<RankedTensorType>(biasOp.getType()).getElementType();
   auto biasType = RankedTensorType::get({l.filters}, biasElt);
 
   if (l.isFloat) {
@@ -817,17 +797,15 @@ void FilterletPrunePass::writeWeights(
   std::vector<int32_t> mult, bias(l.filters);
   std::vector<int8_t> shift, w(l.filters * size);
   if (rescale) {
-    for (const APInt &v : cast<DenseElementsAttr>(
-                              rescale.getMultiplier()
-                                  .getDefiningOp<tosa::ConstOp>()
-                                  .getValues())
-                              .getValues<APInt>())
+    for (const APInt &v :
+         cast<DenseElementsAttr>(
+             rescale.getMultiplier().getDefiningOp<tosa::ConstOp>().getValues())
+             .getValues<APInt>())
       mult.push_back(int32_t(v.getSExtValue()));
-    for (const APInt &v : cast<DenseElementsAttr>(
-                              rescale.getShift()
-                                  .getDefiningOp<tosa::ConstOp>()
-                                  .getValues())
-                              .getValues<APInt>())
+    for (const APInt &v :
+         cast<DenseElementsAttr>(
+             rescale.getShift().getDefiningOp<tosa::ConstOp>().getValues())
+             .getValues<APInt>())
       shift.push_back(int8_t(v.getSExtValue()));
     // One multiplier for all channels becomes one per channel.
     mult.resize(l.filters, mult.front());
@@ -931,14 +909,13 @@ void FilterletPrunePass::rewrite(Layer &l) {
   // A new constant (unless already zero there): the old one may feed other
   // layers.
   if (anyNonZero)
-    l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(),
-                                 l.weightOp, pruned);
+    l.weightOp =
+        replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp, pruned);
   l.conv->setAttr(TinyPruneDialect::getFilterletsAttrName(),
                   FilterletsAttr::get(&getContext(), l.block, rowPtr, index));
 }
 
-void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
-                                     bool calibrated) {
+void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file =
       mlir::openOutputFile(report, &error);
@@ -985,10 +962,9 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
     }
     if (costModel) {
       LayerCost now = currentCost(l);
-      os << llvm::format(" %8lld/%-8lld %10.0f/%-10.0f",
-                         (long long)l.dense.flashBytes,
-                         (long long)now.flashBytes, l.dense.instructions,
-                         now.instructions);
+      os << llvm::format(
+          " %8lld/%-8lld %10.0f/%-10.0f", (long long)l.dense.flashBytes,
+          (long long)now.flashBytes, l.dense.instructions, now.instructions);
       if (l.keptDense)
         os << " dense: the sparse form does not pay";
     }
@@ -1006,13 +982,12 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers,
       before += l.dense;
       after += currentCost(l);
     }
-    os << llvm::format("%s estimate: flash %lld -> %lld bytes, %.0f -> %.0f "
-                       "instructions, %lld -> %lld MACs\n",
-                       mcuCoreName(core).str().c_str(),
-                       (long long)before.flashBytes,
-                       (long long)after.flashBytes, before.instructions,
-                       after.instructions, (long long)before.macs,
-                       (long long)after.macs);
+    os << llvm::format(
+        "%s estimate: flash %lld -> %lld bytes, %.0f -> %.0f "
+        "instructions, %lld -> %lld MACs\n",
+        mcuCoreName(core).str().c_str(), (long long)before.flashBytes,
+        (long long)after.flashBytes, before.instructions, after.instructions,
+        (long long)before.macs, (long long)after.macs);
   }
   file->keep();
 }
@@ -1046,11 +1021,11 @@ void FilterletPrunePass::runOnOperation() {
   func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
   for (Layer &l : layers) {
     if (l.conv->getParentOfType<func::FuncOp>() != func) {
-      module.emitError() << "filterlet-prune: calibration needs the eligible "
-                            "convolutions in one function; they are in @"
-                         << func.getSymName() << " and @"
-                         << l.conv->getParentOfType<func::FuncOp>()
-                                .getSymName();
+      module.emitError()
+          << "filterlet-prune: calibration needs the eligible "
+             "convolutions in one function; they are in @"
+          << func.getSymName() << " and @"
+          << l.conv->getParentOfType<func::FuncOp>().getSymName();
       return signalPassFailure();
     }
     llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(l.conv);

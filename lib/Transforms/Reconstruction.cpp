@@ -28,8 +28,7 @@ Eigen::MatrixXd augmented(llvm::ArrayRef<float> x, int64_t dims,
                           int64_t patches) {
   Eigen::MatrixXd a(dims + 1, patches);
   a.topRows(dims) =
-      Eigen::Map<const Eigen::MatrixXf>(x.data(), dims, patches)
-          .cast<double>();
+      Eigen::Map<const Eigen::MatrixXf>(x.data(), dims, patches).cast<double>();
   a.row(dims).setOnes();
   return a;
 }
@@ -136,8 +135,7 @@ LayerSolver::LayerSolver(const Moments &moments, Grouping grouping,
   hd = h;
   hd.diagonal().array() += lambda;
   hInverse.resize(n * n);
-  MatrixMap(hInverse.data(), n, n) =
-      hd.llt().solve(Matrix::Identity(n, n));
+  MatrixMap(hInverse.data(), n, n) = hd.llt().solve(Matrix::Identity(n, n));
 }
 
 std::vector<double> LayerSolver::target(llvm::ArrayRef<double> w) const {

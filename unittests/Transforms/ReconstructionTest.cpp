@@ -52,8 +52,8 @@ std::vector<double> randomWeights(std::mt19937 &rng, int64_t n) {
   return w;
 }
 
-double dot(const std::vector<double> &a, const std::vector<float> &x,
-           int64_t p, int64_t dims) {
+double dot(const std::vector<double> &a, const std::vector<float> &x, int64_t p,
+           int64_t dims) {
   double s = a[dims]; // bias
   for (int64_t i = 0; i < dims; ++i)
     s += a[i] * x[p * dims + i];
@@ -148,8 +148,7 @@ TEST(Reconstruction, SolutionSatisfiesNormalEquations) {
     }
     EXPECT_NEAR(grad, 0.0, 1e-6 * patches) << "coordinate " << i;
   }
-  EXPECT_NEAR(s.solvedError,
-              directError(s.weights, w, x, xRef, dims, patches),
+  EXPECT_NEAR(s.solvedError, directError(s.weights, w, x, xRef, dims, patches),
               1e-7 * (1 + s.solvedError));
   EXPECT_LE(s.solvedError, s.maskedError);
 }

@@ -30,8 +30,9 @@ public:
   /// Per-thread run state; output(i) is the i-th probed value.
   PreparedFunction::State newState() const { return prepared->newState(); }
   /// Runs on one input per argument of the original function.
-  mlir::LogicalResult run(PreparedFunction::State &state,
-                          llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs) const {
+  mlir::LogicalResult
+  run(PreparedFunction::State &state,
+      llvm::ArrayRef<llvm::ArrayRef<uint8_t>> inputs) const {
     return prepared->run(state, inputs);
   }
 
