@@ -87,6 +87,14 @@
 #define TINYPRUNE_RT_SPARSE_NOINLINE
 #endif
 
+// Hot loops compiled at -O2 on DSP cores; at -Os without (GCC's -O2
+// spills ARMv6-M's eight low registers more).
+#if TINYPRUNE_RT_SPARSE_DSP
+#define TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_HOT
+#else
+#define TINYPRUNE_RT_SPARSE_HOT
+#endif
+
 namespace tinyprune {
 namespace rt {
 
@@ -287,6 +295,66 @@ inline void gatherWindow(const SparseLayer &l, const int8_t *in, int32_t oy,
 }
 
 #if TINYPRUNE_RT_SPARSE_DSP
+/// `groups` groups of four window elements from `src` (null: padding, 0) as
+/// lanes words into `dst`, `step` words between groups (kStep when fixed).
+template <int32_t kStep>
+TINYPRUNE_RT_ALWAYS_INLINE inline int32_t *
+putLanes(int32_t *dst, const int8_t *src, int32_t groups, int32_t pair,
+         int32_t step) {
+  const int32_t s = kStep > 0 ? kStep : step;
+  if (!src) {
+    for (; groups > 0; --groups, dst += s)
+      dst[0] = dst[1] = 0;
+    return dst;
+  }
+  for (; groups > 0; --groups, dst += s, src += 4) {
+    const int32_t q = load4(src);
+    dst[0] = offsetLanes02(pair, q);
+    dst[1] = offsetLanes13(pair, q);
+  }
+  return dst;
+}
+
+/// gatherWindow for a whole window into a lanes buffer (kStep: `2 * block`
+/// when fixed), a tight loop per run of in-bounds or padding elements.
+template <int32_t kStep>
+TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
+gatherLanes(const SparseLayer &l, const int8_t *in, int32_t oy, int32_t ox,
+            int32_t *dst) {
+  const ConvInt8Params &p = l.p;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const detail::TapRange ry = tapsInside(y0, p.dilationH, l.kH, l.inH);
+  const detail::TapRange rx = tapsInside(x0, p.dilationW, l.kW, l.inW);
+  const int32_t pair = static_cast<int32_t>(
+      (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t step = 2 * l.block;
+  const int32_t tapGroups = l.inC / 4;
+  for (int32_t ky = 0; ky < l.kH; ++ky) {
+    if (!inRange(ky, ry)) {
+      dst = putLanes<kStep>(dst, nullptr, l.kW * tapGroups, pair, step);
+      continue;
+    }
+    const int8_t *src =
+        in + (static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0) *
+                 l.inC;
+    dst = putLanes<kStep>(dst, nullptr, rx.begin * tapGroups, pair, step);
+    if (p.dilationW == 1) {
+      dst = putLanes<kStep>(dst, src + static_cast<ptrdiff_t>(rx.begin) * l.inC,
+                            (rx.end - rx.begin) * tapGroups, pair, step);
+    } else {
+      for (int32_t kx = rx.begin; kx < rx.end; ++kx)
+        dst = putLanes<kStep>(
+            dst, src + static_cast<ptrdiff_t>(kx) * p.dilationW * l.inC,
+            tapGroups, pair, step);
+    }
+    dst = putLanes<kStep>(dst, nullptr, (l.kW - rx.end) * tapGroups, pair,
+                          step);
+  }
+}
+#endif
+
+#if TINYPRUNE_RT_SPARSE_DSP
 /// `a[k] += dot(window k, filterlet)` for `kPixels` (1, 2 or 4) pixels of
 /// a block over the kept filterlets [f, fEnd) (weights from `w`, `groups`
 /// words each) of a lanes buffer: filterlet id `i`'s inputs for pixel k
@@ -402,13 +470,6 @@ TINYPRUNE_RT_NOINLINE void dotValues(const IndexT *f, const IndexT *fEnd,
 /// for output channels [0, chunk) of the pass: each channel's kept
 /// filterlets swept once for all pixels, then requantized with prepared
 /// right-shift multipliers and stored.
-/// Hot loops compiled at -O2 on DSP cores; at -Os without (GCC's -O2
-/// spills ARMv6-M's eight low registers more).
-#if TINYPRUNE_RT_SPARSE_DSP
-#define TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_HOT
-#else
-#define TINYPRUNE_RT_SPARSE_HOT
-#endif
 
 template <typename IndexT> struct BlockPass {
   const IndexT *rowPtr, *index;
@@ -448,6 +509,131 @@ blockPass(const BlockPass<IndexT> &b) {
       y[k * b.yPixel] = b.finish(a[k], q);
   }
 }
+
+#if TINYPRUNE_RT_SPARSE_DSP
+#if TINYPRUNE_RT_ARM_ASM
+// One group of four weights (loaded from `w`, post-incremented) against the
+// four pixels of a lanes block at byte offsets O0..O3 from `x`: a load, two
+// SXTB16, then per pixel one LDRD of its prepared word pair and two SMLAD.
+#define TINYPRUNE_RT_SPARSE_GROUP(O0, O1, O2, O3)                              \
+  "ldr    %[p0], [%[w]], #4\n\t"                                               \
+  "sxtb16 %[w02], %[p0]\n\t"                                                   \
+  "sxtb16 %[w13], %[p0], ror #8\n\t"                                           \
+  "ldrd   %[p0], %[p1], [%[x], #" O0 "]\n\t"                                   \
+  "smlad  %[a0], %[p0], %[w02], %[a0]\n\t"                                     \
+  "smlad  %[a0], %[p1], %[w13], %[a0]\n\t"                                     \
+  "ldrd   %[p0], %[p1], [%[x], #" O1 "]\n\t"                                   \
+  "smlad  %[a1], %[p0], %[w02], %[a1]\n\t"                                     \
+  "smlad  %[a1], %[p1], %[w13], %[a1]\n\t"                                     \
+  "ldrd   %[p0], %[p1], [%[x], #" O2 "]\n\t"                                   \
+  "smlad  %[a2], %[p0], %[w02], %[a2]\n\t"                                     \
+  "smlad  %[a2], %[p1], %[w13], %[a2]\n\t"                                     \
+  "ldrd   %[p0], %[p1], [%[x], #" O3 "]\n\t"                                   \
+  "smlad  %[a3], %[p0], %[w02], %[a3]\n\t"                                     \
+  "smlad  %[a3], %[p1], %[w13], %[a3]\n\t"
+#define TINYPRUNE_RT_SPARSE_GROUP_OPERANDS                                     \
+  : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [w] "+r"(w),   \
+    [p0] "=&r"(p0), [p1] "=&r"(p1), [w02] "=&r"(w02), [w13] "=&r"(w13)         \
+  : [x] "r"(x)                                                                 \
+  : "memory"
+#endif
+
+/// `a_k += dot(window k, filterlet)` for the four pixels of a lanes block
+/// (pixel k's word pair of group g at `x[8 * g + 2 * k]`) over `kGroups`
+/// groups of four weights from `w` (advanced past them); kGroups 0: `groups`
+/// at run time. Per group: one weight load and two SXTB16, then per pixel
+/// one LDRD and two SMLAD (15 instructions for 16 MACs).
+template <int32_t kGroups>
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+dotQuad(const int8_t *&w, const int32_t *x, int32_t groups, int32_t &acc0,
+        int32_t &acc1, int32_t &acc2, int32_t &acc3) {
+  int32_t a0 = acc0, a1 = acc1, a2 = acc2, a3 = acc3;
+#if TINYPRUNE_RT_ARM_ASM
+  int32_t p0, p1, w02, w13;
+  if constexpr (kGroups == 1) {
+    __asm__(TINYPRUNE_RT_SPARSE_GROUP("0", "8", "16", "24")
+                TINYPRUNE_RT_SPARSE_GROUP_OPERANDS);
+  } else if constexpr (kGroups == 2) {
+    __asm__(TINYPRUNE_RT_SPARSE_GROUP("0", "8", "16", "24")
+                TINYPRUNE_RT_SPARSE_GROUP("32", "40", "48", "56")
+                    TINYPRUNE_RT_SPARSE_GROUP_OPERANDS);
+  } else if constexpr (kGroups == 4) {
+    __asm__(TINYPRUNE_RT_SPARSE_GROUP("0", "8", "16", "24")
+                TINYPRUNE_RT_SPARSE_GROUP("32", "40", "48", "56")
+                    TINYPRUNE_RT_SPARSE_GROUP("64", "72", "80", "88")
+                        TINYPRUNE_RT_SPARSE_GROUP("96", "104", "112", "120")
+                            TINYPRUNE_RT_SPARSE_GROUP_OPERANDS);
+  } else {
+    // Two groups per iteration, then an odd one.
+    for (int32_t g = groups >> 1; g > 0; --g, x += 16)
+      __asm__(TINYPRUNE_RT_SPARSE_GROUP("0", "8", "16", "24")
+                  TINYPRUNE_RT_SPARSE_GROUP("32", "40", "48", "56")
+                      TINYPRUNE_RT_SPARSE_GROUP_OPERANDS);
+    if (groups & 1)
+      __asm__(TINYPRUNE_RT_SPARSE_GROUP("0", "8", "16", "24")
+                  TINYPRUNE_RT_SPARSE_GROUP_OPERANDS);
+  }
+#else
+  const int32_t n = kGroups > 0 ? kGroups : groups;
+  for (int32_t g = 0; g < n; ++g, x += 8) {
+    const int32_t wq = load4(w);
+    w += 4;
+    const int32_t w02 = lanes02(wq), w13 = lanes13(wq);
+    a0 = __smlad(x[0], w02, a0);
+    a0 = __smlad(x[1], w13, a0);
+    a1 = __smlad(x[2], w02, a1);
+    a1 = __smlad(x[3], w13, a1);
+    a2 = __smlad(x[4], w02, a2);
+    a2 = __smlad(x[5], w13, a2);
+    a3 = __smlad(x[6], w02, a3);
+    a3 = __smlad(x[7], w13, a3);
+  }
+#endif
+  acc0 = a0;
+  acc1 = a1;
+  acc2 = a2;
+  acc3 = a3;
+}
+
+/// blockPass for whole blocks of four pixels in a lanes buffer (step 8):
+/// per output channel, its kept filterlets swept once for the four pixels
+/// (dotQuad; block lengths 4, 8 and 16 fully unrolled), then the four
+/// outputs requantized with the channel's constants in registers.
+template <int32_t kGroups, typename IndexT>
+TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
+blockPassQuad(const BlockPass<IndexT> &b) {
+  const int32_t groups = b.n / 4;
+  const int32_t perFilterlet = 8 * groups;
+  const IndexT *index = b.index;
+  const IndexT *rowPtr = b.rowPtr;
+  const int32_t *bias = b.bias;
+  const RightShiftMultiplier *q = b.q;
+  const int32_t *x = b.x;
+  const detail::OutputStage finish = b.finish;
+  const ptrdiff_t yPixel = b.yPixel;
+  int8_t *y = b.y;
+  int8_t *const yEnd = y + b.chunk;
+  const int8_t *w = b.values + static_cast<ptrdiff_t>(*rowPtr) * b.n;
+  const IndexT *f = index + *rowPtr;
+  for (; y != yEnd; ++y, ++q) {
+    const IndexT *fEnd = index + *++rowPtr;
+    const int32_t start = bias ? *bias++ : 0;
+    int32_t a0 = start, a1 = start, a2 = start, a3 = start;
+    for (; f != fEnd; ++f)
+      dotQuad<kGroups>(w, x + static_cast<int32_t>(*f) * perFilterlet, groups,
+                       a0, a1, a2, a3);
+    // Locals, not loads through `q` after the byte stores below (which may
+    // alias anything).
+    const RightShiftMultiplier qo = *q;
+    const int8_t y0 = finish(a0, qo), y1 = finish(a1, qo),
+                 y2 = finish(a2, qo), y3 = finish(a3, qo);
+    y[0] = y0;
+    y[yPixel] = y1;
+    y[2 * yPixel] = y2;
+    y[3 * yPixel] = y3;
+  }
+}
+#endif
 
 /// The kept filterlets of [f, fEnd) with ids below `idEnd` (sorted ids).
 template <typename IndexT>
@@ -896,8 +1082,15 @@ inline void sparseConvPerChannelInt8(
       if (whole) {
         // Every window whole in the buffer, then all channels at once.
         for (int32_t k = 0; k < count; ++k) {
-          gatherWindow(l, input + b * inImage, oy, ox, 0, ids * n,
-                       buffer + (l.lanes ? 2 * k : k));
+#if TINYPRUNE_RT_SPARSE_DSP
+          if (l.lanes && l.block == 4)
+            gatherLanes<8>(l, input + b * inImage, oy, ox, buffer + 2 * k);
+          else if (l.lanes)
+            gatherLanes<0>(l, input + b * inImage, oy, ox, buffer + 2 * k);
+          else
+#endif
+            gatherWindow(l, input + b * inImage, oy, ox, 0, ids * n,
+                         buffer + (l.lanes ? 2 * k : k));
           if (++ox == outW) {
             ox = 0;
             if (++oy == outH) {
@@ -911,7 +1104,14 @@ inline void sparseConvPerChannelInt8(
 #if TINYPRUNE_RT_SPARSE_DSP
         if (l.lanes) {
           if (count == 4) {
-            blockPass<4, true>(pass);
+            if (n == 8)
+              blockPassQuad<2>(pass);
+            else if (n == 16)
+              blockPassQuad<4>(pass);
+            else if (n == 4)
+              blockPassQuad<1>(pass);
+            else
+              blockPassQuad<0>(pass);
             continue;
           }
           if (count >= 2)
