@@ -307,6 +307,27 @@ putLanes(int32_t *dst, const int8_t *src, int32_t groups, int32_t pair,
       dst[0] = dst[1] = 0;
     return dst;
   }
+#if TINYPRUNE_RT_ARM_ASM
+  if (kStep == 8 && groups > 0) {
+    // GCC at -O2 stores the two words separately and keeps a second
+    // counter: six instructions per group here, eight there.
+    int32_t t0, t1;
+    // volatile: its only effect may be the stores (a caller that ignores
+    // the returned pointer).
+    __asm__ volatile("1:\n\t"
+            "ldr     %[t0], [%[src]], #4\n\t"
+            "sxtab16 %[t1], %[pair], %[t0]\n\t"
+            "sxtab16 %[t0], %[pair], %[t0], ror #8\n\t"
+            "strd    %[t1], %[t0], [%[dst]], #32\n\t"
+            "subs    %[n], %[n], #1\n\t"
+            "bne     1b\n\t"
+            : [src] "+r"(src), [dst] "+r"(dst), [n] "+r"(groups),
+              [t0] "=&r"(t0), [t1] "=&r"(t1)
+            : [pair] "r"(pair)
+            : "cc", "memory");
+    return dst;
+  }
+#endif
   for (; groups > 0; --groups, dst += s, src += 4) {
     const int32_t q = load4(src);
     dst[0] = offsetLanes02(pair, q);
@@ -330,6 +351,16 @@ gatherLanes(const SparseLayer &l, const int8_t *in, int32_t oy, int32_t ox,
       (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
   const int32_t step = 2 * l.block;
   const int32_t tapGroups = l.inC / 4;
+  if (l.kH == 1 && l.kW == 1) {
+    // One tap (pointwise and fully-connected layers): one run.
+    const bool inside = ry.end > ry.begin && rx.end > rx.begin;
+    putLanes<kStep>(
+        dst,
+        inside ? in + (static_cast<ptrdiff_t>(y0) * l.inW + x0) * l.inC
+               : nullptr,
+        tapGroups, pair, step);
+    return;
+  }
   for (int32_t ky = 0; ky < l.kH; ++ky) {
     if (!inRange(ky, ry)) {
       dst = putLanes<kStep>(dst, nullptr, l.kW * tapGroups, pair, step);
@@ -481,6 +512,8 @@ template <typename IndexT> struct BlockPass {
   const int32_t *x;
   int8_t *y;
   ptrdiff_t yPixel;
+  /// Accumulators of four-pixel blocks (kChannels entries).
+  int32_t (*acc)[kMaxBlock];
 };
 
 template <int32_t kPixels, bool kLanes, typename IndexT>
@@ -595,10 +628,41 @@ dotQuad(const int8_t *&w, const int32_t *x, int32_t groups, int32_t &acc0,
   acc3 = a3;
 }
 
+/// The four-pixel blocks' requantization: channels [0, chunk) of `acc`
+/// with prepared multipliers `q`, a tight loop with the output stage's
+/// constants in registers (kNarrow: activation bounds inside int8).
+template <bool kNarrow>
+TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
+requantQuad(const int32_t (*acc)[kMaxBlock], const RightShiftMultiplier *q,
+            int32_t chunk, const detail::OutputStage &stage, int8_t *y,
+            ptrdiff_t yPixel) {
+  const int32_t zeroPoint = stage.zeroPoint, lo = stage.actMin,
+                hi = stage.actMax;
+  auto finish = [&](int32_t a, const RightShiftMultiplier &qo) {
+    int32_t v =
+        saturateInt8(applyRightShiftMultiplier(a, qo) + zeroPoint);
+    if (kNarrow)
+      v = clamp(v, lo, hi);
+    return static_cast<int8_t>(v);
+  };
+  for (int8_t *const yEnd = y + chunk; y != yEnd; ++y, ++q, ++acc) {
+    // Everything loaded before the byte stores (which may alias anything).
+    const RightShiftMultiplier qo = *q;
+    const int32_t a0 = (*acc)[0], a1 = (*acc)[1], a2 = (*acc)[2],
+                  a3 = (*acc)[3];
+    const int8_t y0 = finish(a0, qo), y1 = finish(a1, qo),
+                 y2 = finish(a2, qo), y3 = finish(a3, qo);
+    y[0] = y0;
+    y[yPixel] = y1;
+    y[2 * yPixel] = y2;
+    y[3 * yPixel] = y3;
+  }
+}
+
 /// blockPass for whole blocks of four pixels in a lanes buffer (step 8):
 /// per output channel, its kept filterlets swept once for the four pixels
-/// (dotQuad; block lengths 4, 8 and 16 fully unrolled), then the four
-/// outputs requantized with the channel's constants in registers.
+/// (dotQuad; block lengths 4, 8 and 16 fully unrolled) into `b.acc`, then
+/// requantQuad over the pass's channels.
 template <int32_t kGroups, typename IndexT>
 TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
 blockPassQuad(const BlockPass<IndexT> &b) {
@@ -607,31 +671,27 @@ blockPassQuad(const BlockPass<IndexT> &b) {
   const IndexT *index = b.index;
   const IndexT *rowPtr = b.rowPtr;
   const int32_t *bias = b.bias;
-  const RightShiftMultiplier *q = b.q;
   const int32_t *x = b.x;
-  const detail::OutputStage finish = b.finish;
-  const ptrdiff_t yPixel = b.yPixel;
-  int8_t *y = b.y;
-  int8_t *const yEnd = y + b.chunk;
+  int32_t(*acc)[kMaxBlock] = b.acc;
+  int32_t(*const accEnd)[kMaxBlock] = acc + b.chunk;
   const int8_t *w = b.values + static_cast<ptrdiff_t>(*rowPtr) * b.n;
   const IndexT *f = index + *rowPtr;
-  for (; y != yEnd; ++y, ++q) {
+  for (; acc != accEnd; ++acc) {
     const IndexT *fEnd = index + *++rowPtr;
     const int32_t start = bias ? *bias++ : 0;
     int32_t a0 = start, a1 = start, a2 = start, a3 = start;
     for (; f != fEnd; ++f)
       dotQuad<kGroups>(w, x + static_cast<int32_t>(*f) * perFilterlet, groups,
                        a0, a1, a2, a3);
-    // Locals, not loads through `q` after the byte stores below (which may
-    // alias anything).
-    const RightShiftMultiplier qo = *q;
-    const int8_t y0 = finish(a0, qo), y1 = finish(a1, qo),
-                 y2 = finish(a2, qo), y3 = finish(a3, qo);
-    y[0] = y0;
-    y[yPixel] = y1;
-    y[2 * yPixel] = y2;
-    y[3 * yPixel] = y3;
+    (*acc)[0] = a0;
+    (*acc)[1] = a1;
+    (*acc)[2] = a2;
+    (*acc)[3] = a3;
   }
+  if (b.finish.narrow)
+    requantQuad<true>(b.acc, b.q, b.chunk, b.finish, b.y, b.yPixel);
+  else
+    requantQuad<false>(b.acc, b.q, b.chunk, b.finish, b.y, b.yPixel);
 }
 #endif
 
@@ -1066,6 +1126,7 @@ inline void sparseConvPerChannelInt8(
   pass.step = l.lanes ? 2 * l.block : l.block;
   pass.x = buffer;
   pass.yPixel = outC;
+  pass.acc = acc;
   for (int32_t c0 = 0; c0 < outC; c0 += kChannels) {
     const int32_t chunk = outC - c0 < kChannels ? outC - c0 : kChannels;
     if (whole) {
