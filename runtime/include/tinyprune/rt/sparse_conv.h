@@ -876,6 +876,114 @@ inline void keptDot(const IndexT *f, const IndexT *fEnd, const int8_t *w,
   wSum = s;
 }
 
+#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__) &&         \
+    !defined(TINYPRUNE_RT_NO_ASM)
+/// Set when the four-pixel loop of the portable kernel is Thumb-1 (ARMv6-M)
+/// inline assembly: its eight pointers and temporaries take all eight low
+/// registers and the accumulators four high ones, which GCC does not
+/// allocate by itself (it spills the pointers).
+#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 1
+#else
+#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 0
+#endif
+
+/// The dot products of the kept filterlets [f, fEnd) (weights from `w`,
+/// `n` each) with the windows of four interior pixels, the first at
+/// element `base` of `in`, the others `pixStride` apart, added to `a[k]`.
+/// Each weight is loaded once for the four pixels: per weight one LDRSB,
+/// then per pixel LDRSB, MULS, ADD (15 instructions for 4 MACs with the
+/// loop).
+template <typename IndexT>
+TINYPRUNE_RT_SPARSE_ALWAYS_INLINE void
+quadDot(const IndexT *f, const IndexT *fEnd, const int8_t *w, int32_t n,
+        const int32_t *offset, const int8_t *in, ptrdiff_t base,
+        ptrdiff_t pixStride, uint32_t (&a)[4]) {
+#if TINYPRUNE_RT_SPARSE_THUMB1_ASM
+  // The accumulators in high registers (ADD takes them; nothing else
+  // here needs them).
+  register uint32_t a0 __asm__("r8") = a[0];
+  register uint32_t a1 __asm__("r9") = a[1];
+  register uint32_t a2 __asm__("r10") = a[2];
+  register uint32_t a3 __asm__("r11") = a[3];
+  const int8_t *window = in + base + n;
+  for (; f != fEnd; ++f) {
+    // Pointers past the ends, an index from -n up to 0.
+    const int8_t *x0 = window + offset[*f];
+    const int8_t *x1 = x0 + pixStride, *x2 = x1 + pixStride,
+                 *x3 = x2 + pixStride;
+    w += n;
+    int32_t i = -n, wi, t;
+    // GCC hands Thumb-1 inline assembly over in divided syntax (and
+    // switches back to unified after it).
+    __asm__(".syntax unified\n"
+            "1:\n\t"
+            "ldrsb %[wi], [%[w], %[i]]\n\t"
+            "ldrsb %[t], [%[x0], %[i]]\n\t"
+            "muls  %[t], %[wi]\n\t"
+            "add   %[a0], %[t]\n\t"
+            "ldrsb %[t], [%[x1], %[i]]\n\t"
+            "muls  %[t], %[wi]\n\t"
+            "add   %[a1], %[t]\n\t"
+            "ldrsb %[t], [%[x2], %[i]]\n\t"
+            "muls  %[t], %[wi]\n\t"
+            "add   %[a2], %[t]\n\t"
+            "ldrsb %[t], [%[x3], %[i]]\n\t"
+            "muls  %[t], %[wi]\n\t"
+            "add   %[a3], %[t]\n\t"
+            "adds  %[i], #1\n\t"
+            "bne   1b\n\t"
+            ".syntax divided\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+              [i] "+l"(i), [wi] "=&l"(wi), [t] "=&l"(t)
+            : [w] "l"(w), [x0] "l"(x0), [x1] "l"(x1), [x2] "l"(x2),
+              [x3] "l"(x3)
+            : "cc", "memory");
+  }
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+#else
+  uint32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+  const int8_t *window = in + base;
+  for (; f != fEnd; ++f, w += n) {
+    const int8_t *x0 = window + offset[*f];
+    for (int32_t i = 0; i < n; ++i) {
+      const int32_t wi = w[i];
+      a0 += static_cast<uint32_t>(x0[i] * wi);
+      a1 += static_cast<uint32_t>(x0[pixStride + i] * wi);
+      a2 += static_cast<uint32_t>(x0[2 * pixStride + i] * wi);
+      a3 += static_cast<uint32_t>(x0[3 * pixStride + i] * wi);
+    }
+  }
+  a[0] = a0;
+  a[1] = a1;
+  a[2] = a2;
+  a[3] = a3;
+#endif
+}
+
+/// The first `count & ~3` pixels of interiorRun (same contract) in fours
+/// through quadDot.
+template <typename IndexT>
+TINYPRUNE_RT_SPARSE_NOINLINE void
+interiorQuads(const IndexT *fBegin, const IndexT *fEnd, const int8_t *w,
+              int32_t n, const int32_t *offset, const int8_t *in,
+              ptrdiff_t base, ptrdiff_t pixStride, int32_t count,
+              ptrdiff_t outStride, int8_t *out, uint32_t interior,
+              const Requant &rq) {
+  for (; count >= 4; count -= 4) {
+    uint32_t a[4] = {interior, interior, interior, interior};
+    quadDot(fBegin, fEnd, w, n, offset, in, base, pixStride, a);
+    out[0] = rq.apply(a[0]);
+    out[outStride] = rq.apply(a[1]);
+    out[2 * outStride] = rq.apply(a[2]);
+    out[3 * outStride] = rq.apply(a[3]);
+    base += 4 * pixStride;
+    out += 4 * outStride;
+  }
+}
+
 /// The portable interiorRun (same contract): pixels go in pairs through
 /// the kept filterlets, each weight loaded once for both. `kB` is the block
 /// length when fixed at compile time, or 0.
@@ -913,6 +1021,14 @@ inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
                         const int8_t *in, ptrdiff_t base, ptrdiff_t pixStride,
                         int32_t count, ptrdiff_t outStride, int8_t *out,
                         uint32_t interior, const Requant &rq) {
+  if (count >= 4) {
+    interiorQuads(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
+                  outStride, out, interior, rq);
+    const int32_t done = count & ~3;
+    base += done * pixStride;
+    out += done * outStride;
+    count -= done;
+  }
   if (n == 8)
     interiorRunPairs<8>(fBegin, fEnd, w, n, offset, in, base, pixStride, count,
                         outStride, out, interior, rq);
