@@ -781,8 +781,20 @@ struct Requant {
   /// registers).
   TINYPRUNE_RT_SPARSE_ALWAYS_INLINE int8_t apply(uint32_t acc) const {
     const int32_t x = static_cast<int32_t>(acc << leftShift);
-    const int64_t ab = static_cast<int64_t>(x) * multiplier;
-    int32_t high = static_cast<int32_t>((ab + (int64_t(1) << 30)) >> 31);
+    // x * multiplier from four 16 x 16-bit products (each fits int32),
+    // summed in 64 bits: ARMv6-M has no long multiply, and GCC calls
+    // __aeabi_lmul for one.
+    const uint32_t xl = static_cast<uint32_t>(x) & 0xFFFFu;
+    const int32_t xh = x >> 16;
+    const int32_t mh = multiplier >> 16;
+    const uint32_t ml = static_cast<uint32_t>(multiplier) & 0xFFFFu;
+    const int64_t ab =
+        (static_cast<int64_t>(xh * mh) << 32) +
+        (static_cast<int64_t>(xh * static_cast<int32_t>(ml)) << 16) +
+        (static_cast<int64_t>(static_cast<int32_t>(xl) * mh) << 16) +
+        static_cast<int64_t>(xl * ml);
+    int32_t high = static_cast<int32_t>(
+        static_cast<uint64_t>(ab + (int64_t(1) << 30)) >> 31);
     high = high == INT32_MIN ? INT32_MAX : high;
     // roundingDivideByPOT(high, rightShift).
     const int32_t threshold =
