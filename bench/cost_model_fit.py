@@ -236,15 +236,16 @@ def features(kind, c, core, kept):
                     passes * P * kh * kw * ic / 4, passes * P * kh,
                     passes * blocks, 0 if lanes else kB * P,
                     C * blocks * (segs - 1), C, 1]
-        nrun = sum(ceil_div(r, 2) for r in runs)
+        # Interior runs go in fours (quadDot), the last one to three
+        # pixels in pairs and a single (constant-bound loops for B = 8, 16).
+        nrun = sum(r // 4 + ceil_div(r % 4, 2) for r in runs)
         visits_in = K * nrun
-        chunk_calls = 0
-        # Block lengths without a constant-bound loop (not 8 or 16).
-        inner = 0 if B in (8, 16) else macs_in
+        tail_macs = kB * sum(r % 4 for r in runs)
+        inner = 0 if B in (8, 16) else tail_macs
         macs_b = sum(kB * t * p for t, p in calls) / (kh * kw)
         border_out = sum(p for _, p in calls)
         zp_sum = kB if (c["zp"] != 0) else 0
-        return [macs_in, visits_in, chunk_calls, inner, C * inside_px,
+        return [macs_in, visits_in, tail_macs, inner, C * inside_px,
                 C * nrun, K * len(calls), macs_b, C * border_out,
                 zp_sum, C, 1]
     if model == "add_i8" or model == "requant_i8":

@@ -383,16 +383,19 @@ double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
                 passes * P * double(g.kernelH), passes * blocks,
                 lanes ? 0 : K * B * P, C * blocks * (segs - 1), C, 1});
   }
-  // Without the DSP extension: interior runs of pixel pairs, border
-  // windows checked per filterlet.
-  double runs = 0;
-  for (int64_t r : s.runs)
-    runs += double(ceilDiv(r, 2));
-  const double chunkCalls = 0;
-  const double inner = block == 8 || block == 16 ? 0 : macsIn;
+  // Without the DSP extension: interior runs of pixels in fours (the last
+  // one to three in pairs and a single), border windows checked per
+  // filterlet.
+  double runs = 0, tailPx = 0;
+  for (int64_t r : s.runs) {
+    runs += double(r / 4 + ceilDiv(r % 4, 2));
+    tailPx += double(r % 4);
+  }
+  const double tailMacs = K * B * tailPx;
+  const double inner = block == 8 || block == 16 ? 0 : tailMacs;
   const double zpSum = kernelZeroPoint(g) ? K * B : 0;
   return dot(k.sparseInt8,
-             {macsIn, K * runs, chunkCalls, inner, C * double(insidePx),
+             {macsIn, K * runs, tailMacs, inner, C * double(insidePx),
               C * runs, K * double(s.calls), macsBorder,
               C * double(s.clippedPixels), zpSum, C, 1});
 }

@@ -695,6 +695,26 @@ blockPassQuad(const BlockPass<IndexT> &b) {
 }
 #endif
 
+#if TINYPRUNE_RT_SPARSE_DSP
+/// The segmented path's four-pixel block (step 8): `acc[k] += dot(window
+/// k, filterlet)` over the kept filterlets [f, fEnd) through dotQuad, `x`
+/// being the buffer's first word less the segment's first id's offset.
+template <typename IndexT>
+TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
+segmentQuad(const IndexT *f, const IndexT *fEnd, const int8_t *w,
+            int32_t groups, const int32_t *x, int32_t *acc) {
+  const int32_t perFilterlet = 8 * groups;
+  int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+  for (; f != fEnd; ++f)
+    dotQuad<0>(w, x + static_cast<int32_t>(*f) * perFilterlet, groups, a0, a1,
+               a2, a3);
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+}
+#endif
+
 /// The kept filterlets of [f, fEnd) with ids below `idEnd` (sorted ids).
 template <typename IndexT>
 inline const IndexT *keptBelow(const IndexT *f, const IndexT *fEnd,
@@ -1353,7 +1373,9 @@ inline void sparseConvPerChannelInt8(
 #if TINYPRUNE_RT_SPARSE_DSP
           if (l.lanes) {
             const int32_t groups = n / 4, step = 2 * l.block;
-            if (count == 4) {
+            if (count == 4 && step == 8) {
+              segmentQuad(f, fEnd, wf, groups, buffer - s0 * 2 * n, a);
+            } else if (count == 4) {
               dotLanes<4>(f, fEnd, wf, groups, s0, buffer, step, a);
             } else {
               int32_t k = 0;
