@@ -276,6 +276,37 @@ void checkFloat(Rng &r, int32_t test, int32_t sparsity, IndexT *rowPtr,
 #define SPARSE_CASES 40
 #endif
 
+#if !TINYPRUNE_RT_SPARSE_DSP
+/// The portable kernel's requantization (its multiply is Thumb-1 assembly
+/// on ARMv6-M) against multiplyByQuantizedMultiplier and the clamp, over
+/// every shift with extreme and random multipliers and accumulators.
+void checkRequant(Rng &r) {
+  static const int32_t kEdges[] = {
+      INT32_MIN, INT32_MIN + 1, -(1 << 30), -65536, -65535, -3, -1, 0, 1, 2,
+      65535,     65536,         1 << 30,    INT32_MAX - 1,    INT32_MAX};
+  constexpr int32_t kEdgeCount = sizeof(kEdges) / sizeof(kEdges[0]);
+  for (int32_t shift = -31; shift <= 31; ++shift)
+    for (int32_t trial = 0; trial < 40; ++trial) {
+      const int32_t m = trial < kEdgeCount ? kEdges[trial]
+                                           : static_cast<int32_t>(r.next());
+      const int32_t zp = r(-128, 127), lo = r(-128, 0), hi = r(0, 127);
+      const sparse_detail::Requant rq(m, shift, zp, lo, hi);
+      for (int32_t k = 0; k < 24; ++k) {
+        int32_t acc = k < kEdgeCount ? kEdges[k] : static_cast<int32_t>(r.next());
+        if (k >= 20)
+          acc >>= r(0, 31);
+        const int64_t scaled =
+            int64_t(multiplyByQuantizedMultiplier(acc, m, shift)) + zp;
+        const int32_t want = static_cast<int32_t>(
+            scaled < lo ? lo : (scaled > hi ? hi : scaled));
+        if (rq(static_cast<uint32_t>(acc)) != want && ++mismatches <= 20)
+          std::printf("MISMATCH requant: acc %ld multiplier %ld shift %ld\n",
+                      long(acc), long(m), long(shift));
+      }
+    }
+}
+#endif
+
 } // namespace
 
 int main() {
@@ -283,6 +314,10 @@ int main() {
   static const int32_t kSparsities[] = {0, 30, 50, 90, 100};
   Rng r{20240917u};
   int32_t cases = 0, outputs = 0;
+#if !TINYPRUNE_RT_SPARSE_DSP
+  Rng requantRng{7u};
+  checkRequant(requantRng);
+#endif
   for (int32_t sparsity : kSparsities)
     for (int32_t i = 0; i < SPARSE_CASES; ++i, cases += 4) {
       checkInt8(r, cases, sparsity, rowPtr16, index16, outputs);

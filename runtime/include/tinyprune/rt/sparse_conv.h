@@ -774,6 +774,18 @@ directConvInt8(const SparseLayer &l, const SparseFilterInt8<IndexT> &w,
 // registers and run slower there).
 namespace sparse_detail {
 
+#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__) &&         \
+    !defined(TINYPRUNE_RT_NO_ASM)
+/// Set when the portable kernel's four-pixel loop and requantization
+/// multiply are Thumb-1 (ARMv6-M) inline assembly: the loop's eight
+/// pointers and temporaries take all eight low registers and its
+/// accumulators four high ones, which GCC does not allocate by itself (it
+/// spills the pointers), and GCC spills the 64-bit sums of the multiply.
+#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 1
+#else
+#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 0
+#endif
+
 /// One output channel's requantization, `clamp(
 /// multiplyByQuantizedMultiplier(acc, multiplier, shift) + zeroPoint)`,
 /// with the per-channel parts computed once. Same result for every input:
@@ -788,45 +800,92 @@ struct Requant {
   uint32_t leftShift;
   int32_t rightShift, mask, half;
   int32_t outputZeroPoint, actMin, actMax;
+  /// The multiplier's signed high and unsigned low halves; the clamp's
+  /// bounds less the zero point.
+  int32_t mh, ml, qMin, qMax;
 
   Requant(int32_t m, int32_t shift, int32_t zeroPoint, int32_t lo, int32_t hi)
       : multiplier(m), leftShift(shift > 0 ? static_cast<uint32_t>(shift) : 0),
         rightShift(shift > 0 ? 0 : -shift),
         mask(static_cast<int32_t>((int64_t(1) << rightShift) - 1)),
-        half(mask >> 1), outputZeroPoint(zeroPoint), actMin(lo), actMax(hi) {}
+        half(mask >> 1), outputZeroPoint(zeroPoint), actMin(lo), actMax(hi),
+        mh(m >> 16), ml(static_cast<int32_t>(static_cast<uint32_t>(m) & 0xFFFFu)),
+        qMin(lo - zeroPoint), qMax(hi - zeroPoint) {}
 
   int8_t operator()(uint32_t acc) const { return apply(acc); }
+
+  /// `floor((x * multiplier + 2^30) / 2^31)` modulo 2^32, from four 16 x
+  /// 16-bit products (each fits int32) summed with carries: ARMv6-M has no
+  /// long multiply (GCC calls __aeabi_lmul for one).
+  TINYPRUNE_RT_SPARSE_ALWAYS_INLINE int32_t highMul(int32_t x) const {
+#if TINYPRUNE_RT_SPARSE_THUMB1_ASM
+    int32_t xl, xh, hi, lo, t;
+    __asm__(".syntax unified\n\t"
+            "uxth  %[xl], %[x]\n\t"
+            "asrs  %[xh], %[x], #16\n\t"
+            "movs  %[hi], %[xh]\n\t"
+            "muls  %[hi], %[mh]\n\t"
+            "muls  %[xh], %[ml]\n\t"
+            "movs  %[lo], %[xl]\n\t"
+            "muls  %[lo], %[ml]\n\t"
+            "muls  %[xl], %[mh]\n\t"
+            "lsls  %[t], %[xl], #16\n\t"
+            "asrs  %[xl], %[xl], #16\n\t"
+            "adds  %[lo], %[t]\n\t"
+            "adcs  %[hi], %[xl]\n\t"
+            "lsls  %[t], %[xh], #16\n\t"
+            "asrs  %[xh], %[xh], #16\n\t"
+            "adds  %[lo], %[t]\n\t"
+            "adcs  %[hi], %[xh]\n\t"
+            "movs  %[t], #1\n\t"
+            "lsls  %[t], %[t], #30\n\t"
+            "adds  %[lo], %[t]\n\t"
+            "movs  %[t], #0\n\t"
+            "adcs  %[hi], %[t]\n\t"
+            "lsrs  %[lo], %[lo], #31\n\t"
+            "lsls  %[hi], %[hi], #1\n\t"
+            "orrs  %[hi], %[lo]\n\t"
+            ".syntax divided\n\t"
+            : [xl] "=&l"(xl), [xh] "=&l"(xh), [hi] "=&l"(hi), [lo] "=&l"(lo),
+              [t] "=&l"(t)
+            : [x] "l"(x), [mh] "l"(mh), [ml] "l"(ml)
+            : "cc");
+    return hi;
+#else
+    // The same steps in C (the assembly's reference, unit-tested).
+    const uint32_t xl = static_cast<uint32_t>(x) & 0xFFFFu;
+    const int32_t xh = x >> 16;
+    uint32_t hi = static_cast<uint32_t>(xh * mh);
+    const int32_t t2 = xh * ml;
+    const int32_t t1 = static_cast<int32_t>(xl) * mh;
+    uint32_t lo = xl * static_cast<uint32_t>(ml);
+    uint32_t a = static_cast<uint32_t>(t1) << 16;
+    lo += a;
+    hi += static_cast<uint32_t>(t1 >> 16) + (lo < a ? 1u : 0u);
+    a = static_cast<uint32_t>(t2) << 16;
+    lo += a;
+    hi += static_cast<uint32_t>(t2 >> 16) + (lo < a ? 1u : 0u);
+    a = 0x40000000u;
+    lo += a;
+    hi += lo < a ? 1u : 0u;
+    return static_cast<int32_t>((hi << 1) | (lo >> 31));
+#endif
+  }
 
   /// operator(), always inline (for a loop that keeps the constants in
   /// registers).
   TINYPRUNE_RT_SPARSE_ALWAYS_INLINE int8_t apply(uint32_t acc) const {
-    const int32_t x = static_cast<int32_t>(acc << leftShift);
-    // x * multiplier from four 16 x 16-bit products (each fits int32),
-    // summed in 64 bits: ARMv6-M has no long multiply, and GCC calls
-    // __aeabi_lmul for one.
-    const uint32_t xl = static_cast<uint32_t>(x) & 0xFFFFu;
-    const int32_t xh = x >> 16;
-    const int32_t mh = multiplier >> 16;
-    const uint32_t ml = static_cast<uint32_t>(multiplier) & 0xFFFFu;
-    const int64_t ab =
-        (static_cast<int64_t>(xh * mh) << 32) +
-        (static_cast<int64_t>(xh * static_cast<int32_t>(ml)) << 16) +
-        (static_cast<int64_t>(static_cast<int32_t>(xl) * mh) << 16) +
-        static_cast<int64_t>(xl * ml);
-    int32_t high = static_cast<int32_t>(
-        static_cast<uint64_t>(ab + (int64_t(1) << 30)) >> 31);
+    int32_t high = highMul(static_cast<int32_t>(acc << leftShift));
     high = high == INT32_MIN ? INT32_MAX : high;
     // roundingDivideByPOT(high, rightShift).
     const int32_t threshold =
         half + static_cast<int32_t>(static_cast<uint32_t>(high) >> 31);
-    const int32_t q =
-        (high >> rightShift) + ((high & mask) > threshold ? 1 : 0);
-    // q + zero point can pass INT32_MAX for extreme accumulators (where
-    // TFLite's int32 addition is undefined): saturate instead of wrapping.
-    const int64_t scaled = static_cast<int64_t>(q) + outputZeroPoint;
-    return static_cast<int8_t>(scaled < actMin   ? actMin
-                               : scaled > actMax ? actMax
-                                                 : scaled);
+    int32_t q = (high >> rightShift) + ((high & mask) > threshold ? 1 : 0);
+    // clamp(q + zero point) without the addition, which can pass
+    // INT32_MAX for extreme accumulators (where TFLite's int32 addition is
+    // undefined): the same as saturating it.
+    q = q < qMin ? qMin : (q > qMax ? qMax : q);
+    return static_cast<int8_t>(q + outputZeroPoint);
   }
 };
 
@@ -907,17 +966,6 @@ inline void keptDot(const IndexT *f, const IndexT *fEnd, const int8_t *w,
     acc[1] = a1;
   wSum = s;
 }
-
-#if defined(__GNUC__) && defined(__thumb__) && !defined(__thumb2__) &&         \
-    !defined(TINYPRUNE_RT_NO_ASM)
-/// Set when the four-pixel loop of the portable kernel is Thumb-1 (ARMv6-M)
-/// inline assembly: its eight pointers and temporaries take all eight low
-/// registers and the accumulators four high ones, which GCC does not
-/// allocate by itself (it spills the pointers).
-#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 1
-#else
-#define TINYPRUNE_RT_SPARSE_THUMB1_ASM 0
-#endif
 
 /// The dot products of the kept filterlets [f, fEnd) (weights from `w`,
 /// `n` each) with the windows of four interior pixels, the first at
