@@ -241,12 +241,23 @@ def features(kind, c, core, kept):
         nrun = sum(r // 4 + ceil_div(r % 4, 2) for r in runs)
         visits_in = K * nrun
         tail_macs = kB * sum(r % 4 for r in runs)
+        quad_macs = macs_in - tail_macs
         inner = 0 if B in (8, 16) else tail_macs
         macs_b = sum(kB * t * p for t, p in calls) / (kh * kw)
         border_out = sum(p for _, p in calls)
         zp_sum = kB if (c["zp"] != 0) else 0
-        return [macs_in, visits_in, tail_macs, inner, C * inside_px,
-                C * nrun, K * len(calls), macs_b, C * border_out,
+        # Channels that keep a filterlet (the others store one constant):
+        # the expectation for K kept filterlets drawn at random over the
+        # layer, as the harness draws them (CostModel.cpp takes the
+        # layer's actual count).
+        ids = kh * kw * (ic // B) if B <= ic else 0
+        n_all = C * ids
+        p_empty = 1.0
+        for i in range(ids):
+            p_empty *= max(0.0, (n_all - K - i) / (n_all - i))
+        cne = C * (1.0 - p_empty) if ids > 0 else 0.0
+        return [quad_macs, visits_in, tail_macs, inner, cne * inside_px,
+                cne * nrun, K * len(calls), macs_b, cne * border_out,
                 zp_sum, C, 1]
     if model == "add_i8" or model == "requant_i8":
         return [n * c["inH"] * c["inW"] * ic, 1]

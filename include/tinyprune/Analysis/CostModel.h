@@ -72,10 +72,12 @@ LayerCost denseConvCost(const ConvGeometry &g, McuCore core);
 /// with `block`-long filterlets (block == channels for kxk DTMM
 /// filterlets), `keptFilterlets` kept in total over all filters, of which
 /// `nonEmptyFilters` filters keep at least one. Linear in keptFilterlets so
-/// callers can update it incrementally. (The current kernels run every
-/// filter, kept filterlets or not, so `nonEmptyFilters` does not change the
-/// estimate; the flash is exactly linear apart from the uint16/uint32 index
-/// switch at 65,535 kept filterlets.)
+/// callers can update it incrementally (for a fixed `nonEmptyFilters`).
+/// `nonEmptyFilters` counts only on cores without the DSP extension, whose
+/// kernel skips the per-output work of filters that keep nothing (the DSP
+/// kernel runs every filter); passing all filters is an upper bound. The
+/// flash is exactly linear apart from the uint16/uint32 index switch at
+/// 65,535 kept filterlets.
 LayerCost sparseConvCost(const ConvGeometry &g, int64_t block,
                          int64_t keptFilterlets, int64_t nonEmptyFilters,
                          McuCore core);
