@@ -25,24 +25,21 @@
 // in-bounds filterlets of dot(x, w)`, then `acc - zp * sum(w)` over the
 // same filterlets, plus the bias; the same integer as TFLite's
 // `sum(w * (x - zp))` over in-bounds taps (pruned taps contribute 0), with
-// the overflow bound of convPerChannelInt8. Output channels go one at a
-// time over all pixels:
-//  * Interior windows (entirely inside the input; their range is found
-//    once per call, no per-pixel division) never test bounds and use
-//    `bias - zp * sum(all kept w)`, computed once per channel. They form
-//    runs along each row (one run over everything for stride-1 unpadded
-//    1x1 layers). With the DSP extension, runs of up to 32 pixels keep
-//    their accumulators on the stack (128 bytes): each kept filterlet's
-//    weights are loaded and unpacked (SXTB16) once per run, eight channels
-//    at a time, and swept over the run's pixels with SMLAD; then the run
-//    is requantized in one loop. The portable loops (Cortex-M0+) take
-//    pixels in pairs, each weight byte loaded once for both.
-//  * Border windows test each kept filterlet's tap against the window's
-//    in-bounds tap range and sum its weights along with the dot product.
-//    Pixels with the same in-bounds taps pair up: along clipped rows and
-//    down the border columns.
-//  * Any block length works; channels beyond a multiple of 8 (or 4) take
-//    a byte loop.
+// the overflow bound of convPerChannelInt8.
+//  * With the DSP extension, blocks of four pixels copy their windows into
+//    a stack buffer as SMLAD lanes of `x - zp` (zero in the padding); each
+//    output channel then sweeps its kept filterlets once per block, each
+//    weight word loaded and unpacked once for the four pixels (inline
+//    assembly, LDRD of each pixel's word pair), and one loop requantizes
+//    the block for all channels of the pass. See sparseConvPerChannelInt8.
+//  * Without it (Cortex-M0+), output channels go one at a time over all
+//    pixels. Interior windows (entirely inside the input; their range is
+//    found once per call) never test bounds, use `bias - zp * sum(all kept
+//    w)`, and form runs along each row (one run for stride-1 unpadded 1x1
+//    layers) taken four pixels at a time, each weight byte loaded once for
+//    the four (Thumb-1 assembly on ARMv6-M). Border windows test each kept
+//    filterlet's tap against the window's in-bounds tap range and sum its
+//    weights along with the dot product, in pairs where the taps match.
 //  * Requantization is multiplyByQuantizedMultiplier and the clamp with
 //    the per-channel parts hoisted, bit for bit (see Requant).
 // TINYPRUNE_RT_SPARSE_DSP follows conv.h's TINYPRUNE_RT_ARM_DSP condition
