@@ -469,8 +469,8 @@ LogicalResult FilterletPrunePass::weighByModelError(
   for (auto [li, l] : llvm::enumerate(layers)) {
     if (l.fixedRatio >= 0)
       continue;
-    progress(llvm::formatv("sensitivity of layer {0}/{1}", li + 1,
-                           layers.size()));
+    progress(
+        llvm::formatv("sensitivity of layer {0}/{1}", li + 1, layers.size()));
     // The layer's filterlets in the order its streams give them, with the
     // error each adds.
     std::vector<int64_t> order;
@@ -529,8 +529,8 @@ LogicalResult FilterletPrunePass::weighByModelError(
     for (size_t si : byLayer[li]) {
       Stream &s = streams[si];
       for (auto [f, score] : llvm::zip(s.filterlets, s.scores)) {
-        size_t j = std::upper_bound(ends.begin(), ends.end(), rank[f]) -
-                   ends.begin();
+        size_t j =
+            std::upper_bound(ends.begin(), ends.end(), rank[f]) - ends.begin();
         score *= norm * slope[std::min(j, slope.size() - 1)];
       }
     }

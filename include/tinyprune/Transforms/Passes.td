@@ -60,13 +60,14 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     relative to the layer's output energy and per weight removed, rank the
     filterlets across layers (replacing LAMP). Layers differ in how much
     an error at their output moves the model's outputs; so each layer is
-    pruned alone to the requested sparsity (re-solved), the model is run on
-    `sensitivity-samples` samples, and the squared change of its outputs
-    over the layer's own squared error becomes the layer's weight: the
-    filterlets are ranked by their error increase times that weight, an
-    estimate of the change of the model's outputs per weight removed
-    (with `sensitivity-samples=0`, by the error relative to the layer's
-    output energy). Then, layer by layer in
+    pruned alone along its own ranking to 25, 50, 75 and 100 % (within the
+    layer bounds) and re-solved, the model is run on `sensitivity-samples`
+    samples, and on each stretch the squared change of the model's outputs
+    per unit of the layer's own squared error (never decreasing along the
+    layer) weighs the error increases: the filterlets are ranked by the
+    estimated change of the model's outputs per weight removed (with
+    `sensitivity-samples=0`, by the error relative to the layer's output
+    energy). Then, layer by layer in
     program order, the chosen count of filterlets of each filter is removed
     again on the inputs of the already pruned model, and the kept weights
     and the bias are re-solved (damped least squares) to reproduce the dense
