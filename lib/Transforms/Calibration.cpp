@@ -269,6 +269,59 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
   return success();
 }
 
+FailureOr<std::vector<std::vector<double>>>
+calib::runOutputs(func::FuncOp func, const CalibrationSet &set, size_t count,
+                  unsigned threads) {
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  SmallVector<Value> results(ret.getOperands());
+  SmallVector<bool> isFloat, isUnsigned;
+  for (Value v : results) {
+    Type elt = getElementTypeOrSelf(v.getType());
+    if (!elt.isF32() && !elt.isInteger(8))
+      return func.emitError()
+             << "calibration: model results must be f32 or 8-bit tensors, "
+                "got "
+             << v.getType();
+    isFloat.push_back(elt.isF32());
+    isUnsigned.push_back(elt.isUnsignedInteger());
+  }
+  FailureOr<std::unique_ptr<ValueProbe>> probe =
+      ValueProbe::create(func, results);
+  if (failed(probe))
+    return failure();
+  count = std::min(count, set.size());
+  std::vector<std::vector<double>> outputs(count);
+  std::atomic<bool> failedRun{false};
+  unsigned n = threads ? threads : std::thread::hardware_concurrency();
+  n = std::max(1u, std::min<unsigned>(n, std::max<size_t>(count, 1)));
+  parallelFor(n, n, [&](int64_t t) {
+    PreparedFunction::State state = (*probe)->newState();
+    for (size_t s = t; s < count && !failedRun; s += n) {
+      if (failed((*probe)->run(state, {set.sample(s)}))) {
+        failedRun = true;
+        return;
+      }
+      std::vector<double> &out = outputs[s];
+      for (unsigned i = 0; i < results.size(); ++i) {
+        ArrayRef<uint8_t> bytes = state.output(i);
+        if (isFloat[i]) {
+          for (size_t k = 0; k + 4 <= bytes.size(); k += 4) {
+            float f;
+            std::memcpy(&f, bytes.data() + k, 4);
+            out.push_back(f);
+          }
+        } else {
+          for (uint8_t b : bytes)
+            out.push_back(isUnsigned[i] ? double(b) : double(int8_t(b)));
+        }
+      }
+    }
+  });
+  if (failedRun)
+    return failure();
+  return outputs;
+}
+
 void calib::parallelFor(int64_t n, unsigned threads,
                         llvm::function_ref<void(int64_t)> body) {
   unsigned t = threads ? threads : std::thread::hardware_concurrency();

@@ -95,6 +95,15 @@ mlir::LogicalResult collectMoments(mlir::func::FuncOp func,
                                    const CalibrationSet &set, unsigned threads,
                                    std::vector<recon::Moments> &moments);
 
+/// Runs `func` on the first `count` samples of `set` and returns, per
+/// sample, its results one after another as doubles (int8 results as their
+/// stored integers, float results as they are). Uses up to `threads`
+/// threads (0: all cores). Emits an error on `func` and fails if a run
+/// fails.
+mlir::FailureOr<std::vector<std::vector<double>>>
+runOutputs(mlir::func::FuncOp func, const CalibrationSet &set, size_t count,
+           unsigned threads);
+
 /// Runs `body(i)` for every i in [0, n), each once, on up to `threads`
 /// threads (0: all cores).
 void parallelFor(int64_t n, unsigned threads,

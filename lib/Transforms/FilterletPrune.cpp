@@ -77,6 +77,9 @@ struct Layer {
   /// Output energy over the calibration patches and the reconstruction
   /// errors (summed over filters) of the masked and the re-solved weights.
   double outputEnergy = 0, maskedError = 0, solvedError = 0;
+  /// Squared change of the model's outputs per unit of squared error at
+  /// this layer's output, measured; < 0 when not measured.
+  double sensitivity = -1.0;
   bool recovered = false;
 
   int64_t count() const { return filters * perFilter; }
@@ -141,6 +144,12 @@ private:
   FailureOr<std::vector<Stream>>
   calibratedStreams(std::vector<Layer> &layers,
                     const calib::CalibrationSet &set);
+  /// Measures each layer's sensitivity (the model's output change per unit
+  /// of its output error) and scales its streams' scores by it.
+  LogicalResult weighByModelError(std::vector<Layer> &layers,
+                                  std::vector<Stream> &streams,
+                                  const calib::CalibrationSet &set,
+                                  func::FuncOp dense, IRMapping &denseMap);
   /// Reads `layer-sparsity` into the layers.
   LogicalResult fixLayers(std::vector<Layer> &layers);
   /// Marks filterlets pruned: fixed layers first, then by global score,
@@ -172,6 +181,8 @@ private:
   double budgetValue = 0;
   /// The estimate of everything but the eligible layers.
   LayerCost rest;
+  /// Per eligible layer, the moments of its input on the dense model.
+  std::vector<recon::Moments> denseMoments;
   /// Re-solves the pruned layers in program order on calibration data.
   LogicalResult recoverLayers(std::vector<Layer> &layers,
                               const calib::CalibrationSet &set,
@@ -213,6 +224,10 @@ LogicalResult FilterletPrunePass::checkOptions() {
     return module.emitError()
            << "filterlet-prune: calibration-limit must be at least 0, got "
            << calibrationLimit.getValue();
+  if (sensitivitySamples < 0)
+    return module.emitError()
+           << "filterlet-prune: sensitivity-samples must be at least 0, got "
+           << sensitivitySamples.getValue();
   if (!(damping > 0.0))
     return module.emitError()
            << "filterlet-prune: damping must be positive, got "
@@ -341,7 +356,7 @@ FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
   }
   progress(llvm::formatv("measuring {0} layers on {1}", layers.size(),
                          set.describe()));
-  std::vector<recon::Moments> moments;
+  std::vector<recon::Moments> &moments = denseMoments;
   if (failed(
           calib::collectMoments(func, nullptr, targets, set, threads, moments)))
     return failure();
@@ -373,6 +388,158 @@ FilterletPrunePass::calibratedStreams(std::vector<Layer> &layers,
     }
   }
   return streams;
+}
+
+/// The mean of the input patches of `m` (the bias coordinate dropped).
+static std::vector<double> meanPatch(const recon::Moments &m) {
+  int64_t size = m.size();
+  const std::vector<double> &h = m.h();
+  std::vector<double> mean(size - 1);
+  double count = std::max<double>(1.0, double(m.count()));
+  for (int64_t k = 0; k + 1 < size; ++k)
+    mean[k] = h[(size - 1) * size + k] / count;
+  return mean;
+}
+
+LogicalResult FilterletPrunePass::weighByModelError(
+    std::vector<Layer> &layers, std::vector<Stream> &streams,
+    const calib::CalibrationSet &set, func::FuncOp dense, IRMapping &denseMap) {
+  size_t samples = std::min<size_t>(sensitivitySamples, set.size());
+  if (samples == 0 || layers.empty())
+    return success();
+  FailureOr<std::vector<std::vector<double>>> reference =
+      calib::runOutputs(dense, set, samples, threads);
+  if (failed(reference))
+    return failure();
+  std::vector<std::vector<size_t>> byLayer(layers.size());
+  for (auto [si, s] : llvm::enumerate(streams))
+    byLayer[s.layer].push_back(si);
+
+  // The model's output change (squared, per sample) with `removed` pruned
+  // from layer `li` alone and the rest of that layer re-solved, and the
+  // layer's own error (in the units of the streams' costs).
+  auto trial = [&](size_t li, const std::vector<bool> &removed,
+                   double &layerError) -> FailureOr<double> {
+    Layer &l = layers[li];
+    recon::LayerSolver solver(denseMoments[li], {l.block, l.perFilter},
+                              damping);
+    int64_t size = l.filterSize() + 1;
+    std::vector<recon::FilterSolution> solutions(l.filters);
+    calib::parallelFor(l.filters, threads, [&](int64_t o) {
+      std::vector<bool> mine(removed.begin() + o * l.perFilter,
+                             removed.begin() + (o + 1) * l.perFilter);
+      solutions[o] =
+          solver.solve(ArrayRef<double>(l.weights).slice(o * size, size), mine);
+    });
+    layerError = 0;
+    for (const recon::FilterSolution &s : solutions)
+      layerError += s.solvedError;
+    IRMapping trialMap;
+    OwningOpRef<func::FuncOp> copy(cast<func::FuncOp>(dense->clone(trialMap)));
+    Layer t;
+    t.conv = trialMap.lookup(denseMap.lookup(l.conv.getResult()))
+                 .getDefiningOp<tosa::Conv2DOp>();
+    t.weightOp = t.conv.getWeight().getDefiningOp<tosa::ConstOp>();
+    t.filters = l.filters;
+    t.positions = l.positions;
+    t.channels = l.channels;
+    t.isFloat = l.isFloat;
+    t.weightScale = l.weightScale;
+    t.source = l.source;
+    writeWeights(t, solutions, meanPatch(denseMoments[li]));
+    FailureOr<std::vector<std::vector<double>>> outputs =
+        calib::runOutputs(*copy, set, samples, threads);
+    if (failed(outputs))
+      return failure();
+    double change = 0;
+    for (size_t s = 0; s < samples; ++s)
+      for (auto [a, b] : llvm::zip((*outputs)[s], (*reference)[s]))
+        change += (a - b) * (a - b);
+    return change / double(samples);
+  };
+
+  // Measured at these layer sparsities (within the layer bounds); between
+  // them the change is taken as linear in the layer's error.
+  std::vector<double> levels;
+  for (double v : {0.25, 0.5, 0.75, 1.0}) {
+    v = std::clamp(v, minLayerSparsity.getValue(), maxLayerSparsity.getValue());
+    if (v > 0 && (levels.empty() || v > levels.back()))
+      levels.push_back(v);
+  }
+  for (auto [li, l] : llvm::enumerate(layers)) {
+    if (l.fixedRatio >= 0)
+      continue;
+    progress(
+        llvm::formatv("sensitivity of layer {0}/{1}", li + 1, layers.size()));
+    // The layer's filterlets in the order its streams give them, with the
+    // error each adds.
+    std::vector<int64_t> order;
+    std::vector<double> cost;
+    using Head = std::pair<double, size_t>;
+    std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heads;
+    std::vector<size_t> next(streams.size(), 0);
+    for (size_t si : byLayer[li])
+      if (!streams[si].filterlets.empty())
+        heads.push({streams[si].scores[0], si});
+    while (!heads.empty()) {
+      size_t si = heads.top().second;
+      heads.pop();
+      const Stream &s = streams[si];
+      order.push_back(s.filterlets[next[si]]);
+      cost.push_back(s.scores[next[si]]);
+      if (++next[si] < s.filterlets.size())
+        heads.push({s.scores[next[si]], si});
+    }
+    // Per level: the first `count` of that order removed.
+    std::vector<int64_t> rank(l.count(), 0);
+    for (auto [r, f] : llvm::enumerate(order))
+      rank[f] = int64_t(r);
+    std::vector<int64_t> ends;
+    std::vector<double> slope;
+    std::vector<bool> removed(l.count(), false);
+    int64_t done = 0;
+    double lastChange = 0, lastError = 0, steepest = 0;
+    for (double v : levels) {
+      int64_t count = std::min<int64_t>(
+          (int64_t)std::llround(v * double(l.count())), int64_t(order.size()));
+      if (count <= done)
+        continue;
+      for (; done < count; ++done)
+        removed[order[done]] = true;
+      double error = 0;
+      FailureOr<double> change = trial(li, removed, error);
+      if (failed(change))
+        return failure();
+      // The change per unit error on this stretch, never less than on the
+      // stretches before (the order stays the layer's own).
+      double dError = error - lastError, dChange = *change - lastChange;
+      double g = dError > 0 ? std::max(0.0, dChange) / dError : 0;
+      steepest = std::max(steepest, g);
+      ends.push_back(count);
+      slope.push_back(steepest);
+      lastChange = *change;
+      lastError = error;
+    }
+    if (ends.empty() || steepest <= 0)
+      continue;
+    l.sensitivity = lastError > 0 ? lastChange / lastError : 0;
+    // Scores: the streams' costs (relative to the output energy, per
+    // weight) back in error units, times the slope of their stretch.
+    double norm = l.outputEnergy > 0 ? l.outputEnergy : 1.0;
+    for (size_t si : byLayer[li]) {
+      Stream &s = streams[si];
+      for (auto [f, score] : llvm::zip(s.filterlets, s.scores)) {
+        size_t j =
+            std::upper_bound(ends.begin(), ends.end(), rank[f]) - ends.begin();
+        score *= norm * slope[std::min(j, slope.size() - 1)];
+      }
+    }
+  }
+  // Layers not measured keep their relative errors, scaled to the measured
+  // ones: the mean of the measured layers' slopes at their relative scale.
+  // (Only fixed layers, which do not compete, or layers whose trials moved
+  // nothing.)
+  return success();
 }
 
 LogicalResult FilterletPrunePass::fixLayers(std::vector<Layer> &layers) {
@@ -720,12 +887,7 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
       continue;
     }
     // The mean input patch, for the bias correction of weight rounding.
-    const std::vector<double> &h = moments[0].h();
-    std::vector<double> mean(size - 1);
-    double count = std::max<double>(1.0, double(moments[0].count()));
-    for (int64_t k = 0; k + 1 < size; ++k)
-      mean[k] = h[(size - 1) * size + k] / count;
-    writeWeights(l, solutions, mean);
+    writeWeights(l, solutions, meanPatch(moments[0]));
     l.recovered = true;
     if (l.prunedCount > 0)
       rewrite(l);
@@ -1058,7 +1220,9 @@ void FilterletPrunePass::runOnOperation() {
   OwningOpRef<func::FuncOp> dense(cast<func::FuncOp>(func->clone(denseMap)));
 
   FailureOr<std::vector<Stream>> streams = calibratedStreams(layers, *set);
-  if (failed(streams) || failed(chooseProfitably(layers, *streams)) ||
+  if (failed(streams) ||
+      failed(weighByModelError(layers, *streams, *set, *dense, denseMap)) ||
+      failed(chooseProfitably(layers, *streams)) ||
       failed(recoverLayers(layers, *set, *dense, denseMap)))
     return signalPassFailure();
   if (!report.empty())

@@ -58,7 +58,16 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     removes the filterlet whose removal, after re-solving the remaining
     weights, raises the squared output error least. Those error increases,
     relative to the layer's output energy and per weight removed, rank the
-    filterlets across layers (replacing LAMP). Then, layer by layer in
+    filterlets across layers (replacing LAMP). Layers differ in how much
+    an error at their output moves the model's outputs; so each layer is
+    pruned alone along its own ranking to 25, 50, 75 and 100 % (within the
+    layer bounds) and re-solved, the model is run on `sensitivity-samples`
+    samples, and on each stretch the squared change of the model's outputs
+    per unit of the layer's own squared error (never decreasing along the
+    layer) weighs the error increases: the filterlets are ranked by the
+    estimated change of the model's outputs per weight removed (with
+    `sensitivity-samples=0`, by the error relative to the layer's output
+    energy). Then, layer by layer in
     program order, the chosen count of filterlets of each filter is removed
     again on the inputs of the already pruned model, and the kept weights
     and the bias are re-solved (damped least squares) to reproduce the dense
@@ -125,6 +134,11 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     Option<"correctAll", "correct-all", "bool", /*default=*/"true",
            "With recovery: also re-solve the eligible layers left dense, "
            "so that they absorb the error of the pruned layers before them">,
+    Option<"sensitivitySamples", "sensitivity-samples", "int64_t",
+           /*default=*/"64",
+           "With calibration: weigh each layer's error by its measured effect "
+           "on the model's outputs over this many samples (0: by the layer's "
+           "output energy instead)">,
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "Least-squares damping, relative to the mean input energy">,
     Option<"threads", "threads", "unsigned", /*default=*/"0",
