@@ -525,10 +525,11 @@ LayerCost tinyprune::denseConvCost(const ConvGeometry &g, McuCore core) {
 int64_t tinyprune::sparseConvFixedFlash(const ConvGeometry &g, int64_t block,
                                         int64_t keptFilterlets) {
   const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
-  // sparseFilter(): uint16_t indices when they fit, else uint32_t; arrays
-  // hold at least one element (an empty index gets a 0).
-  const int64_t index = keptFilterlets <= 0xFFFF && ids <= 0xFFFF ? 2 : 4;
-  int64_t bytes = index * (g.filters + 1) +                      // row pointers
+  // sparseFilter(): ids and row pointers in the narrowest types that hold
+  // them; arrays hold at least one element (an empty index gets a 0).
+  const int64_t index = filterletIdBytes(ids);
+  const int64_t row = filterletRowBytes(keptFilterlets);
+  int64_t bytes = row * (g.filters + 1) +                        // row pointers
                   index * std::max<int64_t>(1, keptFilterlets) + // index
                   4 * ids + 2 * ids; // offset (int32), tapY, tapX (uint8)
   bytes += 28; // SparseFilter{Int8,Float}: six pointers and an int32_t.

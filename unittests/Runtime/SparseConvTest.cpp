@@ -12,7 +12,7 @@
 //    padding, batches, zero points, clamps, null biases, block lengths
 //    from 1 to 32 including the unrolled 8 and 16 and ones not divisible
 //    by 4, the stride-1 1x1 fast path) at filterlet sparsity 0, 0.3, 0.5,
-//    0.9 and 1, with uint16_t and uint32_t indices: int8 outputs
+//    0.9 and 1, with uint8_t, uint16_t and uint32_t indices: int8 outputs
 //    byte-identical, float outputs bitwise identical;
 //  * the kernels' requantization against multiplyByQuantizedMultiplier
 //    over every shift, extreme accumulators and multipliers, and ties.
@@ -51,8 +51,10 @@ struct Geometry {
 
 /// The compiler's storage of a filterlet-pruned layer, built from a dense
 /// OHWI filter and a keep mask over (output channel, filterlet id).
-template <typename IndexT, typename T> struct SparseStorage {
-  std::vector<IndexT> rowPtr, index;
+template <typename IndexT, typename T, typename RowT = IndexT>
+struct SparseStorage {
+  std::vector<RowT> rowPtr;
+  std::vector<IndexT> index;
   std::vector<T> values;
   std::vector<int32_t> offset;
   std::vector<uint8_t> tapY, tapX;
@@ -82,7 +84,7 @@ template <typename IndexT, typename T> struct SparseStorage {
         values.insert(values.end(), dense.begin() + start,
                       dense.begin() + start + b);
       }
-      rowPtr.push_back(IndexT(index.size()));
+      rowPtr.push_back(RowT(index.size()));
     }
   }
 
@@ -114,18 +116,18 @@ ConvInt8Params int8Params(const Geometry &g, int32_t inZp, int32_t outZp,
 
 /// Runs the sparse int8 kernel on `dense` pruned by `keep`, and the dense
 /// kernel on the masked filter; returns {sparse, dense} outputs.
-template <typename IndexT>
+template <typename IndexT, typename RowT = IndexT>
 std::pair<std::vector<int8_t>, std::vector<int8_t>>
 runBothInt8(const Geometry &g, const ConvInt8Params &p, int32_t b,
             const std::vector<int32_t> &mult, const std::vector<int32_t> &shift,
             const std::vector<int8_t> &in, const std::vector<int8_t> &dense,
             const std::vector<bool> &keep, const int32_t *bias) {
-  const SparseStorage<IndexT, int8_t> s(g, b, dense, keep);
+  const SparseStorage<IndexT, int8_t, RowT> s(g, b, dense, keep);
   const std::vector<int8_t> m = masked(g, b, dense, keep);
   std::vector<int8_t> got(g.outSize(), 0x55), want(g.outSize(), 0x66);
   sparseConvPerChannelInt8(p, mult.data(), shift.data(), g.batches, g.inH,
                            g.inW, g.inC, in.data(), g.outC, g.kH, g.kW,
-                           s.template filter<SparseFilterInt8<IndexT>>(), bias,
+                           s.template filter<SparseFilterInt8<IndexT, RowT>>(), bias,
                            g.outH, g.outW, got.data());
   convPerChannelInt8(p, mult.data(), shift.data(), g.batches, g.inH, g.inW,
                      g.inC, in.data(), g.outC, g.kH, g.kW, m.data(), bias,
@@ -133,16 +135,16 @@ runBothInt8(const Geometry &g, const ConvInt8Params &p, int32_t b,
   return {got, want};
 }
 
-template <typename IndexT>
+template <typename IndexT, typename RowT = IndexT>
 std::pair<std::vector<float>, std::vector<float>>
 runBothFloat(const Geometry &g, const ConvFloatParams &p, int32_t b,
              const std::vector<float> &in, const std::vector<float> &dense,
              const std::vector<bool> &keep, const float *bias) {
-  const SparseStorage<IndexT, float> s(g, b, dense, keep);
+  const SparseStorage<IndexT, float, RowT> s(g, b, dense, keep);
   const std::vector<float> m = masked(g, b, dense, keep);
   std::vector<float> got(g.outSize(), -7.0f), want(g.outSize(), 7.0f);
   sparseConvFloat(p, g.batches, g.inH, g.inW, g.inC, in.data(), g.outC, g.kH,
-                  g.kW, s.template filter<SparseFilterFloat<IndexT>>(), bias,
+                  g.kW, s.template filter<SparseFilterFloat<IndexT, RowT>>(), bias,
                   g.outH, g.outW, got.data());
   convFloat(p, g.batches, g.inH, g.inW, g.inC, in.data(), g.outC, g.kH, g.kW,
             m.data(), bias, g.outH, g.outW, want.data());
@@ -456,7 +458,8 @@ std::vector<bool> randomKeep(Random &r, const Geometry &g, int32_t b,
 constexpr int kSparsities[] = {0, 30, 50, 90, 100};
 constexpr int kTrials = 150;
 
-template <typename IndexT> void randomInt8(uint32_t seed) {
+template <typename IndexT, typename RowT = IndexT>
+void randomInt8(uint32_t seed) {
   Random r(seed);
   int checked = 0, unclamped = 0;
   for (int sparsity : kSparsities) {
@@ -491,7 +494,8 @@ template <typename IndexT> void randomInt8(uint32_t seed) {
       }
       const int32_t *biasPtr = r(0, 4) == 0 ? nullptr : bias.data();
       const auto res =
-          runBothInt8<IndexT>(g, p, b, mult, shift, in, dense, keep, biasPtr);
+          runBothInt8<IndexT, RowT>(g, p, b, mult, shift, in, dense, keep,
+                                    biasPtr);
       ASSERT_EQ(res.first, res.second)
           << "sparsity " << sparsity << "% trial " << trial << " B " << b
           << " inC " << g.inC << " k " << g.kH << "x" << g.kW;
@@ -513,7 +517,8 @@ TEST(SparseConvInt8, RandomCasesMatchDenseOnMaskedFilterUint32) {
   randomInt8<uint32_t>(20240902);
 }
 
-template <typename IndexT> void randomFloat(uint32_t seed) {
+template <typename IndexT, typename RowT = IndexT>
+void randomFloat(uint32_t seed) {
   Random r(seed);
   for (int sparsity : kSparsities) {
     for (int trial = 0; trial < kTrials; ++trial) {
@@ -535,12 +540,23 @@ template <typename IndexT> void randomFloat(uint32_t seed) {
       for (float &v : bias)
         v = r.real(-1.0f, 1.0f);
       const float *biasPtr = r(0, 4) == 0 ? nullptr : bias.data();
-      const auto res = runBothFloat<IndexT>(g, p, b, in, dense, keep, biasPtr);
+      const auto res =
+          runBothFloat<IndexT, RowT>(g, p, b, in, dense, keep, biasPtr);
       ASSERT_EQ(0, std::memcmp(res.first.data(), res.second.data(),
                                res.first.size() * sizeof(float)))
           << "sparsity " << sparsity << "% trial " << trial << " B " << b;
     }
   }
+}
+
+// The compiler's narrowest storage: uint8_t ids (at most 256 filterlets
+// per filter; the random geometries have at most 64), uint16_t row pointers.
+TEST(SparseConvInt8, RandomCasesMatchDenseOnMaskedFilterUint8Ids) {
+  randomInt8<uint8_t, uint16_t>(20240903);
+}
+
+TEST(SparseConvFloat, RandomCasesMatchDenseOnMaskedFilterUint8Ids) {
+  randomFloat<uint8_t, uint16_t>(77003);
 }
 
 TEST(SparseConvFloat, RandomCasesMatchDenseOnMaskedFilterUint16) {

@@ -32,6 +32,19 @@ QuantAttr getResultQuant(mlir::Operation *op);
 /// Attaches `quant` to `op` under the name `tinyprune.quant`.
 void setResultQuant(mlir::Operation *op, QuantAttr quant);
 
+/// Bytes per stored filterlet id of a sparse layer with `idsPerFilter`
+/// filterlets per filter (the C++ lowering's storage, rt/sparse_conv.h):
+/// uint8_t up to 256, uint16_t up to 65536, else uint32_t.
+inline int64_t filterletIdBytes(int64_t idsPerFilter) {
+  return idsPerFilter <= 0x100 ? 1 : idsPerFilter <= 0x10000 ? 2 : 4;
+}
+
+/// Bytes per row pointer of a sparse layer keeping `keptFilterlets`:
+/// uint16_t where the count fits, else uint32_t.
+inline int64_t filterletRowBytes(int64_t keptFilterlets) {
+  return keptFilterlets <= 0xFFFF ? 2 : 4;
+}
+
 } // namespace tinyprune
 
 #endif // TINYPRUNE_DIALECT_TINYPRUNE_H

@@ -415,9 +415,17 @@ std::string Emitter::sparseFilter(FilterletsAttr filterlets, Value w,
                                   bool isFloat) {
   int64_t block = filterlets.getBlock(), blocks = ic / block;
   int64_t perFilter = kh * kw * blocks, filterSize = kh * kw * ic;
-  // Indices as uint16_t where they fit (DTMM), else uint32_t.
-  bool narrow = filterlets.getIndex().size() <= 0xFFFF && perFilter <= 0xFFFF;
-  std::string indexType = narrow ? "uint16_t" : "uint32_t";
+  // Filterlet ids in the narrowest type that holds them (uint8_t for up to
+  // 256 filterlets per filter, half of DTMM's uint16_t), row pointers in
+  // uint16_t where the kept filterlets fit, else uint32_t.
+  auto typeOf = [](int64_t bytes) {
+    return std::string(bytes == 1   ? "uint8_t"
+                       : bytes == 2 ? "uint16_t"
+                                    : "uint32_t");
+  };
+  std::string indexType = typeOf(filterletIdBytes(perFilter));
+  std::string rowType =
+      typeOf(filterletRowBytes((int64_t)filterlets.getIndex().size()));
   SmallVector<int64_t> rowPtr(filterlets.getRowPtr().begin(),
                               filterlets.getRowPtr().end());
   SmallVector<int64_t> index(filterlets.getIndex().begin(),
@@ -467,16 +475,16 @@ std::string Emitter::sparseFilter(FilterletsAttr filterlets, Value w,
   if (index.empty())
     index.push_back(0); // C++ has no empty arrays; rowPtr says none is kept.
   std::string name = llvm::formatv("k{0}_sparse", nextConst++).str();
-  std::string r = intArray(rowPtr, indexType, "rowptr");
+  std::string r = intArray(rowPtr, rowType, "rowptr");
   std::string i = intArray(index, indexType, "index");
   std::string o = intArray(offset, "int32_t", "offset");
   std::string y = intArray(tapY, "uint8_t", "tapy");
   std::string x = intArray(tapX, "uint8_t", "tapx");
   llvm::raw_string_ostream os(constants);
   os << "static const tinyprune::rt::SparseFilter"
-     << (isFloat ? "Float" : "Int8") << "<" << indexType << "> " << name
-     << " = {" << r << ", " << i << ", " << values << ", " << o << ", " << y
-     << ", " << x << ", " << block << "};\n";
+     << (isFloat ? "Float" : "Int8") << "<" << indexType << ", " << rowType
+     << "> " << name << " = {" << r << ", " << i << ", " << values << ", " << o
+     << ", " << y << ", " << x << ", " << block << "};\n";
   return name;
 }
 

@@ -96,12 +96,14 @@ namespace tinyprune {
 namespace rt {
 
 /// A filterlet-pruned int8 OHWI filter `[outC][kH][kW][inC]` with block
-/// length `blockLen` (B, dividing inC). `IndexT` is uint16_t when every
-/// stored value fits, else uint32_t.
-template <typename IndexT> struct SparseFilterInt8 {
+/// length `blockLen` (B, dividing inC). The compiler stores the filterlet
+/// ids (`IndexT`) as uint8_t when there are at most 256 per filter, else
+/// uint16_t or uint32_t, and the row pointers (`RowT`) as uint16_t when the
+/// kept filterlets number at most 65535, else uint32_t.
+template <typename IndexT, typename RowT = IndexT> struct SparseFilterInt8 {
   /// outC + 1 entries: output channel o keeps filterlets
   /// [rowPtr[o], rowPtr[o + 1]).
-  const IndexT *rowPtr;
+  const RowT *rowPtr;
   /// The kept filterlets' ids, strictly increasing within each channel.
   const IndexT *index;
   /// The kept filterlets' B weights each, in the order of `index`.
@@ -116,8 +118,8 @@ template <typename IndexT> struct SparseFilterInt8 {
 };
 
 /// The float32 counterpart of SparseFilterInt8.
-template <typename IndexT> struct SparseFilterFloat {
-  const IndexT *rowPtr;
+template <typename IndexT, typename RowT = IndexT> struct SparseFilterFloat {
+  const RowT *rowPtr;
   const IndexT *index;
   const float *values;
   const int32_t *offset;
@@ -499,8 +501,9 @@ TINYPRUNE_RT_NOINLINE void dotValues(const IndexT *f, const IndexT *fEnd,
 /// filterlets swept once for all pixels, then requantized with prepared
 /// right-shift multipliers and stored.
 
-template <typename IndexT> struct BlockPass {
-  const IndexT *rowPtr, *index;
+template <typename IndexT, typename RowT> struct BlockPass {
+  const RowT *rowPtr;
+  const IndexT *index;
   const int8_t *values;
   const int32_t *bias;
   const RightShiftMultiplier *q;
@@ -513,9 +516,9 @@ template <typename IndexT> struct BlockPass {
   int32_t (*acc)[kMaxBlock];
 };
 
-template <int32_t kPixels, bool kLanes, typename IndexT>
+template <int32_t kPixels, bool kLanes, typename IndexT, typename RowT>
 TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
-blockPass(const BlockPass<IndexT> &b) {
+blockPass(const BlockPass<IndexT, RowT> &b) {
   const int32_t n = b.n, step = b.step;
   const int32_t perFilterlet = kLanes ? (n / 4) * step : n * step;
   const int8_t *w = b.values + static_cast<ptrdiff_t>(b.rowPtr[0]) * n;
@@ -660,13 +663,13 @@ requantQuad(const int32_t (*acc)[kMaxBlock], const RightShiftMultiplier *q,
 /// per output channel, its kept filterlets swept once for the four pixels
 /// (dotQuad; block lengths 4, 8 and 16 fully unrolled) into `b.acc`, then
 /// requantQuad over the pass's channels.
-template <int32_t kGroups, typename IndexT>
+template <int32_t kGroups, typename IndexT, typename RowT>
 TINYPRUNE_RT_SPARSE_HOT TINYPRUNE_RT_NOINLINE void
-blockPassQuad(const BlockPass<IndexT> &b) {
+blockPassQuad(const BlockPass<IndexT, RowT> &b) {
   const int32_t groups = b.n / 4;
   const int32_t perFilterlet = 8 * groups;
   const IndexT *index = b.index;
-  const IndexT *rowPtr = b.rowPtr;
+  const RowT *rowPtr = b.rowPtr;
   const int32_t *bias = b.bias;
   const int32_t *x = b.x;
   int32_t(*acc)[kMaxBlock] = b.acc;
@@ -725,9 +728,9 @@ inline const IndexT *keptBelow(const IndexT *f, const IndexT *fEnd,
 /// sparseConvPerChannelInt8 one output at a time, straight from the input
 /// through the per-id offset and tap tables: for filterlets too large for
 /// the window buffer.
-template <typename IndexT>
+template <typename IndexT, typename RowT>
 TINYPRUNE_RT_NOINLINE void
-directConvInt8(const SparseLayer &l, const SparseFilterInt8<IndexT> &w,
+directConvInt8(const SparseLayer &l, const SparseFilterInt8<IndexT, RowT> &w,
                const int32_t *multiplier, const int32_t *shift,
                const int32_t *bias, int32_t batches, int32_t outC,
                const int8_t *input, int8_t *output) {
@@ -1125,11 +1128,11 @@ inline void interiorRun(const IndexT *fBegin, const IndexT *fEnd,
 /// filterlets being zero. `w.blockLen` divides `inC`, and `w`'s offset
 /// table was built for this `inW`, `inC` and dilation. A channel that keeps
 /// no filterlet outputs its requantized bias.
-template <typename IndexT>
+template <typename IndexT, typename RowT>
 inline void sparseConvPerChannelInt8(
     const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
     int32_t batches, int32_t inH, int32_t inW, int32_t inC, const int8_t *input,
-    int32_t outC, int32_t kH, int32_t kW, const SparseFilterInt8<IndexT> &w,
+    int32_t outC, int32_t kH, int32_t kW, const SparseFilterInt8<IndexT, RowT> &w,
     const int32_t *bias, int32_t outH, int32_t outW, int8_t *output) {
   using namespace sparse_detail;
   const int32_t n = w.blockLen;
@@ -1271,11 +1274,11 @@ inline void sparseConvPerChannelInt8(
 /// window larger than the buffer goes through it in segments of
 /// filterlets, the accumulators kept between them. The per-id offset and
 /// tap tables of `w` are not read.
-template <typename IndexT>
+template <typename IndexT, typename RowT>
 inline void sparseConvPerChannelInt8(
     const ConvInt8Params &p, const int32_t *multiplier, const int32_t *shift,
     int32_t batches, int32_t inH, int32_t inW, int32_t inC, const int8_t *input,
-    int32_t outC, int32_t kH, int32_t kW, const SparseFilterInt8<IndexT> &w,
+    int32_t outC, int32_t kH, int32_t kW, const SparseFilterInt8<IndexT, RowT> &w,
     const int32_t *bias, int32_t outH, int32_t outW, int8_t *output) {
   using namespace sparse_detail;
   const int32_t n = w.blockLen;
@@ -1311,7 +1314,7 @@ inline void sparseConvPerChannelInt8(
 
   const bool whole = fast && segment >= ids;
   RightShiftMultiplier q[kChannels];
-  BlockPass<IndexT> pass{};
+  BlockPass<IndexT, RowT> pass{};
   pass.index = w.index;
   pass.values = w.values;
   pass.finish = finish;
@@ -1521,11 +1524,11 @@ inline void keptFloat(const IndexT *f, const IndexT *fEnd, const float *w,
 /// multiply-adds applies to both loops the same way). An infinite or NaN
 /// input makes convFloat's `x * 0.0f` a NaN that this kernel never
 /// computes.
-template <typename IndexT>
+template <typename IndexT, typename RowT>
 inline void
 sparseConvFloat(const ConvFloatParams &p, int32_t batches, int32_t inH,
                 int32_t inW, int32_t inC, const float *input, int32_t outC,
-                int32_t kH, int32_t kW, const SparseFilterFloat<IndexT> &w,
+                int32_t kH, int32_t kW, const SparseFilterFloat<IndexT, RowT> &w,
                 const float *bias, int32_t outH, int32_t outW, float *output) {
   using namespace sparse_detail;
   const int32_t n = w.blockLen;
