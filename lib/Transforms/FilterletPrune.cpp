@@ -466,6 +466,10 @@ LogicalResult FilterletPrunePass::weighByModelError(
     if (v > 0 && (levels.empty() || v > levels.back()))
       levels.push_back(v);
   }
+  // Competing layers whose trials moved no output, and the least slope
+  // measured elsewhere.
+  std::vector<size_t> unmeasured;
+  double least = -1;
   for (auto [li, l] : llvm::enumerate(layers)) {
     if (l.fixedRatio >= 0)
       continue;
@@ -520,8 +524,13 @@ LogicalResult FilterletPrunePass::weighByModelError(
       lastChange = *change;
       lastError = error;
     }
-    if (ends.empty() || steepest <= 0)
+    if (ends.empty() || steepest <= 0) {
+      unmeasured.push_back(li);
       continue;
+    }
+    // Slopes never decrease along the layer: its least positive one.
+    double gentlest = *llvm::find_if(slope, [](double g) { return g > 0; });
+    least = least < 0 ? gentlest : std::min(least, gentlest);
     l.sensitivity = lastError > 0 ? lastChange / lastError : 0;
     // Scores: the streams' costs (relative to the output energy, per
     // weight) back in error units, times the slope of their stretch.
@@ -535,10 +544,19 @@ LogicalResult FilterletPrunePass::weighByModelError(
       }
     }
   }
-  // Layers not measured keep their relative errors, scaled to the measured
-  // ones: the mean of the measured layers' slopes at their relative scale.
-  // (Only fixed layers, which do not compete, or layers whose trials moved
-  // nothing.)
+  // A layer whose trials moved no output is at most as sensitive as the
+  // least sensitive stretch measured: its scores take that slope, so that
+  // all competing scores are in the same units. (Nothing measured at all:
+  // every layer keeps its relative errors.)
+  if (least > 0) {
+    for (size_t li : unmeasured) {
+      const Layer &l = layers[li];
+      double norm = l.outputEnergy > 0 ? l.outputEnergy : 1.0;
+      for (size_t si : byLayer[li])
+        for (double &score : streams[si].scores)
+          score *= norm * least;
+    }
+  }
   return success();
 }
 
