@@ -172,6 +172,59 @@ def conv_layers(cpp):
     return layers
 
 
+def split_args(text):
+    """The top-level comma-separated arguments of a call's argument text."""
+    args, depth, cur = [], 0, ""
+    for ch in text:
+        if ch in "({[":
+            depth += 1
+        elif ch in ")}]":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            args.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    args.append(cur.strip())
+    return args
+
+
+def conv_geometry(cpp):
+    """Per convolution of `_invoke`, in order: the kernel, its geometry when
+    the call has literal arguments (None for row-streamed in-place layers)
+    and, for sparse ones, the block length and kept filterlet count."""
+    lines = cpp.splitlines()
+    out = []
+    for _, first, end in [b for b in conv_blocks(cpp)
+                          if b[0] == "tosa.conv2d"]:
+        body = "\n".join(lines[first:end])
+        m = CONV_CALL.search(body)
+        args = split_args(body[m.end():])
+        geo = {"kernel": m.group(1)}
+        names = ["batches", "inH", "inW", "inC", None, "outC", "kH", "kW",
+                 None, None, "outH", "outW"]
+        try:
+            for name, a in zip(names, args[3:]):
+                if name:
+                    geo[name] = int(a)
+            geo["stride"] = int(split_args(
+                args[0][args[0].index("{") + 1:])[0])
+        except ValueError:
+            out.append(geo)
+            continue
+        if geo["kernel"].startswith("sparse"):
+            init = re.search(r"\b" + args[11] + r" = \{([^}]*)\}", cpp).group(1)
+            fields = [f.strip() for f in init.split(",")]
+            b = int(fields[-1])
+            kept = int(re.search(r"\b" + fields[2] + r"\[(\d+)\]",
+                                 cpp).group(1))
+            geo["B"], geo["kept"] = b, kept // b
+        out.append(geo)
+    return out
+
+
 def symbol_sizes(obj):
     """Sizes of the (demangled) symbols of an object."""
     nm = subprocess.run(["arm-none-eabi-nm", "-S", "-C", obj], check=True,
@@ -389,6 +442,8 @@ class Model:
         gen = os.path.join(self.tmp, tag)
         r = tool(self.args.build, "tinyprune", "compile", mlir, "-o", gen,
                  "--name", "m")
+        with open(os.path.join(gen, "m.cpp")) as f:
+            row["geometry"] = conv_geometry(f.read())
         out = r.stdout + r.stderr
         row["constant_bytes"] = int(re.search(r"(\d+) constant bytes",
                                               out).group(1))
@@ -482,6 +537,45 @@ def table(rows, dense_rows, no_mcu):
     return "\n".join(out)
 
 
+def per_layer(rows, dense_rows):
+    """Per pruned convolution of each pruned row: geometry, kept fraction,
+    MACs and instructions dense -> sparse on each core."""
+    head = ["model", "sparsity", "layer", "geometry", "B", "kept",
+            "MACs dense→kept"] + [f"{c} insns" for c in CORES] + [
+            f"{c} insns/MAC d,s" for c in CORES]
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    for r in rows:
+        if not r["sparsity"] or "mcu" not in r:
+            continue
+        d = dense_rows[r["model"]]["mcu"]
+        for i, geo in enumerate(r["geometry"]):
+            if not geo["kernel"].startswith("sparse"):
+                continue
+            if "kH" not in geo:
+                out.append(f"| {r['model']} | {r['sparsity']:.1f} | {i} | "
+                           "(row-streamed: no literal geometry) |")
+                continue
+            ids = geo["kH"] * geo["kW"] * geo["inC"] // geo["B"] * geo["outC"]
+            pix = geo["batches"] * geo["outH"] * geo["outW"]
+            macs = (pix * geo["outC"] * geo["kH"] * geo["kW"] * geo["inC"],
+                    pix * geo["kept"] * geo["B"])
+            cells = [r["model"], f"{r['sparsity']:.1f}", str(i),
+                     f"{geo['kH']}x{geo['kW']}/{geo['stride']} "
+                     f"{geo['inC']}->{geo['outC']} out {geo['outH']}x"
+                     f"{geo['outW']}", str(geo["B"]),
+                     f"{geo['kept']}/{ids} ({geo['kept'] / ids:.2f})",
+                     f"{macs[0]:,}→{macs[1]:,} ({ratio(macs):.2f}×)"]
+            pairs = [(d[c]["conv_instructions"][i],
+                      r["mcu"][c]["conv_instructions"][i]) for c in CORES]
+            cells += [f"{a:,}→{b:,} ({ratio((a, b)):.2f}×)"
+                      for a, b in pairs]
+            cells += [f"{a / macs[0]:.2f},{b / max(macs[1], 1):.2f}"
+                      for a, b in pairs]
+            out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def targets(rows, dense_rows, no_mcu):
     """Lines on the issue's targets, with the numbers."""
     lines = []
@@ -523,6 +617,8 @@ def main():
                     help="random inputs for the MLPerf agreement")
     ap.add_argument("--cache", default=CACHE)
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--per-layer", action="store_true",
+                    help="also print each pruned convolution's figures")
     args = ap.parse_args()
     cache = {}
     if os.path.exists(args.cache):
@@ -567,6 +663,9 @@ def main():
                 json.dump(cache, f, indent=1, sort_keys=True)
     print(table(rows, dense_rows, args.no_mcu))
     print()
+    if args.per_layer and not args.no_mcu:
+        print(per_layer(rows, dense_rows))
+        print()
     for line in targets(rows, dense_rows, args.no_mcu):
         print(line)
     if args.json:
