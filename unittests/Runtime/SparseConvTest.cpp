@@ -277,14 +277,25 @@ TEST(SparseConvInt8, SeveralBlocksPerTap) {
 TEST(SparseConvInt8, ManyChannelsLargeBlocksAndGeneralMultipliers) {
   // Passes over more than 32 output channels, windows larger than the DSP
   // kernel's buffer (segments of filterlets), filterlets larger than it
-  // (B = 2048, straight from the input), and multipliers that are not
-  // right shifts (general requantization), each against the dense kernel.
+  // (B = 2048, straight from the input), regrouped block lengths, and
+  // multipliers that are not right shifts (general requantization), each
+  // against the dense kernel.
   Random r(77);
   struct Case {
     Geometry g;
     int32_t b, shift;
   };
   const Case cases[] = {
+      // The DSP kernel's paths: whole windows (below), windows in segments
+      // of filterlets with B = 64 and 32 (3x3 over 64 channels, as in
+      // ResNet-8), first layers over 1 and 3 channels regrouped into
+      // groups of four elements, over several passes (10x4 over 1 channel,
+      // 40 filters), and a regrouped window too large for the buffer.
+      {{1, 6, 5, 64, 37, 3, 3, 6, 5, 1, 1, 1, 1, 1, 1}, 64, -11},
+      {{1, 5, 6, 64, 9, 3, 3, 3, 3, 2, 2, 1, 1, 1, 0}, 32, -11},
+      {{1, 9, 7, 1, 40, 10, 4, 9, 7, 1, 1, 1, 1, 4, 1}, 1, -9},
+      {{2, 7, 6, 3, 35, 3, 3, 4, 3, 2, 2, 1, 1, 1, 1}, 3, -9},
+      {{1, 5, 5, 24, 6, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1}, 3, -11},
       {{1, 5, 4, 8, 41, 3, 3, 5, 4, 1, 1, 1, 1, 1, 1}, 4, -9},
       {{2, 3, 3, 64, 37, 3, 3, 2, 2, 1, 1, 1, 1, 0, 1}, 16, -11},
       {{1, 1, 1, 2048, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}, 2048, -13},

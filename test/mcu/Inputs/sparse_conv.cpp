@@ -57,7 +57,11 @@ struct Geometry {
 };
 
 constexpr int32_t kMaxIn = 16 * 16 * 64;
+#ifdef SPARSE_BENCH
+constexpr int32_t kMaxFilter = 64 * 64 * 9;
+#else
 constexpr int32_t kMaxFilter = 64 * 64 * 2;
+#endif
 constexpr int32_t kMaxOut = 16 * 16 * 64;
 constexpr int32_t kMaxOutC = 64;
 constexpr int32_t kMaxIds = 512;
@@ -205,11 +209,40 @@ Geometry randomGeometry(Rng &r, int32_t &b) {
   return g;
 }
 
+/// Layer shapes of the models that the random geometries rarely reach:
+/// 3x3 windows over 32 and 64 channels (larger than the DSP kernel's
+/// buffer: segments of filterlets), more than one pass of 32 filters,
+/// first layers over 1 and 3 channels
+/// (block lengths 1 and 3, regrouped on DSP cores; 10x4 over 1 channel with
+/// 40 filters in several passes), and a regrouped window too large for
+/// the buffer (straight from the input).
+struct FixedCase {
+  Geometry g;
+  int32_t b;
+};
+const FixedCase kFixed[] = {
+    {{1, 6, 6, 64, 14, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1}, 64},
+    {{1, 7, 7, 32, 28, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1}, 32},
+    {{1, 7, 7, 16, 40, 3, 3, 4, 4, 2, 2, 1, 1, 1, 1}, 16},
+    {{2, 5, 5, 64, 9, 3, 3, 5, 5, 1, 1, 1, 1, 1, 1}, 16},
+    {{1, 14, 14, 1, 16, 3, 3, 14, 14, 1, 1, 1, 1, 1, 1}, 1},
+    {{1, 12, 12, 3, 34, 3, 3, 6, 6, 2, 2, 1, 1, 0, 0}, 3},
+    {{1, 12, 8, 1, 40, 10, 4, 6, 4, 2, 2, 1, 1, 4, 1}, 1},
+    {{1, 6, 6, 24, 5, 3, 3, 6, 6, 1, 1, 1, 1, 1, 1}, 3},
+};
+constexpr int32_t kFixedCount = sizeof(kFixed) / sizeof(kFixed[0]);
+
+/// One int8 case: a random geometry, or `fixed` when given.
 template <typename IndexT>
 void checkInt8(Rng &r, int32_t test, int32_t sparsity, IndexT *rowPtr,
-               IndexT *index, int32_t &outputs) {
+               IndexT *index, int32_t &outputs,
+               const FixedCase *fixed = nullptr) {
   int32_t b;
-  const Geometry g = randomGeometry(r, b);
+  Geometry g = randomGeometry(r, b);
+  if (fixed) {
+    g = fixed->g;
+    b = fixed->b;
+  }
   randomMask(r, g.outC * filterletIds(g, b), sparsity);
   for (int32_t i = 0; i < g.inSize(); ++i)
     inputI8[i] = static_cast<int8_t>(r(-128, 127));
@@ -327,6 +360,17 @@ int main() {
     }
   std::printf("sparse-conv: %ld cases, %ld outputs, %ld mismatches\n",
               long(cases), long(outputs), long(mismatches));
+  int32_t fixedCases = 0;
+  outputs = 0;
+  for (int32_t sparsity : kSparsities)
+    for (const FixedCase &c : kFixed) {
+      checkInt8(r, cases + fixedCases, sparsity, rowPtr16, index16, outputs,
+                &c);
+      ++fixedCases;
+    }
+  std::printf("sparse-conv model shapes: %ld cases, %ld outputs, %ld "
+              "mismatches\n",
+              long(fixedCases), long(outputs), long(mismatches));
   return mismatches == 0 ? 0 : 1;
 }
 
@@ -341,7 +385,10 @@ struct Layer {
 
 // 3x3 16->32 on 16x16, SAME padding (so it keeps its input zero point):
 // k x k filterlets, B = inC. 1x1 64->64 on 12x12 with the zero point folded
-// into the bias, as the compiler emits it: B = 8 and 16.
+// into the bias, as the compiler emits it: B = 8 and 16. Then layers of
+// the MLPerf Tiny ResNet-8 and the Fashion-MNIST fixtures: 3x3 over 32
+// and 64 channels (windows larger than the DSP kernel's buffer), and
+// first layers over 1 and 3 input channels (B = 1 and 3).
 const Layer kLayers[] = {
     {"3x3 16->32 16x16 B=16",
      {1, 16, 16, 16, 32, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1},
@@ -355,6 +402,22 @@ const Layer kLayers[] = {
      {1, 12, 12, 64, 64, 1, 1, 12, 12, 1, 1, 1, 1, 0, 0},
      16,
      0},
+    {"3x3 32->32 16x16 B=32",
+     {1, 16, 16, 32, 32, 3, 3, 16, 16, 1, 1, 1, 1, 1, 1},
+     32,
+     -128},
+    {"3x3 64->64 8x8 B=64",
+     {1, 8, 8, 64, 64, 3, 3, 8, 8, 1, 1, 1, 1, 1, 1},
+     64,
+     -128},
+    {"3x3 3->16 32x32 B=3",
+     {1, 32, 32, 3, 16, 3, 3, 32, 32, 1, 1, 1, 1, 1, 1},
+     3,
+     -128},
+    {"3x3 1->16 28x28 B=1",
+     {1, 28, 28, 1, 16, 3, 3, 28, 28, 1, 1, 1, 1, 1, 1},
+     1,
+     -128},
 };
 
 } // namespace
