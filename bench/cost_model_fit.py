@@ -16,7 +16,8 @@ each call's instructions with the plugin of shared/mcu-kit:
   3x3/1x1/5x5/10x4, 1 to 128 channels, strides 1 and 2, with and without
   an input zero point;
 * the sparse filterlet kernels (int8 and float) at filterlet sparsity 0 to
-  0.9, block lengths 4, 8, 16 and inC;
+  0.9, block lengths 4, 8, 16 and inC (first layers over 1 to 3 channels
+  included);
 * dense float convolutions, depthwise int8/float, int8 add, pools,
   softmax and requantize.
 
@@ -104,6 +105,65 @@ def model_of(kind, c):
     if kind == "dw_i8" and not (c["inC"] >= 4 and c["kH"] * c["kW"] <= 16):
         return "dw_i8_general"  # depthwiseConvPerChannelInt8's slow path
     return kind
+
+
+WINDOW_WORDS, PASS_CHANNELS = 512, 32  # sparse_conv.h's kWindowWords, kChannels
+
+
+def regroup_chunk(groups, outc):
+    """sparse_conv.h's regroupChunk: channels per pass of a regrouped
+    filter (0: straight from the input)."""
+    room = WINDOW_WORDS - 9 * groups - 1
+    chunk = room // (2 * groups + 1) if room > 0 else 0
+    return min(chunk, PASS_CHANNELS, outc)
+
+
+def kept_groups(c, kept):
+    """Expected kept groups of four window elements of a regrouped filter
+    (B % 4 != 0) when `kept` of its filterlets are kept at random: a group
+    is kept when one of the filterlets it spans is."""
+    B, C = c["block"], c["outC"]
+    window = c["kH"] * c["kW"] * c["inC"]
+    ids = window // B
+    k = kept / (C * ids) if ids else 0.0
+    total = 0.0
+    for g in range((window + 3) // 4):
+        first, last = 4 * g // B, (min(4 * g + 4, window) - 1) // B
+        total += 1.0 - (1.0 - k) ** (last - first + 1)
+    return C * total
+
+
+def dsp_sparse_features(c, K):
+    """rt/sparse_conv.h's DSP kernel (mirrored by CostModel.cpp): blocks of
+    four pixels, up to 32 channels per pass; per block and segment of
+    filterlets the windows' lanes gathered, each channel's kept filterlets
+    swept (dotQuad per four weights), then the block requantized. Filters
+    with B % 4 != 0 are regrouped into groups of four window elements
+    (B = 4 over ceil(window / 4) ids) and their windows staged as bytes."""
+    B, C = c["block"], c["outC"]
+    kh, kw, ic = c["kH"], c["kW"], c["inC"]
+    P = c["batches"] * c["outH"] * c["outW"]
+    window = kh * kw * ic
+    if B % 4 == 0:
+        groups, kept, chunk = B // 4, K, PASS_CHANNELS
+        ids = window // B
+        most = max(1, WINDOW_WORDS // (2 * B))
+        segs = ceil_div(ids, most)
+        gathered, staged = window // 4, 0
+    else:
+        groups, segs = 1, 1
+        gathered = ceil_div(window, 4)
+        kept = kept_groups(c, K)
+        chunk = max(1, regroup_chunk(gathered, C))
+        staged = window
+    passes = ceil_div(C, chunk)
+    blocks = ceil_div(P, 4)
+    lone = 1 if (P % 4 == 1 and segs == 1) else 0
+    quads = blocks - lone
+    return [kept * groups * quads, kept * quads, kept * groups * lone,
+            C * quads * segs, C * quads * (segs - 1), C * P,
+            passes * P * gathered, passes * P * (kh + segs - 1),
+            passes * blocks * segs, passes * P * staged, C, 1]
 
 
 def features(kind, c, core, kept):
@@ -218,24 +278,7 @@ def features(kind, c, core, kept):
             macs_b = sum(kB * t * p for t, p in calls) / (kh * kw)
             return [macs_in + macs_b, K * (icalls + len(calls)), C * P, C, 1]
         if dsp:
-            # rt/sparse_conv.h's DSP kernel: blocks of pixels whose windows
-            # are copied to a stack buffer (SMLAD lanes when B % 4 == 0),
-            # up to 32 output channels per pass.
-            lanes = B % 4 == 0
-            wpf = B // 2 if lanes else B
-            blk = 4 if lanes else 2
-            while blk > 1 and blk * wpf > 512:
-                blk //= 2
-            ids = kh * kw * (ic // B)
-            seg = max(1, 512 // (blk * wpf))
-            segs = ceil_div(ids, seg)
-            blocks = ceil_div(P, blk)
-            passes = ceil_div(C, 32)
-            return [kB * P, K * blocks * (B // 4 if lanes else B),
-                    K * blocks, C * blocks, C * P,
-                    passes * P * kh * kw * ic / 4, passes * P * kh,
-                    passes * blocks, 0 if lanes else kB * P,
-                    C * blocks * (segs - 1), C, 1]
+            return dsp_sparse_features(c, K)
         # Interior runs go in fours (quadDot), the last one to three
         # pixels in pairs and a single (constant-bound loops for B = 8, 16).
         nrun = sum(r // 4 + ceil_div(r % 4, 2) for r in runs)
@@ -338,6 +381,18 @@ def make_cases(seed, count_scale=1.0):
         c = conv_case(r, hw, ic, oc, k, stride, same, zp)
         c["block"] = ic if k != (1, 1) else r.choice([4, 8, 16])
         c["sparsity"] = r.choice([0, 30, 50, 70, 90])
+        add("sparse_i8", c)
+    rf = random.Random(seed + 1000)  # its own stream: the others unchanged
+    for _ in range(n(8)):  # sparse first layers: B = inC = 1 to 3
+        k = rf.choice([(3, 3), (3, 3), (5, 5), (10, 4)])
+        hw = (rf.choice([8, 14, 16, 28, 32]),) * 2
+        if k == (10, 4):
+            hw = (49, 10)
+        ic = rf.choice([1, 1, 2, 3])
+        c = conv_case(rf, hw, ic, rf.choice([8, 16, 32, 64]), k,
+                      rf.choice([1, 2]), True, rf.choice([0, -128]))
+        c["block"] = ic
+        c["sparsity"] = rf.choice([0, 30, 50, 70, 90])
         add("sparse_i8", c)
     for _ in range(n(8)):  # sparse fully-connected
         c = conv_case(r, (1, 1), r.choice([64, 128, 256]),

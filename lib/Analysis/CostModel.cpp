@@ -25,6 +25,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 using namespace mlir;
@@ -114,7 +115,7 @@ const Coefficients kM4 = {
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
     /*sparse_f32*/ {4.06824, 31.9293, 47.4612, 138.157, 171.029},
-    /*sparse_i8*/ {0.447815, 9.99503, 0, 55.6657, 7.11551, 20.0412, 7.32137, 262.347, 0, 12.2421, 16.198, 247.561},
+    /*sparse_i8*/ {17.8205, 0.369676, 15.4512, 0, 22.9212, 20.7327, 7.67884, 43.7091, 457.709, 4.78183, 82.0406, 113.176},
 };
 const Coefficients kM7 = {
     /*add_i8*/ {164.555, 322.706},
@@ -131,7 +132,7 @@ const Coefficients kM7 = {
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
     /*sparse_f32*/ {4.06238, 32.0494, 47.4475, 138.195, 171.43},
-    /*sparse_i8*/ {0.447662, 9.99733, 0, 57.2787, 6.70436, 20.0365, 7.33845, 255.046, 0, 12.1533, 16.107, 249.948},
+    /*sparse_i8*/ {17.7203, 0.544786, 15.4529, 0, 22.666, 20.7177, 7.61453, 43.3093, 471.524, 4.73001, 81.8592, 109.509},
 };
 // clang-format on
 
@@ -157,6 +158,15 @@ double dot(const double (&c)[N], std::initializer_list<double> f) {
   size_t i = 0;
   for (double v : f)
     sum += c[i++] * v;
+  return sum;
+}
+
+template <size_t N>
+double dot(const double (&c)[N], const std::vector<double> &f) {
+  assert(f.size() == N && "feature count differs from the coefficients");
+  double sum = 0;
+  for (size_t i = 0; i < N; ++i)
+    sum += c[i] * f[i];
   return sum;
 }
 
@@ -345,6 +355,78 @@ SparseShape sparseShapeOf(const ConvGeometry &g, bool isFloat) {
   return s;
 }
 
+/// rt/sparse_conv.h's kWindowWords and kChannels.
+constexpr int64_t kSparseWindowWords = 512, kSparsePassChannels = 32;
+
+/// sparse_conv.h's regroupChunk: output channels per pass of a regrouped
+/// filter with `groups` groups of four elements per window (0: the kernel
+/// goes straight from the input).
+int64_t regroupChunk(int64_t groups, int64_t filters) {
+  const int64_t room = kSparseWindowWords - 9 * groups - 1;
+  const int64_t chunk = room > 0 ? room / (2 * groups + 1) : 0;
+  return std::min({chunk, kSparsePassChannels, filters});
+}
+
+/// The expected kept groups of four window elements of a regrouped filter
+/// (block % 4 != 0) when `kept` of its filterlets are kept at random: a
+/// group is kept when one of the filterlets it spans is.
+double keptGroups(const ConvGeometry &g, int64_t block, int64_t kept) {
+  const int64_t window = g.kernelH * g.kernelW * g.channels;
+  const int64_t ids = window / block;
+  const double k = ids ? double(kept) / double(g.filters * ids) : 0.0;
+  double total = 0;
+  for (int64_t i = 0; i < ceilDiv(window, 4); ++i) {
+    const int64_t first = 4 * i / block,
+                  last = (std::min(4 * i + 4, window) - 1) / block;
+    total += 1.0 - std::pow(1.0 - k, double(last - first + 1));
+  }
+  return double(g.filters) * total;
+}
+
+/// The features of sparse_conv.h's DSP kernel (bench/cost_model_fit.py's
+/// dsp_sparse_features): blocks of four pixels, up to 32 channels per
+/// pass; per block and segment of filterlets the windows' lanes gathered,
+/// each channel's kept filterlets swept (four weights at a time), then the
+/// block requantized. Filters with block % 4 != 0 are regrouped into
+/// groups of four window elements and their windows staged as bytes.
+std::vector<double> dspSparseFeatures(const ConvGeometry &g, int64_t block,
+                                      int64_t kept) {
+  const int64_t window = g.kernelH * g.kernelW * g.channels;
+  const int64_t C = g.filters, P = pixelsOf(g);
+  double keptLets, staged = 0;
+  int64_t groups = 1, segs = 1, gathered, chunk;
+  if (block % 4 == 0) {
+    groups = block / 4;
+    keptLets = double(kept);
+    chunk = kSparsePassChannels;
+    const int64_t ids = window / block;
+    const int64_t most = std::max<int64_t>(1, kSparseWindowWords / (2 * block));
+    segs = ceilDiv(ids, most);
+    gathered = window / 4;
+  } else {
+    gathered = ceilDiv(window, 4);
+    keptLets = keptGroups(g, block, kept);
+    chunk = std::max<int64_t>(1, regroupChunk(gathered, C));
+    staged = double(window);
+  }
+  const double passes = double(ceilDiv(C, chunk));
+  const int64_t blocks = ceilDiv(P, 4);
+  const int64_t lone = P % 4 == 1 && segs == 1 ? 1 : 0;
+  const double quads = double(blocks - lone), S = double(segs);
+  return {keptLets * double(groups) * quads,
+          keptLets * quads,
+          keptLets * double(groups * lone),
+          double(C) * quads * S,
+          double(C) * quads * (S - 1),
+          double(C * P),
+          passes * double(P * gathered),
+          passes * double(P) * double(g.kernelH + segs - 1),
+          passes * double(blocks) * S,
+          passes * double(P) * staged,
+          double(C),
+          1};
+}
+
 double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
                           int64_t nonEmpty, McuCore core) {
   const Coefficients &k = coefficientsOf(core);
@@ -362,27 +444,8 @@ double sparseInstructions(const ConvGeometry &g, int64_t block, int64_t kept,
                {macsIn + macsBorder, K * double(insideCalls + s.calls),
                 C * double(pixelsOf(g)), C, 1});
   }
-  if (hasDsp(core)) {
-    // Blocks of pixels whose windows go to a stack buffer (SMLAD lanes
-    // when B % 4 == 0), up to 32 output channels per pass.
-    const bool lanes = block % 4 == 0;
-    const int64_t wpf = lanes ? block / 2 : block;
-    int64_t blk = lanes ? 4 : 2;
-    while (blk > 1 && blk * wpf > 512)
-      blk /= 2;
-    const int64_t ids = g.kernelH * g.kernelW * (g.channels / block);
-    const int64_t seg = std::max<int64_t>(1, 512 / (blk * wpf));
-    const double segs = double(ceilDiv(ids, seg));
-    const double P = double(pixelsOf(g));
-    const double blocks = double(ceilDiv(pixelsOf(g), blk));
-    const double passes = double(ceilDiv(g.filters, 32));
-    return dot(k.sparseInt8,
-               {K * B * P, K * blocks * (lanes ? double(block / 4) : B),
-                K * blocks, C * blocks, C * P,
-                passes * P * taps * double(g.channels) / 4,
-                passes * P * double(g.kernelH), passes * blocks,
-                lanes ? 0 : K * B * P, C * blocks * (segs - 1), C, 1});
-  }
+  if (hasDsp(core))
+    return dot(k.sparseInt8, dspSparseFeatures(g, block, kept));
   // Without the DSP extension: interior runs of pixels in fours (the last
   // one to three in pairs and a single), border windows checked per
   // filterlet.
