@@ -27,11 +27,14 @@
 // `sum(w * (x - zp))` over in-bounds taps (pruned taps contribute 0), with
 // the overflow bound of convPerChannelInt8.
 //  * With the DSP extension, blocks of four pixels copy their windows into
-//    a stack buffer as SMLAD lanes of `x - zp` (zero in the padding); each
-//    output channel then sweeps its kept filterlets once per block, each
-//    weight word loaded and unpacked once for the four pixels (inline
-//    assembly, LDRD of each pixel's word pair), and one loop requantizes
-//    the block for all channels of the pass. See sparseConvPerChannelInt8.
+//    a stack buffer as SMLAD lanes of `x - zp` (zero in the padding), in
+//    segments of filterlets when they do not fit; each output channel then
+//    sweeps its kept filterlets once per block (and segment), each weight
+//    word loaded and unpacked once for the four pixels (inline assembly,
+//    LDRD of each pixel's word pair), and one loop requantizes the block
+//    for all channels of the pass. Block lengths not divisible by four are
+//    regrouped into groups of four window elements first. See
+//    sparseConvPerChannelInt8.
 //  * Without it (Cortex-M0+), output channels go one at a time over all
 //    pixels. Interior windows (entirely inside the input; their range is
 //    found once per call) never test bounds, use `bias - zp * sum(all kept
