@@ -8,11 +8,15 @@ Tiny IC and VWW, on their sample and on random inputs).
 
     /usr/bin/python3 bench/prune_bench.py [--models ic,vww,fashion_dscnn_int8]
         [--sparsities 0.3,0.5,0.7,0.9] [--recovery off|on|both] [--no-mcu]
+        [--target none|cortex-m0plus|cortex-m4|cortex-m7]
 
 How each figure is obtained (docs/pruning-results.md says more):
 - The model is imported (`tinyprune-translate --import-tflite`), pruned
   (`tinyprune-opt --filterlet-prune="sparsity=S [calibration=F]"`) and
   compiled (`tinyprune compile`). Sparsity 0 is the dense model, unpruned.
+  `--target` is passed to the pass: with a core, the cost model keeps dense
+  the layers whose sparse form would not pay there, and "pruned layers"
+  are the ones it did prune.
 - Flash: `.text` / `.rodata` of the model's object for Cortex-M4F (GCC -Os);
   the pruned layers' weight storage is the size of their dense weight arrays
   in the dense object against the size of their sparse format (kept values,
@@ -426,13 +430,14 @@ class Model:
         tag = f"s{sparsity}-{'rec' if recovery else 'none'}"
         mlir = self.dense
         row = {"model": self.name, "sparsity": sparsity,
-               "recovery": recovery}
+               "recovery": recovery, "target": self.args.target}
         if sparsity > 0:
             mlir = os.path.join(self.tmp, tag + ".mlir")
             try:
                 row["achieved"], row["eligible"] = prune(
                     self.args.build, self.dense, sparsity,
-                    self.calibration if recovery else None, mlir)
+                    self.calibration if recovery else None, mlir,
+                    self.args.target)
             except NoCalibration:
                 row["unavailable"] = NO_CALIBRATION
                 return row
@@ -584,6 +589,8 @@ def targets(rows, dense_rows, no_mcu):
             continue
         name = f"{r['model']} {r['sparsity']} recovery " \
                f"{'on' if r['recovery'] else 'off'}"
+        if r["target"] != "none":
+            name += f" target={r['target']}"
         if r["sparsity"] == 0.5 and not no_mcu:
             p = r["pruned_layers"]
             checks = [(f"flash {ratio(p['bytes']):.2f}×",
@@ -615,6 +622,12 @@ def main():
                     help="skip the QEMU builds and runs")
     ap.add_argument("--random", type=int, default=200,
                     help="random inputs for the MLPerf agreement")
+    ap.add_argument("--target", default="none",
+                    choices=["none", "cortex-m0plus", "cortex-m4",
+                             "cortex-m7"],
+                    help="the pass's target= option: with a core, layers "
+                    "whose sparse form would not pay on it stay dense "
+                    "(default none: every eligible layer is pruned)")
     ap.add_argument("--cache", default=CACHE)
     ap.add_argument("--json", help="also write the rows to this file")
     ap.add_argument("--per-layer", action="store_true",
@@ -661,6 +674,7 @@ def main():
             os.makedirs(os.path.dirname(args.cache), exist_ok=True)
             with open(args.cache, "w") as f:
                 json.dump(cache, f, indent=1, sort_keys=True)
+    print(f"pass option target={args.target}")
     print(table(rows, dense_rows, args.no_mcu))
     print()
     if args.per_layer and not args.no_mcu:

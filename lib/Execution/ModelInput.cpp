@@ -4,19 +4,13 @@
 
 #include "tinyprune/Dialect/TinyPrune.h"
 
+#include "mlir/Support/DebugStringHelper.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
 using namespace tinyprune;
 
 namespace {
-std::string typeString(Type type) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  type.print(os);
-  return s;
-}
-
 llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
@@ -31,7 +25,7 @@ llvm::Expected<data::InputSpec> tinyprune::getInputSpec(func::FuncOp func) {
     return fail("the model input is not a statically shaped tensor");
   data::InputSpec spec;
   spec.shape.assign(inType.getShape().begin(), inType.getShape().end());
-  spec.typeName = typeString(inType);
+  spec.typeName = debugString(inType);
   Type elt = inType.getElementType();
   spec.isFloat = elt.isF32();
   if (!spec.isFloat && !elt.isInteger(8))

@@ -188,6 +188,9 @@ private:
   /// Applies a fused activation to the value of output tensor `outIdx`.
   FailureOr<Value> fusedActivation(Value v, ActivationFunctionType act,
                                    int32_t outIdx);
+  /// Defines the op's only output as `v` with `act` applied.
+  LogicalResult defineActivated(Value v, ActivationFunctionType act,
+                                int32_t outIdx);
   /// Reshapes `v` to rank `rank` by prepending unit dimensions (TOSA
   /// elementwise ops broadcast only between equal ranks).
   Value expandRank(Value v, int64_t rank);
@@ -578,6 +581,16 @@ FailureOr<Value> SubgraphImporter::fusedActivation(Value v,
   opError() << "fused activation " << (name && *name ? name : "<unknown>")
             << " is not supported";
   return failure();
+}
+
+LogicalResult SubgraphImporter::defineActivated(Value v,
+                                                ActivationFunctionType act,
+                                                int32_t outIdx) {
+  FailureOr<Value> activated = fusedActivation(v, act, outIdx);
+  if (failed(activated))
+    return failure();
+  defineOutput(0, *activated);
+  return success();
 }
 
 Value SubgraphImporter::expandRank(Value v, int64_t rank) {
@@ -1302,11 +1315,7 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
     if (out.type == tflite::TensorType::INT32 &&
         act != ActivationFunctionType::NONE)
       return opError() << "fused activations on int32 are not supported";
-    FailureOr<Value> activated = fusedActivation(r, act, outIdx);
-    if (failed(activated))
-      return failure();
-    defineOutput(0, *activated);
-    return success();
+    return defineActivated(r, act, outIdx);
   }
   if (out.type != tflite::TensorType::INT8)
     return opError() << "type " << tflite::EnumNameTensorType(out.type)
@@ -1359,11 +1368,7 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
   FailureOr<Value> r = rescale(sum, b.getI8Type(), {mo}, 0, qo->zeroPoint[0]);
   if (failed(r))
     return failure();
-  FailureOr<Value> activated = fusedActivation(*r, act, outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, *activated);
-  return success();
+  return defineActivated(*r, act, outIdx);
 }
 
 LogicalResult SubgraphImporter::convertMul() {
@@ -1390,11 +1395,7 @@ LogicalResult SubgraphImporter::convertMul() {
     if (out.type == tflite::TensorType::INT32 &&
         act != ActivationFunctionType::NONE)
       return opError() << "fused activations on int32 are not supported";
-    FailureOr<Value> activated = fusedActivation(r, act, outIdx);
-    if (failed(activated))
-      return failure();
-    defineOutput(0, *activated);
-    return success();
+    return defineActivated(r, act, outIdx);
   }
   if (out.type != tflite::TensorType::INT8)
     return opError() << "type " << tflite::EnumNameTensorType(out.type)
@@ -1420,11 +1421,7 @@ LogicalResult SubgraphImporter::convertMul() {
       prod, b.getI8Type(), {rt::quantizeMultiplier(real)}, 0, qo->zeroPoint[0]);
   if (failed(r))
     return failure();
-  FailureOr<Value> activated = fusedActivation(*r, act, outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, *activated);
-  return success();
+  return defineActivated(*r, act, outIdx);
 }
 
 //===----------------------------------------------------------------------===//
@@ -1691,13 +1688,9 @@ LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
                                qi->zeroPoint[0], qo->zeroPoint[0]);
   if (failed(r))
     return failure();
-  FailureOr<Value> activated = fusedActivation(
+  return defineActivated(
       *r, relu6 ? ActivationFunctionType::RELU6 : ActivationFunctionType::RELU,
       outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, *activated);
-  return success();
 }
 
 LogicalResult SubgraphImporter::convertLeakyRelu() {
@@ -2051,11 +2044,7 @@ LogicalResult SubgraphImporter::convertConcat() {
     return failure();
   Value r = tosa::ConcatOp::create(b, loc, *type, operands,
                                    b.getI32IntegerAttr(axis));
-  FailureOr<Value> activated = fusedActivation(r, act, outIdx);
-  if (failed(activated))
-    return failure();
-  defineOutput(0, *activated);
-  return success();
+  return defineActivated(r, act, outIdx);
 }
 
 LogicalResult SubgraphImporter::convertStridedSlice() {

@@ -21,6 +21,7 @@
 #include "tinyprune/Execution/Interpreter.h"
 #include "tinyprune/Execution/ModelInput.h"
 
+#include "mlir/Support/DebugStringHelper.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -197,13 +198,6 @@ int modelError(const llvm::Twine &message) {
   return 1;
 }
 
-std::string typeString(Type type) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << type;
-  return s;
-}
-
 /// ROC AUC of `scores` against binary `labels` (1 = positive): the
 /// Mann-Whitney U statistic over n+ * n-, ties given their average rank.
 double rocAuc(ArrayRef<double> scores, ArrayRef<int64_t> labels) {
@@ -268,7 +262,7 @@ int driver::evalMain(MLIRContext &context) {
       !out.elementType.isInteger(16) && !out.elementType.isInteger(32))
     return modelError("eval supports int8, int16, int32 and float32 model "
                       "outputs, not " +
-                      typeString(outType));
+                      debugString(outType));
   if (auto q = func.getResultAttrOfType<QuantAttr>(
           0, TinyPruneDialect::getQuantAttrName())) {
     if (q.isPerChannel())
@@ -283,7 +277,7 @@ int driver::evalMain(MLIRContext &context) {
     ArrayRef<int64_t> shape = outType.getShape();
     if (shape.empty() ||
         !llvm::all_of(shape.drop_back(), [](int64_t d) { return d == 1; }))
-      return modelError("the output " + typeString(outType) +
+      return modelError("the output " + debugString(outType) +
                         " is not a [1,C] vector of class scores");
   } else {
     if (out.numElements != spec.numElements())
@@ -291,7 +285,7 @@ int driver::evalMain(MLIRContext &context) {
           "--metric {0} needs an autoencoder, whose output has as many "
           "elements as its input; the model maps {1} to {2}",
           metric == Metric::MSE ? "mse" : "auc", spec.typeName,
-          typeString(outType)));
+          debugString(outType)));
     if (!spec.isFloat && !spec.hasQuant)
       return modelError("the int8 model input has no quantization to "
                         "dequantize it with");
@@ -535,7 +529,7 @@ int driver::evalMain(MLIRContext &context) {
                            : metric == Metric::MSE ? "mse"
                                                    : "auc";
   os << "model:   " << evalModel << " (" << spec.typeName << " -> "
-     << typeString(outType) << ")\n";
+     << debugString(outType) << ")\n";
   os << "data:    " << set.describe();
   if (set.hasLabels())
     os << ", labels " << set.labelsSource();
