@@ -8,6 +8,7 @@
 #include "tinyprune/Execution/Probe.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -94,7 +95,11 @@ QuantAttr quantOf(Value v) {
 }
 } // namespace
 
-llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
+namespace {
+/// The patch source of a convolution-like op; the weights' kernel height
+/// and width are dimensions `kernelDim` and `kernelDim + 1`.
+template <typename ConvOp>
+llvm::Expected<PatchSource> patchSourceOf(ConvOp conv, unsigned kernelDim) {
   auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
   auto w = dyn_cast<RankedTensorType>(conv.getWeight().getType());
   auto out = dyn_cast<RankedTensorType>(conv.getType());
@@ -109,8 +114,8 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
   s.inC = in.getDimSize(3);
   s.outH = out.getDimSize(1);
   s.outW = out.getDimSize(2);
-  s.kH = w.getDimSize(1);
-  s.kW = w.getDimSize(2);
+  s.kH = w.getDimSize(kernelDim);
+  s.kW = w.getDimSize(kernelDim + 1);
   ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
                     dilation = conv.getDilation();
   s.padTop = pad[0];
@@ -130,8 +135,8 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
     s.scale = q.getScale()[0];
   } else {
     // TFLite quantizes the bias with input scale x weight scale.
-    auto bias = conv.getBias().getDefiningOp<tosa::ConstOp>();
-    auto weight = conv.getWeight().getDefiningOp<tosa::ConstOp>();
+    auto bias = conv.getBias().template getDefiningOp<tosa::ConstOp>();
+    auto weight = conv.getWeight().template getDefiningOp<tosa::ConstOp>();
     QuantAttr bq = bias ? getResultQuant(bias) : QuantAttr();
     QuantAttr wq = weight ? getResultQuant(weight) : QuantAttr();
     if (!bq || !wq || wq.getScaleAt(0) == 0.0f)
@@ -142,6 +147,15 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
     return fail("its int8 input zero point is not a constant");
   s.zeroPoint = static_cast<int32_t>(*zp);
   return s;
+}
+} // namespace
+
+llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
+  return patchSourceOf(conv, 1);
+}
+
+llvm::Expected<PatchSource> PatchSource::get(tosa::DepthwiseConv2DOp conv) {
+  return patchSourceOf(conv, 0);
 }
 
 void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,
@@ -163,14 +177,15 @@ void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,
       int64_t iy = oy * strideH - padTop + ky * dilationH;
       for (int64_t kx = 0; kx < kW; ++kx) {
         int64_t ix = ox * strideW - padLeft + kx * dilationW;
+        int64_t n = channel < 0 ? inC : 1;
         if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-          std::fill(patch, patch + inC, 0.0f);
+          std::fill(patch, patch + n, 0.0f);
         } else {
-          int64_t base = (iy * inW + ix) * inC;
-          for (int64_t c = 0; c < inC; ++c)
+          int64_t base = (iy * inW + ix) * inC + std::max<int64_t>(channel, 0);
+          for (int64_t c = 0; c < n; ++c)
             patch[c] = value(base + c);
         }
-        patch += inC;
+        patch += n;
       }
     }
     out += d;
@@ -204,8 +219,17 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
                                     ArrayRef<ProbeTarget> targets,
                                     const CalibrationSet &set, unsigned threads,
                                     std::vector<recon::Moments> &moments) {
+  // Each probed value once (targets may share an input): slot[i] is
+  // target i's output of the probes.
   SmallVector<Value> inputs, refInputs;
+  SmallVector<unsigned> slot;
+  llvm::DenseMap<std::pair<Value, Value>, unsigned> slots;
   for (const ProbeTarget &t : targets) {
+    auto [it, added] = slots.try_emplace(
+        {t.input, reference ? t.referenceInput : Value()}, inputs.size());
+    slot.push_back(it->second);
+    if (!added)
+      continue;
     inputs.push_back(t.input);
     if (reference)
       refInputs.push_back(t.referenceInput);
@@ -249,10 +273,10 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
         std::vector<int64_t> positions =
             samplePositions(src.positions(), target.patchesPerSample, s);
         x.resize(positions.size() * src.dims());
-        src.extract(state.output(i), positions, x.data());
+        src.extract(state.output(slot[i]), positions, x.data());
         if (refProbe) {
           xRef.resize(x.size());
-          src.extract(refState.output(i), positions, xRef.data());
+          src.extract(refState.output(slot[i]), positions, xRef.data());
         }
         mine[i].add(x, refProbe ? ArrayRef<float>(xRef) : ArrayRef<float>(),
                     positions.size());

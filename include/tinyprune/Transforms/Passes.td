@@ -134,6 +134,9 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     Option<"correctAll", "correct-all", "bool", /*default=*/"true",
            "With recovery: also re-solve the eligible layers left dense, "
            "so that they absorb the error of the pruned layers before them">,
+    Option<"correctDepthwise", "correct-depthwise", "bool", /*default=*/"true",
+           "With recovery: also re-solve the depthwise convolutions after "
+           "the first pruned layer (per channel, against the dense model)">,
     Option<"sensitivitySamples", "sensitivity-samples", "int64_t",
            /*default=*/"64",
            "With calibration: weigh each layer's error by its measured effect "
