@@ -218,7 +218,8 @@ std::vector<int64_t> calib::samplePositions(int64_t total, int64_t cap,
 LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
                                     ArrayRef<ProbeTarget> targets,
                                     const CalibrationSet &set, unsigned threads,
-                                    std::vector<recon::Moments> &moments) {
+                                    std::vector<recon::Moments> &moments,
+                                    std::vector<recon::PatchSample> *kept) {
   // Each probed value once (targets may share an input): slot[i] is
   // target i's output of the probes.
   SmallVector<Value> inputs, refInputs;
@@ -251,11 +252,16 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
   n = std::max(1u, std::min<unsigned>(n, set.size()));
   // Thread t takes samples t, t + n, ...; its moments are merged in order.
   std::vector<std::vector<recon::Moments>> partial(n);
+  std::vector<std::vector<recon::PatchSample>> partialKept(n);
   std::atomic<bool> failedRun{false};
   auto work = [&](unsigned t) {
     std::vector<recon::Moments> &mine = partial[t];
-    for (const ProbeTarget &target : targets)
+    std::vector<recon::PatchSample> &myKept = partialKept[t];
+    for (const ProbeTarget &target : targets) {
       mine.emplace_back(target.source.dims(), bool(reference));
+      myKept.emplace_back();
+      myKept.back().dims = target.source.dims();
+    }
     PreparedFunction::State state = (*probe)->newState();
     PreparedFunction::State refState;
     if (refProbe)
@@ -280,6 +286,20 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
         }
         mine[i].add(x, refProbe ? ArrayRef<float>(xRef) : ArrayRef<float>(),
                     positions.size());
+        if (kept && target.keepPerSample > 0) {
+          // Patches spread evenly over the sample's positions.
+          size_t total = positions.size();
+          size_t keep = std::min<size_t>(target.keepPerSample, total);
+          size_t d = src.dims();
+          recon::PatchSample &k = myKept[i];
+          const std::vector<float> &r = refProbe ? xRef : x;
+          for (size_t j = 0; j < keep; ++j) {
+            size_t p = j * total / keep;
+            k.x.insert(k.x.end(), x.begin() + p * d, x.begin() + (p + 1) * d);
+            k.xRef.insert(k.xRef.end(), r.begin() + p * d,
+                          r.begin() + (p + 1) * d);
+          }
+        }
       }
     }
   };
@@ -290,6 +310,27 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
   for (unsigned t = 1; t < n; ++t)
     for (size_t i = 0; i < targets.size(); ++i)
       moments[i].merge(partial[t][i]);
+  if (kept) {
+    // In sample order, whatever the thread count: every sample keeps the
+    // same number of patches, and thread t took samples t, t + n, ...
+    kept->assign(targets.size(), recon::PatchSample());
+    for (auto [i, target] : llvm::enumerate(targets)) {
+      recon::PatchSample &to = (*kept)[i];
+      to.dims = target.source.dims();
+      size_t chunk = std::min<int64_t>(target.keepPerSample,
+                                       std::min(target.patchesPerSample,
+                                                target.source.positions())) *
+                     to.dims;
+      for (size_t s = 0; s < set.size() && chunk > 0; ++s) {
+        const recon::PatchSample &from = partialKept[s % n][i];
+        size_t at = (s / n) * chunk;
+        to.x.insert(to.x.end(), from.x.begin() + at,
+                    from.x.begin() + at + chunk);
+        to.xRef.insert(to.xRef.end(), from.xRef.begin() + at,
+                       from.xRef.begin() + at + chunk);
+      }
+    }
+  }
   return success();
 }
 

@@ -89,18 +89,23 @@ struct ProbeTarget {
   PatchSource source;
   /// Patches per sample at most.
   int64_t patchesPerSample = 0;
+  /// Of these, how many per sample to keep as they are (see
+  /// collectMoments).
+  int64_t keepPerSample = 0;
 };
 
 /// Runs `func` (and `reference` when the targets have reference inputs) on
 /// every sample and adds each target's patches to `moments` (one per
-/// target, built with the matching `withReference`). Uses up to `threads`
-/// threads (0: all cores). Emits an error on `func` and fails if a run
-/// fails.
-mlir::LogicalResult collectMoments(mlir::func::FuncOp func,
-                                   mlir::func::FuncOp reference,
-                                   llvm::ArrayRef<ProbeTarget> targets,
-                                   const CalibrationSet &set, unsigned threads,
-                                   std::vector<recon::Moments> &moments);
+/// target, built with the matching `withReference`). With `kept`, also
+/// returns per target the first `keepPerSample` patches of every sample
+/// (with their reference patches when there is a reference). Uses up to
+/// `threads` threads (0: all cores). Emits an error on `func` and fails if a
+/// run fails.
+mlir::LogicalResult
+collectMoments(mlir::func::FuncOp func, mlir::func::FuncOp reference,
+               llvm::ArrayRef<ProbeTarget> targets, const CalibrationSet &set,
+               unsigned threads, std::vector<recon::Moments> &moments,
+               std::vector<recon::PatchSample> *kept = nullptr);
 
 /// Runs `func` on the first `count` samples of `set` and returns, per
 /// sample, its results one after another as doubles (int8 results as their

@@ -237,6 +237,15 @@ LogicalResult FilterletPrunePass::checkOptions() {
     return module.emitError()
            << "filterlet-prune: sensitivity-samples must be at least 0, got "
            << sensitivitySamples.getValue();
+  if (clipAware != "none" && clipAware != "depthwise" && clipAware != "all")
+    return module.emitError()
+           << "filterlet-prune: clip-aware must be none, depthwise or all, "
+              "got '"
+           << clipAware.getValue() << "'";
+  if (clipIterations < 0)
+    return module.emitError()
+           << "filterlet-prune: clip-iterations must be at least 0, got "
+           << clipIterations.getValue();
   if (!(damping > 0.0))
     return module.emitError()
            << "filterlet-prune: damping must be positive, got "
@@ -870,6 +879,73 @@ FilterletPrunePass::chooseProfitably(std::vector<Layer> &layers,
   return success();
 }
 
+static tosa::RescaleOp requantizerOf(Operation *conv, int64_t filters);
+
+/// A clamp's bound as a double, if it is a number.
+static std::optional<double> boundOf(Attribute a) {
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return double(i.getValue().getSExtValue());
+  return std::nullopt;
+}
+
+/// What the activation after `conv` clips its real outputs to: for int8 the
+/// range of its requantization (and of a clamp after it), for float a clamp
+/// that is its only user. Clips nothing when the form is unknown.
+static recon::Clip clipOf(Operation *conv, int64_t filters, bool isFloat) {
+  recon::Clip clip;
+  auto clampAfter = [](Operation *op) -> tosa::ClampOp {
+    if (!op->hasOneUse())
+      return {};
+    return dyn_cast<tosa::ClampOp>(*op->getUsers().begin());
+  };
+  if (isFloat) {
+    if (tosa::ClampOp clamp = clampAfter(conv)) {
+      std::optional<double> lo = boundOf(clamp.getMinValAttr()),
+                            hi = boundOf(clamp.getMaxValAttr());
+      if (lo && hi) {
+        clip.lo = *lo;
+        clip.hi = *hi;
+      }
+    }
+    return clip;
+  }
+  tosa::RescaleOp rescale = requantizerOf(conv, filters);
+  QuantAttr q = rescale ? getResultQuant(rescale) : QuantAttr();
+  auto outType = rescale ? dyn_cast<RankedTensorType>(rescale.getType())
+                         : RankedTensorType();
+  if (!q || q.isPerChannel() || !outType ||
+      !outType.getElementType().isInteger(8) || rescale.getOutputUnsigned())
+    return clip;
+  double scale = q.getScale()[0], zp = double(q.getZeroPoint()[0]);
+  double lo = -128, hi = 127;
+  if (tosa::ClampOp clamp = clampAfter(rescale)) {
+    std::optional<double> cl = boundOf(clamp.getMinValAttr()),
+                          ch = boundOf(clamp.getMaxValAttr());
+    if (cl && ch) {
+      lo = std::max(lo, *cl);
+      hi = std::min(hi, *ch);
+    }
+  }
+  clip.lo = scale * (lo - zp);
+  clip.hi = scale * (hi - zp);
+  return clip;
+}
+
+/// Patches to keep per sample for a clipped refinement of a layer with
+/// `filters` filters of `dims` inputs, or 0 when it would cost too much.
+static int64_t clippedPatchesPerSample(int64_t dims, int64_t filters,
+                                       int64_t patchesPerSample,
+                                       size_t samples) {
+  constexpr int64_t kPatches = 8192;
+  int64_t perSample = std::min<int64_t>(
+      patchesPerSample, (kPatches + int64_t(samples) - 1) / int64_t(samples));
+  double work = double(dims + 1) * double(dims + 1) * double(filters) *
+                double(perSample) * double(samples);
+  return work <= 3e10 ? perSample : 0;
+}
+
 LogicalResult
 FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
                                   const calib::CalibrationSet &set,
@@ -906,8 +982,16 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
     t.referenceInput = denseMap.lookup(l.conv.getInput());
     t.source = l.source;
     t.patchesPerSample = patchesPerSample(l.source, set.size());
+    recon::Clip clip = recover && clipAware == "all"
+                           ? clipOf(l.conv, l.filters, l.isFloat)
+                           : recon::Clip();
+    if (clip.clips())
+      t.keepPerSample = clippedPatchesPerSample(l.source.dims(), l.filters,
+                                                t.patchesPerSample, set.size());
     std::vector<recon::Moments> moments;
-    if (failed(calib::collectMoments(func, dense, {t}, set, threads, moments)))
+    std::vector<recon::PatchSample> kept;
+    if (failed(calib::collectMoments(func, dense, {t}, set, threads, moments,
+                                     &kept)))
       return failure();
     recon::LayerSolver solver(moments[0], {l.block, l.perFilter}, damping);
     int64_t size = l.filterSize() + 1;
@@ -915,7 +999,17 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
     calib::parallelFor(l.filters, threads, [&](int64_t o) {
       ArrayRef<double> w = ArrayRef<double>(l.weights).slice(o * size, size);
       if (recover) {
-        solutions[o] = solver.prune(w, l.prunedIn(o));
+        recon::FilterSolution &sol = solutions[o];
+        sol = solver.prune(w, l.prunedIn(o));
+        if (t.keepPerSample > 0) {
+          // The error that counts is after the activation.
+          std::vector<bool> zero(size - 1);
+          for (int64_t k = 0; k + 1 < size; ++k)
+            zero[k] = sol.removed[k / l.block];
+          sol.weights = recon::refineClipped(kept[0], w, sol.weights, zero,
+                                             clip, damping, clipIterations);
+          sol.solvedError = solver.error(sol.weights, w);
+        }
         return;
       }
       // The choice stays; only the errors are measured.
@@ -1169,10 +1263,17 @@ FilterletPrunePass::recoverDepthwise(tosa::DepthwiseConv2DOp conv,
     t.source.channel = c;
     t.patchesPerSample = patchesPerSample(t.source, set.size());
   }
+  recon::Clip clip =
+      clipAware != "none" ? clipOf(conv, channels, isFloat) : recon::Clip();
+  if (clip.clips())
+    for (calib::ProbeTarget &t : targets)
+      t.keepPerSample =
+          clippedPatchesPerSample(size, 1, t.patchesPerSample, set.size());
   func::FuncOp func = conv->getParentOfType<func::FuncOp>();
   std::vector<recon::Moments> moments;
-  if (failed(
-          calib::collectMoments(func, dense, targets, set, threads, moments)))
+  std::vector<recon::PatchSample> kept;
+  if (failed(calib::collectMoments(func, dense, targets, set, threads, moments,
+                                   &kept)))
     return failure();
 
   std::vector<recon::FilterSolution> solutions(channels);
@@ -1186,6 +1287,10 @@ FilterletPrunePass::recoverDepthwise(tosa::DepthwiseConv2DOp conv,
     real[size] = bias[c] * biasScale;
     recon::LayerSolver solver(moments[c], {1, size}, damping);
     solutions[c] = solver.solve(real, std::vector<bool>(size, false));
+    if (targets[c].keepPerSample > 0)
+      solutions[c].weights = recon::refineClipped(
+          kept[c], real, solutions[c].weights, std::vector<bool>(size, false),
+          clip, damping, clipIterations);
     means[c] = meanPatch(moments[c]);
   });
 
