@@ -8,6 +8,7 @@
 #include "tinyprune/Execution/Probe.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
@@ -94,7 +95,11 @@ QuantAttr quantOf(Value v) {
 }
 } // namespace
 
-llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
+namespace {
+/// The patch source of a convolution-like op; the weights' kernel height
+/// and width are dimensions `kernelDim` and `kernelDim + 1`.
+template <typename ConvOp>
+llvm::Expected<PatchSource> patchSourceOf(ConvOp conv, unsigned kernelDim) {
   auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
   auto w = dyn_cast<RankedTensorType>(conv.getWeight().getType());
   auto out = dyn_cast<RankedTensorType>(conv.getType());
@@ -109,8 +114,8 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
   s.inC = in.getDimSize(3);
   s.outH = out.getDimSize(1);
   s.outW = out.getDimSize(2);
-  s.kH = w.getDimSize(1);
-  s.kW = w.getDimSize(2);
+  s.kH = w.getDimSize(kernelDim);
+  s.kW = w.getDimSize(kernelDim + 1);
   ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
                     dilation = conv.getDilation();
   s.padTop = pad[0];
@@ -130,8 +135,8 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
     s.scale = q.getScale()[0];
   } else {
     // TFLite quantizes the bias with input scale x weight scale.
-    auto bias = conv.getBias().getDefiningOp<tosa::ConstOp>();
-    auto weight = conv.getWeight().getDefiningOp<tosa::ConstOp>();
+    auto bias = conv.getBias().template getDefiningOp<tosa::ConstOp>();
+    auto weight = conv.getWeight().template getDefiningOp<tosa::ConstOp>();
     QuantAttr bq = bias ? getResultQuant(bias) : QuantAttr();
     QuantAttr wq = weight ? getResultQuant(weight) : QuantAttr();
     if (!bq || !wq || wq.getScaleAt(0) == 0.0f)
@@ -142,6 +147,15 @@ llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
     return fail("its int8 input zero point is not a constant");
   s.zeroPoint = static_cast<int32_t>(*zp);
   return s;
+}
+} // namespace
+
+llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
+  return patchSourceOf(conv, 1);
+}
+
+llvm::Expected<PatchSource> PatchSource::get(tosa::DepthwiseConv2DOp conv) {
+  return patchSourceOf(conv, 0);
 }
 
 void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,
@@ -163,14 +177,15 @@ void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,
       int64_t iy = oy * strideH - padTop + ky * dilationH;
       for (int64_t kx = 0; kx < kW; ++kx) {
         int64_t ix = ox * strideW - padLeft + kx * dilationW;
+        int64_t n = channel < 0 ? inC : 1;
         if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) {
-          std::fill(patch, patch + inC, 0.0f);
+          std::fill(patch, patch + n, 0.0f);
         } else {
-          int64_t base = (iy * inW + ix) * inC;
-          for (int64_t c = 0; c < inC; ++c)
+          int64_t base = (iy * inW + ix) * inC + std::max<int64_t>(channel, 0);
+          for (int64_t c = 0; c < n; ++c)
             patch[c] = value(base + c);
         }
-        patch += inC;
+        patch += n;
       }
     }
     out += d;
@@ -203,9 +218,19 @@ std::vector<int64_t> calib::samplePositions(int64_t total, int64_t cap,
 LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
                                     ArrayRef<ProbeTarget> targets,
                                     const CalibrationSet &set, unsigned threads,
-                                    std::vector<recon::Moments> &moments) {
+                                    std::vector<recon::Moments> &moments,
+                                    std::vector<recon::PatchSample> *kept) {
+  // Each probed value once (targets may share an input): slot[i] is
+  // target i's output of the probes.
   SmallVector<Value> inputs, refInputs;
+  SmallVector<unsigned> slot;
+  llvm::DenseMap<std::pair<Value, Value>, unsigned> slots;
   for (const ProbeTarget &t : targets) {
+    auto [it, added] = slots.try_emplace(
+        {t.input, reference ? t.referenceInput : Value()}, inputs.size());
+    slot.push_back(it->second);
+    if (!added)
+      continue;
     inputs.push_back(t.input);
     if (reference)
       refInputs.push_back(t.referenceInput);
@@ -227,11 +252,16 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
   n = std::max(1u, std::min<unsigned>(n, set.size()));
   // Thread t takes samples t, t + n, ...; its moments are merged in order.
   std::vector<std::vector<recon::Moments>> partial(n);
+  std::vector<std::vector<recon::PatchSample>> partialKept(n);
   std::atomic<bool> failedRun{false};
   auto work = [&](unsigned t) {
     std::vector<recon::Moments> &mine = partial[t];
-    for (const ProbeTarget &target : targets)
+    std::vector<recon::PatchSample> &myKept = partialKept[t];
+    for (const ProbeTarget &target : targets) {
       mine.emplace_back(target.source.dims(), bool(reference));
+      myKept.emplace_back();
+      myKept.back().dims = target.source.dims();
+    }
     PreparedFunction::State state = (*probe)->newState();
     PreparedFunction::State refState;
     if (refProbe)
@@ -249,13 +279,27 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
         std::vector<int64_t> positions =
             samplePositions(src.positions(), target.patchesPerSample, s);
         x.resize(positions.size() * src.dims());
-        src.extract(state.output(i), positions, x.data());
+        src.extract(state.output(slot[i]), positions, x.data());
         if (refProbe) {
           xRef.resize(x.size());
-          src.extract(refState.output(i), positions, xRef.data());
+          src.extract(refState.output(slot[i]), positions, xRef.data());
         }
         mine[i].add(x, refProbe ? ArrayRef<float>(xRef) : ArrayRef<float>(),
                     positions.size());
+        if (kept && target.keepPerSample > 0) {
+          // Patches spread evenly over the sample's positions.
+          size_t total = positions.size();
+          size_t keep = std::min<size_t>(target.keepPerSample, total);
+          size_t d = src.dims();
+          recon::PatchSample &k = myKept[i];
+          const std::vector<float> &r = refProbe ? xRef : x;
+          for (size_t j = 0; j < keep; ++j) {
+            size_t p = j * total / keep;
+            k.x.insert(k.x.end(), x.begin() + p * d, x.begin() + (p + 1) * d);
+            k.xRef.insert(k.xRef.end(), r.begin() + p * d,
+                          r.begin() + (p + 1) * d);
+          }
+        }
       }
     }
   };
@@ -266,6 +310,27 @@ LogicalResult calib::collectMoments(func::FuncOp func, func::FuncOp reference,
   for (unsigned t = 1; t < n; ++t)
     for (size_t i = 0; i < targets.size(); ++i)
       moments[i].merge(partial[t][i]);
+  if (kept) {
+    // In sample order, whatever the thread count: every sample keeps the
+    // same number of patches, and thread t took samples t, t + n, ...
+    kept->assign(targets.size(), recon::PatchSample());
+    for (auto [i, target] : llvm::enumerate(targets)) {
+      recon::PatchSample &to = (*kept)[i];
+      to.dims = target.source.dims();
+      size_t chunk = std::min<int64_t>(target.keepPerSample,
+                                       std::min(target.patchesPerSample,
+                                                target.source.positions())) *
+                     to.dims;
+      for (size_t s = 0; s < set.size() && chunk > 0; ++s) {
+        const recon::PatchSample &from = partialKept[s % n][i];
+        size_t at = (s / n) * chunk;
+        to.x.insert(to.x.end(), from.x.begin() + at,
+                    from.x.begin() + at + chunk);
+        to.xRef.insert(to.xRef.end(), from.xRef.begin() + at,
+                       from.xRef.begin() + at + chunk);
+      }
+    }
+  }
   return success();
 }
 

@@ -47,7 +47,9 @@ private:
 /// A convolution's input as im2col patches of real values: patch element
 /// (ky, kx, c) at output position (y, x) is the input at
 /// (y * strideH - padTop + ky * dilationH, x * strideW - padLeft + kx *
-/// dilationW, c), zero outside, in the OHWI order of the weights.
+/// dilationW, c), zero outside, in the OHWI order of the weights. With
+/// `channel` set, the patches hold that input channel only (ky, kx): the
+/// inputs of one depthwise filter.
 struct PatchSource {
   int64_t inH = 0, inW = 0, inC = 0, outH = 0, outW = 0;
   int64_t kH = 1, kW = 1, strideH = 1, strideW = 1, dilationH = 1,
@@ -56,13 +58,18 @@ struct PatchSource {
   /// int8 input: real = scale * (q - zeroPoint).
   float scale = 1.0f;
   int32_t zeroPoint = 0;
+  /// The one input channel of the patches, or -1 for all.
+  int64_t channel = -1;
 
-  int64_t dims() const { return kH * kW * inC; }
+  int64_t dims() const { return kH * kW * (channel < 0 ? inC : 1); }
   int64_t positions() const { return outH * outW; }
 
   /// The patch source of `conv`, or a reason it has none (dynamic shapes,
   /// batch > 1, an int8 input without a per-tensor scale).
   static llvm::Expected<PatchSource> get(mlir::tosa::Conv2DOp conv);
+  /// The same for a depthwise convolution (weights KH x KW x C x M), all
+  /// channels; set `channel` for one filter's inputs.
+  static llvm::Expected<PatchSource> get(mlir::tosa::DepthwiseConv2DOp conv);
 
   /// Writes the patches at output `positions` (y * outW + x) of raw input
   /// `x` to `out`, dims() floats each.
@@ -82,18 +89,23 @@ struct ProbeTarget {
   PatchSource source;
   /// Patches per sample at most.
   int64_t patchesPerSample = 0;
+  /// Of these, how many per sample to keep as they are (see
+  /// collectMoments).
+  int64_t keepPerSample = 0;
 };
 
 /// Runs `func` (and `reference` when the targets have reference inputs) on
 /// every sample and adds each target's patches to `moments` (one per
-/// target, built with the matching `withReference`). Uses up to `threads`
-/// threads (0: all cores). Emits an error on `func` and fails if a run
-/// fails.
-mlir::LogicalResult collectMoments(mlir::func::FuncOp func,
-                                   mlir::func::FuncOp reference,
-                                   llvm::ArrayRef<ProbeTarget> targets,
-                                   const CalibrationSet &set, unsigned threads,
-                                   std::vector<recon::Moments> &moments);
+/// target, built with the matching `withReference`). With `kept`, also
+/// returns per target the first `keepPerSample` patches of every sample
+/// (with their reference patches when there is a reference). Uses up to
+/// `threads` threads (0: all cores). Emits an error on `func` and fails if a
+/// run fails.
+mlir::LogicalResult
+collectMoments(mlir::func::FuncOp func, mlir::func::FuncOp reference,
+               llvm::ArrayRef<ProbeTarget> targets, const CalibrationSet &set,
+               unsigned threads, std::vector<recon::Moments> &moments,
+               std::vector<recon::PatchSample> *kept = nullptr);
 
 /// Runs `func` on the first `count` samples of `set` and returns, per
 /// sample, its results one after another as doubles (int8 results as their

@@ -33,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 #include <queue>
 
@@ -187,6 +188,14 @@ private:
   LogicalResult recoverLayers(std::vector<Layer> &layers,
                               const calib::CalibrationSet &set,
                               func::FuncOp dense, IRMapping &denseMap);
+  /// Re-solves a depthwise convolution's weights and biases, channel by
+  /// channel, on the pruned model's inputs against the dense model's
+  /// outputs.
+  LogicalResult recoverDepthwise(tosa::DepthwiseConv2DOp conv,
+                                 const calib::CalibrationSet &set,
+                                 func::FuncOp dense, IRMapping &denseMap);
+  /// Depthwise convolutions re-solved (for the report).
+  int64_t depthwiseRecovered = 0;
   /// Writes re-solved real weights into the layer's constants.
   void writeWeights(Layer &l, ArrayRef<recon::FilterSolution> solutions,
                     ArrayRef<double> inputMean);
@@ -228,6 +237,15 @@ LogicalResult FilterletPrunePass::checkOptions() {
     return module.emitError()
            << "filterlet-prune: sensitivity-samples must be at least 0, got "
            << sensitivitySamples.getValue();
+  if (clipAware != "none" && clipAware != "depthwise" && clipAware != "all")
+    return module.emitError()
+           << "filterlet-prune: clip-aware must be none, depthwise or all, "
+              "got '"
+           << clipAware.getValue() << "'";
+  if (clipIterations < 0)
+    return module.emitError()
+           << "filterlet-prune: clip-iterations must be at least 0, got "
+           << clipIterations.getValue();
   if (!(damping > 0.0))
     return module.emitError()
            << "filterlet-prune: damping must be positive, got "
@@ -861,12 +879,101 @@ FilterletPrunePass::chooseProfitably(std::vector<Layer> &layers,
   return success();
 }
 
+static tosa::RescaleOp requantizerOf(Operation *conv, int64_t filters);
+
+/// A clamp's bound as a double, if it is a number.
+static std::optional<double> boundOf(Attribute a) {
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return double(i.getValue().getSExtValue());
+  return std::nullopt;
+}
+
+/// What the activation after `conv` clips its real outputs to: for int8 the
+/// range of its requantization (and of a clamp after it), for float a clamp
+/// that is its only user. Clips nothing when the form is unknown.
+static recon::Clip clipOf(Operation *conv, int64_t filters, bool isFloat) {
+  recon::Clip clip;
+  auto clampAfter = [](Operation *op) -> tosa::ClampOp {
+    if (!op->hasOneUse())
+      return {};
+    return dyn_cast<tosa::ClampOp>(*op->getUsers().begin());
+  };
+  if (isFloat) {
+    if (tosa::ClampOp clamp = clampAfter(conv)) {
+      std::optional<double> lo = boundOf(clamp.getMinValAttr()),
+                            hi = boundOf(clamp.getMaxValAttr());
+      if (lo && hi) {
+        clip.lo = *lo;
+        clip.hi = *hi;
+      }
+    }
+    return clip;
+  }
+  tosa::RescaleOp rescale = requantizerOf(conv, filters);
+  QuantAttr q = rescale ? getResultQuant(rescale) : QuantAttr();
+  auto outType = rescale ? dyn_cast<RankedTensorType>(rescale.getType())
+                         : RankedTensorType();
+  if (!q || q.isPerChannel() || !outType ||
+      !outType.getElementType().isInteger(8) || rescale.getOutputUnsigned())
+    return clip;
+  double scale = q.getScale()[0], zp = double(q.getZeroPoint()[0]);
+  double lo = -128, hi = 127;
+  if (tosa::ClampOp clamp = clampAfter(rescale)) {
+    std::optional<double> cl = boundOf(clamp.getMinValAttr()),
+                          ch = boundOf(clamp.getMaxValAttr());
+    if (cl && ch) {
+      lo = std::max(lo, *cl);
+      hi = std::min(hi, *ch);
+    }
+  }
+  clip.lo = scale * (lo - zp);
+  clip.hi = scale * (hi - zp);
+  return clip;
+}
+
+/// Patches to keep per sample for a clipped refinement of a layer with
+/// `filters` filters of `dims` inputs, or 0 when it would cost too much.
+static int64_t clippedPatchesPerSample(int64_t dims, int64_t filters,
+                                       int64_t patchesPerSample,
+                                       size_t samples) {
+  constexpr int64_t kPatches = 8192;
+  int64_t perSample = std::min<int64_t>(
+      patchesPerSample, (kPatches + int64_t(samples) - 1) / int64_t(samples));
+  double work = double(dims + 1) * double(dims + 1) * double(filters) *
+                double(perSample) * double(samples);
+  return work <= 3e10 ? perSample : 0;
+}
+
 LogicalResult
 FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
                                   const calib::CalibrationSet &set,
                                   func::FuncOp dense, IRMapping &denseMap) {
   func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
-  for (auto [li, l] : llvm::enumerate(layers)) {
+  // The eligible layers and the depthwise convolutions in program order.
+  llvm::DenseMap<Operation *, size_t> layerOf;
+  for (auto [li, l] : llvm::enumerate(layers))
+    layerOf[l.conv] = li;
+  std::vector<Operation *> order;
+  func.walk([&](Operation *op) {
+    if (layerOf.count(op) || isa<tosa::DepthwiseConv2DOp>(op))
+      order.push_back(op);
+  });
+  bool prunedBefore = false;
+  for (Operation *op : order) {
+    auto found = layerOf.find(op);
+    if (found == layerOf.end()) {
+      // Depthwise: worth re-solving once a pruned layer feeds it.
+      if (recover && correctDepthwise && prunedBefore &&
+          failed(recoverDepthwise(cast<tosa::DepthwiseConv2DOp>(op), set, dense,
+                                  denseMap)))
+        return failure();
+      continue;
+    }
+    size_t li = found->second;
+    Layer &l = layers[li];
+    prunedBefore |= l.prunedCount > 0;
     if (l.prunedCount == 0 && !(recover && correctAll))
       continue;
     progress(llvm::formatv("re-solving layer {0}/{1}", li + 1, layers.size()));
@@ -875,8 +982,16 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
     t.referenceInput = denseMap.lookup(l.conv.getInput());
     t.source = l.source;
     t.patchesPerSample = patchesPerSample(l.source, set.size());
+    recon::Clip clip = recover && clipAware == "all"
+                           ? clipOf(l.conv, l.filters, l.isFloat)
+                           : recon::Clip();
+    if (clip.clips())
+      t.keepPerSample = clippedPatchesPerSample(l.source.dims(), l.filters,
+                                                t.patchesPerSample, set.size());
     std::vector<recon::Moments> moments;
-    if (failed(calib::collectMoments(func, dense, {t}, set, threads, moments)))
+    std::vector<recon::PatchSample> kept;
+    if (failed(calib::collectMoments(func, dense, {t}, set, threads, moments,
+                                     &kept)))
       return failure();
     recon::LayerSolver solver(moments[0], {l.block, l.perFilter}, damping);
     int64_t size = l.filterSize() + 1;
@@ -884,7 +999,17 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
     calib::parallelFor(l.filters, threads, [&](int64_t o) {
       ArrayRef<double> w = ArrayRef<double>(l.weights).slice(o * size, size);
       if (recover) {
-        solutions[o] = solver.prune(w, l.prunedIn(o));
+        recon::FilterSolution &sol = solutions[o];
+        sol = solver.prune(w, l.prunedIn(o));
+        if (t.keepPerSample > 0) {
+          // The error that counts is after the activation.
+          std::vector<bool> zero(size - 1);
+          for (int64_t k = 0; k + 1 < size; ++k)
+            zero[k] = sol.removed[k / l.block];
+          sol.weights = recon::refineClipped(kept[0], w, sol.weights, zero,
+                                             clip, damping, clipIterations);
+          sol.solvedError = solver.error(sol.weights, w);
+        }
         return;
       }
       // The choice stays; only the errors are measured.
@@ -916,7 +1041,7 @@ FilterletPrunePass::recoverLayers(std::vector<Layer> &layers,
 /// The rescale that requantizes `conv`'s accumulator, if the model has the
 /// importer's form: the conv's only user, with constant multipliers and
 /// shifts, per channel or one for all (which the pass makes per channel).
-static tosa::RescaleOp requantizerOf(tosa::Conv2DOp conv, int64_t filters) {
+static tosa::RescaleOp requantizerOf(Operation *conv, int64_t filters) {
   if (!conv->hasOneUse())
     return {};
   auto rescale = dyn_cast<tosa::RescaleOp>(*conv->getUsers().begin());
@@ -947,35 +1072,58 @@ static tosa::ConstOp replaceConstant(Operation *user, OpOperand &operand,
   return copy;
 }
 
-void FilterletPrunePass::writeWeights(Layer &l,
-                                      ArrayRef<recon::FilterSolution> solutions,
-                                      ArrayRef<double> inputMean) {
-  MLIRContext *ctx = &getContext();
-  int64_t size = l.filterSize();
-  auto wType = cast<RankedTensorType>(l.weightOp.getType());
-  auto biasOp = l.conv.getBias().getDefiningOp<tosa::ConstOp>();
-  auto biasElt = cast<RankedTensorType>(biasOp.getType()).getElementType();
-  auto biasType = RankedTensorType::get({l.filters}, biasElt);
+namespace {
+/// Where the filters of a convolution-like op live, for writing re-solved
+/// real weights back: filter `o`'s k-th weight is element index(o, k) of the
+/// weight constant (per-channel scales along `axis` for int8).
+struct FilterStorage {
+  Operation *op = nullptr;
+  OpOperand *weight = nullptr, *bias = nullptr;
+  tosa::ConstOp weightOp;
+  int64_t filters = 0, size = 0, axis = 0;
+  bool isFloat = false;
+  ArrayRef<float> weightScale;
+  double inScale = 1.0;
+  std::function<int64_t(int64_t, int64_t)> index;
+};
+} // namespace
 
-  if (l.isFloat) {
-    std::vector<float> w(l.filters * size), bias(l.filters);
-    for (int64_t o = 0; o < l.filters; ++o) {
+/// Writes re-solved real weights (and biases) of `solutions` into the
+/// constants of `st`; int8 weights are re-quantized per channel. Returns the
+/// new weight constant.
+static tosa::ConstOp writeFilters(FilterStorage st,
+                                  ArrayRef<recon::FilterSolution> solutions,
+                                  ArrayRef<std::vector<double>> inputMean) {
+  MLIRContext *ctx = st.op->getContext();
+  int64_t size = st.size, filters = st.filters;
+  auto wType = cast<RankedTensorType>(st.weightOp.getType());
+  auto biasOp = st.bias->get().getDefiningOp<tosa::ConstOp>();
+  auto biasElt = cast<RankedTensorType>(biasOp.getType()).getElementType();
+  auto biasType = RankedTensorType::get({filters}, biasElt);
+  auto meanOf = [&](int64_t o) -> ArrayRef<double> {
+    return inputMean.size() == 1 ? inputMean[0] : inputMean[o];
+  };
+
+  if (st.isFloat) {
+    std::vector<float> w(filters * size), bias(filters);
+    for (int64_t o = 0; o < filters; ++o) {
       for (int64_t k = 0; k < size; ++k)
-        w[o * size + k] = float(solutions[o].weights[k]);
+        w[st.index(o, k)] = float(solutions[o].weights[k]);
       bias[o] = float(solutions[o].weights[size]);
     }
-    l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp,
-                                 DenseElementsAttr::get(wType, ArrayRef(w)));
-    replaceConstant(l.conv, l.conv.getBiasMutable(), biasOp,
+    tosa::ConstOp weightOp =
+        replaceConstant(st.op, *st.weight, st.weightOp,
+                        DenseElementsAttr::get(wType, ArrayRef(w)));
+    replaceConstant(st.op, *st.bias, biasOp,
                     DenseElementsAttr::get(biasType, ArrayRef(bias)));
-    return;
+    return weightOp;
   }
 
   // int8: new symmetric per-channel scales where the requantization can
   // follow, else the old ones.
-  tosa::RescaleOp rescale = requantizerOf(l.conv, l.filters);
-  std::vector<int32_t> mult, bias(l.filters);
-  std::vector<int8_t> shift, w(l.filters * size);
+  tosa::RescaleOp rescale = requantizerOf(st.op, filters);
+  std::vector<int32_t> mult, bias(filters);
+  std::vector<int8_t> shift, w(filters * size);
   if (rescale) {
     for (const APInt &v :
          cast<DenseElementsAttr>(
@@ -988,17 +1136,17 @@ void FilterletPrunePass::writeWeights(Layer &l,
              .getValues<APInt>())
       shift.push_back(int8_t(v.getSExtValue()));
     // One multiplier for all channels becomes one per channel.
-    mult.resize(l.filters, mult.front());
-    shift.resize(l.filters, shift.front());
+    mult.resize(filters, mult.front());
+    shift.resize(filters, shift.front());
   }
-  double inScale = l.source.scale;
-  std::vector<float> scales(l.filters);
-  for (int64_t o = 0; o < l.filters; ++o) {
+  double inScale = st.inScale;
+  std::vector<float> scales(filters);
+  for (int64_t o = 0; o < filters; ++o) {
     const std::vector<double> &v = solutions[o].weights;
     double maxAbs = 0;
     for (int64_t k = 0; k < size; ++k)
       maxAbs = std::max(maxAbs, std::fabs(v[k]));
-    float scale = l.weightScale[o];
+    float scale = st.weightScale[o];
     if (rescale && maxAbs > 0 && mult[o] > 0) {
       // The requantization scale is input x weight scale / output scale:
       // it follows the weight scale.
@@ -1015,40 +1163,152 @@ void FilterletPrunePass::writeWeights(Layer &l,
     }
     scales[o] = scale;
     // Quantize; the rounding's effect on the mean output moves to the bias.
+    ArrayRef<double> mean = meanOf(o);
     double drift = 0;
     for (int64_t k = 0; k < size; ++k) {
       double q = std::clamp(std::round(v[k] / scale), -127.0, 127.0);
-      w[o * size + k] = int8_t(q);
-      drift += (q * scale - v[k]) * inputMean[k];
+      w[st.index(o, k)] = int8_t(q);
+      drift += (q * scale - v[k]) * mean[k];
     }
     double b = std::round((v[size] - drift) / (inScale * double(scale)));
     bias[o] = int32_t(std::clamp(b, -2147483648.0, 2147483647.0));
   }
 
-  l.weightOp = replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp,
-                               DenseElementsAttr::get(wType, ArrayRef(w)));
-  std::vector<int64_t> zeros(l.filters, 0);
-  setResultQuant(l.weightOp, QuantAttr::get(ctx, scales, zeros, 0));
+  tosa::ConstOp weightOp =
+      replaceConstant(st.op, *st.weight, st.weightOp,
+                      DenseElementsAttr::get(wType, ArrayRef(w)));
+  std::vector<int64_t> zeros(filters, 0);
+  setResultQuant(weightOp, QuantAttr::get(ctx, scales, zeros, st.axis));
   auto newBias =
-      replaceConstant(l.conv, l.conv.getBiasMutable(), biasOp,
+      replaceConstant(st.op, *st.bias, biasOp,
                       DenseElementsAttr::get(biasType, ArrayRef(bias)));
-  std::vector<float> biasScales(l.filters);
-  for (int64_t o = 0; o < l.filters; ++o)
+  std::vector<float> biasScales(filters);
+  for (int64_t o = 0; o < filters; ++o)
     biasScales[o] = float(inScale * double(scales[o]));
   setResultQuant(newBias, QuantAttr::get(ctx, biasScales, zeros, 0));
   if (rescale) {
     auto multOp = rescale.getMultiplier().getDefiningOp<tosa::ConstOp>();
     auto shiftOp = rescale.getShift().getDefiningOp<tosa::ConstOp>();
-    auto multType =
-        RankedTensorType::get({l.filters}, IntegerType::get(ctx, 32));
-    auto shiftType =
-        RankedTensorType::get({l.filters}, IntegerType::get(ctx, 8));
+    auto multType = RankedTensorType::get({filters}, IntegerType::get(ctx, 32));
+    auto shiftType = RankedTensorType::get({filters}, IntegerType::get(ctx, 8));
     replaceConstant(rescale, rescale.getMultiplierMutable(), multOp,
                     DenseElementsAttr::get(multType, ArrayRef(mult)));
     replaceConstant(rescale, rescale.getShiftMutable(), shiftOp,
                     DenseElementsAttr::get(shiftType, ArrayRef(shift)));
     rescale.setPerChannel(true);
   }
+  return weightOp;
+}
+
+void FilterletPrunePass::writeWeights(Layer &l,
+                                      ArrayRef<recon::FilterSolution> solutions,
+                                      ArrayRef<double> inputMean) {
+  FilterStorage st;
+  st.op = l.conv;
+  st.weight = &l.conv.getWeightMutable();
+  st.bias = &l.conv.getBiasMutable();
+  st.weightOp = l.weightOp;
+  st.filters = l.filters;
+  st.size = l.filterSize();
+  st.isFloat = l.isFloat;
+  st.weightScale = l.weightScale;
+  st.inScale = l.source.scale;
+  int64_t size = st.size;
+  st.index = [size](int64_t o, int64_t k) { return o * size + k; };
+  std::vector<double> mean(inputMean.begin(), inputMean.end());
+  l.weightOp = writeFilters(st, solutions, {mean});
+}
+
+LogicalResult
+FilterletPrunePass::recoverDepthwise(tosa::DepthwiseConv2DOp conv,
+                                     const calib::CalibrationSet &set,
+                                     func::FuncOp dense, IRMapping &denseMap) {
+  // Only the importer's form: constant weights KH x KW x C x 1 and one
+  // constant bias per channel; anything else stays as it is.
+  auto weightOp = conv.getWeight().getDefiningOp<tosa::ConstOp>();
+  auto biasOp = conv.getBias().getDefiningOp<tosa::ConstOp>();
+  auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+  if (!weightOp || !biasOp || !wType || !wType.hasStaticShape() ||
+      wType.getDimSize(3) != 1)
+    return success();
+  int64_t channels = wType.getDimSize(2);
+  int64_t size = wType.getDimSize(0) * wType.getDimSize(1);
+  std::vector<double> w = constantValues(weightOp);
+  std::vector<double> bias = constantValues(biasOp);
+  if (int64_t(bias.size()) != channels)
+    return success();
+  bool isFloat = isa<FloatType>(wType.getElementType());
+  QuantAttr quant = getResultQuant(weightOp);
+  std::vector<float> weightScale;
+  if (!isFloat) {
+    if (!quant || (quant.isPerChannel() && quant.getAxis() != 2))
+      return success();
+    for (int64_t c = 0; c < channels; ++c)
+      weightScale.push_back(quant.getScaleAt(quant.isPerChannel() ? c : 0));
+  }
+  llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(conv);
+  if (!src) {
+    llvm::consumeError(src.takeError());
+    return success();
+  }
+  progress("re-solving a depthwise convolution");
+
+  // One target per channel: the inputs of its filter.
+  std::vector<calib::ProbeTarget> targets(channels);
+  for (int64_t c = 0; c < channels; ++c) {
+    calib::ProbeTarget &t = targets[c];
+    t.input = conv.getInput();
+    t.referenceInput = denseMap.lookup(conv.getInput());
+    t.source = *src;
+    t.source.channel = c;
+    t.patchesPerSample = patchesPerSample(t.source, set.size());
+  }
+  recon::Clip clip =
+      clipAware != "none" ? clipOf(conv, channels, isFloat) : recon::Clip();
+  if (clip.clips())
+    for (calib::ProbeTarget &t : targets)
+      t.keepPerSample =
+          clippedPatchesPerSample(size, 1, t.patchesPerSample, set.size());
+  func::FuncOp func = conv->getParentOfType<func::FuncOp>();
+  std::vector<recon::Moments> moments;
+  std::vector<recon::PatchSample> kept;
+  if (failed(calib::collectMoments(func, dense, targets, set, threads, moments,
+                                   &kept)))
+    return failure();
+
+  std::vector<recon::FilterSolution> solutions(channels);
+  std::vector<std::vector<double>> means(channels);
+  calib::parallelFor(channels, threads, [&](int64_t c) {
+    double scale = isFloat ? 1.0 : double(weightScale[c]);
+    double biasScale = isFloat ? 1.0 : double(src->scale) * scale;
+    std::vector<double> real(size + 1);
+    for (int64_t k = 0; k < size; ++k)
+      real[k] = w[k * channels + c] * scale;
+    real[size] = bias[c] * biasScale;
+    recon::LayerSolver solver(moments[c], {1, size}, damping);
+    solutions[c] = solver.solve(real, std::vector<bool>(size, false));
+    if (targets[c].keepPerSample > 0)
+      solutions[c].weights = recon::refineClipped(
+          kept[c], real, solutions[c].weights, std::vector<bool>(size, false),
+          clip, damping, clipIterations);
+    means[c] = meanPatch(moments[c]);
+  });
+
+  FilterStorage st;
+  st.op = conv;
+  st.weight = &conv.getWeightMutable();
+  st.bias = &conv.getBiasMutable();
+  st.weightOp = weightOp;
+  st.filters = channels;
+  st.size = size;
+  st.axis = 2;
+  st.isFloat = isFloat;
+  st.weightScale = weightScale;
+  st.inScale = src->scale;
+  st.index = [channels](int64_t o, int64_t k) { return k * channels + o; };
+  writeFilters(st, solutions, means);
+  ++depthwiseRecovered;
+  return success();
 }
 
 void FilterletPrunePass::rewrite(Layer &l) {
@@ -1156,6 +1416,8 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
                      "%.4f)\n",
                      (long long)kept, (long long)total,
                      total ? 1.0 - double(kept) / total : 0.0);
+  if (depthwiseRecovered)
+    os << "depthwise convolutions re-solved: " << depthwiseRecovered << "\n";
   if (costModel) {
     LayerCost before = rest, after = rest;
     for (const Layer &l : layers) {

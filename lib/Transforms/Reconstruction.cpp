@@ -276,3 +276,102 @@ FilterSolution LayerSolver::solve(llvm::ArrayRef<double> w,
   out.solvedError = error(out.weights, w);
   return out;
 }
+
+//===----------------------------------------------------------------------===//
+// Clipped refinement
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Outputs `v . x` (bias last) of every patch in `x`.
+Vector outputsOf(llvm::ArrayRef<float> x, int64_t dims, int64_t count,
+                 llvm::ArrayRef<double> v) {
+  Eigen::Map<const Eigen::MatrixXf> xs(x.data(), dims, count);
+  Eigen::VectorXf head = ConstVectorMap(v.data(), dims).cast<float>();
+  Vector y = (xs.transpose() * head).cast<double>();
+  y.array() += v[dims];
+  return y;
+}
+} // namespace
+
+double tinyprune::recon::clippedError(const PatchSample &patches,
+                                      llvm::ArrayRef<double> w,
+                                      llvm::ArrayRef<double> v, Clip clip) {
+  int64_t n = patches.count(), dims = patches.dims;
+  if (n == 0)
+    return 0;
+  Vector y = outputsOf(patches.x, dims, n, v);
+  Vector t = outputsOf(patches.xRef, dims, n, w);
+  double sum = 0;
+  for (int64_t p = 0; p < n; ++p) {
+    double d = clip(y[p]) - clip(t[p]);
+    sum += d * d;
+  }
+  return sum / double(n);
+}
+
+std::vector<double> tinyprune::recon::refineClipped(
+    const PatchSample &patches, llvm::ArrayRef<double> w,
+    llvm::ArrayRef<double> v, const std::vector<bool> &zero, Clip clip,
+    double damping, int iterations) {
+  int64_t n = patches.count(), dims = patches.dims;
+  assert(int64_t(w.size()) == dims + 1 && int64_t(v.size()) == dims + 1 &&
+         int64_t(zero.size()) == dims && "size mismatch");
+  std::vector<double> out(v.begin(), v.end());
+  if (!clip.clips() || n == 0)
+    return out;
+  std::vector<int64_t> kept;
+  for (int64_t k = 0; k < dims; ++k)
+    if (!zero[k])
+      kept.push_back(k);
+  int64_t k = kept.size();
+  Eigen::Map<const Eigen::MatrixXf> xs(patches.x.data(), dims, n);
+  // The targets: the dense outputs, clipped.
+  Vector t = outputsOf(patches.xRef, dims, n, w);
+  for (int64_t p = 0; p < n; ++p)
+    t[p] = clip(t[p]);
+  for (int it = 0; it < iterations; ++it) {
+    Vector y = outputsOf(patches.x, dims, n, out);
+    // Patches where the loss is not flat: not both clipped on one side.
+    std::vector<int64_t> active;
+    for (int64_t p = 0; p < n; ++p) {
+      bool low = y[p] <= clip.lo && t[p] <= clip.lo;
+      bool high = y[p] >= clip.hi && t[p] >= clip.hi;
+      if (!low && !high)
+        active.push_back(p);
+    }
+    int64_t m = active.size();
+    if (m == 0)
+      break;
+    // A: the free coordinates of the active patches, and the constant 1.
+    Eigen::MatrixXd a(k + 1, m);
+    Vector target(m);
+    for (int64_t j = 0; j < m; ++j) {
+      for (int64_t i = 0; i < k; ++i)
+        a(i, j) = xs(kept[i], active[j]);
+      a(k, j) = 1.0;
+      target[j] = t[active[j]];
+    }
+    Eigen::MatrixXd h = Eigen::MatrixXd::Zero(k + 1, k + 1);
+    h.selfadjointView<Eigen::Lower>().rankUpdate(a);
+    h.triangularView<Eigen::StrictlyUpper>() = h.transpose();
+    double meanDiag = k > 0 ? h.diagonal().head(k).mean() : double(m);
+    double lambda = damping * meanDiag;
+    if (!(lambda > 0))
+      lambda = 1e-8;
+    Vector wk(k + 1);
+    for (int64_t i = 0; i < k; ++i)
+      wk[i] = w[kept[i]];
+    wk[k] = w[dims];
+    Vector g = a * target + lambda * wk;
+    h.diagonal().array() += lambda;
+    Eigen::LLT<Eigen::MatrixXd> llt(h);
+    if (llt.info() != Eigen::Success)
+      break;
+    Vector sol = llt.solve(g);
+    std::fill(out.begin(), out.end(), 0.0);
+    for (int64_t i = 0; i < k; ++i)
+      out[kept[i]] = sol[i];
+    out[dims] = sol[k];
+  }
+  return out;
+}

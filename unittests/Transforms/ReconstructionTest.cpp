@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -218,6 +219,99 @@ TEST(Reconstruction, RecoveryBeatsMasking) {
     EXPECT_LT(s.solvedError, 0.8 * s.maskedError);
     EXPECT_NEAR(s.solvedError, directError(s.weights, w, x, x, dims, patches),
                 1e-6 * (1 + s.solvedError));
+  }
+}
+
+/// The clipped error computed directly: mean of (clip(v.x) - clip(w.xRef))^2.
+double directClippedError(const std::vector<double> &v,
+                          const std::vector<double> &w,
+                          const std::vector<float> &x,
+                          const std::vector<float> &xRef, int64_t dims,
+                          int64_t patches, Clip clip) {
+  double e = 0;
+  for (int64_t p = 0; p < patches; ++p) {
+    double d = clip(dot(v, x, p, dims)) - clip(dot(w, xRef, p, dims));
+    e += d * d;
+  }
+  return e / double(patches);
+}
+
+TEST(Reconstruction, ClippedErrorEqualsDirectSum) {
+  std::mt19937 rng(6);
+  int64_t dims = 9, patches = 300;
+  PatchSample ps;
+  ps.dims = dims;
+  ps.x = randomPatches(rng, dims, patches);
+  ps.xRef = randomPatches(rng, dims, patches);
+  std::vector<double> w = randomWeights(rng, dims + 1),
+                      v = randomWeights(rng, dims + 1);
+  Clip relu6{0.0, 6.0};
+  EXPECT_NEAR(clippedError(ps, w, v, relu6),
+              directClippedError(v, w, ps.x, ps.xRef, dims, patches, relu6),
+              1e-4);
+}
+
+TEST(Reconstruction, ClippedRefinementWithoutClipChangesNothing) {
+  std::mt19937 rng(7);
+  int64_t dims = 8, patches = 200;
+  PatchSample ps;
+  ps.dims = dims;
+  ps.x = ps.xRef = randomPatches(rng, dims, patches);
+  std::vector<double> w = randomWeights(rng, dims + 1),
+                      v = randomWeights(rng, dims + 1);
+  std::vector<double> out =
+      refineClipped(ps, w, v, std::vector<bool>(dims, false), Clip(), 0.01, 3);
+  EXPECT_EQ(out, v);
+}
+
+TEST(Reconstruction, ClippedRefinementKeepsAnExactFit) {
+  // Same inputs, nothing removed: the dense weights fit every patch, and
+  // the patches left out are clipped alike; the refinement stays there.
+  std::mt19937 rng(8);
+  int64_t dims = 10, patches = 400;
+  PatchSample ps;
+  ps.dims = dims;
+  ps.x = ps.xRef = randomPatches(rng, dims, patches);
+  std::vector<double> w = randomWeights(rng, dims + 1);
+  std::vector<double> out = refineClipped(
+      ps, w, w, std::vector<bool>(dims, false), Clip{0.0, 3.0}, 0.01, 3);
+  for (int64_t i = 0; i <= dims; ++i)
+    EXPECT_NEAR(out[i], w[i], 1e-6);
+}
+
+TEST(Reconstruction, ClippedRefinementLowersTheClippedError) {
+  // A ReLU layer whose inputs drift, one group pruned: starting from the
+  // plain least-squares solution, fitting where the ReLU lets the error
+  // through lowers the error after the ReLU, and the pruned coordinates
+  // stay zero.
+  int64_t dims = 16, patches = 2000;
+  Clip relu{0.0, std::numeric_limits<double>::infinity()};
+  for (unsigned seed = 10; seed < 15; ++seed) {
+    std::mt19937 rng(seed);
+    PatchSample ps;
+    ps.dims = dims;
+    ps.xRef = randomPatches(rng, dims, patches);
+    ps.x = ps.xRef;
+    std::normal_distribution<double> noise(0.0, 0.3);
+    for (float &v : ps.x)
+      v += float(noise(rng));
+    std::vector<double> w = randomWeights(rng, dims + 1);
+    w[dims] = -1.5; // Most outputs below zero: the ReLU clips often.
+    Moments m(dims, /*withReference=*/true);
+    m.add(ps.x, ps.xRef, patches);
+    LayerSolver solver(m, Grouping{4, 4}, /*damping=*/0.01);
+    FilterSolution plain = solver.prune(w, 1);
+    std::vector<bool> zero(dims);
+    for (int64_t k = 0; k < dims; ++k)
+      zero[k] = plain.removed[k / 4];
+    std::vector<double> refined =
+        refineClipped(ps, w, plain.weights, zero, relu, 0.01, 3);
+    for (int64_t k = 0; k < dims; ++k)
+      if (zero[k])
+        EXPECT_EQ(refined[k], 0.0);
+    double before = clippedError(ps, w, plain.weights, relu);
+    double after = clippedError(ps, w, refined, relu);
+    EXPECT_LT(after, before) << "seed " << seed;
   }
 }
 

@@ -123,7 +123,7 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
            "Calibration samples (.npy, or a folder of .bin files): choose "
            "filterlets by output error and re-solve the kept weights">,
     Option<"calibrationLimit", "calibration-limit", "int64_t",
-           /*default=*/"256",
+           /*default=*/"512",
            "Use at most this many calibration samples (the first ones; 0: "
            "all)">,
     Option<"calibrationScale", "calibration-scale", "double",
@@ -134,6 +134,17 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
     Option<"correctAll", "correct-all", "bool", /*default=*/"true",
            "With recovery: also re-solve the eligible layers left dense, "
            "so that they absorb the error of the pruned layers before them">,
+    Option<"correctDepthwise", "correct-depthwise", "bool", /*default=*/"true",
+           "With recovery: also re-solve the depthwise convolutions after "
+           "the first pruned layer (per channel, against the dense model)">,
+    Option<"clipAware", "clip-aware", "std::string",
+           /*default=*/"\"depthwise\"",
+           "With recovery: which re-solved layers fit their outputs after the "
+           "activation that follows (ReLU, ReLU6, the int8 range) instead of "
+           "before it: depthwise, all, or none">,
+    Option<"clipIterations", "clip-iterations", "int64_t", /*default=*/"3",
+           "With clip-aware: rounds of least squares on the patches whose "
+           "error is not flattened by the clip">,
     Option<"sensitivitySamples", "sensitivity-samples", "int64_t",
            /*default=*/"64",
            "With calibration: weigh each layer's error by its measured effect "

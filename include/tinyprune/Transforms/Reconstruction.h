@@ -28,6 +28,7 @@
 #include "llvm/ADT/ArrayRef.h"
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace tinyprune {
@@ -133,6 +134,46 @@ private:
   /// H + lambda I and its inverse; (dims + 1)^2 row-major.
   std::vector<double> hDamped, hInverse;
 };
+
+/// The range a layer's activation clamps its outputs to (ReLU: [0, inf),
+/// ReLU6: [0, 6], an int8 requantization: what the int8 range holds).
+struct Clip {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool clips() const {
+    return lo > -std::numeric_limits<double>::infinity() ||
+           hi < std::numeric_limits<double>::infinity();
+  }
+  double operator()(double y) const { return y < lo ? lo : y > hi ? hi : y; }
+};
+
+/// Calibration patches kept as they are: `x` (pruned model) and `xRef`
+/// (dense model), `dims` floats per patch, one patch after another.
+struct PatchSample {
+  int64_t dims = 0;
+  std::vector<float> x, xRef;
+  int64_t count() const { return dims ? int64_t(x.size()) / dims : 0; }
+};
+
+/// Refines re-solved weights `v` of dense filter `w` (dims + 1 values, bias
+/// last; coordinates where `zero` is set stay zero) for a layer whose
+/// outputs are clipped: minimises
+///   sum over patches of (clip(v . x) - clip(w . x_ref))^2
+///     + lambda |v - w|^2 (over the free coordinates)
+/// by `iterations` rounds of least squares on the patches where the loss is
+/// not flat: a patch whose pruned and dense outputs are both clipped on the
+/// same side is left out, and the targets are the clipped dense outputs.
+/// lambda is `damping` x the mean input energy of the patches in the round.
+/// Returns `v` unchanged when `clip` clips nothing or no patch is left.
+std::vector<double> refineClipped(const PatchSample &patches,
+                                  llvm::ArrayRef<double> w,
+                                  llvm::ArrayRef<double> v,
+                                  const std::vector<bool> &zero, Clip clip,
+                                  double damping, int iterations);
+
+/// The mean of (clip(v . x) - clip(w . x_ref))^2 over `patches`.
+double clippedError(const PatchSample &patches, llvm::ArrayRef<double> w,
+                    llvm::ArrayRef<double> v, Clip clip);
 
 } // namespace recon
 } // namespace tinyprune
