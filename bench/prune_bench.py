@@ -115,7 +115,7 @@ def prune(build, dense_mlir, sparsity, calibration, out, target="none"):
             raise NoCalibration()
         sys.exit(f"prune_bench: the pass failed:\n{r.stderr}")
     # The report goes to stdout ('-').
-    total = re.search(r"sparsity ([0-9.]+)\)\s*$", r.stdout, re.M)
+    total = re.search(r"^total: .*\(sparsity ([0-9.]+)[;)]", r.stdout, re.M)
     layers = re.findall(r"^\s+\d+ ", r.stdout, re.M)
     return float(total.group(1)), len(layers)
 

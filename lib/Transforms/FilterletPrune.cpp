@@ -45,6 +45,14 @@ namespace tinyprune {
 using namespace mlir;
 using namespace tinyprune;
 
+/// `v` as a user wrote it (%g: 0.5, 1e-05), not as raw_ostream prints a
+/// double (5.000000e-01).
+static std::string shortNumber(double v) {
+  std::string s;
+  llvm::raw_string_ostream(s) << llvm::format("%g", v);
+  return s;
+}
+
 namespace {
 
 /// One eligible convolution and what the pass decides for it.
@@ -163,6 +171,11 @@ private:
                                  std::vector<Stream> &streams);
   /// Costs of the layers and of the rest of the model on the target.
   LogicalResult estimateCosts(std::vector<Layer> &layers);
+  /// An error about the options or the whole model, at the module's
+  /// location and without the module printed after it.
+  InFlightDiagnostic modelError() {
+    return mlir::emitError(getOperation().getLoc());
+  }
 
   // The cost model.
   enum class Budget { None, Flash, Instructions, Macs };
@@ -212,44 +225,40 @@ void FilterletPrunePass::progress(const Twine &message) {
 }
 
 LogicalResult FilterletPrunePass::checkOptions() {
-  ModuleOp module = getOperation();
   auto inUnit = [](double v) { return v >= 0.0 && v < 1.0; };
   if (!inUnit(sparsity))
-    return module.emitError() << "filterlet-prune: sparsity must be in [0, 1), "
-                                 "got "
-                              << sparsity.getValue();
+    return modelError() << "filterlet-prune: sparsity must be in [0, 1), "
+                      "got "
+                   << shortNumber(sparsity);
   if (block < 1)
-    return module.emitError()
-           << "filterlet-prune: block must be at least 1, got "
-           << block.getValue();
+    return modelError() << "filterlet-prune: block must be at least 1, got "
+                   << block.getValue();
   if (minLayerSparsity < 0.0 || maxLayerSparsity > 1.0 ||
       minLayerSparsity > maxLayerSparsity)
-    return module.emitError()
-           << "filterlet-prune: need 0 <= min-layer-sparsity <= "
-              "max-layer-sparsity <= 1, got "
-           << minLayerSparsity.getValue() << " and "
-           << maxLayerSparsity.getValue();
+    return modelError() << "filterlet-prune: need 0 <= min-layer-sparsity <= "
+                      "max-layer-sparsity <= 1, got "
+                   << shortNumber(minLayerSparsity) << " and "
+                   << shortNumber(maxLayerSparsity);
   if (calibrationLimit < 0)
-    return module.emitError()
+    return modelError()
            << "filterlet-prune: calibration-limit must be at least 0, got "
            << calibrationLimit.getValue();
   if (sensitivitySamples < 0)
-    return module.emitError()
+    return modelError()
            << "filterlet-prune: sensitivity-samples must be at least 0, got "
            << sensitivitySamples.getValue();
   if (clipAware != "none" && clipAware != "depthwise" && clipAware != "all")
-    return module.emitError()
+    return modelError()
            << "filterlet-prune: clip-aware must be none, depthwise or all, "
               "got '"
            << clipAware.getValue() << "'";
   if (clipIterations < 0)
-    return module.emitError()
+    return modelError()
            << "filterlet-prune: clip-iterations must be at least 0, got "
            << clipIterations.getValue();
   if (!(damping > 0.0))
-    return module.emitError()
-           << "filterlet-prune: damping must be positive, got "
-           << damping.getValue();
+    return modelError() << "filterlet-prune: damping must be positive, got "
+                   << shortNumber(damping);
   return success();
 }
 
@@ -579,22 +588,21 @@ LogicalResult FilterletPrunePass::weighByModelError(
 }
 
 LogicalResult FilterletPrunePass::fixLayers(std::vector<Layer> &layers) {
-  ModuleOp module = getOperation();
   for (const std::string &entry : layerSparsity) {
     auto [indexText, ratioText] = StringRef(entry).split('=');
     unsigned index;
     double ratio;
     if (indexText.trim().getAsInteger(10, index) ||
         ratioText.trim().getAsDouble(ratio))
-      return module.emitError() << "filterlet-prune: layer-sparsity entry '"
-                                << entry << "' is not INDEX=RATIO";
+      return modelError() << "filterlet-prune: layer-sparsity entry '" << entry
+                     << "' is not INDEX=RATIO";
     if (index >= layers.size())
-      return module.emitError()
-             << "filterlet-prune: layer-sparsity names layer " << index
-             << " but the model has " << layers.size() << " eligible layers";
+      return modelError() << "filterlet-prune: layer-sparsity names layer " << index
+                     << " but the model has " << layers.size()
+                     << " eligible layers";
     if (ratio < 0.0 || ratio > 1.0)
-      return module.emitError() << "filterlet-prune: layer " << index
-                                << " sparsity must be in [0, 1], got " << ratio;
+      return modelError() << "filterlet-prune: layer " << index
+                     << " sparsity must be in [0, 1], got " << ratio;
     layers[index].fixedRatio = ratio;
   }
   return success();
@@ -618,23 +626,21 @@ static std::optional<double> parseQuantity(StringRef text, bool binary,
 }
 
 LogicalResult FilterletPrunePass::parseBudget() {
-  ModuleOp module = getOperation();
   costModel = target != "none";
   std::optional<McuCore> c = parseMcuCore(target);
   if (costModel && !c)
-    return module.emitError()
-           << "filterlet-prune: unknown target '" << target.getValue()
-           << "' (cortex-m0plus, cortex-m4, cortex-m7, or none)";
+    return modelError() << "filterlet-prune: unknown target '" << target.getValue()
+                   << "' (cortex-m0plus, cortex-m4, cortex-m7, or none)";
   if (c)
     core = *c;
   if (!flashBudget.empty() && !latencyBudget.empty())
-    return module.emitError() << "filterlet-prune: give flash-budget or "
-                                 "latency-budget, not both";
+    return modelError() << "filterlet-prune: give flash-budget or "
+                      "latency-budget, not both";
   bool hadUnit = false;
   if (!flashBudget.empty()) {
     std::optional<double> v = parseQuantity(flashBudget, true, "", hadUnit);
     if (!v)
-      return module.emitError()
+      return modelError()
              << "filterlet-prune: flash-budget '" << flashBudget.getValue()
              << "' is not a positive byte count (like 48000, 48K or 1M)";
     budget = Budget::Flash;
@@ -643,7 +649,7 @@ LogicalResult FilterletPrunePass::parseBudget() {
     std::optional<double> v =
         parseQuantity(latencyBudget, false, "macs", hadUnit);
     if (!v)
-      return module.emitError()
+      return modelError()
              << "filterlet-prune: latency-budget '" << latencyBudget.getValue()
              << "' is not a positive instruction count (like 12000000 or "
                 "12M) or MAC count (like 3Mmacs)";
@@ -651,11 +657,11 @@ LogicalResult FilterletPrunePass::parseBudget() {
     budgetValue = *v;
   }
   if (budget != Budget::None && !costModel)
-    return module.emitError() << "filterlet-prune: a budget needs a target "
-                                 "core, not target=none";
+    return modelError() << "filterlet-prune: a budget needs a target "
+                      "core, not target=none";
   if (budget != Budget::None && sparsity.hasValue())
-    return module.emitError() << "filterlet-prune: give sparsity or a "
-                                 "budget, not both";
+    return modelError() << "filterlet-prune: give sparsity or a "
+                      "budget, not both";
   return success();
 }
 
@@ -720,7 +726,6 @@ LogicalResult FilterletPrunePass::estimateCosts(std::vector<Layer> &layers) {
 
 LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
                                          std::vector<Stream> &streams) {
-  ModuleOp module = getOperation();
   for (Layer &l : layers) {
     l.pruned.assign(l.count(), false);
     l.prunedCount = 0;
@@ -825,30 +830,30 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     const char *unit = budget == Budget::Flash  ? " bytes"
                        : budget == Budget::Macs ? " MACs"
                                                 : " instructions";
-    return module.emitError()
-           << "filterlet-prune: " << what << " "
-           << llvm::formatv("{0:F0}", budgetValue).str() << unit
-           << " cannot be met on " << mcuCoreName(core)
-           << ": with max-layer-sparsity " << maxLayerSparsity.getValue()
-           << " the model still takes "
-           << llvm::formatv("{0:F0}", total()).str() << unit
-           << " (estimate; everything but the eligible layers takes "
-           << llvm::formatv("{0:F0}", metric(rest)).str() << ")";
+    return modelError() << "filterlet-prune: " << what << " "
+                   << llvm::formatv("{0:F0}", budgetValue).str() << unit
+                   << " cannot be met on " << mcuCoreName(core)
+                   << ": with max-layer-sparsity "
+                   << shortNumber(maxLayerSparsity) << " the model still takes "
+                   << llvm::formatv("{0:F0}", total()).str() << unit
+                   << " (estimate; everything but the eligible layers takes "
+                   << llvm::formatv("{0:F0}", metric(rest)).str() << ")";
   }
   // Filterlets come whole: a shortfall below one filterlet is rounding.
   int64_t granule = 1;
   for (const Layer &l : layers)
     granule = std::max(granule, l.block);
   if (target - prunedWeights >= granule)
-    return module.emitError()
-           << "filterlet-prune: sparsity " << sparsity.getValue()
-           << " cannot be reached with max-layer-sparsity "
-           << maxLayerSparsity.getValue() << " and the fixed layers (reached "
-           << llvm::formatv("{0:F4}", totalWeights
-                                          ? double(prunedWeights) / totalWeights
-                                          : 0.0)
-                  .str()
-           << ")";
+    return modelError() << "filterlet-prune: sparsity " << shortNumber(sparsity)
+                   << " cannot be reached with max-layer-sparsity "
+                   << shortNumber(maxLayerSparsity)
+                   << " and the fixed layers (reached "
+                   << llvm::formatv("{0:F4}",
+                                    totalWeights
+                                        ? double(prunedWeights) / totalWeights
+                                        : 0.0)
+                          .str()
+                   << ")";
   return success();
 }
 
@@ -1360,11 +1365,11 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
   std::unique_ptr<llvm::ToolOutputFile> file =
       mlir::openOutputFile(report, &error);
   if (!file) {
-    getOperation().emitError() << "filterlet-prune: " << error;
+    modelError() << "filterlet-prune: " << error;
     return;
   }
   llvm::raw_ostream &os = file->os();
-  os << "filterlet-prune: sparsity " << sparsity.getValue();
+  os << "filterlet-prune: sparsity " << shortNumber(sparsity);
   if (calibrated)
     os << ", calibrated" << (recover ? ", weights re-solved" : "");
   os << "\n"
@@ -1376,7 +1381,7 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
     os << llvm::format(" %17s %21s", "flash B dense/now",
                        "instructions dense/now");
   os << "\n";
-  int64_t total = 0, kept = 0;
+  int64_t total = 0, kept = 0, payTotal = 0, payKept = 0;
   for (auto [i, l] : llvm::enumerate(layers)) {
     // The importer names ops after their TFLite output tensor; passes and
     // parsing may wrap that name (fused, call-site or file locations).
@@ -1411,11 +1416,22 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
     os << "\n";
     total += l.count() * l.block;
     kept += (l.count() - l.prunedCount) * l.block;
+    if (!l.keptDense) {
+      payTotal += l.count() * l.block;
+      payKept += (l.count() - l.prunedCount) * l.block;
+    }
   }
   os << llvm::format("total: %lld of %lld eligible weights kept (sparsity "
-                     "%.4f)\n",
+                     "%.4f",
                      (long long)kept, (long long)total,
                      total ? 1.0 - double(kept) / total : 0.0);
+  // `sparsity` counts only the layers where the sparse form pays.
+  if (payTotal != total)
+    os << llvm::format("; %.4f of the %lld weights of layers where the "
+                       "sparse form pays",
+                       payTotal ? 1.0 - double(payKept) / payTotal : 0.0,
+                       (long long)payTotal);
+  os << ")\n";
   if (depthwiseRecovered)
     os << "depthwise convolutions re-solved: " << depthwiseRecovered << "\n";
   if (costModel) {
@@ -1435,7 +1451,6 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
 }
 
 void FilterletPrunePass::runOnOperation() {
-  ModuleOp module = getOperation();
   if (failed(checkOptions()) || failed(parseBudget()))
     return signalPassFailure();
   std::vector<Layer> layers = collectLayers();
@@ -1463,11 +1478,10 @@ void FilterletPrunePass::runOnOperation() {
   func::FuncOp func = layers.front().conv->getParentOfType<func::FuncOp>();
   for (Layer &l : layers) {
     if (l.conv->getParentOfType<func::FuncOp>() != func) {
-      module.emitError()
-          << "filterlet-prune: calibration needs the eligible "
-             "convolutions in one function; they are in @"
-          << func.getSymName() << " and @"
-          << l.conv->getParentOfType<func::FuncOp>().getSymName();
+      modelError() << "filterlet-prune: calibration needs the eligible "
+                 "convolutions in one function; they are in @"
+              << func.getSymName() << " and @"
+              << l.conv->getParentOfType<func::FuncOp>().getSymName();
       return signalPassFailure();
     }
     llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(l.conv);
@@ -1490,8 +1504,8 @@ void FilterletPrunePass::runOnOperation() {
   llvm::Expected<calib::CalibrationSet> set = calib::CalibrationSet::load(
       func, calibration, calibrationLimit, calibrationScale);
   if (!set) {
-    module.emitError() << "filterlet-prune: calibration: "
-                       << llvm::toString(set.takeError());
+    modelError() << "filterlet-prune: calibration: "
+            << llvm::toString(set.takeError());
     return signalPassFailure();
   }
 

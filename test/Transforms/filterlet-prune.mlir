@@ -41,7 +41,7 @@ func.func @int8_fc(%x: tensor<1x1x1x8xi8>) -> tensor<1x1x1x2xi32> {
 
 // The report of the last function: one row per eligible layer, named by the
 // NameLoc inside the conv's location (here fused with a file location).
-// REPORT: filterlet-prune: sparsity 5.000000e-01
+// REPORT: filterlet-prune: sparsity 0.5
 // REPORT: layer name{{ +}}weight block filterlets kept sparsity
 // REPORT-NEXT: 0 dense/MatMul 2x1x8 8 2 1 0.500
 // REPORT-NEXT: total: 8 of 16 eligible weights kept (sparsity 0.5000)
