@@ -228,17 +228,17 @@ LogicalResult FilterletPrunePass::checkOptions() {
   auto inUnit = [](double v) { return v >= 0.0 && v < 1.0; };
   if (!inUnit(sparsity))
     return modelError() << "filterlet-prune: sparsity must be in [0, 1), "
-                      "got "
-                   << shortNumber(sparsity);
+                           "got "
+                        << shortNumber(sparsity);
   if (block < 1)
     return modelError() << "filterlet-prune: block must be at least 1, got "
-                   << block.getValue();
+                        << block.getValue();
   if (minLayerSparsity < 0.0 || maxLayerSparsity > 1.0 ||
       minLayerSparsity > maxLayerSparsity)
     return modelError() << "filterlet-prune: need 0 <= min-layer-sparsity <= "
-                      "max-layer-sparsity <= 1, got "
-                   << shortNumber(minLayerSparsity) << " and "
-                   << shortNumber(maxLayerSparsity);
+                           "max-layer-sparsity <= 1, got "
+                        << shortNumber(minLayerSparsity) << " and "
+                        << shortNumber(maxLayerSparsity);
   if (calibrationLimit < 0)
     return modelError()
            << "filterlet-prune: calibration-limit must be at least 0, got "
@@ -258,7 +258,7 @@ LogicalResult FilterletPrunePass::checkOptions() {
            << clipIterations.getValue();
   if (!(damping > 0.0))
     return modelError() << "filterlet-prune: damping must be positive, got "
-                   << shortNumber(damping);
+                        << shortNumber(damping);
   return success();
 }
 
@@ -595,14 +595,14 @@ LogicalResult FilterletPrunePass::fixLayers(std::vector<Layer> &layers) {
     if (indexText.trim().getAsInteger(10, index) ||
         ratioText.trim().getAsDouble(ratio))
       return modelError() << "filterlet-prune: layer-sparsity entry '" << entry
-                     << "' is not INDEX=RATIO";
+                          << "' is not INDEX=RATIO";
     if (index >= layers.size())
-      return modelError() << "filterlet-prune: layer-sparsity names layer " << index
-                     << " but the model has " << layers.size()
-                     << " eligible layers";
+      return modelError() << "filterlet-prune: layer-sparsity names layer "
+                          << index << " but the model has " << layers.size()
+                          << " eligible layers";
     if (ratio < 0.0 || ratio > 1.0)
       return modelError() << "filterlet-prune: layer " << index
-                     << " sparsity must be in [0, 1], got " << ratio;
+                          << " sparsity must be in [0, 1], got " << ratio;
     layers[index].fixedRatio = ratio;
   }
   return success();
@@ -629,13 +629,14 @@ LogicalResult FilterletPrunePass::parseBudget() {
   costModel = target != "none";
   std::optional<McuCore> c = parseMcuCore(target);
   if (costModel && !c)
-    return modelError() << "filterlet-prune: unknown target '" << target.getValue()
-                   << "' (cortex-m0plus, cortex-m4, cortex-m7, or none)";
+    return modelError() << "filterlet-prune: unknown target '"
+                        << target.getValue()
+                        << "' (cortex-m0plus, cortex-m4, cortex-m7, or none)";
   if (c)
     core = *c;
   if (!flashBudget.empty() && !latencyBudget.empty())
     return modelError() << "filterlet-prune: give flash-budget or "
-                      "latency-budget, not both";
+                           "latency-budget, not both";
   bool hadUnit = false;
   if (!flashBudget.empty()) {
     std::optional<double> v = parseQuantity(flashBudget, true, "", hadUnit);
@@ -658,10 +659,10 @@ LogicalResult FilterletPrunePass::parseBudget() {
   }
   if (budget != Budget::None && !costModel)
     return modelError() << "filterlet-prune: a budget needs a target "
-                      "core, not target=none";
+                           "core, not target=none";
   if (budget != Budget::None && sparsity.hasValue())
     return modelError() << "filterlet-prune: give sparsity or a "
-                      "budget, not both";
+                           "budget, not both";
   return success();
 }
 
@@ -830,14 +831,15 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     const char *unit = budget == Budget::Flash  ? " bytes"
                        : budget == Budget::Macs ? " MACs"
                                                 : " instructions";
-    return modelError() << "filterlet-prune: " << what << " "
-                   << llvm::formatv("{0:F0}", budgetValue).str() << unit
-                   << " cannot be met on " << mcuCoreName(core)
-                   << ": with max-layer-sparsity "
-                   << shortNumber(maxLayerSparsity) << " the model still takes "
-                   << llvm::formatv("{0:F0}", total()).str() << unit
-                   << " (estimate; everything but the eligible layers takes "
-                   << llvm::formatv("{0:F0}", metric(rest)).str() << ")";
+    return modelError()
+           << "filterlet-prune: " << what << " "
+           << llvm::formatv("{0:F0}", budgetValue).str() << unit
+           << " cannot be met on " << mcuCoreName(core)
+           << ": with max-layer-sparsity " << shortNumber(maxLayerSparsity)
+           << " the model still takes "
+           << llvm::formatv("{0:F0}", total()).str() << unit
+           << " (estimate; everything but the eligible layers takes "
+           << llvm::formatv("{0:F0}", metric(rest)).str() << ")";
   }
   // Filterlets come whole: a shortfall below one filterlet is rounding.
   int64_t granule = 1;
@@ -845,15 +847,15 @@ LogicalResult FilterletPrunePass::choose(std::vector<Layer> &layers,
     granule = std::max(granule, l.block);
   if (target - prunedWeights >= granule)
     return modelError() << "filterlet-prune: sparsity " << shortNumber(sparsity)
-                   << " cannot be reached with max-layer-sparsity "
-                   << shortNumber(maxLayerSparsity)
-                   << " and the fixed layers (reached "
-                   << llvm::formatv("{0:F4}",
-                                    totalWeights
-                                        ? double(prunedWeights) / totalWeights
-                                        : 0.0)
-                          .str()
-                   << ")";
+                        << " cannot be reached with max-layer-sparsity "
+                        << shortNumber(maxLayerSparsity)
+                        << " and the fixed layers (reached "
+                        << llvm::formatv("{0:F4}", totalWeights
+                                                       ? double(prunedWeights) /
+                                                             totalWeights
+                                                       : 0.0)
+                               .str()
+                        << ")";
   return success();
 }
 
@@ -917,7 +919,12 @@ static recon::Clip clipOf(Operation *conv, int64_t filters, bool isFloat) {
     return clip;
   }
   tosa::RescaleOp rescale = requantizerOf(conv, filters);
+  tosa::ClampOp clamp = rescale ? clampAfter(rescale) : tosa::ClampOp();
+  // The importer puts the output's quantization on the last op of the
+  // chain: the clamp when the activation narrows the int8 range.
   QuantAttr q = rescale ? getResultQuant(rescale) : QuantAttr();
+  if (!q && clamp)
+    q = getResultQuant(clamp);
   auto outType = rescale ? dyn_cast<RankedTensorType>(rescale.getType())
                          : RankedTensorType();
   if (!q || q.isPerChannel() || !outType ||
@@ -925,7 +932,7 @@ static recon::Clip clipOf(Operation *conv, int64_t filters, bool isFloat) {
     return clip;
   double scale = q.getScale()[0], zp = double(q.getZeroPoint()[0]);
   double lo = -128, hi = 127;
-  if (tosa::ClampOp clamp = clampAfter(rescale)) {
+  if (clamp) {
     std::optional<double> cl = boundOf(clamp.getMinValAttr()),
                           ch = boundOf(clamp.getMaxValAttr());
     if (cl && ch) {
@@ -1451,6 +1458,7 @@ void FilterletPrunePass::writeReport(ArrayRef<Layer> layers, bool calibrated) {
 }
 
 void FilterletPrunePass::runOnOperation() {
+  depthwiseRecovered = 0;
   if (failed(checkOptions()) || failed(parseBudget()))
     return signalPassFailure();
   std::vector<Layer> layers = collectLayers();
@@ -1479,9 +1487,9 @@ void FilterletPrunePass::runOnOperation() {
   for (Layer &l : layers) {
     if (l.conv->getParentOfType<func::FuncOp>() != func) {
       modelError() << "filterlet-prune: calibration needs the eligible "
-                 "convolutions in one function; they are in @"
-              << func.getSymName() << " and @"
-              << l.conv->getParentOfType<func::FuncOp>().getSymName();
+                      "convolutions in one function; they are in @"
+                   << func.getSymName() << " and @"
+                   << l.conv->getParentOfType<func::FuncOp>().getSymName();
       return signalPassFailure();
     }
     llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(l.conv);
@@ -1505,7 +1513,7 @@ void FilterletPrunePass::runOnOperation() {
       func, calibration, calibrationLimit, calibrationScale);
   if (!set) {
     modelError() << "filterlet-prune: calibration: "
-            << llvm::toString(set.takeError());
+                 << llvm::toString(set.takeError());
     return signalPassFailure();
   }
 

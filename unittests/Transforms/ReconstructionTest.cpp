@@ -306,9 +306,11 @@ TEST(Reconstruction, ClippedRefinementLowersTheClippedError) {
       zero[k] = plain.removed[k / 4];
     std::vector<double> refined =
         refineClipped(ps, w, plain.weights, zero, relu, 0.01, 3);
-    for (int64_t k = 0; k < dims; ++k)
-      if (zero[k])
+    for (int64_t k = 0; k < dims; ++k) {
+      if (zero[k]) {
         EXPECT_EQ(refined[k], 0.0);
+      }
+    }
     double before = clippedError(ps, w, plain.weights, relu);
     double after = clippedError(ps, w, refined, relu);
     EXPECT_LT(after, before) << "seed " << seed;

@@ -163,7 +163,10 @@ struct PatchSample {
 /// by `iterations` rounds of least squares on the patches where the loss is
 /// not flat: a patch whose pruned and dense outputs are both clipped on the
 /// same side is left out, and the targets are the clipped dense outputs.
-/// lambda is `damping` x the mean input energy of the patches in the round.
+/// lambda is `damping` x the mean diagonal of the round's Gram matrix (the
+/// relative strength of LayerSolver's damping). The last round's weights
+/// are returned; they are not checked against `v` (keeping the best by
+/// clippedError on the sample was measured: no better on the fixtures).
 /// Returns `v` unchanged when `clip` clips nothing or no patch is left.
 std::vector<double> refineClipped(const PatchSample &patches,
                                   llvm::ArrayRef<double> w,
