@@ -14,6 +14,7 @@ include "TinyPruneBase.td"
 include "TinyPruneAttrs.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/BuiltinAttributes.td"
+include "TinyPruneLayers.td"
 
 def TinyPrune_Tensor : RankedTensorOf<[I8, I16, F32]>;
 def TinyPrune_IntTensor : RankedTensorOf<[I8, I16]>;
