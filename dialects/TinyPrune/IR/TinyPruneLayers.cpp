@@ -113,18 +113,17 @@ static LogicalResult verifyConv(ConvOp op, int64_t kh, int64_t kw,
   if (outType.getDimSize(0) != inType.getDimSize(0) ||
       outType.getDimSize(1) != oh || outType.getDimSize(2) != ow ||
       outType.getDimSize(3) != channels)
-    return op.emitOpError() << "output shape must be [" << inType.getDimSize(0)
-                            << ", " << oh << ", " << ow << ", " << channels
-                            << "]";
+    return op.emitOpError()
+           << "output shape must be [" << inType.getDimSize(0) << ", " << oh
+           << ", " << ow << ", " << channels << "]";
   if (failed(verifyClamp(op, op.getMinValAttr(), op.getMaxValAttr(), elt)))
     return failure();
-  if (failed(verifyPresence(
-          op, quantized,
-          {op.getInputQuantAttr(), op.getWeightQuantAttr(),
-           op.getOutputQuantAttr(), op.getMultiplierAttr(),
-           op.getShiftAttr()},
-          {"input_quant", "weight_quant", "output_quant", "multiplier",
-           "shift"})))
+  if (failed(verifyPresence(op, quantized,
+                            {op.getInputQuantAttr(), op.getWeightQuantAttr(),
+                             op.getOutputQuantAttr(), op.getMultiplierAttr(),
+                             op.getShiftAttr()},
+                            {"input_quant", "weight_quant", "output_quant",
+                             "multiplier", "shift"})))
     return failure();
   if (!quantized)
     return success();
@@ -158,8 +157,7 @@ LogicalResult Conv2DOp::verify() {
   if (FilterletsAttr filterlets = getFilterletsAttr()) {
     DenseElementsAttr weights;
     matchPattern(getWeights(), m_Constant(&weights));
-    return filterlets.verifyFor(wType, weights,
-                                [&] { return emitOpError(); });
+    return filterlets.verifyFor(wType, weights, [&] { return emitOpError(); });
   }
   return success();
 }
@@ -196,23 +194,24 @@ static LogicalResult verifyBinary(BinaryOp op, ArrayRef<Attribute> intAttrs,
   return verifyShift(op, *op.getOutputShift());
 }
 
-template <typename AddSubOp>
-static LogicalResult verifyAddSub(AddSubOp op) {
-  if (failed(verifyBinary(
-          op,
-          {op.getLhsQuantAttr(), op.getRhsQuantAttr(), op.getOutputQuantAttr(),
-           op.getLeftShiftAttr(), op.getLhsMultiplierAttr(),
-           op.getLhsShiftAttr(), op.getRhsMultiplierAttr(),
-           op.getRhsShiftAttr(), op.getOutputMultiplierAttr(),
-           op.getOutputShiftAttr()},
-          {"lhs_quant", "rhs_quant", "output_quant", "left_shift",
-           "lhs_multiplier", "lhs_shift", "rhs_multiplier", "rhs_shift",
-           "output_multiplier", "output_shift"})))
+template <typename AddSubOp> static LogicalResult verifyAddSub(AddSubOp op) {
+  if (failed(
+          verifyBinary(op,
+                       {op.getLhsQuantAttr(), op.getRhsQuantAttr(),
+                        op.getOutputQuantAttr(), op.getLeftShiftAttr(),
+                        op.getLhsMultiplierAttr(), op.getLhsShiftAttr(),
+                        op.getRhsMultiplierAttr(), op.getRhsShiftAttr(),
+                        op.getOutputMultiplierAttr(), op.getOutputShiftAttr()},
+                       {"lhs_quant", "rhs_quant", "output_quant", "left_shift",
+                        "lhs_multiplier", "lhs_shift", "rhs_multiplier",
+                        "rhs_shift", "output_multiplier", "output_shift"})))
     return failure();
   if (!op.getLeftShift())
     return success();
-  if (*op.getLeftShift() < 0 || *op.getLeftShift() > 30)
-    return op.emitOpError() << "left_shift must be in [0, 30]";
+  // As a TOSA rescale, `<< left_shift` is multiplier 2^30 with right shift
+  // 30 - left_shift, which must be at least 2.
+  if (*op.getLeftShift() < 0 || *op.getLeftShift() > 28)
+    return op.emitOpError() << "left_shift must be in [0, 28]";
   if (failed(verifyShift(op, *op.getLhsShift())) ||
       failed(verifyShift(op, *op.getRhsShift())))
     return failure();
