@@ -16,6 +16,13 @@
 using namespace mlir;
 using namespace tinyprune;
 
+/// `t` as IR text without the quotes a diagnostic puts around types.
+static std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream(s) << t;
+  return s;
+}
+
 /// Checks `[min_val, max_val]` against the output element type `elt`.
 static LogicalResult verifyClamp(Operation *op, Attribute minAttr,
                                  Attribute maxAttr, Type elt) {
@@ -30,7 +37,7 @@ static LogicalResult verifyClamp(Operation *op, Attribute minAttr,
   auto lo = dyn_cast<IntegerAttr>(minAttr), hi = dyn_cast<IntegerAttr>(maxAttr);
   if (!lo || !hi || lo.getType() != elt || hi.getType() != elt)
     return op->emitOpError() << "integer layers need 'min_val'/'max_val' of "
-                             << "type " << elt;
+                             << "type " << typeStr(elt);
   if (lo.getInt() > hi.getInt())
     return op->emitOpError() << "clamp range [" << lo.getInt() << ", "
                              << hi.getInt() << "] is empty";
@@ -93,8 +100,10 @@ static LogicalResult verifyConv(ConvOp op, int64_t kh, int64_t kw,
                            : Type(Float32Type::get(op.getContext()));
   if (biasType.getRank() != 1 || biasType.getElementType() != biasElt ||
       (biasType.getDimSize(0) != channels && biasType.getDimSize(0) != 1))
-    return op.emitOpError() << "bias must be tensor<" << channels << "x"
-                            << biasElt << "> (or one element)";
+    return op.emitOpError()
+           << "bias must be "
+           << typeStr(RankedTensorType::get({channels}, biasElt))
+           << " (or one element)";
   ArrayRef<int64_t> pad = op.getPad(), stride = op.getStride(),
                     dilation = op.getDilation();
   if (pad.size() != 4 || stride.size() != 2 || dilation.size() != 2)
