@@ -4,8 +4,10 @@
 // Each TOSA op is executed exactly as the TOSA specification defines it
 // (integer accumulation without rounding, rescale by apply_scale_32 with
 // DOUBLE_ROUND, saturation to the result type); tinyprune ops call the
-// runtime's TFLite-exact kernels. Nothing is fused: this is the reference
-// that optimized, fused generated code must match byte for byte.
+// runtime's TFLite-exact kernels, and layer ops compute exactly what the
+// TOSA chains they were raised from compute (LayerOps.cpp). Nothing else
+// is fused: this is the reference that optimized, fused generated code must
+// match byte for byte.
 //
 // Integers are held widened to int64 and floats as float, so that every op
 // can be written once per element kind; results are narrowed (saturated

@@ -4,7 +4,6 @@
 // RUN: tinyprune-opt %s -split-input-file --tinyprune-lower-layers-to-tosa | FileCheck %s
 // RUN: tinyprune-opt %s -split-input-file --tinyprune-lower-layers-to-tosa --tosa-attach-target="profiles=pro_int,pro_fp extensions=doubleround level=none" --tosa-validate -o /dev/null
 
-
 // An int8 convolution: the i32 convolution from the input zero point, the
 // per-channel rescale to the output zero point, the ReLU clamp, which states
 // the output quantization.
