@@ -52,7 +52,7 @@ defvar TinyPrune_DataDrivenPruningOptions = [
   Option<"threads", "threads", "unsigned", /*default=*/"0",
          "Threads for calibration (0: all cores)">,
   Option<"report", "report", "std::string", /*default=*/"\"\"",
-         "Write the per-layer table to this file ('-' is stderr)">,
+         "Write the per-layer table to this file ('-' is stdout)">,
 ];
 
 // A pruning pass on the whole module that takes the shared options after
