@@ -12,13 +12,15 @@
 // what a filterlet is, how its removal is ranked and recorded) and the
 // order of the steps; the allocation, the sensitivity bookkeeping, the
 // reading and writing of quantized weights and the report are the pruning
-// toolkit's (include/tinyprune/Transforms/Pruning).
+// toolkit's (include/tinyprune/Transforms/Pruning), the calibration probes
+// and the depthwise re-solve are in Calibration.h and Recovery.h.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Transforms/Passes.h"
 
 #include "Calibration.h"
+#include "Recovery.h"
 
 #include "tinyprune/Analysis/CostModel.h"
 #include "tinyprune/Dialect/TinyPrune.h"
@@ -46,6 +48,7 @@ namespace tinyprune {
 using namespace mlir;
 using namespace tinyprune;
 using namespace tinyprune::pruning;
+using namespace tinyprune::recovery;
 
 namespace {
 
@@ -147,36 +150,6 @@ tosa::ConstOp writeWeights(const Layer &l, tosa::Conv2DOp conv,
   return writeFilters(convStorage(l, conv, weightOp), solutions, {mean});
 }
 
-/// The mean of the input patches of `m` (the bias coordinate dropped).
-std::vector<double> meanPatch(const recon::Moments &m) {
-  int64_t size = m.size();
-  const std::vector<double> &h = m.h();
-  std::vector<double> mean(size - 1);
-  double count = std::max<double>(1.0, double(m.count()));
-  for (int64_t k = 0; k + 1 < size; ++k)
-    mean[k] = h[(size - 1) * size + k] / count;
-  return mean;
-}
-
-/// Patches per sample for a layer: enough for a well-determined solve
-/// (about 256 per unknown), between 16384 and 65536 in all.
-int64_t patchesPerSample(const calib::PatchSource &src, size_t samples) {
-  int64_t total = std::clamp<int64_t>(256 * (src.dims() + 1), 16384, 65536);
-  return std::max<int64_t>(1, (total + samples - 1) / samples);
-}
-
-/// Patches to keep per sample for a clipped refinement of a layer with
-/// `filters` filters of `dims` inputs, or 0 when it would cost too much.
-int64_t clippedPatchesPerSample(int64_t dims, int64_t filters,
-                                int64_t patchesPerSample, size_t samples) {
-  constexpr int64_t kPatches = 8192;
-  int64_t perSample = std::min<int64_t>(
-      patchesPerSample, (kPatches + int64_t(samples) - 1) / int64_t(samples));
-  double work = double(dims + 1) * double(dims + 1) * double(filters) *
-                double(perSample) * double(samples);
-  return work <= 3e10 ? perSample : 0;
-}
-
 struct FilterletPrunePass
     : public tinyprune::impl::FilterletPruneBase<FilterletPrunePass> {
   using FilterletPruneBase::FilterletPruneBase;
@@ -210,10 +183,6 @@ private:
   LogicalResult allocate(Run &run);
   /// Re-solves the pruned layers in program order on calibration data.
   LogicalResult recoverLayers(Run &run);
-  /// Re-solves a depthwise convolution's weights and biases, channel by
-  /// channel, on the pruned model's inputs against the dense model's
-  /// outputs.
-  LogicalResult recoverDepthwise(Run &run, tosa::DepthwiseConv2DOp conv);
   /// Zeroes the pruned filterlets and attaches the attribute.
   void rewrite(Layer &layer);
   void writeReport(const Run &run, bool calibrated);
@@ -599,9 +568,19 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
     auto found = layerOf.find(op);
     if (found == layerOf.end()) {
       // Depthwise: worth re-solving once a pruned layer feeds it.
-      if (recover && correctDepthwise && prunedBefore &&
-          failed(recoverDepthwise(run, cast<tosa::DepthwiseConv2DOp>(op))))
+      if (!recover || !correctDepthwise || !prunedBefore)
+        continue;
+      recovery::SolveOptions options;
+      options.damping = damping;
+      options.clipAware = clipAware != ClipAware::None;
+      options.clipIterations = clipIterations;
+      options.threads = threads;
+      FailureOr<bool> solved = recovery::resolveDepthwise(
+          cast<tosa::DepthwiseConv2DOp>(op), set, *run.dense, run.denseMap,
+          options, [&](const Twine &message) { progress(message); });
+      if (failed(solved))
         return failure();
+      run.depthwiseRecovered += *solved;
       continue;
     }
     size_t li = found->second;
@@ -668,96 +647,6 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
     if (l.prunedCount > 0)
       rewrite(l);
   }
-  return success();
-}
-
-LogicalResult
-FilterletPrunePass::recoverDepthwise(Run &run, tosa::DepthwiseConv2DOp conv) {
-  const calib::CalibrationSet &set = *run.set;
-  // Only the importer's form: constant weights KH x KW x C x 1 and one
-  // constant bias per channel; anything else stays as it is.
-  auto weightOp = conv.getWeight().getDefiningOp<tosa::ConstOp>();
-  auto biasOp = conv.getBias().getDefiningOp<tosa::ConstOp>();
-  auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
-  if (!weightOp || !biasOp || !wType || !wType.hasStaticShape() ||
-      wType.getDimSize(3) != 1)
-    return success();
-  int64_t channels = wType.getDimSize(2);
-  int64_t size = wType.getDimSize(0) * wType.getDimSize(1);
-  if (int64_t(cast<DenseElementsAttr>(biasOp.getValues()).getNumElements()) !=
-      channels)
-    return success();
-  bool isFloat = isa<FloatType>(wType.getElementType());
-  QuantAttr quant = getResultQuant(weightOp);
-  std::vector<float> weightScale;
-  if (!isFloat) {
-    if (!quant || (quant.isPerChannel() && quant.getAxis() != 2))
-      return success();
-    for (int64_t c = 0; c < channels; ++c)
-      weightScale.push_back(quant.getScaleAt(quant.isPerChannel() ? c : 0));
-  }
-  llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(conv);
-  if (!src) {
-    llvm::consumeError(src.takeError());
-    return success();
-  }
-  progress("re-solving a depthwise convolution");
-
-  FilterStorage st;
-  st.op = conv;
-  st.weight = &conv.getWeightMutable();
-  st.bias = &conv.getBiasMutable();
-  st.weightOp = weightOp;
-  st.filters = channels;
-  st.size = size;
-  st.axis = 2;
-  st.isFloat = isFloat;
-  st.weightScale = weightScale;
-  st.inScale = src->scale;
-  st.index = [channels](int64_t o, int64_t k) { return k * channels + o; };
-  FailureOr<std::vector<double>> real = readFilters(st);
-  if (failed(real))
-    return success();
-
-  // One target per channel: the inputs of its filter.
-  std::vector<calib::ProbeTarget> targets(channels);
-  for (int64_t c = 0; c < channels; ++c) {
-    calib::ProbeTarget &t = targets[c];
-    t.input = conv.getInput();
-    t.referenceInput = run.denseMap.lookup(conv.getInput());
-    t.source = *src;
-    t.source.channel = c;
-    t.patchesPerSample = patchesPerSample(t.source, set.size());
-  }
-  recon::Clip clip = clipAware != ClipAware::None
-                         ? activationClip(conv, channels, isFloat)
-                         : recon::Clip();
-  if (clip.clips())
-    for (calib::ProbeTarget &t : targets)
-      t.keepPerSample =
-          clippedPatchesPerSample(size, 1, t.patchesPerSample, set.size());
-  func::FuncOp func = conv->getParentOfType<func::FuncOp>();
-  std::vector<recon::Moments> moments;
-  std::vector<recon::PatchSample> kept;
-  if (failed(calib::collectMoments(func, *run.dense, targets, set, threads,
-                                   moments, &kept)))
-    return failure();
-
-  std::vector<recon::FilterSolution> solutions(channels);
-  std::vector<std::vector<double>> means(channels);
-  calib::parallelFor(channels, threads, [&](int64_t c) {
-    ArrayRef<double> w =
-        ArrayRef<double>(*real).slice(c * (size + 1), size + 1);
-    recon::LayerSolver solver(moments[c], {1, size}, damping);
-    solutions[c] = solver.solve(w, std::vector<bool>(size, false));
-    if (targets[c].keepPerSample > 0)
-      solutions[c].weights = recon::refineClipped(
-          kept[c], w, solutions[c].weights, std::vector<bool>(size, false),
-          clip, damping, clipIterations);
-    means[c] = meanPatch(moments[c]);
-  });
-  writeFilters(st, solutions, means);
-  ++run.depthwiseRecovered;
   return success();
 }
 
