@@ -13,8 +13,8 @@ include "mlir/Pass/PassBase.td"
 // Data-driven pruning passes
 //===----------------------------------------------------------------------===//
 
-// The options every data-driven pruning pass shares (the toolkit under
-// include/tinyprune/Transforms/Pruning reads them): the cost model's core,
+// The options every data-driven pruning pass shares, handed to the pruning
+// toolkit (include/tinyprune/Transforms/Pruning): the cost model's core,
 // the resource budgets, the calibration data, the threads and the report.
 defvar TinyPrune_DataDrivenPruningOptions = [
   Option<"target", "target", "::tinyprune::pruning::PruningTarget",
