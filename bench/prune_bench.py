@@ -709,9 +709,17 @@ def main():
                     "(default none: every eligible layer is pruned)")
     ap.add_argument("--cache", default=CACHE)
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--rows", help="measure nothing: print the tables of "
+                    "the rows that earlier runs wrote with --json (FILE[,"
+                    "FILE...]; a later file's row replaces an earlier one's)")
     ap.add_argument("--per-layer", action="store_true",
                     help="also print each pruned convolution's figures")
     args = ap.parse_args()
+    if args.rows:
+        rows, dense_rows = saved_rows(args.rows.split(","),
+                                      args.models.split(","))
+        report(rows, dense_rows, args)
+        return
     cache = {}
     if os.path.exists(args.cache):
         with open(args.cache) as f:
@@ -753,6 +761,10 @@ def main():
             os.makedirs(os.path.dirname(args.cache), exist_ok=True)
             with open(args.cache, "w") as f:
                 json.dump(cache, f, indent=1, sort_keys=True)
+    report(rows, dense_rows, args)
+
+
+def report(rows, dense_rows, args):
     print(f"pass option target={args.target}")
     print(table(rows, dense_rows, args.no_mcu))
     print()
@@ -764,6 +776,22 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def saved_rows(files, names):
+    """Rows of earlier runs' --json files, the last file winning for the
+    same model, sparsity, recovery and target; models in `names` order."""
+    merged = {}
+    for path in files:
+        with open(path) as f:
+            for r in json.load(f):
+                merged[(r["model"], r["sparsity"], r["recovery"],
+                        r["target"])] = r
+    rows = sorted((r for r in merged.values() if r["model"] in names),
+                  key=lambda r: (names.index(r["model"]), r["sparsity"],
+                                 r["recovery"]))
+    dense_rows = {r["model"]: r for r in rows if not r["sparsity"]}
+    return rows, dense_rows
 
 
 if __name__ == "__main__":
