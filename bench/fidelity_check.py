@@ -25,7 +25,6 @@ output is >= 1).
 import argparse
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
@@ -110,7 +109,7 @@ def main():
                         ("constant (dense mean output)",
                          np.tile(const, (len(xs), 1)),
                          np.tile(const, (len(rand), 1)), "collapsed")]
-            zeroed, convs = zero_conv(text, 0)
+            _, convs = zero_conv(text, 0)
             for k, kind in ((0, "collapsed"), (convs // 2, "damaged")):
                 zeroed, _ = zero_conv(text, k)
                 tag = f"zero{k}"

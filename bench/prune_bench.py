@@ -8,8 +8,9 @@ IC and VWW, whose data sets are not here; bench/fidelity.py).
 
     /usr/bin/python3 bench/prune_bench.py [--models ic,vww,fashion_dscnn_int8]
         [--sparsities 0.3,0.5,0.7,0.9] [--recovery off|on|both]
-        [--no-qemu | --no-mcu] [--per-layer]
+        [--no-qemu | --no-mcu] [--per-layer] [--json rows.json]
         [--target none|cortex-m0plus|cortex-m4|cortex-m7]
+    /usr/bin/python3 bench/prune_bench.py --rows a.json,b.json [--per-layer]
 
 How each figure is obtained (docs/pruning-results.md says more):
 - The model is imported (`tinyprune-translate --import-tflite`), pruned
@@ -596,7 +597,8 @@ def table(rows, dense_rows, no_mcu):
             mcu, dmcu = r["mcu"][CORES[0]], dense["mcu"][CORES[0]]
             p = pruned_layer_figures(dense, r) if r["sparsity"] else None
             r["pruned_layers"] = p
-            flash = (dmcu["code"] + dmcu["rodata"], mcu["code"] + mcu["rodata"])
+            flash = (dmcu["code"] + dmcu["rodata"],
+                     mcu["code"] + mcu["rodata"])
             code = (dmcu["code"], mcu["code"])
             r["model_flash"] = flash
             if p:
