@@ -3,12 +3,14 @@
 calibration-based recovery, the flash and instructions per inference of the
 generated code on Cortex-M4F and M0+ (QEMU), for the whole model and for the
 pruned layers only against the dense model, and the accuracy (Fashion-MNIST
-fixtures, full test split) or top-1 agreement with the dense model (MLPerf
-Tiny IC and VWW, on their sample and on random inputs).
+fixtures, full test split) or the fidelity to the dense model (MLPerf Tiny
+IC and VWW, whose data sets are not here; bench/fidelity.py).
 
     /usr/bin/python3 bench/prune_bench.py [--models ic,vww,fashion_dscnn_int8]
-        [--sparsities 0.3,0.5,0.7,0.9] [--recovery off|on|both] [--no-mcu]
+        [--sparsities 0.3,0.5,0.7,0.9] [--recovery off|on|both]
+        [--no-qemu | --no-mcu] [--per-layer] [--json rows.json]
         [--target none|cortex-m0plus|cortex-m4|cortex-m7]
+    /usr/bin/python3 bench/prune_bench.py --rows a.json,b.json [--per-layer]
 
 How each figure is obtained (docs/pruning-results.md says more):
 - The model is imported (`tinyprune-translate --import-tflite`), pruned
@@ -17,28 +19,34 @@ How each figure is obtained (docs/pruning-results.md says more):
   `--target` is passed to the pass: with a core, the cost model keeps dense
   the layers whose sparse form would not pay there, and "pruned layers"
   are the ones it did prune.
-- Flash: `.text` / `.rodata` of the model's object for Cortex-M4F (GCC -Os);
-  the pruned layers' weight storage is the size of their dense weight arrays
-  in the dense object against the size of their sparse format (kept values,
-  row pointers, indices, offset and tap tables, the SparseFilter struct) in
-  the pruned object, symbol by symbol.
+- Flash: `.text` / `.rodata` of the model's object for Cortex-M4F (GCC -Os),
+  for the whole model (dense → pruned) and, for the pruned layers, the size
+  of their dense weight arrays in the dense object against the size of
+  their sparse format (kept values, row pointers, indices, offset and tap
+  tables, the SparseFilter struct) in the pruned object, symbol by symbol.
+  The whole model can grow while the pruned layers shrink: the sparse
+  kernels are code.
 - Instructions: one inference under QEMU with the mcu-kit plugin, by the
   harness of test/mcu (run_mcu.py). For the pruned layers, a second
   firmware has `tinyprune_mark()` calls inserted before and after every
   convolution's statements in the generated `_invoke`: the counts between
   them, summed over the layers the pass pruned, in the dense and the pruned
-  model. Each firmware's output is checked against `tinyprune run`.
-- Accuracy: `tinyprune eval` on the fixtures' 10,000 test images. Agreement:
-  `tinyprune eval` of the pruned model with the dense model's predictions
-  (`tinyprune run`, one input at a time) as the labels.
+  model. Each firmware's output is checked against `tinyprune run`. With
+  --no-qemu only the object is built (flash) and counts come from the cache.
+- Accuracy: `tinyprune eval` on the fixtures' 10,000 test images.
+  Fidelity (MLPerf): the pruned model's outputs against the dense model's
+  on the sample and on synthetic inputs picked so that the dense top-1 is
+  spread over the classes: top-1 agreement beside the share of the dense
+  model's most common class on those inputs, and the squared output error
+  relative to the dense outputs' variance (0 = identical; >= 1 for any
+  model whose output does not depend on its input). See fidelity.py.
 - Recovery: the pass gets `calibration=FILE`, the first 512 training images
-  (fixtures; never the test split) or the sample plus random inputs drawn
-  with another seed than the agreement inputs (MLPerf). When the pass
-  rejects the option, those rows say so.
+  (fixtures; never the test split) or the sample plus 255 uniform random
+  inputs (MLPerf). When the pass rejects the option, those rows say so.
 
 Results are cached in bench/results/prune_bench.json, keyed by the SHA-256
-of what they depend on (the pruned MLIR for accuracy, the generated code for
-MCU figures), so a re-run only measures what changed.
+of what they depend on (the pruned MLIR for accuracy and fidelity, the
+generated code for MCU figures), so a re-run only measures what changed.
 """
 
 import argparse
@@ -58,6 +66,9 @@ sys.path.insert(0, INPUTS)
 import run_firmware  # noqa: E402
 import run_mcu  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fidelity  # noqa: E402
+
 SHARED = os.path.join(ROOT, "..", "shared")
 KIT = os.path.join(SHARED, "mcu-kit", "insncount.c")
 MLPERF = os.path.join(SHARED, "models", "mlperf-tiny")
@@ -72,7 +83,13 @@ MLPERF_MODELS = {"ic": ("pretrainedResnet_quant", "ic_input0_int8"),
 FIXTURE_MODELS = [f"fashion_{net}_{kind}" for net in
                   ("dscnn", "mobilenet", "resnet8")
                   for kind in ("int8", "float")]
-AGREEMENT_SEED, CALIBRATION_SEED = 1, 2
+CALIBRATION_SEED = 2
+# MLPerf fidelity inputs (fidelity.py): pool size and inputs per dense top-1
+# class, and the pool's seed.
+FIDELITY = {"ic": (1500, 25), "vww": (1000, 150)}
+FIDELITY_SEED = 1
+# Bumped when the fidelity measure or its inputs change.
+FIDELITY_METHOD = 1
 CALIBRATION_IMAGES = 512
 NO_CALIBRATION = "n/a (pass has no calibration option yet)"
 # Targets of the pruning issue.
@@ -306,6 +323,25 @@ def measure_mcu(gen, input_path, host_out, is_float, plugin, work, cores):
     return result
 
 
+def measure_flash(gen, work):
+    """The flash figures of measure_mcu() without running anything: the
+    model's object for Cortex-M4F (as run_mcu.build compiles it), its
+    .text/.rodata and the sizes of the convolutions' filter symbols."""
+    with open(os.path.join(gen, "m.cpp")) as f:
+        layers = conv_layers(f.read())
+    os.makedirs(work, exist_ok=True)
+    obj = os.path.join(work, "m.o")
+    flags, _ = run_firmware.CORES[CORES[0]]
+    subprocess.run(["arm-none-eabi-g++", "-Os", *flags,
+                    *run_firmware.CXX_FLAGS, "-I" + gen, "-c",
+                    os.path.join(gen, "m.cpp"), "-o", obj], check=True)
+    code, rodata = run_mcu.object_sizes(obj)
+    symbols = {s: size for s, size in symbol_sizes(obj).items()
+               if any(s in layer["symbols"] for layer in layers)}
+    return {"layers": layers,
+            CORES[0]: {"code": code, "rodata": rodata, "symbols": symbols}}
+
+
 # --- Data -----------------------------------------------------------------
 
 
@@ -330,17 +366,6 @@ def to_input(x, quant):
 def random_inputs(shape, n, seed):
     rng = np.random.default_rng(seed)
     return rng.integers(-128, 128, size=(n, *shape), dtype=np.int8)
-
-
-def dense_predictions(build, mlir, xs, tmp):
-    """Top-1 of the dense model for each sample (`tinyprune run`)."""
-    preds = []
-    for i, x in enumerate(xs):
-        inp, out = os.path.join(tmp, f"in{i}.bin"), os.path.join(tmp, "o.bin")
-        x.tofile(inp)
-        tool(build, "tinyprune", "run", mlir, "--input", inp, "--output", out)
-        preds.append(int(np.argmax(np.fromfile(out, dtype=np.int8))))
-    return preds
 
 
 def top1(build, mlir, data, labels, json_out):
@@ -384,21 +409,11 @@ class Model:
             shape = tuple(int(s) for s in shape)
             sample = np.fromfile(self.sample, dtype=np.int8).reshape(shape)
             self.mcu_input = self.sample
-            agree = random_inputs(shape, args.random, AGREEMENT_SEED)
-            self.agree_x = os.path.join(self.tmp, "agree_x.npy")
-            np.save(self.agree_x, agree)
             calib = np.concatenate(
                 [sample[None], random_inputs(shape, 255, CALIBRATION_SEED)])
             self.calibration = os.path.join(self.tmp, "calibration.npy")
             np.save(self.calibration, calib)
-            inputs = np.concatenate([sample[None], agree])
-            key = f"pred/{sha(self.dense_text, inputs.tobytes())}"
-            if key not in cache:
-                cache[key] = dense_predictions(args.build, self.dense, inputs,
-                                               self.tmp)
-            self.sample_pred, preds = cache[key][0], cache[key][1:]
-            self.agree_y = os.path.join(self.tmp, "agree_y.npy")
-            np.save(self.agree_y, np.array(preds, dtype=np.int64))
+            self.fidelity_inputs(sample)
         else:
             test_x = np.load(os.path.join(DATA, "test_x.npy"), mmap_mode="r")
             self.mcu_input = os.path.join(self.tmp, "input.bin")
@@ -407,14 +422,40 @@ class Model:
             train_x = np.load(os.path.join(DATA, "train_x.npy"), mmap_mode="r")
             np.save(self.calibration, np.asarray(train_x[:CALIBRATION_IMAGES]))
 
-    def evaluate(self, mlir, text):
-        """Accuracy (fixtures) or agreement (MLPerf) and the sample's top-1."""
+    def fidelity_inputs(self, sample):
+        """The fidelity input set (fidelity.py) and the dense outputs on it:
+        the sample and pool images picked so that the dense top-1 is
+        spread over the classes."""
+        n_pool, per_class = FIDELITY[self.name]
+        gen = os.path.join(self.tmp, "fidelity-dense")
+        tool(self.args.build, "tinyprune", "compile", self.dense, "-o", gen,
+             "--name", "m")
+        exe = fidelity.build_host(gen, "m", gen + "-work")
+        train_x = np.load(os.path.join(DATA, "train_x.npy"), mmap_mode="r")
+        gray = np.asarray(train_x[:1000], np.float64).reshape(-1, 28, 28)
+        gray *= 255 / max(gray.max(), 1e-9)
+        self.fid_x = fidelity.input_set(exe, sample, n_pool, per_class,
+                                        FIDELITY_SEED, gray, gen + "-work")
+        self.fid_key = sha(self.fid_x.tobytes())
+        self.fid_dense = fidelity.run_batch(exe, self.fid_x, gen + "-work")
+        fidelity.check_against_interpreter(
+            os.path.join(self.args.build, "bin", "tinyprune"), self.dense,
+            self.fid_x[:2], self.fid_dense[:2], gen + "-work")
+
+    def evaluate(self, mlir, text, gen):
+        """Accuracy (fixtures) or fidelity to the dense model (MLPerf; `gen`
+        is the compiled model)."""
         if self.mlperf:
-            key = f"agree/{sha(text)}/{self.args.random}"
+            key = f"fidelity{FIDELITY_METHOD}/{sha(text)}/{self.fid_key}"
             if key not in self.cache:
-                acc, n = top1(self.args.build, mlir, self.agree_x,
-                              self.agree_y, os.path.join(self.tmp, "e.json"))
-                self.cache[key] = {"agreement": acc, "samples": n}
+                work = gen + "-fidelity"
+                exe = fidelity.build_host(gen, "m", work)
+                raw = fidelity.run_batch(exe, self.fid_x, work)
+                fidelity.check_against_interpreter(
+                    os.path.join(self.args.build, "bin", "tinyprune"), mlir,
+                    self.fid_x[:2], raw[:2], work)
+                self.cache[key] = fidelity.measure(
+                    self.fid_dense, raw, fidelity.output_quant(text))
             return self.cache[key]
         key = f"accuracy/{sha(text)}"
         if key not in self.cache:
@@ -443,10 +484,10 @@ class Model:
                 return row
         with open(mlir) as f:
             text = f.read()
-        row["quality"] = self.evaluate(mlir, text)
         gen = os.path.join(self.tmp, tag)
         r = tool(self.args.build, "tinyprune", "compile", mlir, "-o", gen,
                  "--name", "m")
+        row["quality"] = self.evaluate(mlir, text, gen)
         with open(os.path.join(gen, "m.cpp")) as f:
             row["geometry"] = conv_geometry(f.read())
         out = r.stdout + r.stderr
@@ -459,13 +500,21 @@ class Model:
             row["sample_top1"] = int(np.argmax(np.fromfile(host,
                                                            dtype=np.int8)))
         if not self.args.no_mcu:
+            code = gen_hash(gen)
             with open(self.mcu_input, "rb") as f:
-                key = f"mcu{METHOD}/{gen_hash(gen)}/{sha(f.read())}"
-            if key not in self.cache:
+                key = f"mcu{METHOD}/{code}/{sha(f.read())}"
+            if key not in self.cache and not self.args.no_qemu:
                 self.cache[key] = measure_mcu(gen, self.mcu_input, host,
                                               self.float_output, self.plugin,
                                               gen + "-work", CORES)
-            row["mcu"] = self.cache[key]
+            if key in self.cache:
+                row["mcu"] = self.cache[key]
+            else:
+                # Flash only: the M4F object, no QEMU run.
+                fkey = f"flash{METHOD}/{code}"
+                if fkey not in self.cache:
+                    self.cache[fkey] = measure_flash(gen, gen + "-work")
+                row["mcu"] = self.cache[fkey]
         return row
 
 
@@ -484,8 +533,12 @@ def pruned_layer_figures(dense, row):
                     sum(sym_s[n] for i in picked
                         for n in s["layers"][i]["symbols"]))
     for core in CORES:
-        fig[core] = (sum(d[core]["conv_instructions"][i] for i in picked),
-                     sum(s[core]["conv_instructions"][i] for i in picked))
+        if "conv_instructions" in d.get(core, {}) and \
+                "conv_instructions" in s.get(core, {}):
+            fig[core] = (sum(d[core]["conv_instructions"][i]
+                             for i in picked),
+                         sum(s[core]["conv_instructions"][i]
+                             for i in picked))
     return fig
 
 
@@ -496,13 +549,37 @@ def ratio(pair):
     return pair[0] / pair[1] if pair[1] else float("inf")
 
 
+def pair(p, unit=""):
+    """'dense→pruned (ratio×)' of a (dense, pruned) pair."""
+    return f"{p[0]:,}{unit}→{p[1]:,}{unit} ({ratio(p):.2f}×)"
+
+
+def quality_text(r, dense):
+    """Accuracy with the change from dense (fixtures), or the fidelity to
+    the dense model (MLPerf: top-1 agreement beside the majority-class rate
+    of the dense model on the same inputs, and the relative output error)."""
+    q = r["quality"]
+    if "accuracy" in q:
+        text = f"{100 * q['accuracy']:.2f} %"
+        if r["sparsity"]:
+            drop = 100 * (dense["quality"]["accuracy"] - q["accuracy"])
+            text += f" ({-drop:+.2f})"
+        return text
+    same = r["sample_top1"] == dense["sample_top1"]
+    return (f"{100 * q['agreement']:.1f} % of {q['samples']} "
+            f"(majority {100 * q['majority']:.1f} %); "
+            f"error {q['output_error']:.3f}; "
+            f"mean abs change {q['mean_abs_change']:.3f}; "
+            f"sample {'agrees' if same else 'differs'}")
+
+
 def table(rows, dense_rows, no_mcu):
     head = ["model", "sparsity", "recovery", "achieved", "const B"]
     if not no_mcu:
-        head += ["flash B (M4F)", "pruned layers B", "M4F insns",
-                 "M0+ insns", "pruned layers M4F insns",
+        head += ["model flash B (M4F)", "model code B", "pruned layers B",
+                 "M4F insns", "M0+ insns", "pruned layers M4F insns",
                  "pruned layers M0+ insns"]
-    head += ["accuracy / agreement"]
+    head += ["accuracy / fidelity"]
     out = ["| " + " | ".join(head) + " |",
            "|" + "|".join("---" if i < 3 else "---:"
                           for i in range(len(head))) + "|"]
@@ -517,27 +594,25 @@ def table(rows, dense_rows, no_mcu):
         cells.append(f"{r['achieved']:.3f}" if "achieved" in r else "-")
         cells.append(f"{r['constant_bytes']:,}")
         if not no_mcu:
-            mcu = r["mcu"]
+            mcu, dmcu = r["mcu"][CORES[0]], dense["mcu"][CORES[0]]
             p = pruned_layer_figures(dense, r) if r["sparsity"] else None
             r["pruned_layers"] = p
-            m4 = mcu[CORES[0]]
-            cells.append(f"{m4['code'] + m4['rodata']:,}")
-            cells.append(f"{p['bytes'][0]:,}→{p['bytes'][1]:,} "
-                         f"({ratio(p['bytes']):.2f}×)" if p else "-")
-            cells += [f"{mcu[c]['instructions']:,}" for c in CORES]
-            cells += [f"{p[c][0]:,}→{p[c][1]:,} ({ratio(p[c]):.2f}×)"
-                      if p else "-" for c in CORES]
-        q = r["quality"]
-        if "accuracy" in q:
-            text = f"{100 * q['accuracy']:.2f} %"
-            if r["sparsity"]:
-                drop = 100 * (dense["quality"]["accuracy"] - q["accuracy"])
-                text += f" ({-drop:+.2f})"
-        else:
-            same = r["sample_top1"] == dense["sample_top1"]
-            text = (f"{100 * q['agreement']:.1f} % of {q['samples']} random; "
-                    f"sample {'agrees' if same else 'differs'}")
-        cells.append(text)
+            flash = (dmcu["code"] + dmcu["rodata"],
+                     mcu["code"] + mcu["rodata"])
+            code = (dmcu["code"], mcu["code"])
+            r["model_flash"] = flash
+            if p:
+                cells += [pair(flash),
+                          f"{code[0]:,}→{code[1]:,} ({code[1] - code[0]:+,})",
+                          pair(p["bytes"])]
+            else:
+                cells += [f"{flash[0]:,}", f"{code[0]:,}", "-"]
+            cells += [f"{r['mcu'][c]['instructions']:,}"
+                      if "instructions" in r["mcu"].get(c, {}) else
+                      "not run" for c in CORES]
+            cells += [(pair(p[c]) if c in p else "not run") if p else "-"
+                      for c in CORES]
+        cells.append(quality_text(r, dense))
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -551,7 +626,10 @@ def per_layer(rows, dense_rows):
     out = ["| " + " | ".join(head) + " |",
            "|" + "|".join("---" for _ in head) + "|"]
     for r in rows:
-        if not r["sparsity"] or "mcu" not in r:
+        if not r["sparsity"] or "mcu" not in r or any(
+                "conv_instructions" not in m.get(c, {})
+                for m in (r["mcu"], dense_rows[r["model"]]["mcu"])
+                for c in CORES):
             continue
         d = dense_rows[r["model"]]["mcu"]
         for i, geo in enumerate(r["geometry"]):
@@ -596,9 +674,10 @@ def targets(rows, dense_rows, no_mcu):
             checks = [(f"flash {ratio(p['bytes']):.2f}×",
                        ratio(p["bytes"]) >= FLASH_TARGET)]
             checks += [(f"{c} {ratio(p[c]):.2f}×",
-                        ratio(p[c]) >= SPEED_TARGET) for c in CORES]
+                        ratio(p[c]) >= SPEED_TARGET) for c in CORES if c in p]
             lines.append(f"{name}: pruned layers " + ", ".join(
-                f"{t} {'met' if ok else 'NOT met'}" for t, ok in checks))
+                f"{t} {'met' if ok else 'NOT met'}" for t, ok in checks) +
+                f"; whole model flash {ratio(r['model_flash']):.2f}×")
         q = r["quality"]
         if r["recovery"] and "accuracy" in q and r["sparsity"] in DROP_TARGETS:
             drop = 100 * (dense_rows[r["model"]]["quality"]["accuracy"] -
@@ -620,8 +699,10 @@ def main():
                     default="both")
     ap.add_argument("--no-mcu", action="store_true",
                     help="skip the QEMU builds and runs")
-    ap.add_argument("--random", type=int, default=200,
-                    help="random inputs for the MLPerf agreement")
+    ap.add_argument("--no-qemu", action="store_true",
+                    help="measure flash (Cortex-M4F object) but run no "
+                    "firmware: instruction counts come from the cache "
+                    "where it has them and read 'not run' otherwise")
     ap.add_argument("--target", default="none",
                     choices=["none", "cortex-m0plus", "cortex-m4",
                              "cortex-m7"],
@@ -630,9 +711,17 @@ def main():
                     "(default none: every eligible layer is pruned)")
     ap.add_argument("--cache", default=CACHE)
     ap.add_argument("--json", help="also write the rows to this file")
+    ap.add_argument("--rows", help="measure nothing: print the tables of "
+                    "the rows that earlier runs wrote with --json (FILE[,"
+                    "FILE...]; a later file's row replaces an earlier one's)")
     ap.add_argument("--per-layer", action="store_true",
                     help="also print each pruned convolution's figures")
     args = ap.parse_args()
+    if args.rows:
+        rows, dense_rows = saved_rows(args.rows.split(","),
+                                      args.models.split(","))
+        report(rows, dense_rows, args)
+        return
     cache = {}
     if os.path.exists(args.cache):
         with open(args.cache) as f:
@@ -649,7 +738,7 @@ def main():
             os.path.join(DATA, "train_x.npy")):
         sys.exit(f"prune_bench: no Fashion-MNIST in {DATA} "
                  "(run scripts/fetch-data.sh)")
-    if not args.no_mcu and not os.path.exists(KIT):
+    if not args.no_mcu and not args.no_qemu and not os.path.exists(KIT):
         sys.exit("prune_bench: needs ../shared/mcu-kit (or --no-mcu)")
     sparsities = [float(s) for s in args.sparsities.split(",")]
     recoveries = {"off": [False], "on": [True], "both": [False, True]}[
@@ -657,7 +746,7 @@ def main():
     rows, dense_rows = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         plugin = None
-        if not args.no_mcu:
+        if not args.no_mcu and not args.no_qemu:
             plugin = os.path.join(tmp, "libinsncount.so")
             subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", plugin,
                             KIT], check=True)
@@ -674,6 +763,10 @@ def main():
             os.makedirs(os.path.dirname(args.cache), exist_ok=True)
             with open(args.cache, "w") as f:
                 json.dump(cache, f, indent=1, sort_keys=True)
+    report(rows, dense_rows, args)
+
+
+def report(rows, dense_rows, args):
     print(f"pass option target={args.target}")
     print(table(rows, dense_rows, args.no_mcu))
     print()
@@ -685,6 +778,22 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
+
+
+def saved_rows(files, names):
+    """Rows of earlier runs' --json files, the last file winning for the
+    same model, sparsity, recovery and target; models in `names` order."""
+    merged = {}
+    for path in files:
+        with open(path) as f:
+            for r in json.load(f):
+                merged[(r["model"], r["sparsity"], r["recovery"],
+                        r["target"])] = r
+    rows = sorted((r for r in merged.values() if r["model"] in names),
+                  key=lambda r: (names.index(r["model"]), r["sparsity"],
+                                 r["recovery"]))
+    dense_rows = {r["model"]: r for r in rows if not r["sparsity"]}
+    return rows, dense_rows
 
 
 if __name__ == "__main__":

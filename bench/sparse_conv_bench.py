@@ -9,16 +9,20 @@ weights, counted under QEMU with the instruction plugin of shared/mcu-kit.
 Layers (test/mcu/Inputs/sparse_conv.cpp, -DSPARSE_BENCH): a 3x3 conv
 16->32 on 16x16 with SAME padding and an input zero point (k x k
 filterlets, B = 16), and a 1x1 conv 64->64 on 12x12 with the zero point
-folded into the bias as the compiler emits it (B = 8 and 16); filterlet
-sparsity 0, 0.3, 0.5, 0.7 and 0.9, kept filterlets drawn at random over the
+folded into the bias as the compiler emits it (B = 8 and 16), then layers
+of the shapes the MLPerf IC model and the fixtures have: 3x3 32->32 on
+16x16 (B = 32) and 64->64 on 8x8 (B = 64), and first layers 3x3 3->16 on
+32x32 (B = 3) and 1->16 on 28x28 (B = 1); filterlet sparsity 0, 0.3, 0.5,
+0.7 and 0.9, kept filterlets drawn at random over the
 whole layer. Both kernels are called through noinline wrappers with the
 geometry as run-time values, and every sparse output is checked against
 the dense one. Columns: instructions of one layer invocation; `x dense`,
 dense / sparse; `x own 0%`, the sparse kernel at sparsity 0 / at this
 sparsity (what skipping filterlets buys, apart from the kernels'
 differences); weight bytes in flash, dense (outC x kH x kW x inC) and
-sparse (kept x B + kept x 2 + (outC + 1) x 2 index bytes + the per-layer
-offset/tapY/tapX tables, 6 bytes per filterlet id).
+sparse as the compiler stores it (kept x B weights, kept x 1 id bytes for
+at most 256 filterlets per filter, else 2, (outC + 1) x 2 row-pointer bytes,
+and the per-layer offset/tapY/tapX tables, 6 bytes per filterlet id).
 """
 
 import argparse
@@ -79,8 +83,12 @@ def main():
             for r in results:
                 ids = r["filterlets"] // r["outC"]
                 dense_bytes = r["filterlets"] * r["B"]
-                sparse_bytes = (r["kept"] * (r["B"] + 2) +
-                                (r["outC"] + 1) * 2 + ids * 6)
+                # As the compiler stores it: uint8 ids when a filter has at
+                # most 256 filterlets, row pointers uint16 up to 65535 kept.
+                id_bytes = 1 if ids <= 256 else 2 if ids <= 65536 else 4
+                row_bytes = 2 if r["kept"] <= 65535 else 4
+                sparse_bytes = (r["kept"] * (r["B"] + id_bytes) +
+                                (r["outC"] + 1) * row_bytes + ids * 6)
                 ratio = r["dense"] / r["sparse"]
                 print(f"{core:13} {r['layer']:22} {r['sparsity'] / 100:8.1f} "
                       f"{r['kept']:4}/{r['filterlets']:<4} {r['dense']:11} "
