@@ -16,6 +16,8 @@ PACKAGES=(
   libeigen3-dev
   # Tests
   python3 libgtest-dev
+  # Benchmarks (bench/prune_bench.py fidelity, sparse_conv_bench)
+  python3-numpy
   # Cortex-M builds of generated code, run under QEMU
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   qemu-system-arm
