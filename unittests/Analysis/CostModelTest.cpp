@@ -67,8 +67,18 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
   for (auto [i, l] : llvm::enumerate(layers)) {
     std::string inT =
         llvm::formatv("tensor<1x{0}x{1}x{2}x{3}>", l.inH, l.inW, l.inC, elt);
+    // int8 tensors state their quantization, so that the convolutions read
+    // as layer ops (--tinyprune-raise-to-layers).
+    auto quant = [&](int64_t zp) {
+      return isFloat ? std::string()
+                     : llvm::formatv(" {{tinyprune.quant = "
+                                     "#tinyprune.quant<scale = 0.5, "
+                                     "zero_point = {0}>}",
+                                     zp)
+                           .str();
+    };
     if (i == 0)
-      sig = inT;
+      sig = inT + quant(l.zp);
     std::string wT =
         llvm::formatv("tensor<{0}x{1}x{1}x{2}x{3}>", l.outC, l.k, l.inC, elt);
     std::string values;
@@ -116,8 +126,8 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
     std::string biasT =
         llvm::formatv("tensor<{0}x{1}>", l.outC, isFloat ? "f32" : "i32");
     body += llvm::formatv(
-        "  %w{0} = \"tosa.const\"() <{{values = dense<[{1}]> : {4}}> : () -> "
-        "{4}\n"
+        "  %w{0} = \"tosa.const\"() <{{values = dense<[{1}]> : {4}}>{17} : () "
+        "-> {4}\n"
         "  %b{0} = \"tosa.const\"() <{{values = dense<{5}> : {6}}> : () -> "
         "{6}\n"
         "  %zx{0} = \"tosa.const\"() <{{values = dense<{7}> : tensor<1x{8}>}> "
@@ -132,7 +142,10 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
         "tensor<1x{8}>, tensor<1x{8}>) -> {16}\n",
         i, values, l.outC * perFilter, elt, wT, isFloat ? "0.5" : "7", biasT,
         isFloat ? "0.0" : std::to_string(l.zp), elt, isFloat ? "0.0" : "0", x,
-        isFloat ? "f32" : "i32", l.pad, l.stride, attr, inT, accT);
+        isFloat ? "f32" : "i32", l.pad, l.stride, attr, inT, accT,
+        isFloat ? ""
+                : " {tinyprune.quant = #tinyprune.quant<scale = 0.01, "
+                  "zero_point = 0>}");
     if (isFloat) {
       x = llvm::formatv("%c{0}", i);
       continue;
@@ -144,15 +157,18 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
         "() -> tensor<{1}xi8>\n"
         "  %iz{0} = \"tosa.const\"() <{{values = dense<0> : tensor<1xi32>}> : "
         "() -> tensor<1xi32>\n"
-        "  %oz{0} = \"tosa.const\"() <{{values = dense<-3> : tensor<1xi8>}> : "
+        "  %oz{0} = \"tosa.const\"() <{{values = dense<{4}> : tensor<1xi8>}> : "
         "() -> tensor<1xi8>\n"
         "  %r{0} = tosa.rescale %c{0}, %m{0}, %s{0}, %iz{0}, %oz{0} "
         "{{input_unsigned = false, output_unsigned = false, per_channel = "
         "true, "
-        "rounding_mode = DOUBLE_ROUND, scale32 = true} : ({2}, "
+        "rounding_mode = DOUBLE_ROUND, scale32 = true, tinyprune.quant = "
+        "#tinyprune.quant<scale = 0.5, zero_point = {4}>} : ({2}, "
         "tensor<{1}xi32>, "
         "tensor<{1}xi8>, tensor<1xi32>, tensor<1xi8>) -> {3}\n",
-        i, l.outC, accT, outT);
+        i, l.outC, accT, outT,
+        // The next layer's input zero point.
+        i + 1 < layers.size() ? layers[i + 1].zp : int64_t(-3));
     x = llvm::formatv("%r{0}", i);
   }
   const Layer &last = layers.back();
