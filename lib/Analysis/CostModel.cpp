@@ -773,8 +773,9 @@ std::vector<OpCost> tinyprune::estimateFunction(func::FuncOp func,
                                                 McuCore core) {
   // Layers are read from layer ops: estimate a copy of `func` raised to
   // them, whose ops' locations point at their originals, and report each
-  // layer at the op of `func` its chain starts with (the layer op itself
-  // when `func` is raised already).
+  // layer at the principal op of its chain in `func` (the convolution, the
+  // arithmetic, the pool, the rescale; the layer op itself when `func` is
+  // raised already).
   SmallVector<Operation *> originals;
   func.walk([&](Operation *op) { originals.push_back(op); });
   OwningOpRef<func::FuncOp> copy(cast<func::FuncOp>(func->clone()));

@@ -101,12 +101,12 @@ struct OpCost {
 
 /// Per-layer estimates of `func` on `core`, read from its layer ops (a
 /// function still in the importer's TOSA form is estimated on a copy raised
-/// by `--tinyprune-raise-to-layers`, and each estimate names the op of
-/// `func` its layer's chain starts with): convolutions keeping `filterlets`
-/// by sparseConvCost, other convolutions by denseConvCost, then depthwise
-/// convolutions, pools, element-wise layers, requantizations, softmax and
-/// data movement, each with the flash of the constants the emitter stores
-/// for it.
+/// by `--tinyprune-raise-to-layers`, and each estimate names the principal
+/// op of its layer's chain in `func`, e.g. the `tosa.conv2d`): convolutions
+/// keeping `filterlets` by sparseConvCost, other convolutions by
+/// denseConvCost, then depthwise convolutions, pools, element-wise layers,
+/// requantizations, softmax and data movement, each with the flash of the
+/// constants the emitter stores for it.
 std::vector<OpCost> estimateFunction(mlir::func::FuncOp func, McuCore core);
 
 /// The sum of `costs`.
