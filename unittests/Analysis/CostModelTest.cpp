@@ -1,8 +1,8 @@
-//===- CostModelTest.cpp - the MCU cost model
-//------------------------------===//
+//===- CostModelTest.cpp - the MCU cost model -----------------------------===//
 //
 // Core names, conv geometry, flash against the arrays the C++ emitter
-// actually writes (dense and filterlet-sparse, int8 and float), and the
+// actually writes (dense and filterlet-sparse, int8 and float), the same
+// estimates and layer views on a function and its raised form, and the
 // properties the pruning passes rely on: more kept filterlets never cost
 // less, and the sparse estimate at sparsity 0 stays consistent with the
 // dense one.
@@ -10,8 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Analysis/CostModel.h"
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Target/Cpp.h"
+#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -302,6 +303,61 @@ TEST_F(CostModelIR, Geometry) {
   EXPECT_FALSE(g->hasInputZeroPoint);
   // Dense MACs: every tap of the unpadded layer is in bounds.
   EXPECT_EQ(denseConvCost(*g, McuCore::CortexM4).macs, 2 * 2 * 4 * 3 * 3 * 6);
+}
+
+TEST_F(CostModelIR, RaisedFunctionCostsTheSame) {
+  for (bool isFloat : {false, true}) {
+    for (bool sparse : {false, true}) {
+      func::FuncOp f = parse(modelText(testLayers(sparse), isFloat));
+      ASSERT_TRUE(f);
+      // What the cost model and the views read of the TOSA convolutions...
+      std::vector<OpCost> before = estimateFunction(f, McuCore::CortexM4);
+      std::vector<ConvLayerView> views;
+      std::vector<std::optional<SmallVector<int64_t>>> weights;
+      for (tosa::Conv2DOp conv : f.getOps<tosa::Conv2DOp>()) {
+        FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+        ASSERT_TRUE(succeeded(v));
+        views.push_back(*v);
+        weights.push_back(v->weightInts());
+      }
+      // ... is what they read of the layer ops.
+      ASSERT_TRUE(succeeded(raiseToLayers(f)));
+      EXPECT_TRUE(f.getOps<tosa::Conv2DOp>().empty());
+      std::vector<OpCost> after = estimateFunction(f, McuCore::CortexM4);
+      ASSERT_EQ(before.size(), after.size());
+      for (size_t i = 0; i < after.size(); ++i) {
+        EXPECT_TRUE(isa<Conv2DOp>(after[i].op));
+        EXPECT_EQ(before[i].cost.flashBytes, after[i].cost.flashBytes);
+        EXPECT_EQ(before[i].cost.macs, after[i].cost.macs);
+        EXPECT_EQ(before[i].cost.instructions, after[i].cost.instructions);
+      }
+      size_t i = 0;
+      for (Conv2DOp conv : f.getOps<Conv2DOp>()) {
+        FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+        ASSERT_TRUE(succeeded(v));
+        ASSERT_LT(i, views.size());
+        const ConvLayerView &t = views[i];
+        EXPECT_EQ(v->isFloat, isFloat);
+        EXPECT_EQ(v->inputZeroPoint, t.inputZeroPoint);
+        EXPECT_EQ(v->inputQuant, t.inputQuant);
+        EXPECT_EQ(v->weightQuant, t.weightQuant);
+        EXPECT_EQ(v->filterlets, t.filterlets);
+        EXPECT_EQ(v->inputScale(), t.inputScale());
+        EXPECT_EQ(v->weightInts(), weights[i]);
+        EXPECT_EQ(v->biasInts(), t.biasInts());
+        EXPECT_EQ(v->biasFloats(), t.biasFloats());
+        EXPECT_EQ(v->weights, t.weights);
+        EXPECT_EQ(std::make_tuple(v->inH, v->inW, v->channels, v->outH, v->outW,
+                                  v->filters, v->kernelH, v->strideH, v->padTop,
+                                  v->padRight),
+                  std::make_tuple(t.inH, t.inW, t.channels, t.outH, t.outW,
+                                  t.filters, t.kernelH, t.strideH, t.padTop,
+                                  t.padRight));
+        ++i;
+      }
+      EXPECT_EQ(i, views.size());
+    }
+  }
 }
 
 TEST_F(CostModelIR, DynamicShapesFail) {
