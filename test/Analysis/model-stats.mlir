@@ -1,6 +1,8 @@
 // RUN: tinyprune-opt %s --tinyprune-model-stats -o /dev/null 2>&1 | FileCheck %s
 // RUN: tinyprune-opt %s --tinyprune-model-stats=output=%t.txt | FileCheck %s --check-prefix=IR
 // RUN: FileCheck %s < %t.txt
+// A function raised to layer ops already reads the same.
+// RUN: tinyprune-opt %s --tinyprune-raise-to-layers --mlir-print-debuginfo | tinyprune-opt --tinyprune-model-stats=core=cortex-m4 -o /dev/null 2>&1 | FileCheck %s --check-prefixes=CHECK,COST
 
 // A 3x3 conv (2 filters over 3 channels on 4x4) then a 1x1 conv used as a
 // fully-connected layer, each with its requantization to int8: the pass
