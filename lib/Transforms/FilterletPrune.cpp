@@ -606,8 +606,8 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
       options.clipIterations = clipIterations;
       options.threads = threads;
       FailureOr<bool> solved = recovery::resolveDepthwise(
-          cast<DepthwiseConv2DOp>(op), set, *run.dense, run.denseMap,
-          options, [&](const Twine &message) { progress(message); });
+          cast<DepthwiseConv2DOp>(op), set, *run.dense, run.denseMap, options,
+          [&](const Twine &message) { progress(message); });
       if (failed(solved))
         return failure();
       run.depthwiseRecovered += *solved;

@@ -106,9 +106,8 @@ FailureOr<bool> recovery::resolveDepthwise(
     t.source.channel = c;
     t.patchesPerSample = patchesPerSample(t.source, set.size());
   }
-  recon::Clip clip = options.clipAware
-                         ? pruning::activationClip(conv)
-                         : recon::Clip();
+  recon::Clip clip =
+      options.clipAware ? pruning::activationClip(conv) : recon::Clip();
   if (clip.clips())
     for (calib::ProbeTarget &t : targets)
       t.keepPerSample =

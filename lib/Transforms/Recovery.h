@@ -60,12 +60,12 @@ struct SolveOptions {
 /// by damped least squares, int8 weights re-quantized per channel with the
 /// requantization following. Returns whether it was re-solved: only the
 /// importer's form is (constant KH x KW x C x 1 weights and a constant
-/// bias per channel, int8 scales per channel or one for all). `progress` is told
-/// before the work starts. Fails (with an error emitted) if a run fails.
+/// bias per channel, int8 scales per channel or one for all). `progress` is
+/// told before the work starts. Fails (with an error emitted) if a run fails.
 mlir::FailureOr<bool>
-resolveDepthwise(DepthwiseConv2DOp conv,
-                 const calib::CalibrationSet &set, mlir::func::FuncOp dense,
-                 mlir::IRMapping &denseMap, const SolveOptions &options,
+resolveDepthwise(DepthwiseConv2DOp conv, const calib::CalibrationSet &set,
+                 mlir::func::FuncOp dense, mlir::IRMapping &denseMap,
+                 const SolveOptions &options,
                  llvm::function_ref<void(const llvm::Twine &)> progress);
 
 } // namespace recovery
