@@ -32,7 +32,8 @@ coefficients, the relative error table of the held-out cases, and with
 --models compares instead the cost model's whole-model totals
 (`tinyprune-opt --tinyprune-model-stats=core=...`) with measured
 inferences of the MLPerf Tiny models (as bench/mcu_bench.py runs them),
-after `--filterlet-prune=sparsity=S` with --sparsity S.
+after `--tinyprune-raise-to-layers --filterlet-prune=sparsity=S` with
+--sparsity S.
 """
 
 import argparse
@@ -532,8 +533,11 @@ def whole_models(build, cores, sparsity, plugin, tmp):
                         os.path.join(shared, name + ".tflite"), "-o", mlir],
                        check=True)
         if sparsity > 0:
+            # Pruned as layer ops, compiled as TOSA.
             subprocess.run([tool("tinyprune-opt"), mlir,
-                            f"--filterlet-prune=sparsity={sparsity}", "-o",
+                            "--tinyprune-raise-to-layers",
+                            f"--filterlet-prune=sparsity={sparsity}",
+                            "--tinyprune-lower-layers-to-tosa", "-o",
                             mlir + ".pruned"], check=True)
             mlir += ".pruned"
         gen = os.path.join(tmp, name)

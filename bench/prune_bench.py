@@ -14,7 +14,8 @@ IC and VWW, whose data sets are not here; bench/fidelity.py).
 
 How each figure is obtained (docs/pruning-results.md says more):
 - The model is imported (`tinyprune-translate --import-tflite`), pruned
-  (`tinyprune-opt --filterlet-prune="sparsity=S [calibration=F]"`) and
+  (`tinyprune-opt --tinyprune-raise-to-layers
+  --filterlet-prune="sparsity=S [calibration=F]"`) and
   compiled (`tinyprune compile`). Sparsity 0 is the dense model, unpruned.
   `--target` is passed to the pass: with a core, the cost model keeps dense
   the layers whose sparse form would not pay there, and "pruned layers"
@@ -124,8 +125,12 @@ def prune(build, dense_mlir, sparsity, calibration, out, target="none"):
     opts = f"sparsity={sparsity} report=- target={target}"
     if calibration:
         opts += f" calibration={calibration}"
+    # The pass prunes layer ops; the model goes back to TOSA for `tinyprune
+    # compile` and the text this script reads.
     r = subprocess.run([os.path.join(build, "bin", "tinyprune-opt"),
-                        dense_mlir, f"--filterlet-prune={opts}", "-o", out],
+                        dense_mlir, "--tinyprune-raise-to-layers",
+                        f"--filterlet-prune={opts}",
+                        "--tinyprune-lower-layers-to-tosa", "-o", out],
                        capture_output=True, text=True)
     if r.returncode != 0:
         if calibration and re.search(r"no such option calibration", r.stderr):

@@ -17,12 +17,9 @@
 #include "tinyprune/Analysis/CostModel.h"
 
 #include "tinyprune/Dialect/LayerView.h"
-#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
-#include "mlir/IR/Location.h"
-#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -771,28 +768,12 @@ static LayerCost costOf(Operation *op, McuCore core) {
 
 std::vector<OpCost> tinyprune::estimateFunction(func::FuncOp func,
                                                 McuCore core) {
-  // Layers are read from layer ops: estimate a copy of `func` raised to
-  // them, whose ops' locations point at their originals, and report each
-  // layer at the principal op of its chain in `func` (the convolution, the
-  // arithmetic, the pool, the rescale; the layer op itself when `func` is
-  // raised already).
-  SmallVector<Operation *> originals;
-  func.walk([&](Operation *op) { originals.push_back(op); });
-  OwningOpRef<func::FuncOp> copy(cast<func::FuncOp>(func->clone()));
-  size_t i = 0;
-  copy->walk([&](Operation *op) {
-    op->setLoc(OpaqueLoc::get(originals[i++], op->getLoc()));
-  });
-  (void)raiseToLayers(*copy);
+  // Each layer op is one kernel call; what the emitter fuses costs nothing.
   std::vector<OpCost> costs;
-  copy->walk([&](Operation *op) {
-    if (op == copy->getOperation() || isFused(op))
+  func.walk([&](Operation *op) {
+    if (op == func.getOperation() || isFused(op))
       return;
-    Location loc = op->getLoc();
-    if (auto fused = dyn_cast<FusedLoc>(loc))
-      loc = fused.getLocations().front();
-    costs.push_back(
-        {OpaqueLoc::getUnderlyingLocation<Operation *>(loc), costOf(op, core)});
+    costs.push_back({op, costOf(op, core)});
   });
   return costs;
 }

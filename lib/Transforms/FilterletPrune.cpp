@@ -23,6 +23,7 @@
 #include "Recovery.h"
 
 #include "tinyprune/Analysis/CostModel.h"
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Pruning/BudgetAllocator.h"
 #include "tinyprune/Transforms/Pruning/PruningReport.h"
@@ -54,7 +55,7 @@ namespace {
 
 /// One eligible convolution and what the pass decides for it.
 struct Layer {
-  tosa::Conv2DOp conv;
+  Conv2DOp conv;
   tosa::ConstOp weightOp;
   int64_t filters = 0, positions = 0, channels = 0, block = 0;
   /// Filterlets per filter and elements per filterlet.
@@ -123,11 +124,11 @@ int64_t largestDivisorAtMost(int64_t n, int64_t limit) {
 
 /// Where the filters of `conv` (an eligible layer or its copy) live: OHWI,
 /// filter-major.
-FilterStorage convStorage(const Layer &l, tosa::Conv2DOp conv,
+FilterStorage convStorage(const Layer &l, Conv2DOp conv,
                           tosa::ConstOp weightOp) {
   FilterStorage st;
   st.op = conv;
-  st.weight = &conv.getWeightMutable();
+  st.weight = &conv.getWeightsMutable();
   st.bias = &conv.getBiasMutable();
   st.weightOp = weightOp;
   st.filters = l.filters;
@@ -142,7 +143,7 @@ FilterStorage convStorage(const Layer &l, tosa::Conv2DOp conv,
 
 /// Writes re-solved real weights into the constants of `conv` (layer `l`
 /// or its copy in a trial model); returns the new weight constant.
-tosa::ConstOp writeWeights(const Layer &l, tosa::Conv2DOp conv,
+tosa::ConstOp writeWeights(const Layer &l, Conv2DOp conv,
                            tosa::ConstOp weightOp,
                            ArrayRef<recon::FilterSolution> solutions,
                            ArrayRef<double> inputMean) {
@@ -160,6 +161,9 @@ private:
   /// The whole pass on one run's state.
   LogicalResult prune(Run &run);
   LogicalResult checkOptions();
+  /// Fails, naming --tinyprune-raise-to-layers, when the module still has
+  /// convolutions as TOSA chains.
+  LogicalResult checkRaised();
   /// The ratio or budget, the layer bounds and the core into `run.goal`.
   LogicalResult parseGoal(Run &run);
   /// The eligible convolutions of the module, with filterlet energies.
@@ -254,13 +258,28 @@ LogicalResult FilterletPrunePass::parseGoal(Run &run) {
   return success();
 }
 
+LogicalResult FilterletPrunePass::checkRaised() {
+  Operation *tosaConv = nullptr;
+  getOperation().walk([&](Operation *op) {
+    if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op))
+      return WalkResult::advance();
+    tosaConv = op;
+    return WalkResult::interrupt();
+  });
+  if (!tosaConv)
+    return success();
+  return tosaConv->emitError()
+         << "filterlet-prune: prunes layer ops, but this convolution is a "
+            "TOSA chain; run --tinyprune-raise-to-layers first";
+}
+
 void FilterletPrunePass::collectLayers(Run &run) {
-  getOperation().walk([&](tosa::Conv2DOp conv) {
-    auto weightOp = conv.getWeight().getDefiningOp<tosa::ConstOp>();
-    auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
-    if (!weightOp || !wType || !wType.hasStaticShape() ||
-        conv->hasAttr(TinyPruneDialect::getFilterletsAttrName()))
+  getOperation().walk([&](Conv2DOp conv) {
+    auto weightOp = conv.getWeights().getDefiningOp<tosa::ConstOp>();
+    FailureOr<ConvLayerView> view = ConvLayerView::get(conv);
+    if (!weightOp || failed(view) || conv.getFilterletsAttr())
       return;
+    auto wType = cast<RankedTensorType>(conv.getWeights().getType());
     Layer l;
     l.conv = conv;
     l.weightOp = weightOp;
@@ -275,8 +294,8 @@ void FilterletPrunePass::collectLayers(Run &run) {
     l.perFilter = l.positions * (l.channels / l.block);
     if (l.count() < 2)
       return;
-    l.isFloat = isa<FloatType>(wType.getElementType());
-    QuantAttr quant = getResultQuant(weightOp);
+    l.isFloat = view->isFloat;
+    QuantAttr quant = view->weightQuant;
     if (!l.isFloat && !quant)
       return; // Integer weights without a scale have no real magnitude.
     if (!l.isFloat) {
@@ -285,7 +304,18 @@ void FilterletPrunePass::collectLayers(Run &run) {
       for (int64_t o = 0; o < l.filters; ++o)
         l.weightScale.push_back(quant.getScaleAt(o));
     }
-    std::vector<double> w = constantValues(weightOp);
+    std::vector<double> w;
+    if (l.isFloat) {
+      std::optional<SmallVector<float>> f = view->weightFloats();
+      if (!f)
+        return;
+      w.assign(f->begin(), f->end());
+    } else {
+      std::optional<SmallVector<int64_t>> i = view->weightInts();
+      if (!i)
+        return;
+      w.assign(i->begin(), i->end());
+    }
     l.energy.assign(l.count(), 0.0);
     for (int64_t o = 0; o < l.filters; ++o) {
       double scale = l.isFloat ? 1.0 : double(l.weightScale[o]);
@@ -496,9 +526,9 @@ LogicalResult FilterletPrunePass::weighByModelError(Run &run) {
     IRMapping trialMap;
     OwningOpRef<func::FuncOp> copy(
         cast<func::FuncOp>(run.dense.get()->clone(trialMap)));
-    auto conv = trialMap.lookup(run.denseMap.lookup(l.conv.getResult()))
-                    .getDefiningOp<tosa::Conv2DOp>();
-    writeWeights(l, conv, conv.getWeight().getDefiningOp<tosa::ConstOp>(),
+    auto conv = trialMap.lookup(run.denseMap.lookup(l.conv.getOutput()))
+                    .getDefiningOp<Conv2DOp>();
+    writeWeights(l, conv, conv.getWeights().getDefiningOp<tosa::ConstOp>(),
                  solutions, meanPatch(run.denseMoments[li]));
     FailureOr<std::vector<std::vector<double>>> outputs =
         calib::runOutputs(*copy, set, samples, threads);
@@ -560,7 +590,7 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
     layerOf[l.conv] = li;
   std::vector<Operation *> order;
   func.walk([&](Operation *op) {
-    if (layerOf.count(op) || isa<tosa::DepthwiseConv2DOp>(op))
+    if (layerOf.count(op) || isa<DepthwiseConv2DOp>(op))
       order.push_back(op);
   });
   bool prunedBefore = false;
@@ -576,8 +606,8 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
       options.clipIterations = clipIterations;
       options.threads = threads;
       FailureOr<bool> solved = recovery::resolveDepthwise(
-          cast<tosa::DepthwiseConv2DOp>(op), set, *run.dense, run.denseMap,
-          options, [&](const Twine &message) { progress(message); });
+          cast<DepthwiseConv2DOp>(op), set, *run.dense, run.denseMap, options,
+          [&](const Twine &message) { progress(message); });
       if (failed(solved))
         return failure();
       run.depthwiseRecovered += *solved;
@@ -595,7 +625,7 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
     t.source = l.source;
     t.patchesPerSample = patchesPerSample(l.source, set.size());
     recon::Clip clip = recover && clipAware == ClipAware::All
-                           ? activationClip(l.conv, l.filters, l.isFloat)
+                           ? activationClip(l.conv)
                            : recon::Clip();
     if (clip.clips())
       t.keepPerSample = clippedPatchesPerSample(l.source.dims(), l.filters,
@@ -689,9 +719,9 @@ void FilterletPrunePass::rewrite(Layer &l) {
   // layers.
   if (anyNonZero)
     l.weightOp =
-        replaceConstant(l.conv, l.conv.getWeightMutable(), l.weightOp, pruned);
-  l.conv->setAttr(TinyPruneDialect::getFilterletsAttrName(),
-                  FilterletsAttr::get(&getContext(), l.block, rowPtr, index));
+        replaceConstant(l.conv, l.conv.getWeightsMutable(), l.weightOp, pruned);
+  l.conv.setFilterletsAttr(
+      FilterletsAttr::get(&getContext(), l.block, rowPtr, index));
 }
 
 void FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
@@ -730,7 +760,7 @@ void FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
 }
 
 LogicalResult FilterletPrunePass::prune(Run &run) {
-  if (failed(checkOptions()) || failed(parseGoal(run)))
+  if (failed(checkOptions()) || failed(checkRaised()) || failed(parseGoal(run)))
     return failure();
   collectLayers(run);
   if (failed(fixLayers(run)) || failed(estimateCosts(run)))

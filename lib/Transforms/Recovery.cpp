@@ -7,6 +7,7 @@
 
 #include "Recovery.h"
 
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Pruning/QuantizedWeights.h"
 
@@ -44,27 +45,28 @@ std::vector<double> recovery::meanPatch(const recon::Moments &m) {
 }
 
 FailureOr<bool> recovery::resolveDepthwise(
-    tosa::DepthwiseConv2DOp conv, const calib::CalibrationSet &set,
+    DepthwiseConv2DOp conv, const calib::CalibrationSet &set,
     func::FuncOp dense, IRMapping &denseMap, const SolveOptions &options,
     llvm::function_ref<void(const llvm::Twine &)> progress) {
   // Only the importer's form: constant weights KH x KW x C x 1 and one
   // constant bias per channel; anything else stays as it is.
-  auto weightOp = conv.getWeight().getDefiningOp<tosa::ConstOp>();
+  FailureOr<ConvLayerView> view = ConvLayerView::get(conv);
+  auto weightOp = conv.getWeights().getDefiningOp<tosa::ConstOp>();
   auto biasOp = conv.getBias().getDefiningOp<tosa::ConstOp>();
-  auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
-  if (!weightOp || !biasOp || !wType || !wType.hasStaticShape() ||
-      wType.getDimSize(3) != 1)
+  if (failed(view) || !weightOp || !biasOp || view->depthMultiplier != 1)
     return false;
-  int64_t channels = wType.getDimSize(2);
-  int64_t size = wType.getDimSize(0) * wType.getDimSize(1);
+  int64_t channels = view->channels;
+  int64_t size = view->kernelH * view->kernelW;
   if (int64_t(cast<DenseElementsAttr>(biasOp.getValues()).getNumElements()) !=
       channels)
     return false;
-  bool isFloat = isa<FloatType>(wType.getElementType());
-  QuantAttr quant = getResultQuant(weightOp);
+  bool isFloat = view->isFloat;
+  // The layer states per-channel scales along axis 3 of TFLite's
+  // [1, KH, KW, C] layout.
+  QuantAttr quant = view->weightQuant;
   std::vector<float> weightScale;
   if (!isFloat) {
-    if (!quant || (quant.isPerChannel() && quant.getAxis() != 2))
+    if (!quant || (quant.isPerChannel() && quant.getAxis() != 3))
       return false;
     for (int64_t c = 0; c < channels; ++c)
       weightScale.push_back(quant.getScaleAt(quant.isPerChannel() ? c : 0));
@@ -79,12 +81,13 @@ FailureOr<bool> recovery::resolveDepthwise(
   // Filter `c` is channel c: weight k of it at (ky, kx, c), k = ky*KW + kx.
   pruning::FilterStorage st;
   st.op = conv;
-  st.weight = &conv.getWeightMutable();
+  st.weight = &conv.getWeightsMutable();
   st.bias = &conv.getBiasMutable();
   st.weightOp = weightOp;
   st.filters = channels;
   st.size = size;
   st.axis = 2;
+  st.layerAxis = 3;
   st.isFloat = isFloat;
   st.weightScale = weightScale;
   st.inScale = src->scale;
@@ -103,9 +106,8 @@ FailureOr<bool> recovery::resolveDepthwise(
     t.source.channel = c;
     t.patchesPerSample = patchesPerSample(t.source, set.size());
   }
-  recon::Clip clip = options.clipAware
-                         ? pruning::activationClip(conv, channels, isFloat)
-                         : recon::Clip();
+  recon::Clip clip =
+      options.clipAware ? pruning::activationClip(conv) : recon::Clip();
   if (clip.clips())
     for (calib::ProbeTarget &t : targets)
       t.keepPerSample =

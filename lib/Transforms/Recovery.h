@@ -15,10 +15,10 @@
 
 #include "Calibration.h"
 
+#include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Reconstruction.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/ADT/Twine.h"
@@ -54,18 +54,18 @@ struct SolveOptions {
   unsigned threads = 0;
 };
 
-/// Re-solves the depthwise convolution `conv` of the pruned function
+/// Re-solves the depthwise convolution layer `conv` of the pruned function
 /// against `dense` (the dense model; `denseMap` maps the pruned function's
 /// values to it) on the samples `set`: per channel, its weights and bias
 /// by damped least squares, int8 weights re-quantized per channel with the
 /// requantization following. Returns whether it was re-solved: only the
 /// importer's form is (constant KH x KW x C x 1 weights and a constant
-/// bias per channel, int8 scales along the channels). `progress` is told
-/// before the work starts. Fails (with an error emitted) if a run fails.
+/// bias per channel, int8 scales per channel or one for all). `progress` is
+/// told before the work starts. Fails (with an error emitted) if a run fails.
 mlir::FailureOr<bool>
-resolveDepthwise(mlir::tosa::DepthwiseConv2DOp conv,
-                 const calib::CalibrationSet &set, mlir::func::FuncOp dense,
-                 mlir::IRMapping &denseMap, const SolveOptions &options,
+resolveDepthwise(DepthwiseConv2DOp conv, const calib::CalibrationSet &set,
+                 mlir::func::FuncOp dense, mlir::IRMapping &denseMap,
+                 const SolveOptions &options,
                  llvm::function_ref<void(const llvm::Twine &)> progress);
 
 } // namespace recovery

@@ -2,7 +2,9 @@
 // known: which filterlets go, the zeroed weights, the attribute, the
 // report, and one RUN line per option showing what it changes. Runs over
 // the trained fixture models are in test/e2e; bad options and models in
-// filterlet-prune-errors.mlir.
+// filterlet-prune-errors.mlir. The pass reads layer ops, so the inputs are
+// written as `--tinyprune-raise-to-layers` writes them (float layers without
+// an activation clamp to -inf/+inf: `0xFF800000`, `0x7F800000`).
 //
 // Magnitude ranking (no data), no cost model.
 // RUN: tinyprune-opt %s --split-input-file --filterlet-prune="sparsity=0.5 target=none" | FileCheck %s
@@ -35,13 +37,13 @@
 // (1,2) 2. Half the weights go: the three smallest, (1,0), (0,0), (1,2).
 // CHECK-LABEL: func.func @float_1x3(
 // CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}[0.000000e+00, 0.000000e+00], [0.000000e+00, 3.000000e+00], [2.000000e+00, 0.000000e+00]]], {{\[\[}}[0.000000e+00, 0.000000e+00], [2.000000e+00, 2.000000e+00], [0.000000e+00, 0.000000e+00]]]]>
-// CHECK: tosa.conv2d %{{.*}}, %[[W]],
-// CHECK-SAME: tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1, 2], [1]]>
+// CHECK: tinyprune.conv2d %{{.*}}, %[[W]],
+// CHECK-SAME: filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1, 2], [1]]>
 // sparsity=0 prunes nothing.
 // NONE-LABEL: func.func @float_1x3(
 // NONE-NOT: tinyprune.filterlets
 // NOPW-LABEL: func.func @float_1x3(
-// NOPW: tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1, 2], [1]]>
+// NOPW: filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1, 2], [1]]>
 // The report: what was asked, then a row per eligible layer ("?": the
 // layer has no name).
 // REPORT: filterlet-prune: sparsity 0.5
@@ -58,8 +60,7 @@
 func.func @float_1x3(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x2x2xf32> {
   %w = "tosa.const"() <{values = dense<[[[[1.0, 0.0], [0.0, 3.0], [2.0, 0.0]]], [[[0.0, 0.5], [2.0, 2.0], [1.0, 1.0]]]]> : tensor<2x1x3x2xf32>}> : () -> tensor<2x1x3x2xf32>
   %b = "tosa.const"() <{values = dense<[0.5, -0.5]> : tensor<2xf32>}> : () -> tensor<2xf32>
-  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
-  %y = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x2x2xf32>
+  %y = tinyprune.conv2d %x, %w, %b {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>) -> tensor<1x4x2x2xf32>
   return %y : tensor<1x4x2x2xf32>
 }
 
@@ -70,23 +71,23 @@ func.func @float_1x3(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x2x2xf32> {
 // filter. Filter 0 has large integers but a tiny scale, filter 1 small
 // integers and a large scale: in real units filter 0 is the weak one.
 // CHECK-LABEL: func.func @int8_fc(
-// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}[0, 0, 0, 0, 0, 0, 0, 0]]], {{\[\[}}[1, 1, 1, 1, 2, 2, 2, 2]]]]> : tensor<2x1x1x8xi8>}> {tinyprune.quant = #tinyprune.quant<axis = 0, scale = [0.00100000005, 1.0], zero_point = [0, 0]>}
-// CHECK: tinyprune.filterlets = #tinyprune.filterlets<block = 8, kept = {{\[\[}}], [0]]>
+// CHECK: %[[W:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}[0, 0, 0, 0, 0, 0, 0, 0]]], {{\[\[}}[1, 1, 1, 1, 2, 2, 2, 2]]]]> : tensor<2x1x1x8xi8>}>
+// CHECK: tinyprune.conv2d %{{.*}}, %[[W]], {{.*}}filterlets = #tinyprune.filterlets<block = 8, kept = {{\[\[}}], [0]]>
+// CHECK-SAME: weight_quant = #tinyprune.quant<axis = 0, scale = [0.00100000005, 1.0], zero_point = [0, 0]>
 // block=4: two filterlets per filter; real energies 0.04, 0.01 (filter 0)
 // and 4, 16 (filter 1): filter 0's two go.
 // BLOCK-LABEL: func.func @int8_fc(
-// BLOCK: tinyprune.filterlets = #tinyprune.filterlets<block = 4, kept = {{\[\[}}], [0, 1]]>
+// BLOCK: filterlets = #tinyprune.filterlets<block = 4, kept = {{\[\[}}], [0, 1]]>
 // pointwise=false leaves 1x1 convolutions (and fully-connected layers)
 // dense.
 // NOPW-LABEL: func.func @int8_fc(
 // NOPW-NOT: tinyprune.filterlets
 // NOPW: return
-func.func @int8_fc(%x: tensor<1x1x1x8xi8>) -> tensor<1x1x1x2xi32> {
-  %w = "tosa.const"() <{values = dense<[[[[100, 100, 100, 100, 50, 50, 50, 50]]], [[[1, 1, 1, 1, 2, 2, 2, 2]]]]> : tensor<2x1x1x8xi8>}> {tinyprune.quant = #tinyprune.quant<axis = 0, scale = [0.001, 1.0], zero_point = [0, 0]>} : () -> tensor<2x1x1x8xi8>
+func.func @int8_fc(%x: tensor<1x1x1x8xi8>) -> tensor<1x1x1x2xi8> {
+  %w = "tosa.const"() <{values = dense<[[[[100, 100, 100, 100, 50, 50, 50, 50]]], [[[1, 1, 1, 1, 2, 2, 2, 2]]]]> : tensor<2x1x1x8xi8>}> : () -> tensor<2x1x1x8xi8>
   %b = "tosa.const"() <{values = dense<[7, -7]> : tensor<2xi32>}> : () -> tensor<2xi32>
-  %zp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
-  %y = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x1x1x8xi8>, tensor<2x1x1x8xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x1x1x2xi32> loc(fused["fc.tflite":1:1, "dense/MatMul"("fc.tflite":1:1)])
-  return %y : tensor<1x1x1x2xi32>
+  %y = tinyprune.conv2d %x, %w, %b {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = -128 : i8, max_val = 127 : i8, input_quant = #tinyprune.quant<scale = 1.0, zero_point = 0>, weight_quant = #tinyprune.quant<axis = 0, scale = [0.001, 1.0], zero_point = [0, 0]>, output_quant = #tinyprune.quant<scale = 1.0, zero_point = 0>, multiplier = array<i32: 1073741824>, shift = array<i8: 30>} : (tensor<1x1x1x8xi8>, tensor<2x1x1x8xi8>, tensor<2xi32>) -> tensor<1x1x1x2xi8> loc(fused["fc.tflite":1:1, "dense/MatMul"("fc.tflite":1:1)])
+  return %y : tensor<1x1x1x2xi8>
 }
 
 // One row per eligible layer, named by the NameLoc inside the conv's
@@ -103,33 +104,32 @@ func.func @int8_fc(%x: tensor<1x1x1x8xi8>) -> tensor<1x1x1x2xi32> {
 // (100, 0.01, 0.01, 0.01: scores about 1/103, 1/102, 1/101, 1). At 0.5 the
 // three small ones of @q go, then the first of @p.
 // CHECK-LABEL: func.func @layer_bounds(
-// CHECK: %[[P:.*]] = tosa.conv2d {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1], [0, 1]]>
-// CHECK: tosa.conv2d %[[P]], {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0], []]>
+// CHECK: %[[P:.*]] = tinyprune.conv2d {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}1], [0, 1]]>
+// CHECK: tinyprune.conv2d %[[P]], {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0], []]>
 // min-layer-sparsity: each layer gives a quarter first, which is already
 // the asked 0.25 (alone, @q would give two).
 // MIN-LABEL: func.func @layer_bounds(
-// MIN: %[[P:.*]] = tosa.conv2d {{.*}}kept = {{\[\[}}1], [0, 1]]>
-// MIN: tosa.conv2d %[[P]], {{.*}}kept = {{\[\[}}0], [0, 1]]>
+// MIN: %[[P:.*]] = tinyprune.conv2d {{.*}}kept = {{\[\[}}1], [0, 1]]>
+// MIN: tinyprune.conv2d %[[P]], {{.*}}kept = {{\[\[}}0], [0, 1]]>
 // max-layer-sparsity: @q stops at half, @p gives the rest.
 // MAX-LABEL: func.func @layer_bounds(
-// MAX: %[[P:.*]] = tosa.conv2d {{.*}}kept = {{\[\[}}], [0, 1]]>
-// MAX: tosa.conv2d %[[P]], {{.*}}kept = {{\[\[}}0], [1]]>
+// MAX: %[[P:.*]] = tinyprune.conv2d {{.*}}kept = {{\[\[}}], [0, 1]]>
+// MAX: tinyprune.conv2d %[[P]], {{.*}}kept = {{\[\[}}0], [1]]>
 // layer-sparsity=0=0.75 fixes @p (layer 0) at three of four filterlets;
 // that alone is more than 0.2 of all weights, so @q keeps everything.
 // FIXED-LABEL: func.func @layer_bounds(
-// FIXED: %[[P:.*]] = tosa.conv2d {{.*}}kept = {{\[\[}}], [1]]>
-// FIXED: tosa.conv2d %[[P]], {{[^{]*}} {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>} :
+// FIXED: %[[P:.*]] = tinyprune.conv2d {{.*}}kept = {{\[\[}}], [1]]>
+// FIXED: tinyprune.conv2d %[[P]], {{[^{]*}} {dilation = array<i64: 1, 1>, max_val = 0x7F800000 : f32, min_val = 0xFF800000 : f32, pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>} :
 // REPORT: filterlet-prune: sparsity 0.5
 // REPORT: 0 p 2x2x2 2 4 3 0.250
 // REPORT-NEXT: 1 q 2x2x2 2 4 1 0.750
 // REPORT-NEXT: total: 8 of 16 eligible weights kept (sparsity 0.5000)
 func.func @layer_bounds(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
-  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
   %b = "tosa.const"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>
   %wp = "tosa.const"() <{values = dense<[[[[1.0, 0.0], [0.0, 1.0]]], [[[1.0, 0.0], [0.0, 1.0]]]]> : tensor<2x1x2x2xf32>}> : () -> tensor<2x1x2x2xf32>
-  %p = tosa.conv2d %x, %wp, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x2x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("p")
+  %p = tinyprune.conv2d %x, %wp, %b {pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x2x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("p")
   %wq = "tosa.const"() <{values = dense<[[[[10.0, 0.0], [0.0, 0.1]]], [[[0.1, 0.0], [0.0, 0.1]]]]> : tensor<2x1x2x2xf32>}> : () -> tensor<2x1x2x2xf32>
-  %q = tosa.conv2d %p, %wq, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x2x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("q")
+  %q = tinyprune.conv2d %p, %wq, %b {pad = array<i64: 0, 0, 0, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x2x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("q")
   return %q : tensor<1x4x4x2xf32>
 }
 
@@ -156,8 +156,7 @@ func.func @layer_bounds(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
 func.func @wide(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
   %w = "tosa.const"() <{values = dense<0.5> : tensor<8x3x3x8xf32>}> : () -> tensor<8x3x3x8xf32>
   %b = "tosa.const"() <{values = dense<0.0> : tensor<8xf32>}> : () -> tensor<8xf32>
-  %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
-  %y = tosa.conv2d %x, %w, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x8x8x8xf32>, tensor<8x3x3x8xf32>, tensor<8xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x8x8x8xf32> loc("wide")
+  %y = tinyprune.conv2d %x, %w, %b {pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x8x8x8xf32>, tensor<8x3x3x8xf32>, tensor<8xf32>) -> tensor<1x8x8x8xf32> loc("wide")
   return %y : tensor<1x8x8x8xf32>
 }
 
@@ -216,11 +215,11 @@ func.func @wide(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // CAL-LABEL: func.func @chain(
 // CAL-NOT: [1.000000e+00, -5.000000e-01]
 // CAL: %[[WA:.*]] = "tosa.const"() <{values = dense<{{\[\[\[}}[{{[^]]*}}], [0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00]]], {{\[\[}}[0.000000e+00, 0.000000e+00], [{{[^]]*}}], [0.000000e+00, 0.000000e+00]]]]>
-// CAL: tosa.conv2d %{{.*}}, %[[WA]], {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0], [1]]>
+// CAL: tinyprune.conv2d %{{.*}}, %[[WA]], {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0], [1]]>
 // CAL-NOT: [5.000000e-01], [-2.500000e-01]
-// CAL: tosa.depthwise_conv2d
+// CAL: tinyprune.depthwise_conv2d
 // CAL-NOT: [5.000000e-01, -1.000000e+00]
-// CAL: tosa.conv2d
+// CAL: tinyprune.conv2d
 // CAL-NOT: tinyprune.filterlets
 // CAL: return
 // CAL-REPORT: filterlet-prune: sparsity 0.5, calibrated, weights re-solved
@@ -239,29 +238,26 @@ func.func @wide(%x: tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32> {
 // layer is still re-solved.
 // NOCORR-LABEL: func.func @chain(
 // NOCORR-NOT: [5.000000e-01], [-2.500000e-01]
-// NOCORR: tosa.depthwise_conv2d
+// NOCORR: tinyprune.depthwise_conv2d
 // NOCORR: "tosa.const"() <{values = dense<{{\[\[\[}}[5.000000e-01, -1.000000e+00]]], {{\[\[}}[1.500000e+00, 2.500000e-01]]]]>
 // correct-depthwise=false: the depthwise layer keeps its weights.
 // NODW-LABEL: func.func @chain(
 // NODW: "tosa.const"() <{values = dense<{{\[\[\[}}[5.000000e-01], [-2.500000e-01]],
-// NODW: tosa.depthwise_conv2d
+// NODW: tinyprune.depthwise_conv2d
 // NODW-NOT: [5.000000e-01, -1.000000e+00]
 // NODW: return
 module {
 module @chain {
   func.func @chain(%x: tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32> {
-    %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
     %wa = "tosa.const"() <{values = dense<[[[[1.0, -0.5], [0.75, 0.625], [-0.25, 0.875]]], [[[0.375, 0.75], [-1.0, 0.25], [0.5, -0.625]]]]> : tensor<2x1x3x2xf32>}> : () -> tensor<2x1x3x2xf32>
     %ba = "tosa.const"() <{values = dense<[0.125, -0.25]> : tensor<2xf32>}> : () -> tensor<2xf32>
-    %a = tosa.conv2d %x, %wa, %ba, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("a")
-    %ra = tosa.clamp %a {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+    %a = tinyprune.conv2d %x, %wa, %ba {pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("a")
     %wd = "tosa.const"() <{values = dense<[[[[0.5], [-0.25]], [[1.0], [0.5]], [[-0.5], [0.75]]], [[[0.25], [1.0]], [[-1.0], [0.5]], [[0.5], [-0.5]]], [[[0.75], [0.25]], [[0.5], [-0.75]], [[0.25], [1.0]]]]> : tensor<3x3x2x1xf32>}> : () -> tensor<3x3x2x1xf32>
     %bd = "tosa.const"() <{values = dense<[0.0625, -0.0625]> : tensor<2xf32>}> : () -> tensor<2xf32>
-    %d = tosa.depthwise_conv2d %ra, %wd, %bd, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<3x3x2x1xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32>
-    %rd = tosa.clamp %d {max_val = 6.0 : f32, min_val = 0.0 : f32} : (tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+    %d = tinyprune.depthwise_conv2d %a, %wd, %bd {pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32} : (tensor<1x4x4x2xf32>, tensor<3x3x2x1xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32>
     %wb = "tosa.const"() <{values = dense<[[[[0.5, -1.0]]], [[[1.5, 0.25]]]]> : tensor<2x1x1x2xf32>}> : () -> tensor<2x1x1x2xf32>
     %bb = "tosa.const"() <{values = dense<[0.0, 0.5]> : tensor<2xf32>}> : () -> tensor<2xf32>
-    %b = tosa.conv2d %rd, %wb, %bb, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("b")
+    %b = tinyprune.conv2d %d, %wb, %bb {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x1x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("b")
     return %b : tensor<1x4x4x2xf32>
   }
 }
@@ -276,20 +272,19 @@ module @chain {
 // to @quiet; by relative error alone (sensitivity-samples=0) the two layers
 // share it.
 // SENS-LABEL: func.func @sensitivity(
-// SENS: tosa.conv2d %arg0, {{[^{]*}} {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>} :
-// SENS: tosa.conv2d %arg0, {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}], []]>
+// SENS: tinyprune.conv2d %arg0, {{[^{]*}} {dilation = array<i64: 1, 1>, max_val = 0x7F800000 : f32, min_val = 0xFF800000 : f32, pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>} :
+// SENS: tinyprune.conv2d %arg0, {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}], []]>
 // SENS0-LABEL: func.func @sensitivity(
-// SENS0: tosa.conv2d %arg0, {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0, 1], [1]]>
-// SENS0: tosa.conv2d %arg0, {{.*}}tinyprune.filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0, 1], [1]]>
+// SENS0: tinyprune.conv2d %arg0, {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0, 1], [1]]>
+// SENS0: tinyprune.conv2d %arg0, {{.*}}filterlets = #tinyprune.filterlets<block = 2, kept = {{\[\[}}0, 1], [1]]>
 module {
 module @sensitivity {
   func.func @sensitivity(%x: tensor<1x4x4x2xf32>) -> (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>) {
-    %zp = "tosa.const"() <{values = dense<0.0> : tensor<1xf32>}> : () -> tensor<1xf32>
     %b = "tosa.const"() <{values = dense<0.0> : tensor<2xf32>}> : () -> tensor<2xf32>
     %wl = "tosa.const"() <{values = dense<[[[[1.0, -0.5], [0.8, 0.6], [-0.3, 0.9]]], [[[0.4, 0.7], [-1.0, 0.2], [0.5, -0.6]]]]> : tensor<2x1x3x2xf32>}> : () -> tensor<2x1x3x2xf32>
-    %loud = tosa.conv2d %x, %wl, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("loud")
+    %loud = tinyprune.conv2d %x, %wl, %b {pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("loud")
     %wq = "tosa.const"() <{values = dense<[[[[1.0e-3, -0.5e-3], [0.8e-3, 0.6e-3], [-0.3e-3, 0.9e-3]]], [[[0.4e-3, 0.7e-3], [-1.0e-3, 0.2e-3], [0.5e-3, -0.6e-3]]]]> : tensor<2x1x3x2xf32>}> : () -> tensor<2x1x3x2xf32>
-    %quiet = tosa.conv2d %x, %wq, %b, %zp, %zp {acc_type = f32, dilation = array<i64: 1, 1>, pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x4x4x2xf32> loc("quiet")
+    %quiet = tinyprune.conv2d %x, %wq, %b {pad = array<i64: 0, 0, 1, 1>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0xFF800000 : f32, max_val = 0x7F800000 : f32} : (tensor<1x4x4x2xf32>, tensor<2x1x3x2xf32>, tensor<2xf32>) -> tensor<1x4x4x2xf32> loc("quiet")
     return %loud, %quiet : tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>
   }
 }

@@ -2,15 +2,19 @@
 //
 // The dialect's canonicalization patterns, which `--canonicalize` applies
 // wherever the tinyprune dialect is loaded. They bring filterlet-pruned
-// convolutions (`tinyprune.filterlets`) to their canonical form:
+// convolutions to their canonical form, on the layer op `tinyprune.conv2d`
+// (its `filterlets`) as `--filterlet-prune` writes it, and on the TOSA form
+// `--tinyprune-lower-layers-to-tosa` expands it to (`tosa.conv2d` with
+// `tinyprune.filterlets`):
 //
 //   - the attribute lists exactly the filterlets with a non-zero weight (a
 //     kept filterlet can round to zero after re-solving and int8
 //     re-quantization), and is absent when that is every filterlet;
 //   - a convolution whose filters are all empty computes its bias at every
-//     output position: it becomes that constant;
-//   - the requantizing rescale and the clamp after such a constant fold into
-//     constants, so a fully pruned layer leaves no work behind.
+//     output position: the layer op becomes that bias requantized and
+//     clamped, a constant; the TOSA convolution becomes the bias, and the
+//     requantizing rescale and the clamp after it fold into constants; so a
+//     fully pruned layer leaves no work behind.
 //
 // A partially pruned convolution keeps its op: the sparse kernels already do
 // no work for an empty filter but write its (requantized) bias.
@@ -27,6 +31,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace tinyprune;
@@ -67,19 +72,30 @@ static void replaceByConstant(PatternRewriter &rewriter, Operation *op,
 
 namespace {
 
-/// Drops the kept filterlets whose weights are all zero from
-/// `tinyprune.filterlets`, and the attribute itself when every filterlet of
-/// the convolution is kept. Without constant weights only the second applies.
-struct CanonicalizeFilterlets : public OpRewritePattern<tosa::Conv2DOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// The name of the filterlets attribute of a pruned convolution: the layer
+/// op's inherent `filterlets`, or the TOSA convolution's
+/// `tinyprune.filterlets`.
+static StringRef filterletsName(Operation *conv) {
+  return isa<Conv2DOp>(conv) ? StringRef("filterlets")
+                             : TinyPruneDialect::getFilterletsAttrName();
+}
 
-  LogicalResult matchAndRewrite(tosa::Conv2DOp conv,
+/// Drops the kept filterlets whose weights are all zero from the filterlets
+/// attribute, and the attribute itself when every filterlet of the
+/// convolution is kept. Without constant weights only the second applies.
+/// `ConvOp` is `tinyprune.conv2d` or `tosa.conv2d` (weights operand 1).
+template <typename ConvOp>
+struct CanonicalizeFilterlets : public OpRewritePattern<ConvOp> {
+  using OpRewritePattern<ConvOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ConvOp conv,
                                 PatternRewriter &rewriter) const override {
-    StringRef name = TinyPruneDialect::getFilterletsAttrName();
-    auto filterlets = conv->getAttrOfType<FilterletsAttr>(name);
+    StringRef name = filterletsName(conv);
+    auto filterlets = conv->template getAttrOfType<FilterletsAttr>(name);
     if (!filterlets)
       return failure();
-    auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    Value weight = conv->getOperand(1);
+    auto wType = dyn_cast<RankedTensorType>(weight.getType());
     if (!wType || wType.getRank() != 4 || !wType.hasStaticShape() ||
         wType.getDimSize(0) != filterlets.getNumFilters() ||
         wType.getDimSize(3) % filterlets.getBlock() != 0)
@@ -91,7 +107,7 @@ struct CanonicalizeFilterlets : public OpRewritePattern<tosa::Conv2DOp> {
 
     SmallVector<int32_t> rowPtr{0}, index;
     DenseElementsAttr weights;
-    if (matchPattern(conv.getWeight(), m_Constant(&weights))) {
+    if (matchPattern(weight, m_Constant(&weights))) {
       std::vector<bool> nonZero = nonZeroElements(weights);
       for (int64_t o = 0; o < filterlets.getNumFilters(); ++o) {
         for (int32_t id : filterlets.getKept(o)) {
@@ -169,6 +185,104 @@ struct FoldFullyPrunedConv : public OpRewritePattern<tosa::Conv2DOp> {
       values = DenseElementsAttr::get(type, out);
     }
     replaceByConstant(rewriter, conv, values);
+    return success();
+  }
+};
+
+/// The constant `bias` (one value, or one per channel) at every element of
+/// `type`, each channel's value passed through `map` (on int8 layers from
+/// the int32 bias to int8); null when `map` fails for a value.
+static DenseElementsAttr broadcastBias(
+    DenseElementsAttr bias, RankedTensorType type,
+    llvm::function_ref<std::optional<APInt>(const APInt &, int64_t)> mapInt,
+    llvm::function_ref<APFloat(const APFloat &)> mapFloat) {
+  int64_t channels = type.getDimSize(type.getRank() - 1);
+  bool splat = bias.getNumElements() == 1;
+  if (isa<FloatType>(type.getElementType())) {
+    SmallVector<APFloat> perChannel(bias.getValues<APFloat>());
+    SmallVector<APFloat> out;
+    out.reserve(type.getNumElements());
+    for (int64_t k = 0, e = type.getNumElements(); k < e; ++k)
+      out.push_back(mapFloat(perChannel[splat ? 0 : k % channels]));
+    return DenseElementsAttr::get(type, out);
+  }
+  SmallVector<APInt> perChannel(bias.getValues<APInt>());
+  SmallVector<APInt> channel;
+  for (int64_t c = 0; c < channels; ++c) {
+    std::optional<APInt> v = mapInt(perChannel[splat ? 0 : c], c);
+    if (!v)
+      return {};
+    channel.push_back(*v);
+  }
+  SmallVector<APInt> out;
+  out.reserve(type.getNumElements());
+  for (int64_t k = 0, e = type.getNumElements(); k < e; ++k)
+    out.push_back(channel[k % channels]);
+  return DenseElementsAttr::get(type, out);
+}
+
+/// A fully pruned layer op: `tinyprune.conv2d` keeping no filterlet
+/// computes, at every output position, `act(requant(bias[o]))` whatever its
+/// input: replace it with that constant, carrying the output quantization.
+/// The int8 arithmetic is FoldConstantRescale's (the runtime's
+/// multiplyByQuantizedMultiplier with exponent `31 - shift`, the output zero
+/// point, saturation), then the clamp to `[min_val, max_val]`.
+struct FoldFullyPrunedLayer : public OpRewritePattern<Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(Conv2DOp conv,
+                                PatternRewriter &rewriter) const override {
+    FilterletsAttr filterlets = conv.getFilterletsAttr();
+    if (!filterlets || !filterlets.getIndex().empty())
+      return failure();
+    if (!isConstantZero(conv.getWeights()))
+      return rewriter.notifyMatchFailure(conv, "weights are not constant zero");
+    DenseElementsAttr bias;
+    if (!matchPattern(conv.getBias(), m_Constant(&bias)))
+      return rewriter.notifyMatchFailure(conv, "bias is not constant");
+    RankedTensorType type = conv.getOutput().getType();
+    int64_t channels = conv.getNumOutputChannels();
+    if (!type.hasStaticShape() ||
+        (bias.getNumElements() != 1 && bias.getNumElements() != channels))
+      return rewriter.notifyMatchFailure(conv, "bias does not fit the output");
+
+    auto floatBound = [](Attribute a) { return cast<FloatAttr>(a).getValue(); };
+    auto clampFloat = [&](const APFloat &v) {
+      APFloat lo = floatBound(conv.getMinValAttr()),
+              hi = floatBound(conv.getMaxValAttr());
+      float f = v.convertToFloat();
+      return APFloat(
+          std::min(std::max(f, lo.convertToFloat()), hi.convertToFloat()));
+    };
+    std::optional<ArrayRef<int32_t>> mult = conv.getMultiplier();
+    std::optional<ArrayRef<int8_t>> shift = conv.getShift();
+    QuantAttr outQ = conv.getOutputQuantAttr();
+    auto requant = [&](const APInt &b, int64_t c) -> std::optional<APInt> {
+      if (!mult || !shift || !outQ)
+        return std::nullopt;
+      size_t i = mult->size() == 1 ? 0 : size_t(c);
+      int64_t exponent = 31 - int64_t((*shift)[i]);
+      int64_t v = b.getSExtValue();
+      int64_t limit =
+          std::numeric_limits<int32_t>::max() >> std::max<int64_t>(0, exponent);
+      if ((*mult)[i] < 0 || v > limit || v < -limit - 1)
+        return std::nullopt;
+      int64_t r = int64_t(rt::multiplyByQuantizedMultiplier(
+                      static_cast<int32_t>(v), (*mult)[i],
+                      static_cast<int>(exponent))) +
+                  outQ.getZeroPoint()[0];
+      int64_t lo = cast<IntegerAttr>(conv.getMinValAttr()).getInt(),
+              hi = cast<IntegerAttr>(conv.getMaxValAttr()).getInt();
+      r = std::min<int64_t>(std::max<int64_t>(r, -128), 127);
+      return APInt(8, std::min(std::max(r, lo), hi), true);
+    };
+    DenseElementsAttr values = broadcastBias(bias, type, requant, clampFloat);
+    if (!values)
+      return rewriter.notifyMatchFailure(
+          conv, "requantization is missing or its input out of range");
+    auto c = rewriter.replaceOpWithNewOp<tosa::ConstOp>(conv, type, values);
+    if (outQ)
+      setResultQuant(c, outQ);
     return success();
   }
 };
@@ -300,6 +414,8 @@ struct FoldConstantClamp : public OpRewritePattern<tosa::ClampOp> {
 
 void TinyPruneDialect::getCanonicalizationPatterns(
     RewritePatternSet &results) const {
-  results.add<CanonicalizeFilterlets, FoldFullyPrunedConv, FoldConstantRescale,
-              FoldConstantClamp>(getContext());
+  results.add<CanonicalizeFilterlets<Conv2DOp>,
+              CanonicalizeFilterlets<tosa::Conv2DOp>, FoldFullyPrunedLayer,
+              FoldFullyPrunedConv, FoldConstantRescale, FoldConstantClamp>(
+      getContext());
 }

@@ -99,10 +99,10 @@ struct OpCost {
   LayerCost cost;
 };
 
-/// Per-layer estimates of `func` on `core`, read from its layer ops (a
-/// function still in the importer's TOSA form is estimated on a copy raised
-/// by `--tinyprune-raise-to-layers`, and each estimate names the principal
-/// op of its layer's chain in `func`, e.g. the `tosa.conv2d`): convolutions
+/// Per-layer estimates of `func` on `core`, read from its layer ops, one per
+/// kernel call (run `--tinyprune-raise-to-layers` first: the ops of a TOSA
+/// chain would each count as a call; `--tinyprune-model-stats` estimates a
+/// raised copy): convolutions
 /// keeping `filterlets` by sparseConvCost, other convolutions by
 /// denseConvCost, then depthwise convolutions, pools, element-wise layers,
 /// requantizations, softmax and data movement, each with the flash of the

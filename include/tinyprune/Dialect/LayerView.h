@@ -40,9 +40,9 @@ QuantAttr producerQuant(mlir::Value v);
 
 /// A convolution layer (`tinyprune.conv2d`, `tinyprune.depthwise_conv2d`)
 /// as its kernel runs it. The bare TOSA convolutions (`tosa.conv2d`,
-/// `tosa.depthwise_conv2d`) are read the same way for the passes that still
-/// run before `--tinyprune-raise-to-layers`; their quantization comes from
-/// the `tinyprune.quant` of their operands.
+/// `tosa.depthwise_conv2d`) are read the same way for
+/// `--tinyprune-raise-to-layers`, which makes layer ops of them; their
+/// quantization comes from the `tinyprune.quant` of their operands.
 struct ConvLayerView {
   mlir::Operation *op = nullptr;
   bool depthwise = false;

@@ -116,7 +116,15 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     Prunes *filterlets* (Han, Xiao and Li, "DTMM: Deploying TinyML Models on
     Extremely Weak IoT Devices with Pruning"): a filterlet is
     `W[o, ky, kx, :]`, one output filter at one kernel position across its
-    input channels, contiguous in the OHWI weights of a `tosa.conv2d`.
+    input channels, contiguous in the OHWI weights of a `tinyprune.conv2d`.
+
+    The pass reads and writes layer ops (`tinyprune.conv2d`,
+    `tinyprune.depthwise_conv2d`): run `--tinyprune-raise-to-layers` first.
+    A convolution still in the importer's TOSA form is an error naming that
+    pass rather than raised in place, so that the form of the module changes
+    only where the pipeline says so (and `tinyprune compile`, which reads
+    TOSA for now, gets the model back through
+    `--tinyprune-lower-layers-to-tosa`).
     Eligible layers are the standard convolutions with a kernel larger than
     1x1 (DTMM's scope, filterlet = the whole channel vector) and, beyond
     DTMM, 1x1 convolutions and fully-connected layers (imported as 1x1
@@ -176,18 +184,20 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     corrects the error of the layers before. int8 weights are re-quantized
     per output channel (symmetric, [-127, 127]), the bias re-quantized with
     a correction of the weights' rounding on the mean input, and the
-    following per-channel `tosa.rescale` multipliers and shifts recomputed.
+    layer's `weight_quant` and `multiplier`/`shift` recomputed (one per
+    output channel from then on).
     `recover=false` keeps the data-driven choice but only zeroes weights.
 
     Pruned filterlets become zeros in the weight constant, and the
-    convolution gets a `tinyprune.filterlets` attribute listing the kept
+    layer gets a `filterlets` attribute listing the kept
     filterlets of each filter (see the dialect): the IR still computes
     exactly the pruned model, and the C++ lowering loops over kept
     filterlets only.
 
     ```
-    tinyprune-opt model.mlir --filterlet-prune="sparsity=0.5 report=-"
-    tinyprune-opt model.mlir \
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
+        --filterlet-prune="sparsity=0.5 report=-"
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --filterlet-prune="sparsity=0.7 calibration=train_x.npy"
     ```
   }];

@@ -1,55 +1,36 @@
 //===- QuantizedWeights.cpp - Reading and writing layer weights -----------===//
 //
-// Reads the filters of convolution-like layers as real values and writes
-// re-solved ones back into the constants, the bias and the requantization
-// (QuantizedWeights.h).
+// Reads the filters of convolution layer ops as real values and writes
+// re-solved ones back into the constants, the bias and the layer's
+// quantization and requantization (QuantizedWeights.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Transforms/Pruning/QuantizedWeights.h"
 
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Pruning/Requantize.h"
 
 #include "mlir/IR/Builders.h"
 
+#include <algorithm>
 #include <optional>
 
 using namespace mlir;
 using namespace tinyprune;
 using namespace tinyprune::pruning;
 
-std::vector<double> pruning::constantValues(tosa::ConstOp op) {
-  auto values = cast<DenseElementsAttr>(op.getValues());
-  std::vector<double> out;
-  out.reserve(values.getNumElements());
-  if (isa<FloatType>(values.getElementType())) {
-    for (APFloat v : values.getValues<APFloat>())
-      out.push_back(v.convertToDouble());
-  } else {
-    for (const APInt &v : values.getValues<APInt>())
-      out.push_back(double(v.getSExtValue()));
-  }
-  return out;
+/// The elements of constant `v` as doubles (LayerView.h's readers).
+static std::optional<std::vector<double>> realValues(Value v) {
+  if (std::optional<SmallVector<int64_t>> ints = constantInts(v))
+    return std::vector<double>(ints->begin(), ints->end());
+  if (std::optional<SmallVector<float>> floats = constantFloats(v))
+    return std::vector<double>(floats->begin(), floats->end());
+  return std::nullopt;
 }
 
-tosa::RescaleOp pruning::requantizerOf(Operation *conv, int64_t filters) {
-  if (!conv->hasOneUse())
-    return {};
-  auto rescale = dyn_cast<tosa::RescaleOp>(*conv->getUsers().begin());
-  if (!rescale)
-    return {};
-  auto mult = rescale.getMultiplier().getDefiningOp<tosa::ConstOp>();
-  auto shift = rescale.getShift().getDefiningOp<tosa::ConstOp>();
-  int64_t expected = rescale.getPerChannel() ? filters : 1;
-  if (!mult || !shift ||
-      cast<DenseElementsAttr>(mult.getValues()).getNumElements() != expected ||
-      cast<DenseElementsAttr>(shift.getValues()).getNumElements() != expected)
-    return {};
-  return rescale;
-}
-
-/// A clamp's bound as a double, if it is a number.
+/// A clamp bound as a double, if it is a number.
 static std::optional<double> boundOf(Attribute a) {
   if (auto f = dyn_cast_or_null<FloatAttr>(a))
     return f.getValueAsDouble();
@@ -58,49 +39,40 @@ static std::optional<double> boundOf(Attribute a) {
   return std::nullopt;
 }
 
-recon::Clip pruning::activationClip(Operation *conv, int64_t filters,
-                                    bool isFloat) {
+/// The fused activation's bounds of a convolution layer op.
+static std::pair<Attribute, Attribute> activationBounds(Operation *op) {
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    return {c.getMinValAttr(), c.getMaxValAttr()};
+  if (auto d = dyn_cast<DepthwiseConv2DOp>(op))
+    return {d.getMinValAttr(), d.getMaxValAttr()};
+  return {};
+}
+
+recon::Clip pruning::activationClip(Operation *layer) {
   recon::Clip clip;
-  auto clampAfter = [](Operation *op) -> tosa::ClampOp {
-    if (!op->hasOneUse())
-      return {};
-    return dyn_cast<tosa::ClampOp>(*op->getUsers().begin());
-  };
-  if (isFloat) {
-    if (tosa::ClampOp clamp = clampAfter(conv)) {
-      std::optional<double> lo = boundOf(clamp.getMinValAttr()),
-                            hi = boundOf(clamp.getMaxValAttr());
-      if (lo && hi) {
-        clip.lo = *lo;
-        clip.hi = *hi;
-      }
+  FailureOr<ConvLayerView> v = ConvLayerView::get(layer);
+  if (failed(v) || isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(layer))
+    return clip;
+  auto [minVal, maxVal] = activationBounds(layer);
+  std::optional<double> lo = boundOf(minVal), hi = boundOf(maxVal);
+  if (v->isFloat) {
+    if (lo && hi) {
+      clip.lo = *lo;
+      clip.hi = *hi;
     }
     return clip;
   }
-  tosa::RescaleOp rescale = requantizerOf(conv, filters);
-  tosa::ClampOp clamp = rescale ? clampAfter(rescale) : tosa::ClampOp();
-  // The importer puts the output's quantization on the last op of the
-  // chain: the clamp when the activation narrows the int8 range.
-  QuantAttr q = rescale ? getResultQuant(rescale) : QuantAttr();
-  if (!q && clamp)
-    q = getResultQuant(clamp);
-  auto outType = rescale ? dyn_cast<RankedTensorType>(rescale.getType())
-                         : RankedTensorType();
-  if (!q || q.isPerChannel() || !outType ||
-      !outType.getElementType().isInteger(8) || rescale.getOutputUnsigned())
+  QuantAttr q = v->outputQuant;
+  if (!q || q.isPerChannel())
     return clip;
   double scale = q.getScale()[0], zp = double(q.getZeroPoint()[0]);
-  double lo = -128, hi = 127;
-  if (clamp) {
-    std::optional<double> cl = boundOf(clamp.getMinValAttr()),
-                          ch = boundOf(clamp.getMaxValAttr());
-    if (cl && ch) {
-      lo = std::max(lo, *cl);
-      hi = std::min(hi, *ch);
-    }
+  double qlo = -128, qhi = 127;
+  if (lo && hi) {
+    qlo = std::max(qlo, *lo);
+    qhi = std::min(qhi, *hi);
   }
-  clip.lo = scale * (lo - zp);
-  clip.hi = scale * (hi - zp);
+  clip.lo = scale * (qlo - zp);
+  clip.hi = scale * (qhi - zp);
   return clip;
 }
 
@@ -121,24 +93,27 @@ FailureOr<std::vector<double>> pruning::readFilters(const FilterStorage &st) {
   auto biasOp = st.bias->get().getDefiningOp<tosa::ConstOp>();
   if (!biasOp)
     return failure();
-  std::vector<double> bias = constantValues(biasOp);
-  if (bias.size() != 1 && int64_t(bias.size()) != st.filters)
+  std::optional<std::vector<double>> bias = realValues(biasOp);
+  if (!bias || (bias->size() != 1 && int64_t(bias->size()) != st.filters))
     return failure();
-  std::vector<double> w = constantValues(tosa::ConstOp(st.weightOp));
+  std::optional<std::vector<double>> w = realValues(st.weight->get());
+  if (!w)
+    return failure();
   return dequantizeFilters(
       st.filters, st.size,
-      [&](int64_t o, int64_t k) { return w[st.index(o, k)]; }, bias,
+      [&](int64_t o, int64_t k) { return (*w)[st.index(o, k)]; }, *bias,
       st.isFloat ? ArrayRef<float>() : st.weightScale, st.inScale);
 }
 
-/// The integers of a constant op.
-template <typename T> static std::vector<T> integers(Value v) {
-  std::vector<T> out;
-  for (const APInt &i :
-       cast<DenseElementsAttr>(v.getDefiningOp<tosa::ConstOp>().getValues())
-           .getValues<APInt>())
-    out.push_back(T(i.getSExtValue()));
-  return out;
+/// The requantization of a convolution layer op: its `multiplier` and
+/// `shift`, null when it has none.
+static std::pair<DenseI32ArrayAttr, DenseI8ArrayAttr>
+requantization(Operation *op) {
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    return {c.getMultiplierAttr(), c.getShiftAttr()};
+  if (auto d = dyn_cast<DepthwiseConv2DOp>(op))
+    return {d.getMultiplierAttr(), d.getShiftAttr()};
+  return {};
 }
 
 tosa::ConstOp pruning::writeFilters(const FilterStorage &st,
@@ -169,12 +144,12 @@ tosa::ConstOp pruning::writeFilters(const FilterStorage &st,
 
   // int8: new symmetric per-channel scales where the requantization can
   // follow, else the old ones.
-  tosa::RescaleOp rescale = requantizerOf(st.op, filters);
+  auto [multAttr, shiftAttr] = requantization(st.op);
   std::vector<int32_t> mult;
   std::vector<int8_t> shift;
-  if (rescale) {
-    mult = integers<int32_t>(rescale.getMultiplier());
-    shift = integers<int8_t>(rescale.getShift());
+  if (multAttr && shiftAttr) {
+    mult.assign(multAttr.asArrayRef().begin(), multAttr.asArrayRef().end());
+    shift.assign(shiftAttr.asArrayRef().begin(), shiftAttr.asArrayRef().end());
   }
   std::vector<std::vector<double>> real;
   real.reserve(filters);
@@ -196,16 +171,12 @@ tosa::ConstOp pruning::writeFilters(const FilterStorage &st,
       replaceConstant(st.op, *st.bias, biasOp,
                       DenseElementsAttr::get(biasType, ArrayRef(q.bias)));
   setResultQuant(newBias, QuantAttr::get(ctx, q.biasScales, zeros, 0));
-  if (rescale) {
-    auto multOp = rescale.getMultiplier().getDefiningOp<tosa::ConstOp>();
-    auto shiftOp = rescale.getShift().getDefiningOp<tosa::ConstOp>();
-    auto multType = RankedTensorType::get({filters}, IntegerType::get(ctx, 32));
-    auto shiftType = RankedTensorType::get({filters}, IntegerType::get(ctx, 8));
-    replaceConstant(rescale, rescale.getMultiplierMutable(), multOp,
-                    DenseElementsAttr::get(multType, ArrayRef(q.multiplier)));
-    replaceConstant(rescale, rescale.getShiftMutable(), shiftOp,
-                    DenseElementsAttr::get(shiftType, ArrayRef(q.shift)));
-    rescale.setPerChannel(true);
+  // The layer states its weights' quantization and requantization itself.
+  st.op->setAttr("weight_quant",
+                 QuantAttr::get(ctx, q.weightScales, zeros, st.layerAxis));
+  if (multAttr && shiftAttr) {
+    st.op->setAttr("multiplier", DenseI32ArrayAttr::get(ctx, q.multiplier));
+    st.op->setAttr("shift", DenseI8ArrayAttr::get(ctx, q.shift));
   }
   return weightOp;
 }

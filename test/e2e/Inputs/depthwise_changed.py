@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Counts the depthwise weight constants (tensor<KHxKWxCx1x...>, the second
-operand of a tosa.depthwise_conv2d) of PRUNED that differ from every one of
+operand of a tinyprune.depthwise_conv2d or tosa.depthwise_conv2d) of PRUNED that differ from every one of
 ORIGINAL, and checks the pass left their count alone.
 
     depthwise_changed.py ORIGINAL.mlir PRUNED.mlir
@@ -12,7 +12,7 @@ import sys
 
 CONST = re.compile(r'(%\S+) = "tosa.const"\(\) <\{values = (dense<.*?>) : '
                    r'(tensor<[^>]*>)\}>')
-DEPTHWISE = re.compile(r'tosa.depthwise_conv2d %\S+, (%\S+),')
+DEPTHWISE = re.compile(r'(?:tinyprune|tosa)\.depthwise_conv2d %\S+, (%\S+),')
 
 
 def depthwise_weights(path):

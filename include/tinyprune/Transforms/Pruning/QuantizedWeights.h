@@ -1,12 +1,13 @@
 //===- QuantizedWeights.h - Reading and writing layer weights ---*- C++ -*-===//
 //
-// The weights of a convolution-like layer in the importer's form: constant
-// weights (float32, or int8 with per-channel scales in `tinyprune.quant`)
-// and a constant bias, for int8 followed by the `tosa.rescale` that
-// requantizes the accumulator and a `tosa.clamp` for a fused activation.
-// The pruning passes read the filters as real values, re-solve them, and
-// write them back: int8 filters re-quantized per channel (Requantize.h)
-// with the bias and the rescale's multipliers and shifts following.
+// The weights of a convolution layer op (`tinyprune.conv2d`,
+// `tinyprune.depthwise_conv2d`): constant weights (float32, or int8 with
+// per-channel scales in the op's `weight_quant`) and a constant bias, for
+// int8 requantized by the op's `multiplier`/`shift` and clamped to its
+// fused activation's `min_val`/`max_val`. The pruning passes read the
+// filters as real values (through LayerView.h), re-solve them, and write
+// them back: int8 filters re-quantized per channel (Requantize.h) with the
+// bias and the requantization following.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,20 +26,11 @@
 namespace tinyprune {
 namespace pruning {
 
-/// The values of a constant op as doubles.
-std::vector<double> constantValues(mlir::tosa::ConstOp op);
-
-/// The rescale that requantizes `conv`'s accumulator, if the model has the
-/// importer's form: the conv's only user, with constant multipliers and
-/// shifts, per channel or one for all (which a re-quantization makes per
-/// channel); else null.
-mlir::tosa::RescaleOp requantizerOf(mlir::Operation *conv, int64_t filters);
-
-/// What the activation after `conv` clips its real outputs to: for int8 the
-/// range of its requantization (and of a clamp after it), for float a clamp
-/// that is its only user. Clips nothing when the form is unknown.
-recon::Clip activationClip(mlir::Operation *conv, int64_t filters,
-                           bool isFloat);
+/// What the fused activation of convolution layer op `layer` clips its real
+/// outputs to: for int8 the part of `[min_val, max_val]` its output
+/// quantization can hold, for float `[min_val, max_val]`. Clips nothing
+/// when `layer` is no convolution layer op or its quantization is unknown.
+recon::Clip activationClip(mlir::Operation *layer);
 
 /// A copy of constant `op` (placed before `user`) holding `values`, made the
 /// operand `operand` of `user`; `op` goes if nothing else uses it.
@@ -47,14 +39,16 @@ mlir::tosa::ConstOp replaceConstant(mlir::Operation *user,
                                     mlir::tosa::ConstOp op,
                                     mlir::DenseElementsAttr values);
 
-/// Where the filters of a convolution-like op live: filter `o`'s k-th
+/// Where the filters of a convolution layer op live: filter `o`'s k-th
 /// weight is element index(o, k) of the weight constant (int8: per-channel
-/// scales along `axis`).
+/// scales along `axis` of the constant, `layerAxis` in the op's
+/// `weight_quant`).
 struct FilterStorage {
+  /// The layer op: `tinyprune.conv2d` or `tinyprune.depthwise_conv2d`.
   mlir::Operation *op = nullptr;
   mlir::OpOperand *weight = nullptr, *bias = nullptr;
   mlir::tosa::ConstOp weightOp;
-  int64_t filters = 0, size = 0, axis = 0;
+  int64_t filters = 0, size = 0, axis = 0, layerAxis = 0;
   bool isFloat = false;
   /// Per-filter weight scales (int8), else empty.
   llvm::ArrayRef<float> weightScale;
@@ -69,8 +63,9 @@ mlir::FailureOr<std::vector<double>> readFilters(const FilterStorage &st);
 
 /// Writes the re-solved real weights (and biases) of `solutions` into the
 /// constants of `st`; int8 weights are re-quantized per channel and the
-/// bias and the requantization follow. `inputMean` is one mean input patch
-/// for all filters or one per filter. Returns the new weight constant.
+/// bias, the op's `weight_quant` and its `multiplier`/`shift` (per channel
+/// from then on) follow. `inputMean` is one mean input patch for all
+/// filters or one per filter. Returns the new weight constant.
 mlir::tosa::ConstOp
 writeFilters(const FilterStorage &st,
              llvm::ArrayRef<recon::FilterSolution> solutions,
