@@ -188,6 +188,42 @@ static bool isPerTensorWithZp(QuantAttr q, int64_t zp) {
          q.getZeroPoint()[0] == zp;
 }
 
+/// What follows the int32 result of an int8 ADD/SUB/MUL: one per-tensor
+/// rescale to int8 (from zero point 0), the fused activation's clamp, and
+/// the quantization the chain's last op yields.
+struct OutputTail {
+  RescaleConstants rescale;
+  Activation act;
+  QuantAttr quant;
+};
+
+/// Reads the output tail of `op` into `out`, appending its ops to `chain`.
+static LogicalResult readOutputTail(PatternRewriter &rw, Operation *op,
+                                    SmallVectorImpl<Operation *> &chain,
+                                    OutputTail &out) {
+  auto outR = soleUser<tosa::RescaleOp>(op->getResult(0));
+  if (!outR)
+    return rw.notifyMatchFailure(op, "result does not feed one rescale");
+  if (failed(
+          readRescale(rw, outR, rw.getI32Type(), rw.getI8Type(), out.rescale)))
+    return failure();
+  if (out.rescale.multiplier.size() != 1 || out.rescale.inputZp != 0)
+    return rw.notifyMatchFailure(
+        outR, "output rescale is not per tensor from zero point 0");
+  chain.push_back(outR);
+  out.act = readActivation(rw, outR.getResult());
+  if (out.act.clamp)
+    chain.push_back(out.act.clamp);
+  out.quant = yieldedQuant(chain.back()->getResult(0));
+  if (!out.quant)
+    out.quant = yieldedQuant(outR.getResult());
+  if (!isPerTensorWithZp(out.quant, out.rescale.outputZp))
+    return rw.notifyMatchFailure(
+        op, "output has no per-tensor quantization with the rescale's zero "
+            "point");
+  return success();
+}
+
 /// Replaces `chain` (in program order, each op's result used only by the
 /// next) by `layer`: the last op's uses move to it and the others go.
 static void replaceChain(PatternRewriter &rw, ArrayRef<Operation *> chain,
@@ -400,27 +436,12 @@ struct RaiseAddSub final : OpRewritePattern<TosaOp> {
       return rw.notifyMatchFailure(op, "operands are shifted differently");
     chain.push_back(op);
 
-    auto outR = soleUser<tosa::RescaleOp>(op.getResult());
-    if (!outR)
-      return rw.notifyMatchFailure(op, "result does not feed one rescale");
-    RescaleConstants out;
-    if (failed(readRescale(rw, outR, i32, i8, out)))
+    OutputTail out;
+    if (failed(readOutputTail(rw, op, chain, out)))
       return failure();
-    if (out.multiplier.size() != 1 || out.inputZp != 0)
-      return rw.notifyMatchFailure(
-          outR, "output rescale is not per tensor from zero point 0");
-    chain.push_back(outR);
-    Activation act = readActivation(rw, outR.getResult());
-    if (act.clamp)
-      chain.push_back(act.clamp);
     Value last = chain.back()->getResult(0);
-    QuantAttr outQ = yieldedQuant(last);
-    if (!outQ)
-      outQ = yieldedQuant(outR.getResult());
-    if (!isPerTensorWithZp(outQ, out.outputZp))
-      return rw.notifyMatchFailure(
-          op, "output has no per-tensor quantization with the rescale's zero "
-              "point");
+    Activation &act = out.act;
+    QuantAttr outQ = out.quant;
 
     Value layer = LayerOp::create(
         rw, chainLoc(rw, op, chain), last.getType(), sides[0].x, sides[1].x,
@@ -430,8 +451,8 @@ struct RaiseAddSub final : OpRewritePattern<TosaOp> {
         rw.getI8IntegerAttr(sides[0].scale.shift[0]),
         rw.getI32IntegerAttr(sides[1].scale.multiplier[0]),
         rw.getI8IntegerAttr(sides[1].scale.shift[0]),
-        rw.getI32IntegerAttr(out.multiplier[0]),
-        rw.getI8IntegerAttr(out.shift[0]));
+        rw.getI32IntegerAttr(out.rescale.multiplier[0]),
+        rw.getI8IntegerAttr(out.rescale.shift[0]));
     replaceChain(rw, chain, layer);
     return success();
   }
@@ -495,33 +516,18 @@ struct RaiseMul final : OpRewritePattern<tosa::MulOp> {
     }
     chain.push_back(op);
 
-    auto outR = soleUser<tosa::RescaleOp>(op.getResult());
-    if (!outR)
-      return rw.notifyMatchFailure(op, "result does not feed one rescale");
-    RescaleConstants out;
-    if (failed(readRescale(rw, outR, i32, i8, out)))
+    OutputTail out;
+    if (failed(readOutputTail(rw, op, chain, out)))
       return failure();
-    if (out.multiplier.size() != 1 || out.inputZp != 0)
-      return rw.notifyMatchFailure(
-          outR, "output rescale is not per tensor from zero point 0");
-    chain.push_back(outR);
-    Activation act = readActivation(rw, outR.getResult());
-    if (act.clamp)
-      chain.push_back(act.clamp);
     Value last = chain.back()->getResult(0);
-    QuantAttr outQ = yieldedQuant(last);
-    if (!outQ)
-      outQ = yieldedQuant(outR.getResult());
-    if (!isPerTensorWithZp(outQ, out.outputZp))
-      return rw.notifyMatchFailure(
-          op, "output has no per-tensor quantization with the rescale's zero "
-              "point");
+    Activation &act = out.act;
+    QuantAttr outQ = out.quant;
 
     Value layer =
         MulOp::create(rw, chainLoc(rw, op, chain), last.getType(), xs[0], xs[1],
                       act.lo, act.hi, quants[0], quants[1], outQ,
-                      rw.getI32IntegerAttr(out.multiplier[0]),
-                      rw.getI8IntegerAttr(out.shift[0]));
+                      rw.getI32IntegerAttr(out.rescale.multiplier[0]),
+                      rw.getI8IntegerAttr(out.rescale.shift[0]));
     replaceChain(rw, chain, layer);
     return success();
   }
