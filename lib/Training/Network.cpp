@@ -10,6 +10,7 @@
 #include "Network.h"
 
 #include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/rt/quant_params.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -97,6 +98,50 @@ torch::Tensor training::weightScales(const torch::Tensor &w2d,
   torch::Tensor s = maxAbs / 127.0f;
   return torch::where(maxAbs > 0, s, fallback.to(torch::kFloat))
       .to(w2d.scalar_type());
+}
+
+/// TOSA's `apply_scale_32` with DOUBLE_ROUND (the interpreter's and the
+/// int8 kernels' requantization) on int64 tensors: `(v * m + round) >> s`
+/// with `round = 2^(s-1)`, moved by 2^30 away from zero when s > 31.
+/// `m` and `s` broadcast against `v` (one per channel, the last dimension).
+static torch::Tensor applyScale32(const torch::Tensor &v,
+                                  const torch::Tensor &m,
+                                  const torch::Tensor &s) {
+  torch::Tensor one = torch::ones_like(s);
+  torch::Tensor half = torch::bitwise_left_shift(one, s - 1);
+  torch::Tensor nudge = torch::where(
+      s > 31, torch::full_like(s, int64_t(1) << 30), torch::zeros_like(s));
+  torch::Tensor round = half + torch::where(v >= 0, nudge, -nudge);
+  return torch::div(v * m + round, torch::bitwise_left_shift(one, s), "floor");
+}
+
+/// The same with one multiplier and shift.
+static torch::Tensor applyScale32(const torch::Tensor &v, int64_t m,
+                                  int64_t s) {
+  auto opts = torch::TensorOptions().dtype(torch::kLong);
+  return applyScale32(v, torch::full({1}, m, opts), torch::full({1}, s, opts));
+}
+
+/// `exact` (computed without gradient) as the forward value, the gradient
+/// of `surrogate`: the straight-through estimator.
+static torch::Tensor straightThrough(const torch::Tensor &surrogate,
+                                     const torch::Tensor &exact) {
+  return surrogate + (exact.to(surrogate.scalar_type()) - surrogate).detach();
+}
+
+/// The int8 values of `x`, real values on the grid of `q`.
+static torch::Tensor toInt(const torch::Tensor &x, QuantAttr q) {
+  return torch::round(x.detach().to(torch::kDouble) / double(q.getScaleAt(0)))
+             .to(torch::kLong) +
+         q.getZeroPointAt(0);
+}
+
+/// int8 values `q` clamped to [lo, hi] as real values of quantization `q`.
+static torch::Tensor toReal(const torch::Tensor &q, QuantAttr quant, double lo,
+                            double hi) {
+  return (torch::clamp(q, int64_t(lo), int64_t(hi)).to(torch::kDouble) -
+          double(quant.getZeroPointAt(0))) *
+         double(quant.getScaleAt(0));
 }
 
 //===----------------------------------------------------------------------===//
@@ -310,11 +355,12 @@ torch::Tensor Network::storedOutputs(const torch::Tensor &real) const {
 torch::Tensor Network::runConv(const ConvParams &c,
                                const torch::Tensor &x) const {
   int64_t filters = c.bias.size(0);
-  torch::Tensor w = c.weight * c.mask, b = c.bias;
+  torch::Tensor w = c.weight * c.mask, b = c.bias, wScales;
   if (c.quantized) {
     torch::Tensor rows =
         c.depthwise ? w.reshape({-1, filters}).t() : w.reshape({filters, -1});
     torch::Tensor s = weightScales(rows, c.storedScales);
+    wScales = s.detach();
     torch::Tensor sw = c.depthwise ? s.reshape({w.size(2), w.size(3)})
                                    : s.reshape({filters, 1, 1, 1});
     w = torch::clamp(roundHalfAwaySTE(w / sw), -127, 127) * sw;
@@ -343,9 +389,71 @@ torch::Tensor Network::runConv(const ConvParams &c,
                     /*padding=*/std::vector<int64_t>{0, 0}, c.dilation, groups);
   y = y.permute({0, 2, 3, 1});
   y = y.narrow(1, 0, c.outH).narrow(2, 0, c.outW);
-  if (c.quantized)
-    return fakeQuantize(y, c.outScale, c.outZp, c.lo, c.hi);
-  return torch::clamp(y, c.lo, c.hi);
+  if (!c.quantized)
+    return torch::clamp(y, c.lo, c.hi);
+  // The forward value is what the int8 kernel computes: the int32
+  // accumulator requantized with the multipliers and shifts the write-back
+  // stores for the current weight scales (TOSA's double rounding); the
+  // gradient is the fake quantization's.
+  torch::Tensor exact;
+  {
+    torch::NoGradGuard guard;
+    torch::Tensor scales = wScales.to(torch::kFloat).contiguous();
+    std::vector<int64_t> mult(filters), shift(filters);
+    std::vector<double> accScale(filters);
+    const float *sp = scales.data_ptr<float>();
+    for (int64_t o = 0; o < filters; ++o) {
+      // As the write-back and the importer compute them.
+      double eff =
+          double(float(c.inScale)) * double(sp[o]) / double(float(c.outScale));
+      rt::QuantizedMultiplier m = rt::quantizeMultiplier(eff);
+      mult[o] = m.multiplier;
+      shift[o] = m.multiplier == 0 ? 31 : rt::tosaShift(m);
+      accScale[o] = double(sp[o]) * double(float(c.inScale));
+    }
+    auto longs = torch::TensorOptions().dtype(torch::kLong);
+    torch::Tensor acc = torch::round(y.detach().to(torch::kDouble) /
+                                     torch::tensor(accScale, torch::kDouble))
+                            .to(torch::kLong);
+    torch::Tensor q =
+        applyScale32(acc, torch::tensor(mult, longs),
+                     torch::clamp(torch::tensor(shift, longs), 1, 62)) +
+        c.outZp;
+    exact = (torch::clamp(q, int64_t(c.lo), int64_t(c.hi)).to(torch::kDouble) -
+             double(c.outZp)) *
+            double(c.outScale);
+  }
+  return straightThrough(fakeQuantize(y, c.outScale, c.outZp, c.lo, c.hi),
+                         exact);
+}
+
+/// The int8 arithmetic of an add, sub or mul layer (the interpreter's) on
+/// real inputs `a` and `b`, as real outputs; no gradient.
+static torch::Tensor exactElementwise(Operation *op, const torch::Tensor &a,
+                                      const torch::Tensor &b) {
+  torch::NoGradGuard guard;
+  auto attr = [&](StringRef name) {
+    return op->getAttrOfType<IntegerAttr>(name).getValue().getSExtValue();
+  };
+  auto lhsQ = op->getAttrOfType<QuantAttr>("lhs_quant");
+  auto rhsQ = op->getAttrOfType<QuantAttr>("rhs_quant");
+  auto outQ = op->getAttrOfType<QuantAttr>("output_quant");
+  torch::Tensor xa = toInt(a, lhsQ) - lhsQ.getZeroPointAt(0);
+  torch::Tensor xb = toInt(b, rhsQ) - rhsQ.getZeroPointAt(0);
+  torch::Tensor r;
+  if (isa<MulOp>(op)) {
+    r = xa * xb;
+  } else {
+    // Each side (x - zp) << left_shift, rescaled by its own multiplier.
+    int64_t up = int64_t(1) << attr("left_shift");
+    xa = applyScale32(xa * up, attr("lhs_multiplier"), attr("lhs_shift"));
+    xb = applyScale32(xb * up, attr("rhs_multiplier"), attr("rhs_shift"));
+    r = isa<SubOp>(op) ? xa - xb : xa + xb;
+  }
+  torch::Tensor q =
+      applyScale32(r, attr("output_multiplier"), attr("output_shift")) +
+      outQ.getZeroPointAt(0);
+  return toReal(q, outQ, boundOf(op, "min_val"), boundOf(op, "max_val"));
 }
 
 /// The output quantization of an element-wise layer op, else null.
@@ -373,7 +481,9 @@ torch::Tensor Network::forward(const torch::Tensor &input) {
                            : in(0) * in(1);
       double lo = boundOf(&op, "min_val"), hi = boundOf(&op, "max_val");
       if (QuantAttr q = outputQuantOf(&op))
-        y = fakeQuantize(y, q.getScaleAt(0), q.getZeroPointAt(0), lo, hi);
+        y = straightThrough(
+            fakeQuantize(y, q.getScaleAt(0), q.getZeroPointAt(0), lo, hi),
+            exactElementwise(&op, in(0), in(1)));
       else
         y = torch::clamp(y, lo, hi);
     } else if (auto p = dyn_cast<MaxPool2dOp>(op)) {
@@ -421,8 +531,33 @@ torch::Tensor Network::forward(const torch::Tensor &input) {
         // The raw integers are averaged and rounded half away from zero:
         // round the mean of q, which is the mean of x / s plus zp.
         QuantAttr q = p.getQuantAttr();
-        y = fakeQuantize(y, q.getScaleAt(0), q.getZeroPointAt(0),
-                         boundOf(&op, "min_val"), boundOf(&op, "max_val"));
+        double lo = boundOf(&op, "min_val"), hi = boundOf(&op, "max_val");
+        torch::Tensor exact;
+        {
+          // TFLite: the sum of the raw values over the counted positions,
+          // divided by the count rounding half away from zero.
+          torch::NoGradGuard guard;
+          torch::Tensor raw =
+              toInt(in(0), q).to(torch::kDouble).permute({0, 3, 1, 2});
+          if (pad[0] || pad[1] || pad[2] || pad[3])
+            raw = torch::constant_pad_nd(raw, {pad[2], pad[3], pad[0], pad[1]},
+                                         0);
+          torch::Tensor sumQ =
+              torch::avg_pool2d(raw, sizes(kernel), sizes(stride), 0, false,
+                                true, 1)
+                  .permute({0, 2, 3, 1})
+                  .to(torch::kLong);
+          torch::Tensor n = torch::round(count.to(torch::kDouble))
+                                .permute({0, 2, 3, 1})
+                                .to(torch::kLong);
+          torch::Tensor half = torch::div(n, 2, "trunc");
+          torch::Tensor avg = torch::div(
+              torch::where(sumQ > 0, sumQ + half, sumQ - half), n, "trunc");
+          exact = toReal(avg, q, lo, hi);
+        }
+        y = straightThrough(
+            fakeQuantize(y, q.getScaleAt(0), q.getZeroPointAt(0), lo, hi),
+            exact);
       }
     } else if (isa<tosa::ReshapeOp>(op)) {
       y = in(0).reshape(batched(resultType.getShape(), n));
