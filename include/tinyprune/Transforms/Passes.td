@@ -309,8 +309,10 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
            "Fraction of the samples held out to choose the best epoch">,
     Option<"seed", "seed", "uint64_t", /*default=*/"0",
            "Seed of the split, the shuffles and LibTorch">,
-    Option<"threads", "threads", "unsigned", /*default=*/"0",
-           "LibTorch and teacher threads (0: all cores)">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "LibTorch and teacher threads (0: all cores). One by default: "
+           "LibTorch's threads wait for each other by spinning, and on a "
+           "shared 2-core machine two train seven times slower than one">,
   ];
   let dependentDialects = ["mlir::tosa::TosaDialect",
                            "tinyprune::TinyPruneDialect"];
