@@ -61,10 +61,11 @@ training::quantizeTrained(llvm::ArrayRef<float> weights,
     if (m.multiplier == 0) {
       s = 31; // The product is zero whatever the shift (as the importer).
     } else if (s < 2 || s > 62) {
-      return llvm::createStringError(llvm::formatv(
-          "channel {0}: requantization scale {1} is outside what TOSA "
-          "rescale can express",
-          o, effective));
+      return llvm::createStringError(
+          llvm::formatv("channel {0}: requantization scale {1:e} needs shift "
+                        "{2}, outside TOSA's [2, 62]",
+                        o, effective, s)
+              .str());
     }
     out.multiplier[o] = m.multiplier;
     out.shift[o] = int8_t(s);
