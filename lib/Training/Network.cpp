@@ -297,10 +297,9 @@ llvm::Expected<std::unique_ptr<Network>> Network::build(func::FuncOp func,
         if (!start)
           return opError(&op, "needs a constant start");
       }
-      if (auto c = dyn_cast<tosa::ClampOp>(op))
-        if (!isa<FloatType>(t.getElementType()))
-          return opError(&op, "integer clamps are not trainable (not raised "
-                              "into a layer)");
+      if (isa<tosa::ClampOp>(op) && !isa<FloatType>(t.getElementType()))
+        return opError(&op, "integer clamps are not trainable (not raised "
+                            "into a layer)");
       continue;
     }
     if (op.getDialect() && op.getDialect()->getNamespace() == "tosa" &&
@@ -571,7 +570,7 @@ torch::Tensor Network::forward(const torch::Tensor &input) {
           y = y.narrow(d, start.getSExtValue(), resultType.getDimSize(d));
         ++d;
       }
-    } else if (auto c = dyn_cast<tosa::ClampOp>(op)) {
+    } else if (isa<tosa::ClampOp>(op)) {
       y = torch::clamp(in(0), boundOf(&op, "min_val"), boundOf(&op, "max_val"));
     }
     values[op.getResult(0)] = y;
