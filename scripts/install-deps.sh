@@ -14,6 +14,9 @@ PACKAGES=(
   libflatbuffers-dev flatbuffers-compiler
   # Dense linear algebra (least-squares reconstruction in the pruning passes)
   libeigen3-dev
+  # In-compiler training (lib/Training): LibTorch, and OpenBLAS so that it
+  # does not fall back to the reference BLAS
+  libtorch-dev libopenblas0-pthread
   # Tests
   python3 libgtest-dev
   # Benchmarks (bench/prune_bench.py fidelity, sparse_conv_bench)

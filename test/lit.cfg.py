@@ -73,6 +73,9 @@ if all(os.path.exists(os.path.join(fixture_data, d, "test_x.npy"))
     config.substitutions.append(("%fixture_data", fixture_data))
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
+# In-compiler training on LibTorch (lib/Training).
+if getattr(config, "training", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("training")
 
 config.substitutions.append(("%dialect_doc", config.tinyprune_docs_gen[0]))
 config.substitutions.append(("%analysis_passes_doc",

@@ -252,4 +252,80 @@ def LowerLayersToTosa
   let dependentDialects = ["mlir::tosa::TosaDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Training
+//===----------------------------------------------------------------------===//
+
+def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
+  let summary = "Fine-tune a raised model on samples, keeping its pruning";
+  let description = [{
+    Trains the convolution layers of the model's function (layer ops, after
+    `--tinyprune-raise-to-layers`) on LibTorch (docs/training.md) and
+    writes the trained weights back, so that a pipeline of pruning passes
+    can end with one fine-tune that recovers the accuracy they lost.
+
+    With `labels`, the loss is the cross-entropy against them; without,
+    the model learns the outputs of `teacher` (distillation: a `.tflite` or
+    `.mlir` model with the same input, normally the model before pruning),
+    so that input samples alone suffice, as for calibration. Adam with a
+    cosine learning-rate schedule over `epochs`, shuffled mini-batches of
+    `batch-size`; `validation-split` of the samples is held out and the
+    epoch with the best validation accuracy is kept (epoch 0, the model as
+    it came, included: a fine-tune never ends worse on the held-out
+    samples). Seeded: the same `seed` and `threads` give the same model.
+
+    int8 models train quantization-aware: fake quantization with
+    straight-through gradients, weights symmetric per output channel,
+    biases at input x weight scale, every activation at the model's own
+    scale, zero point and fused-activation clamp, so the int8 input and
+    output stay as they are. Afterwards the int8 weights, int32 biases and
+    requantization multipliers and shifts are what the importer computes
+    from a TFLite file with the trained weights. Float models train in
+    float.
+
+    Every pruned structure stays as it is found: pruned filterlets (the
+    layer's `filterlets`) and filters whose weights are all zero (removed
+    channels) stay zero, so the verifier still holds. Ops without a
+    training rule are rejected with an error naming them.
+
+    ```
+    tinyprune-opt pruned.mlir --tinyprune-raise-to-layers \
+      --tinyprune-finetune="calibration=train_x.npy labels=train_y.npy epochs=3"
+    ```
+  }];
+  let options = [
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "Training samples (.npy, or a folder of .bin files)">,
+    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+           "Labels of the samples (.npy or label CSV); without, distill "
+           "from `teacher`">,
+    Option<"teacher", "teacher", "std::string", /*default=*/"\"\"",
+           "Without labels: the model whose outputs to learn (.tflite or "
+           ".mlir)">,
+    Option<"calibrationLimit", "calibration-limit", "int64_t",
+           /*default=*/"0",
+           "Use at most this many samples (the first ones; 0: all)">,
+    Option<"calibrationScale", "calibration-scale", "double",
+           /*default=*/"1.0",
+           "Multiply integer sample data by this for a float model">,
+    Option<"epochs", "epochs", "int64_t", /*default=*/"1",
+           "Passes over the training samples">,
+    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-4",
+           "Adam's initial learning rate (cosine schedule to zero)">,
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"32",
+           "Samples per optimizer step">,
+    Option<"validationSplit", "validation-split", "double",
+           /*default=*/"0.1",
+           "Fraction of the samples held out to choose the best epoch">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of the split, the shuffles and LibTorch">,
+    Option<"threads", "threads", "unsigned", /*default=*/"1",
+           "LibTorch and teacher threads (0: all cores). One by default: "
+           "LibTorch's threads wait for each other by spinning, and on a "
+           "shared 2-core machine two train seven times slower than one">,
+  ];
+  let dependentDialects = ["mlir::tosa::TosaDialect",
+                           "tinyprune::TinyPruneDialect"];
+}
+
 #endif // TINYPRUNE_TRANSFORMS_PASSES_TD

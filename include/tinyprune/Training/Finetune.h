@@ -1,0 +1,89 @@
+//===- Finetune.h - Fine-tuning a raised function on LibTorch ---*- C++ -*-===//
+//
+// The torch-free face of lib/Training: fine-tune the layer ops of a
+// function (after `--tinyprune-raise-to-layers`) on samples, with labels
+// (cross-entropy) or a teacher's outputs (distillation), and write the
+// trained weights back into the IR. int8 functions train
+// quantization-aware and keep their int8 interface; after training their
+// weights, biases and requantization constants are what the importer would
+// compute from a TFLite file holding the trained float weights. Pruned
+// filterlets and all-zero filters (removed channels) stay zero.
+//
+// Callers (`--tinyprune-finetune`, the pruning passes) never see a torch
+// type: `<torch/torch.h>` stays inside lib/Training.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYPRUNE_TRAINING_FINETUNE_H
+#define TINYPRUNE_TRAINING_FINETUNE_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/Support/Error.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace tinyprune {
+namespace training {
+
+/// How to train.
+struct FinetuneOptions {
+  int64_t epochs = 1;
+  /// Adam's initial learning rate; a cosine schedule takes it to zero.
+  double learningRate = 1e-4;
+  int64_t batchSize = 32;
+  /// Fraction of the samples held out to pick the best epoch (0: the last
+  /// epoch is kept).
+  double validationSplit = 0.1;
+  uint64_t seed = 0;
+  /// Intra-op threads of LibTorch (0: all cores). Results are
+  /// deterministic for a fixed count.
+  unsigned threads = 1;
+  /// Per-epoch progress on stderr: `Auto` when stderr is a terminal.
+  enum class Progress { Auto, Never, Always } progress = Progress::Auto;
+};
+
+/// What to train on: raw model inputs (as `runFunction` takes them) and
+/// either labels or the teacher's real-valued outputs (one vector per
+/// sample, the function's single result dequantized).
+struct FinetuneData {
+  std::vector<std::vector<uint8_t>> samples;
+  std::vector<int64_t> labels;
+  std::vector<std::vector<float>> teacher;
+};
+
+/// One epoch's validation figures (epoch 0: before training).
+struct EpochResult {
+  int64_t epoch = 0;
+  double trainLoss = 0, valLoss = 0;
+  /// Top-1 agreement with the labels (or the teacher's top-1), in [0, 1].
+  double valAccuracy = 0;
+};
+
+struct FinetuneResult {
+  std::vector<EpochResult> epochs;
+  /// The epoch whose weights were written back (0: training never beat the
+  /// model as it came).
+  int64_t bestEpoch = 0;
+  int64_t trainSamples = 0, valSamples = 0;
+  double seconds = 0;
+};
+
+/// Fine-tunes `func` in place. Fails with a one-line reason (an op that
+/// cannot be trained, data that do not fit the function, a trained scale
+/// that TOSA cannot express) and then leaves `func` unchanged.
+llvm::Expected<FinetuneResult> finetune(mlir::func::FuncOp func,
+                                        const FinetuneData &data,
+                                        const FinetuneOptions &options);
+
+/// The real-valued outputs of `teacher` (run by the interpreter) on
+/// `samples`, the distillation targets.
+llvm::Expected<std::vector<std::vector<float>>>
+teacherOutputs(mlir::func::FuncOp teacher,
+               llvm::ArrayRef<std::vector<uint8_t>> samples, unsigned threads);
+
+} // namespace training
+} // namespace tinyprune
+
+#endif // TINYPRUNE_TRAINING_FINETUNE_H

@@ -1,0 +1,281 @@
+//===- Trainer.cpp - The fine-tuning loop ---------------------------------===//
+//
+// `training::finetune` (Finetune.h): builds the Network of a function,
+// trains it with Adam under a cosine learning-rate schedule on shuffled
+// mini-batches, scores a held-out validation split after every epoch,
+// keeps the best epoch's weights (epoch 0, the model as it came, included)
+// and writes them back into the IR. Cross-entropy against labels, or
+// against the teacher's softened outputs (distillation) without labels.
+// Seeded: the same seed and thread count give the same weights.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Network.h"
+#include "WriteBack.h"
+
+#include "tinyprune/Training/Finetune.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <random>
+#include <unistd.h>
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::training;
+
+namespace {
+
+/// The loss of a batch and the number of its samples whose top-1 matches.
+struct BatchScore {
+  torch::Tensor loss;
+  int64_t correct = 0;
+};
+
+/// Targets and loss: labels (cross-entropy) or teacher outputs.
+class Objective {
+public:
+  Objective(const FinetuneData &data, torch::Dtype dtype) : data(data) {
+    if (data.labels.empty()) {
+      int64_t n = data.teacher.size(), k = data.teacher.front().size();
+      teacher = torch::empty({n, k}, torch::kFloat);
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(teacher[i].data_ptr(), data.teacher[i].data(), k * 4);
+      teacher = teacher.to(dtype);
+    } else {
+      labels = torch::tensor(data.labels, torch::kLong);
+    }
+  }
+
+  BatchScore score(const torch::Tensor &output,
+                   const torch::Tensor &indices) const {
+    torch::Tensor logits = output.reshape({output.size(0), -1});
+    BatchScore s;
+    torch::Tensor target;
+    if (labels.defined()) {
+      target = labels.index_select(0, indices);
+      s.loss = torch::nn::functional::cross_entropy(logits, target);
+    } else {
+      torch::Tensor t = teacher.index_select(0, indices);
+      torch::Tensor p = torch::softmax(t, 1);
+      s.loss = -(p * torch::log_softmax(logits, 1)).sum(1).mean();
+      target = t.argmax(1);
+    }
+    s.correct = logits.argmax(1).eq(target).sum().item<int64_t>();
+    return s;
+  }
+
+private:
+  const FinetuneData &data;
+  torch::Tensor labels, teacher;
+};
+
+/// "1m05s".
+std::string formatDuration(double seconds) {
+  int64_t s = int64_t(std::max(0.0, seconds) + 0.5);
+  return s >= 60 ? llvm::formatv("{0}m{1:2}s", s / 60, s % 60).str()
+                 : llvm::formatv("{0}s", s).str();
+}
+
+} // namespace
+
+/// The loss and top-1 agreement of `net` on the samples `indices`.
+static std::pair<double, double>
+evaluate(Network &net, const FinetuneData &data, const Objective &objective,
+         llvm::ArrayRef<int64_t> indices, int64_t batchSize) {
+  if (indices.empty())
+    return {0.0, 0.0};
+  torch::NoGradGuard guard;
+  double loss = 0;
+  int64_t correct = 0;
+  for (size_t at = 0; at < indices.size(); at += batchSize) {
+    llvm::ArrayRef<int64_t> batch =
+        indices.slice(at, std::min<size_t>(batchSize, indices.size() - at));
+    torch::Tensor out = net.forward(net.realInputs(data.samples, batch));
+    BatchScore s = objective.score(
+        out, torch::tensor(std::vector<int64_t>(batch.begin(), batch.end())));
+    loss += s.loss.item<double>() * batch.size();
+    correct += s.correct;
+  }
+  return {loss / indices.size(), double(correct) / indices.size()};
+}
+
+static llvm::Expected<FinetuneResult> train(func::FuncOp func,
+                                            const FinetuneData &data,
+                                            const FinetuneOptions &options) {
+  auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                         start)
+        .count();
+  };
+  if (options.threads > 0)
+    torch::set_num_threads(options.threads);
+  torch::manual_seed(options.seed);
+  // Denormal floats (tiny gradients of a heavily pruned model) slow the
+  // CPU down by an order of magnitude.
+  at::globalContext().setFlushDenormal(true);
+
+  llvm::Expected<std::unique_ptr<Network>> built = Network::build(func);
+  if (!built)
+    return built.takeError();
+  Network &net = **built;
+  if (data.labels.empty() &&
+      int64_t(data.teacher.front().size()) != net.outputSize())
+    return llvm::createStringError(
+        llvm::formatv("the teacher gives {0} outputs per sample, the "
+                      "function {1}",
+                      data.teacher.front().size(), net.outputSize()));
+  Objective objective(data, net.dtype());
+
+  // The split: a seeded shuffle, the last `validationSplit` held out.
+  int64_t n = data.samples.size();
+  std::vector<int64_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(options.seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  int64_t valCount = int64_t(std::floor(n * options.validationSplit));
+  if (options.validationSplit > 0 && valCount == 0 && n > 1)
+    valCount = 1;
+  std::vector<int64_t> trainSet(order.begin(), order.end() - valCount);
+  std::vector<int64_t> valSet(order.end() - valCount, order.end());
+  if (trainSet.empty())
+    return llvm::createStringError(
+        llvm::formatv("{0} samples leave none to train on after the "
+                      "validation split {1}",
+                      n, options.validationSplit));
+
+  bool progress = options.progress == FinetuneOptions::Progress::Always ||
+                  (options.progress == FinetuneOptions::Progress::Auto &&
+                   isatty(STDERR_FILENO));
+  FinetuneResult result;
+  result.trainSamples = trainSet.size();
+  result.valSamples = valSet.size();
+
+  // Epoch 0: the model as it came.
+  auto [loss0, acc0] =
+      evaluate(net, data, objective, valSet, options.batchSize);
+  result.epochs.push_back({0, 0.0, loss0, acc0});
+  std::vector<torch::Tensor> best = net.snapshot();
+  double bestAcc = acc0, bestLoss = loss0;
+
+  std::vector<torch::Tensor> params = net.parameters();
+  if (params.empty())
+    return llvm::createStringError("the function has no trainable layer");
+  torch::optim::Adam adam(params,
+                          torch::optim::AdamOptions(options.learningRate));
+  int64_t batches =
+      (trainSet.size() + options.batchSize - 1) / options.batchSize;
+  int64_t totalSteps = batches * options.epochs, step = 0;
+
+  for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
+    std::shuffle(trainSet.begin(), trainSet.end(), rng);
+    double lossSum = 0;
+    int64_t correct = 0, seen = 0;
+    for (int64_t bi = 0; bi < batches; ++bi, ++step) {
+      // Cosine schedule from the initial rate to zero.
+      double lr = 0.5 * options.learningRate *
+                  (1 + std::cos(M_PI * double(step) / double(totalSteps)));
+      for (auto &group : adam.param_groups())
+        static_cast<torch::optim::AdamOptions &>(group.options()).lr(lr);
+      llvm::ArrayRef<int64_t> batch = llvm::ArrayRef(trainSet).slice(
+          bi * options.batchSize,
+          std::min<int64_t>(options.batchSize,
+                            trainSet.size() - bi * options.batchSize));
+      torch::Tensor x = net.realInputs(data.samples, batch);
+      BatchScore s = objective.score(
+          net.forward(x),
+          torch::tensor(std::vector<int64_t>(batch.begin(), batch.end())));
+      adam.zero_grad();
+      s.loss.backward();
+      adam.step();
+      net.applyMasks();
+      lossSum += s.loss.item<double>() * batch.size();
+      correct += s.correct;
+      seen += batch.size();
+      if (progress) {
+        double done = double(step + 1) / double(totalSteps);
+        llvm::errs() << llvm::formatv(
+            "\rfinetune: epoch {0}/{1} batch {2}/{3} loss {4:F4} acc "
+            "{5:F1}% ETA {6}   ",
+            epoch, options.epochs, bi + 1, batches, lossSum / seen,
+            100.0 * correct / seen,
+            formatDuration(elapsed() * (1 - done) / done));
+      }
+    }
+    auto [valLoss, valAcc] =
+        evaluate(net, data, objective, valSet, options.batchSize);
+    result.epochs.push_back({epoch, lossSum / seen, valLoss, valAcc});
+    if (progress)
+      llvm::errs() << llvm::formatv(
+          "\rfinetune: epoch {0}/{1} loss {2:F4} train acc {3:F1}% val loss "
+          "{4:F4} val acc {5:F1}% ({6})\n",
+          epoch, options.epochs, lossSum / seen, 100.0 * correct / seen,
+          valLoss, 100.0 * valAcc, formatDuration(elapsed()));
+    // Best epoch: the highest validation accuracy, then the lowest loss;
+    // without a validation split, the last epoch.
+    if (valSet.empty() || valAcc > bestAcc ||
+        (valAcc == bestAcc && valLoss < bestLoss)) {
+      bestAcc = valAcc;
+      bestLoss = valLoss;
+      result.bestEpoch = epoch;
+      best = net.snapshot();
+    }
+  }
+  net.restore(best);
+  result.seconds = elapsed();
+  // Training never beat the model as it came: the IR stays as it is.
+  if (result.bestEpoch == 0)
+    return result;
+
+  // Back into the IR: masked master weights in the IR's layout.
+  std::vector<TrainedConv> trained;
+  for (ConvParams &c : net.convs()) {
+    torch::Tensor w =
+        (c.weight * c.mask).detach().to(torch::kFloat).contiguous();
+    torch::Tensor b = c.bias.detach().to(torch::kFloat).contiguous();
+    TrainedConv t;
+    t.op = c.op;
+    t.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    t.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+    trained.push_back(std::move(t));
+  }
+  if (llvm::Error e = writeBack(trained))
+    return std::move(e);
+  result.seconds = elapsed();
+  return result;
+}
+
+llvm::Expected<FinetuneResult>
+training::finetune(func::FuncOp func, const FinetuneData &data,
+                   const FinetuneOptions &options) {
+  if (data.samples.empty())
+    return llvm::createStringError("no samples to train on");
+  if (data.labels.empty() && data.teacher.size() != data.samples.size())
+    return llvm::createStringError(
+        "training needs labels or teacher outputs for every sample");
+  if (!data.labels.empty() && data.labels.size() != data.samples.size())
+    return llvm::createStringError(llvm::formatv(
+        "{0} labels for {1} samples", data.labels.size(), data.samples.size()));
+  if (options.epochs < 0 || options.batchSize < 1 ||
+      !(options.learningRate > 0) || !(options.validationSplit >= 0) ||
+      !(options.validationSplit < 1))
+    return llvm::createStringError(
+        "training needs epochs >= 0, batch-size >= 1, learning-rate > 0 and "
+        "validation-split in [0, 1)");
+  // LibTorch reports misuse by exceptions; none may escape the compiler.
+  try {
+    return train(func, data, options);
+  } catch (const c10::Error &e) {
+    return llvm::createStringError(
+        llvm::formatv("LibTorch: {0}", e.what_without_backtrace()).str());
+  } catch (const std::exception &e) {
+    return llvm::createStringError(
+        llvm::formatv("LibTorch: {0}", e.what()).str());
+  }
+}
