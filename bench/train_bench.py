@@ -95,10 +95,9 @@ def speed(args, tmp):
         trained = 2 * (args.samples - int(args.samples * 0.1))
         rate = trained / max(1e-9, times[2] - times[0])
         whole = run([
-            f"{BIN}/tinyprune-opt", dense,
+            f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
             "--filterlet-prune=sparsity=0.5 target=none "
             f"calibration={DATA}/train_x.npy calibration-limit=512",
-            "--tinyprune-raise-to-layers",
             "--tinyprune-finetune=" + finetune_opts(
                 args.samples, 1, args.threads), "-o", os.devnull])
         print(f"{name:28} {rate:10.0f} {whole:17.1f}", flush=True)
@@ -112,10 +111,10 @@ def results(args, tmp):
         dense = os.path.join(tmp, name + ".mlir")
         import_model(name, dense)
         pruned = os.path.join(tmp, name + "_pruned.mlir")
-        run([f"{BIN}/tinyprune-opt", dense,
+        run([f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
              f"--filterlet-prune=sparsity={args.sparsity} target=none "
              f"calibration={DATA}/train_x.npy calibration-limit=512",
-             "--tinyprune-raise-to-layers", "-o", pruned])
+             "-o", pruned])
         row = [top1(dense), top1(pruned)]
         for target in (f"labels={DATA}/train_y.npy",
                        f"teacher={MODELS}/{name}.tflite"):
