@@ -202,7 +202,7 @@ int64_t emittedConstBytes(const std::string &source) {
 /// The emitted C++ of `func` and the cost model's flash must agree.
 void expectFlashExact(func::FuncOp func) {
   ASSERT_TRUE(func);
-  FailureOr<CppModel> cpp = emitCpp(func, "m");
+  FailureOr<CppModel> cpp = lowerToCpp(func, "m");
   ASSERT_TRUE(succeeded(cpp));
   int64_t emitted = emittedConstBytes(cpp->source);
   EXPECT_GT(emitted, 0);
