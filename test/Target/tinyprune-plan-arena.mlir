@@ -43,13 +43,14 @@ func.func @overwrite_dying_operand(%x: tensor<1x8x8x2xi8>) -> tensor<1x2x2x2xi8>
 // -----
 
 // A 3x3 convolution whose input dies with it runs over that input row by
-// row: its 11520 B output starts 7680 B before the 3840 B input and keeps
-// two 960 B rows in a ring, 13440 B instead of 15360 B side by side.
+// row: its 11520 B output starts 7680 B before the 3840 B input, so each
+// output row lands on input rows no later row reads; one 960 B row waits in
+// a ring: 12480 B instead of 15360 B side by side.
 
 // CHECK-LABEL: func.func @stream_rows(
-// CHECK-SAME: tinyprune.arena_size = 13440 : i64
+// CHECK-SAME: tinyprune.arena_size = 12480 : i64
 // CHECK: %[[A:.*]] = tinyprune.conv2d %arg0, {{.*}}tinyprune.arena = {bytes = 3840 : i64, offset = 7680 : i64}
-// CHECK-NEXT: tinyprune.conv2d %[[A]], {{.*}}tinyprune.arena = {bytes = 11520 : i64, offset = 0 : i64}, tinyprune.in_place, tinyprune.stream_rows = {delay = 1 : i64, ring_bytes = 1920 : i64, ring_offset = 11520 : i64}
+// CHECK-NEXT: tinyprune.conv2d %[[A]], {{.*}}tinyprune.arena = {bytes = 11520 : i64, offset = 0 : i64}, tinyprune.in_place, tinyprune.stream_rows = {delay = 0 : i64, ring_bytes = 960 : i64, ring_offset = 11520 : i64}
 func.func @stream_rows(%x: tensor<1x12x10x2xf32>) -> tensor<1x12x10x1xf32> {
   %wa = "tosa.const"() {values = dense<0.5> : tensor<8x1x1x2xf32>} : () -> tensor<8x1x1x2xf32>
   %wb = "tosa.const"() {values = dense<0.25> : tensor<24x3x3x8xf32>} : () -> tensor<24x3x3x8xf32>
