@@ -26,8 +26,8 @@ static FailureOr<int64_t> field(Operation *op, StringRef attrName,
                                 DictionaryAttr dict, StringRef field) {
   auto v = dict.getAs<IntegerAttr>(field);
   if (!v || !v.getType().isInteger(64) || v.getInt() < 0)
-    return op->emitOpError() << "'" << attrName << "' needs a non-negative i64 '"
-                             << field << "'";
+    return op->emitOpError()
+           << "'" << attrName << "' needs a non-negative i64 '" << field << "'";
   return v.getInt();
 }
 
@@ -64,8 +64,8 @@ LogicalResult tinyprune::verifyArenaAttr(Operation *op, NamedAttribute attr) {
     if (!isa<UnitAttr>(attr.getValue()))
       return op->emitOpError() << "'" << name << "' is a unit attribute";
     if (!op->hasAttr(kArenaAttr))
-      return op->emitOpError() << "'" << name << "' needs '" << kArenaAttr
-                               << "'";
+      return op->emitOpError()
+             << "'" << name << "' needs '" << kArenaAttr << "'";
     return success();
   }
   auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
@@ -100,7 +100,7 @@ LogicalResult tinyprune::verifyArenaAttr(Operation *op, NamedAttribute attr) {
   if (name == kArenaAttr)
     return checkInArena(op, name, *at, *bytes);
   if (op->hasAttr(kArenaAttr))
-    return op->emitOpError() << "has both '" << kArenaAttr << "' and '"
-                             << kOutputAttr << "'";
+    return op->emitOpError()
+           << "has both '" << kArenaAttr << "' and '" << kOutputAttr << "'";
   return success();
 }

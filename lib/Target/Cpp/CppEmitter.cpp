@@ -65,8 +65,7 @@ static FailureOr<int64_t> readPlan(func::FuncOp func, KernelProgram &p) {
     if (!offset || !bytes)
       return def->emitOpError()
              << "has no '" << attr << "': the arena plan is missing or stale";
-    if (*bytes != b.bytes ||
-        (b.home == Home::Output && *offset != b.offset) ||
+    if (*bytes != b.bytes || (b.home == Home::Output && *offset != b.offset) ||
         (b.home == Home::Arena && *offset + *bytes > size.getInt()))
       return def->emitOpError()
              << "has a '" << attr << "' that does not fit its buffer";
@@ -220,10 +219,10 @@ static llvm::cl::opt<std::string>
                  llvm::cl::desc("--emit-cpp: the function to print (default: "
                                 "the module's only function with a body)"),
                  llvm::cl::init(""));
-static llvm::cl::opt<bool> emitRuntime(
-    "emit-cpp-runtime",
-    llvm::cl::desc("--emit-cpp: also write the runtime headers"),
-    llvm::cl::init(true));
+static llvm::cl::opt<bool>
+    emitRuntime("emit-cpp-runtime",
+                llvm::cl::desc("--emit-cpp: also write the runtime headers"),
+                llvm::cl::init(true));
 
 /// The function `--emit-cpp` prints.
 static func::FuncOp functionToEmit(ModuleOp module) {
@@ -269,12 +268,13 @@ void tinyprune::registerEmitCppTranslation() {
         return success();
       },
       [](DialectRegistry &registry) {
-        registry.insert<TinyPruneDialect, func::FuncDialect,
-                        tosa::TosaDialect>();
+        registry
+            .insert<TinyPruneDialect, func::FuncDialect, tosa::TosaDialect>();
       });
 }
 
 bool tinyprune::isValidCppName(StringRef name) {
   return !name.empty() && !llvm::isDigit(name[0]) &&
-         llvm::all_of(name, [](char c) { return llvm::isAlnum(c) || c == '_'; });
+         llvm::all_of(name,
+                      [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }

@@ -272,10 +272,13 @@ void KernelCallBuilder::emitConv(Operation *op, ConvCall call, int64_t batches,
 // Element-wise layers, pooling, requantization
 //===----------------------------------------------------------------------===//
 
-LogicalResult KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
+LogicalResult
+KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
   auto outType = cast<RankedTensorType>(b.output.getType());
-  std::string s1 = shapeArray(cast<RankedTensorType>(b.lhs.getType()).getShape());
-  std::string s2 = shapeArray(cast<RankedTensorType>(b.rhs.getType()).getShape());
+  std::string s1 =
+      shapeArray(cast<RankedTensorType>(b.lhs.getType()).getShape());
+  std::string s2 =
+      shapeArray(cast<RankedTensorType>(b.rhs.getType()).getShape());
   std::string so = shapeArray(outType.getShape());
   for (Value side : {b.lhs, b.rhs})
     if (!isConst(side))
@@ -286,14 +289,13 @@ LogicalResult KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) 
   std::string in2 = isConst(b.rhs) ? constArray(b.rhs, "int8_t")
                                    : "(const int8_t *)" + ptr(b.rhs);
   if (b.kind == BinaryInt8Layer::Mul) {
-    emit(b.op,
-         llvm::formatv(
-             "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
-             "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
-             "{12}, (int8_t *){13});",
-             -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo, b.hi,
-             outType.getRank(), s1, in1, s2, in2, so, ptr(b.output))
-             .str());
+    emit(b.op, llvm::formatv(
+                   "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
+                   "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
+                   "{12}, (int8_t *){13});",
+                   -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo,
+                   b.hi, outType.getRank(), s1, in1, s2, in2, so, ptr(b.output))
+                   .str());
   } else {
     emit(b.op,
          llvm::formatv(
@@ -465,10 +467,9 @@ LogicalResult KernelCallBuilder::lowerLayerOp(Operation *op) {
         return lowerBinaryInt8Layer(b);
       })
       .Case([&](MaxPool2dOp m) {
-        return lowerMaxPoolLayer(m, m.getInput(), m.getOutput(), m.getKernel(),
-                                 m.getStride(), m.getPad(),
-                                 boundAttr(m, "min_val"),
-                                 boundAttr(m, "max_val"));
+        return lowerMaxPoolLayer(
+            m, m.getInput(), m.getOutput(), m.getKernel(), m.getStride(),
+            m.getPad(), boundAttr(m, "min_val"), boundAttr(m, "max_val"));
       })
       .Case([&](RequantizeOp r) {
         return lowerRequantizeLayer(
@@ -477,9 +478,8 @@ LogicalResult KernelCallBuilder::lowerLayerOp(Operation *op) {
             r.getOutputQuant().getZeroPoint()[0], intAttr(r, "min_val"),
             intAttr(r, "max_val"));
       })
-      .Default([](Operation *o) {
-        return o->emitOpError() << "is not a layer op";
-      });
+      .Default(
+          [](Operation *o) { return o->emitOpError() << "is not a layer op"; });
 }
 
 //===----------------------------------------------------------------------===//
@@ -543,15 +543,16 @@ LogicalResult KernelCallBuilder::lowerTinyPrune(Operation *op) {
         qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
     if (!rt::hardSwishInt8Supported(prm))
       return op->emitOpError() << "has scales TFLite's int8 hard swish rejects";
-    emit(op, llvm::formatv("tinyprune::rt::hardSwishInt8(tinyprune::rt::"
-                           "HardSwishInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}}, "
-                           "{6}, (const int8_t *){7}, (int8_t *){8});",
-                           prm.inputZeroPoint, prm.outputZeroPoint,
-                           prm.reluishMultiplierFixedpointInt16,
-                           prm.reluishMultiplierExponent,
-                           prm.outputMultiplierFixedpointInt16,
-                           prm.outputMultiplierExponent, size, x, y)
-                 .str());
+    emit(op,
+         llvm::formatv("tinyprune::rt::hardSwishInt8(tinyprune::rt::"
+                       "HardSwishInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}}, "
+                       "{6}, (const int8_t *){7}, (int8_t *){8});",
+                       prm.inputZeroPoint, prm.outputZeroPoint,
+                       prm.reluishMultiplierFixedpointInt16,
+                       prm.reluishMultiplierExponent,
+                       prm.outputMultiplierFixedpointInt16,
+                       prm.outputMultiplierExponent, size, x, y)
+             .str());
     allowInPlace(in, out);
     return success();
   }
@@ -599,16 +600,16 @@ LogicalResult KernelCallBuilder::lowerMean(MeanOp op) {
   SmallVector<int64_t> axes(op.getAxes().begin(), op.getAxes().end());
   std::string in = operand(op.getInput());
   define(op.getResult());
-  emit(op, llvm::formatv("tinyprune::rt::meanInt8(tinyprune::rt::MeanIntParams"
-                         "{{{0}, {1}, {2}, {3}, {4}}, {5}, {6}, {7}, {8}, "
-                         "(const int8_t *){9}, (int8_t *){10});",
-                         prm.inputZeroPoint, prm.outputZeroPoint,
-                         prm.multiplier, prm.shift,
-                         prm.sameQuantization ? "true" : "false",
-                         shapeArray(inT.getShape()), inT.getRank(),
-                         intArray(axes, "int32_t", "axes"), axes.size(), in,
-                         ptr(op.getResult()))
-               .str());
+  emit(op,
+       llvm::formatv("tinyprune::rt::meanInt8(tinyprune::rt::MeanIntParams"
+                     "{{{0}, {1}, {2}, {3}, {4}}, {5}, {6}, {7}, {8}, "
+                     "(const int8_t *){9}, (int8_t *){10});",
+                     prm.inputZeroPoint, prm.outputZeroPoint, prm.multiplier,
+                     prm.shift, prm.sameQuantization ? "true" : "false",
+                     shapeArray(inT.getShape()), inT.getRank(),
+                     intArray(axes, "int32_t", "axes"), axes.size(), in,
+                     ptr(op.getResult()))
+           .str());
   return success();
 }
 

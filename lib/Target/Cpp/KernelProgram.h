@@ -204,8 +204,8 @@ private:
   mlir::LogicalResult lowerConvLayer(const ConvLayer &conv);
   /// The constant tables of a filterlet-pruned convolution's weights `w`
   /// (rt/sparse_conv.h); returns the name of its SparseFilter constant.
-  std::string sparseFilter(FilterletsAttr filterlets, mlir::Value w,
-                           int64_t kh, int64_t kw, int64_t ic, int64_t iw,
+  std::string sparseFilter(FilterletsAttr filterlets, mlir::Value w, int64_t kh,
+                           int64_t kw, int64_t ic, int64_t iw,
                            llvm::ArrayRef<int64_t> dilation, bool isFloat);
   /// A convolution's kernel call for (padTop, input rows, input pointer,
   /// output rows, output pointer).

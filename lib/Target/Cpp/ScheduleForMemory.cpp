@@ -90,8 +90,7 @@ std::vector<size_t> cpp::scheduleForMemory(const KernelProgram &program) {
 static int64_t plainArena(KernelProgram &program) {
   program.computeLifetimes();
   std::vector<int> requestOf;
-  return planArena(program, Sharing(program.bufs.size()), requestOf)
-      .arenaBytes;
+  return planArena(program, Sharing(program.bufs.size()), requestOf).arenaBytes;
 }
 
 /// Moves the ops of `func` into the order of `order`'s steps: each step's
