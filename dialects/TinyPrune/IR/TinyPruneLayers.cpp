@@ -16,6 +16,13 @@
 using namespace mlir;
 using namespace tinyprune;
 
+/// `t` as IR text without the quotes a diagnostic puts around types.
+static std::string typeStr(Type t) {
+  std::string s;
+  llvm::raw_string_ostream(s) << t;
+  return s;
+}
+
 /// Checks `[min_val, max_val]` against the output element type `elt`.
 static LogicalResult verifyClamp(Operation *op, Attribute minAttr,
                                  Attribute maxAttr, Type elt) {
@@ -30,7 +37,7 @@ static LogicalResult verifyClamp(Operation *op, Attribute minAttr,
   auto lo = dyn_cast<IntegerAttr>(minAttr), hi = dyn_cast<IntegerAttr>(maxAttr);
   if (!lo || !hi || lo.getType() != elt || hi.getType() != elt)
     return op->emitOpError() << "integer layers need 'min_val'/'max_val' of "
-                             << "type " << elt;
+                             << "type " << typeStr(elt);
   if (lo.getInt() > hi.getInt())
     return op->emitOpError() << "clamp range [" << lo.getInt() << ", "
                              << hi.getInt() << "] is empty";
@@ -93,8 +100,10 @@ static LogicalResult verifyConv(ConvOp op, int64_t kh, int64_t kw,
                            : Type(Float32Type::get(op.getContext()));
   if (biasType.getRank() != 1 || biasType.getElementType() != biasElt ||
       (biasType.getDimSize(0) != channels && biasType.getDimSize(0) != 1))
-    return op.emitOpError() << "bias must be tensor<" << channels << "x"
-                            << biasElt << "> (or one element)";
+    return op.emitOpError()
+           << "bias must be "
+           << typeStr(RankedTensorType::get({channels}, biasElt))
+           << " (or one element)";
   ArrayRef<int64_t> pad = op.getPad(), stride = op.getStride(),
                     dilation = op.getDilation();
   if (pad.size() != 4 || stride.size() != 2 || dilation.size() != 2)
@@ -113,18 +122,17 @@ static LogicalResult verifyConv(ConvOp op, int64_t kh, int64_t kw,
   if (outType.getDimSize(0) != inType.getDimSize(0) ||
       outType.getDimSize(1) != oh || outType.getDimSize(2) != ow ||
       outType.getDimSize(3) != channels)
-    return op.emitOpError() << "output shape must be [" << inType.getDimSize(0)
-                            << ", " << oh << ", " << ow << ", " << channels
-                            << "]";
+    return op.emitOpError()
+           << "output shape must be [" << inType.getDimSize(0) << ", " << oh
+           << ", " << ow << ", " << channels << "]";
   if (failed(verifyClamp(op, op.getMinValAttr(), op.getMaxValAttr(), elt)))
     return failure();
-  if (failed(verifyPresence(
-          op, quantized,
-          {op.getInputQuantAttr(), op.getWeightQuantAttr(),
-           op.getOutputQuantAttr(), op.getMultiplierAttr(),
-           op.getShiftAttr()},
-          {"input_quant", "weight_quant", "output_quant", "multiplier",
-           "shift"})))
+  if (failed(verifyPresence(op, quantized,
+                            {op.getInputQuantAttr(), op.getWeightQuantAttr(),
+                             op.getOutputQuantAttr(), op.getMultiplierAttr(),
+                             op.getShiftAttr()},
+                            {"input_quant", "weight_quant", "output_quant",
+                             "multiplier", "shift"})))
     return failure();
   if (!quantized)
     return success();
@@ -158,8 +166,7 @@ LogicalResult Conv2DOp::verify() {
   if (FilterletsAttr filterlets = getFilterletsAttr()) {
     DenseElementsAttr weights;
     matchPattern(getWeights(), m_Constant(&weights));
-    return filterlets.verifyFor(wType, weights,
-                                [&] { return emitOpError(); });
+    return filterlets.verifyFor(wType, weights, [&] { return emitOpError(); });
   }
   return success();
 }
@@ -196,23 +203,24 @@ static LogicalResult verifyBinary(BinaryOp op, ArrayRef<Attribute> intAttrs,
   return verifyShift(op, *op.getOutputShift());
 }
 
-template <typename AddSubOp>
-static LogicalResult verifyAddSub(AddSubOp op) {
-  if (failed(verifyBinary(
-          op,
-          {op.getLhsQuantAttr(), op.getRhsQuantAttr(), op.getOutputQuantAttr(),
-           op.getLeftShiftAttr(), op.getLhsMultiplierAttr(),
-           op.getLhsShiftAttr(), op.getRhsMultiplierAttr(),
-           op.getRhsShiftAttr(), op.getOutputMultiplierAttr(),
-           op.getOutputShiftAttr()},
-          {"lhs_quant", "rhs_quant", "output_quant", "left_shift",
-           "lhs_multiplier", "lhs_shift", "rhs_multiplier", "rhs_shift",
-           "output_multiplier", "output_shift"})))
+template <typename AddSubOp> static LogicalResult verifyAddSub(AddSubOp op) {
+  if (failed(
+          verifyBinary(op,
+                       {op.getLhsQuantAttr(), op.getRhsQuantAttr(),
+                        op.getOutputQuantAttr(), op.getLeftShiftAttr(),
+                        op.getLhsMultiplierAttr(), op.getLhsShiftAttr(),
+                        op.getRhsMultiplierAttr(), op.getRhsShiftAttr(),
+                        op.getOutputMultiplierAttr(), op.getOutputShiftAttr()},
+                       {"lhs_quant", "rhs_quant", "output_quant", "left_shift",
+                        "lhs_multiplier", "lhs_shift", "rhs_multiplier",
+                        "rhs_shift", "output_multiplier", "output_shift"})))
     return failure();
   if (!op.getLeftShift())
     return success();
-  if (*op.getLeftShift() < 0 || *op.getLeftShift() > 30)
-    return op.emitOpError() << "left_shift must be in [0, 30]";
+  // As a TOSA rescale, `<< left_shift` is multiplier 2^30 with right shift
+  // 30 - left_shift, which must be at least 2.
+  if (*op.getLeftShift() < 0 || *op.getLeftShift() > 28)
+    return op.emitOpError() << "left_shift must be in [0, 28]";
   if (failed(verifyShift(op, *op.getLhsShift())) ||
       failed(verifyShift(op, *op.getRhsShift())))
     return failure();

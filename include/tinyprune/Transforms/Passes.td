@@ -159,4 +159,53 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
                            "tinyprune::TinyPruneDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Layer ops
+//===----------------------------------------------------------------------===//
+
+def RaiseToLayers : Pass<"tinyprune-raise-to-layers", "mlir::func::FuncOp"> {
+  let summary = "Fold the importer's TOSA chains into one layer op each";
+  let description = [{
+    The importer writes a TFLite layer as a chain of TOSA ops: an int8
+    convolution is `tosa.conv2d` (int32 accumulator), the per-channel
+    `tosa.rescale` to int8 and the fused activation's `tosa.clamp`; an int8
+    ADD is four operand rescales, `tosa.add`, a rescale and a clamp. Every
+    pass that reasons about layers (pruning, the cost model, calibration,
+    the C++ lowering) would otherwise re-discover these chains; this pass
+    folds each into the one layer op of the tinyprune dialect that states
+    what the runtime kernel computes (TinyPruneLayers.td): `conv2d`,
+    `depthwise_conv2d`, `add`, `sub`, `mul`, `max_pool2d`, `requantize`.
+
+    The layer op takes the chain's requantization constants and fused
+    activation as attributes, its tensors' quantization from the
+    `tinyprune.quant` the importer attached (a chain whose zero points
+    disagree with it, or whose quantization is unknown, is left alone), a
+    pruned convolution's `tinyprune.filterlets` as its `filterlets`, and the
+    chain's locations fused. Chains whose intermediate values have other
+    users, whose rescales are not signed scale32 DOUBLE_ROUND with constant
+    operands, int32 arithmetic without rescaled operands and the ops of a
+    LEAKY_RELU stay TOSA. The interpreter runs the layer ops with exactly
+    the arithmetic of their chains; `--tinyprune-lower-layers-to-tosa`
+    expands them back.
+  }];
+  let dependentDialects = ["tinyprune::TinyPruneDialect"];
+}
+
+def LowerLayersToTosa
+    : Pass<"tinyprune-lower-layers-to-tosa", "mlir::func::FuncOp"> {
+  let summary = "Expand each layer op into the importer's TOSA chain";
+  let description = [{
+    The inverse of `--tinyprune-raise-to-layers`: every layer op becomes
+    exactly the chain of TOSA ops the importer writes for its TFLite layer
+    (convolution, rescale, clamp; the operand rescales of int8 ADD, SUB and
+    MUL; ...), with the output quantization as `tinyprune.quant` on the
+    chain's last op and a convolution's `filterlets` as the
+    `tinyprune.filterlets` of its `tosa.conv2d`. The result is plain TOSA
+    that `--tosa-validate` accepts (profiles pro_int and pro_fp with the
+    doubleround extension) and that computes byte for byte what the layer
+    ops compute.
+  }];
+  let dependentDialects = ["mlir::tosa::TosaDialect"];
+}
+
 #endif // TINYPRUNE_TRANSFORMS_PASSES_TD
