@@ -2,8 +2,8 @@
 //
 // The phases of the C++ lowering that rewrite or annotate IR. They run in
 // this order (`--tinyprune-lower-to-cpp`, lib/Target/Cpp/Pipelines.cpp)
-// after `--tinyprune-raise-to-layers`, and `tinyprune-translate --emit-cpp`
-// prints the result.
+// after `--tinyprune-raise-to-layers` (Transforms/Passes.td), and
+// `tinyprune-translate --emit-cpp` prints the result.
 //
 //===----------------------------------------------------------------------===//
 

@@ -192,7 +192,14 @@ KernelCallBuilder::floatClampAfter(Value v) {
 
 void KernelCallBuilder::emit(Operation *anchor, std::string code) {
   std::string comment = anchor->getName().getStringRef().str();
-  if (auto nameLoc = dyn_cast<NameLoc>(anchor->getLoc()))
+  // A raised layer's location fuses its chain's: the last name is the
+  // layer's output tensor.
+  Location loc = anchor->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location part : fused.getLocations())
+      if (isa<NameLoc>(part))
+        loc = part;
+  if (auto nameLoc = dyn_cast<NameLoc>(loc))
     comment += " " + nameLoc.getName().str();
   // Names come from the model file: keep the comment one harmless line (a
   // trailing backslash would continue it onto the code).

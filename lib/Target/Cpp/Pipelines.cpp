@@ -10,6 +10,7 @@
 
 #include "tinyprune/Target/Cpp.h"
 #include "tinyprune/Target/Passes.h"
+#include "tinyprune/Transforms/Passes.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -18,9 +19,11 @@ using namespace mlir;
 using namespace tinyprune;
 
 void tinyprune::buildLowerToCppPipeline(OpPassManager &pm) {
-  // CppPhase::RaiseToLayers: not yet in this tree; until it is, the kernel
-  // calls of the importer's TOSA chains are matched by the later phases
-  // themselves (lib/Target/Cpp/TosaKernelCalls.cpp).
+  // CppPhase::RaiseToLayers: one layer op per kernel call. Chains it leaves
+  // TOSA (see its description) are matched by the later phases themselves
+  // (lib/Target/Cpp/TosaKernelCalls.cpp), so raising is an optimisation of
+  // the IR, not a requirement of the lowering.
+  pm.addPass(createRaiseToLayers());
 
   // CppPhase::ScheduleForMemory: the layer order sets which tensors are
   // live together, so it comes before any placement.
@@ -34,9 +37,9 @@ void tinyprune::buildLowerToCppPipeline(OpPassManager &pm) {
 void tinyprune::registerLowerToCppPipeline() {
   PassPipelineRegistration<>(
       "tinyprune-lower-to-cpp",
-      "The phases of the C++ lowering in order: schedule the layers for "
-      "memory, then plan the arena (print with tinyprune-translate "
-      "--emit-cpp)",
+      "The phases of the C++ lowering in order: raise TOSA chains to layer "
+      "ops, schedule the layers for memory, plan the arena (print with "
+      "tinyprune-translate --emit-cpp)",
       [](OpPassManager &pm) {
         buildLowerToCppPipeline(pm.nest<func::FuncOp>());
       });
