@@ -1,7 +1,7 @@
 // RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | FileCheck %s
-// RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | tinyprune-translate --emit-cpp --emit-cpp-runtime=false -split-input-file | FileCheck %s --check-prefix=CPP
+// RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file --mlir-print-debuginfo | tinyprune-translate --emit-cpp --emit-cpp-runtime=false -split-input-file | FileCheck %s --check-prefix=CPP
 
-// The pipeline schedules, then plans for that schedule: the shortcut runs
+// The pipeline raises, schedules, then plans for that schedule: the shortcut runs
 // before the long branch's wide layer, and the arena is planned in that
 // order (2304 B; 3072 B in program order). The printer follows the IR.
 
@@ -46,8 +46,38 @@ func.func @residual(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x16xf32> {
 
 // -----
 
-// A TOSA chain not raised to a layer op (convolution, per-channel rescale,
-// ReLU clamp) is one kernel call; its plan sits on the chain's last op.
+// The importer's chain for an int8 convolution with ReLU (quantization
+// attached) is raised to one tinyprune.conv2d, which prints one call named
+// after the chain's output tensor.
+
+// CHECK-LABEL: func.func @raise_chain(
+// CHECK-NOT: tosa.conv2d
+// CHECK: tinyprune.conv2d {{.*}}tinyprune.output = {bytes = 50 : i64, offset = 0 : i64}
+// CHECK-NOT: tosa.rescale
+
+// CPP-LABEL: #define MODEL_ARENA_BYTES 0
+// CPP: // tinyprune.conv2d output
+// CPP-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, -3, 1, 1, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 5, 5, 3, (const int8_t *)(in), 2, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 5, 5, (int8_t *)(out));
+func.func @raise_chain(%x: tensor<1x5x5x3xi8> {tinyprune.quant = #tinyprune.quant<scale = 0.5, zero_point = -3>}) -> tensor<1x5x5x2xi8> {
+  %b = "tosa.const"() <{values = dense<[-50, 50]> : tensor<2xi32>}> : () -> tensor<2xi32>
+  %izp = "tosa.const"() <{values = dense<-3> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %wzp = "tosa.const"() <{values = dense<0> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %w = "tosa.const"() <{values = dense<1> : tensor<2x3x3x3xi8>}> {tinyprune.quant = #tinyprune.quant<axis = 0, scale = [0.01, 0.02], zero_point = [0, 0]>} : () -> tensor<2x3x3x3xi8>
+  %acc = tosa.conv2d %x, %w, %b, %izp, %wzp {acc_type = i32, dilation = array<i64: 1, 1>, pad = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : (tensor<1x5x5x3xi8>, tensor<2x3x3x3xi8>, tensor<2xi32>, tensor<1xi8>, tensor<1xi8>) -> tensor<1x5x5x2xi32> loc("conv")
+  %m = "tosa.const"() <{values = dense<1374389504> : tensor<2xi32>}> : () -> tensor<2xi32>
+  %s = "tosa.const"() <{values = dense<[36, 35]> : tensor<2xi8>}> : () -> tensor<2xi8>
+  %rzp = "tosa.const"() <{values = dense<0> : tensor<1xi32>}> : () -> tensor<1xi32>
+  %ozp = "tosa.const"() <{values = dense<1> : tensor<1xi8>}> : () -> tensor<1xi8>
+  %r = tosa.rescale %acc, %m, %s, %rzp, %ozp {input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = DOUBLE_ROUND, scale32 = true} : (tensor<1x5x5x2xi32>, tensor<2xi32>, tensor<2xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x5x5x2xi8> loc("rescale")
+  %y = tosa.clamp %r {max_val = 127 : i8, min_val = 1 : i8, tinyprune.quant = #tinyprune.quant<scale = 0.25, zero_point = 1>} : (tensor<1x5x5x2xi8>) -> tensor<1x5x5x2xi8> loc("output")
+  return %y : tensor<1x5x5x2xi8>
+}
+
+// -----
+
+// A TOSA chain raising leaves alone (convolution, per-channel rescale, ReLU
+// clamp, with no `tinyprune.quant` to give the layer op its quantization)
+// is still one kernel call; its plan sits on the chain's last op.
 
 // CHECK-LABEL: func.func @tosa_chain(
 // CHECK: tosa.conv2d
