@@ -33,6 +33,33 @@ func.func @run_shortcut_first(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x16xf32> {
 
 // -----
 
+// Moving the ops drops an arena plan made for the old order.
+
+// CHECK-LABEL: func.func @drop_stale_plan(
+// CHECK-NOT: tinyprune.arena
+// CHECK: return
+func.func @drop_stale_plan(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x16xf32> attributes {tinyprune.arena_size = 3072 : i64} {
+  %w0 = "tosa.const"() {values = dense<0.5> : tensor<16x1x1x4xf32>} : () -> tensor<16x1x1x4xf32>
+  %w1 = "tosa.const"() {values = dense<0.25> : tensor<4x1x1x16xf32>} : () -> tensor<4x1x1x16xf32>
+  %w2 = "tosa.const"() {values = dense<0.125> : tensor<16x1x1x4xf32>} : () -> tensor<16x1x1x4xf32>
+  %w3 = "tosa.const"() {values = dense<1.0> : tensor<16x1x1x16xf32>} : () -> tensor<16x1x1x16xf32>
+  %b4 = "tosa.const"() {values = dense<0.0> : tensor<4xf32>} : () -> tensor<4xf32>
+  %b16 = "tosa.const"() {values = dense<0.0> : tensor<16xf32>} : () -> tensor<16xf32>
+  %wide = tinyprune.conv2d %x, %w0, %b16 {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32, tinyprune.arena = {offset = 0 : i64, bytes = 1024 : i64}}
+    : (tensor<1x4x4x4xf32>, tensor<16x1x1x4xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  %long1 = tinyprune.conv2d %wide, %w1, %b4 {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32, tinyprune.arena = {offset = 1024 : i64, bytes = 256 : i64}}
+    : (tensor<1x4x4x16xf32>, tensor<4x1x1x16xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  %long2 = tinyprune.conv2d %long1, %w2, %b16 {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32, tinyprune.arena = {offset = 2048 : i64, bytes = 1024 : i64}}
+    : (tensor<1x4x4x4xf32>, tensor<16x1x1x4xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  %short = tinyprune.conv2d %wide, %w3, %b16 {pad = array<i64: 0, 0, 0, 0>, stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, min_val = 0.0 : f32, max_val = 6.0 : f32, tinyprune.arena = {offset = 1024 : i64, bytes = 1024 : i64}}
+    : (tensor<1x4x4x16xf32>, tensor<16x1x1x16xf32>, tensor<16xf32>) -> tensor<1x4x4x16xf32>
+  %sum = tinyprune.add %long2, %short {min_val = -3.40282347E+38 : f32, max_val = 3.40282347E+38 : f32, tinyprune.output = {offset = 0 : i64, bytes = 1024 : i64}}
+    : (tensor<1x4x4x16xf32>, tensor<1x4x4x16xf32>) -> tensor<1x4x4x16xf32>
+  return %sum : tensor<1x4x4x16xf32>
+}
+
+// -----
+
 // A chain has one order: nothing moves.
 
 // CHECK-LABEL: func.func @preserve_chain(

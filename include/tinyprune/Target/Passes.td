@@ -27,7 +27,9 @@ def ScheduleForMemory
     The ops move; nothing else changes. Each call's ops stay together, after
     the ops they use; constants stay in place. The new order is kept only
     when the arena it plans to (without in-place layers) is smaller than
-    that of program order, so running the pass twice changes nothing.
+    that of program order, so running the pass twice changes nothing. When
+    the ops move, an arena plan (`--tinyprune-plan-arena`) made for the old
+    order is dropped.
   }];
   let dependentDialects = ["::tinyprune::TinyPruneDialect"];
 }

@@ -5,12 +5,14 @@
 // to the IR by moving each call's ops into the new order. Where a layer's
 // input feeds two branches (a residual block's shortcut), it runs the branch
 // that lets the shared input die first. The new order is kept only when the
-// arena it plans to is smaller than program order's.
+// arena it plans to is smaller than program order's; an arena plan made for
+// the old order is then dropped.
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelProgram.h"
 
+#include "tinyprune/Dialect/ArenaAttrs.h"
 #include "tinyprune/Target/Passes.h"
 
 #include "llvm/ADT/SmallPtrSet.h"
@@ -130,6 +132,15 @@ static void reorderOps(func::FuncOp func, const KernelProgram &program,
     place(op);
 }
 
+/// Drops the arena plan of `func`: it was made for the old order.
+static void dropPlan(func::FuncOp func) {
+  func.walk([](Operation *op) {
+    for (StringRef name : {kArenaAttr, kOutputAttr, kInPlaceAttr,
+                           kStreamRowsAttr, kArenaSizeAttr, kArenaLivePeakAttr})
+      op->removeAttr(name);
+  });
+}
+
 namespace {
 
 struct ScheduleForMemoryPass
@@ -150,6 +161,7 @@ struct ScheduleForMemoryPass
     if (plainArena(reordered) >= inProgramOrder)
       return markAllAnalysesPreserved();
     reorderOps(func, *program, order);
+    dropPlan(func);
   }
 };
 
