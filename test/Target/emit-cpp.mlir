@@ -3,6 +3,8 @@
 // RUN: rm -rf %t && tinyprune-translate --emit-cpp --emit-cpp-name=net --emit-cpp-function=print_planned --emit-cpp-runtime=false %s | split-file - %t
 // RUN: FileCheck %s --check-prefix=SPLIT < %t/net.h
 // RUN: ls %t | FileCheck %s --check-prefix=SPLIT-LS
+// RUN: not tinyprune-translate --emit-cpp --emit-cpp-name=9lives --emit-cpp-function=print_planned %s 2>&1 | FileCheck %s --check-prefix=BAD-NAME
+// RUN: not tinyprune-translate --emit-cpp --emit-cpp-function=nothing %s 2>&1 | FileCheck %s --check-prefix=NO-FUNC
 
 // The printer reads the plan: buffers go where the attributes say, here
 // 64 bytes into an arena of 96, and the result straight into the output.
@@ -15,6 +17,8 @@
 // SPLIT-LS: net.cpp
 // SPLIT-LS-NEXT: net.h
 // SPLIT-LS-NOT: tinyprune
+// BAD-NAME: error: --emit-cpp-name '9lives' is not a C identifier
+// NO-FUNC: error: has no function 'nothing'
 
 // CHECK-LABEL: //--- net.h
 // CHECK: #define NET_INPUT_BYTES 32

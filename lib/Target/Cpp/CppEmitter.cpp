@@ -209,27 +209,13 @@ std::vector<std::pair<std::string, std::string>> tinyprune::runtimeHeaders() {
 // The translation
 //===----------------------------------------------------------------------===//
 
-static llvm::cl::opt<std::string>
-    emitName("emit-cpp-name",
-             llvm::cl::desc("--emit-cpp: name of the generated files and of "
-                            "NAME_invoke (a C identifier)"),
-             llvm::cl::init("model"));
-static llvm::cl::opt<std::string>
-    emitFunction("emit-cpp-function",
-                 llvm::cl::desc("--emit-cpp: the function to print (default: "
-                                "the module's only function with a body)"),
-                 llvm::cl::init(""));
-static llvm::cl::opt<bool>
-    emitRuntime("emit-cpp-runtime",
-                llvm::cl::desc("--emit-cpp: also write the runtime headers"),
-                llvm::cl::init(true));
-
-/// The function `--emit-cpp` prints.
-static func::FuncOp functionToEmit(ModuleOp module) {
+/// The function of `module` to print: `function`, or the only one with a
+/// body when `function` is empty.
+static func::FuncOp functionToEmit(ModuleOp module, StringRef function) {
   func::FuncOp found;
   for (auto f : module.getOps<func::FuncOp>()) {
-    if (!emitFunction.empty() ? f.getName() == emitFunction : !f.isExternal()) {
-      if (found && emitFunction.empty()) {
+    if (!function.empty() ? f.getName() == function : !f.isExternal()) {
+      if (found && function.empty()) {
         module.emitError() << "has several functions: choose one with "
                               "--emit-cpp-function";
         return {};
@@ -238,13 +224,30 @@ static func::FuncOp functionToEmit(ModuleOp module) {
     }
   }
   if (!found)
-    module.emitError() << (emitFunction.empty()
+    module.emitError() << (function.empty()
                                ? std::string("has no function to emit")
-                               : "has no function '" + emitFunction + "'");
+                               : "has no function '" + function.str() + "'");
   return found;
 }
 
 void tinyprune::registerEmitCppTranslation() {
+  // Options of the translation only: registered with it, as upstream's
+  // --mlir-to-cpp does, so other tools linking the printer do not show them.
+  static llvm::cl::opt<std::string> emitName(
+      "emit-cpp-name",
+      llvm::cl::desc("--emit-cpp: name of the generated files and of "
+                     "NAME_invoke (a C identifier)"),
+      llvm::cl::init("model"));
+  static llvm::cl::opt<std::string> emitFunction(
+      "emit-cpp-function",
+      llvm::cl::desc("--emit-cpp: the function to print (default: the "
+                     "module's only function with a body)"),
+      llvm::cl::init(""));
+  static llvm::cl::opt<bool> emitRuntime(
+      "emit-cpp-runtime",
+      llvm::cl::desc("--emit-cpp: also write the runtime headers"),
+      llvm::cl::init(true));
+
   TranslateFromMLIRRegistration reg(
       "emit-cpp",
       "Print a planned function as C++ (files separated by '//--- PATH' "
@@ -254,7 +257,7 @@ void tinyprune::registerEmitCppTranslation() {
         if (!isValidCppName(name))
           return module.emitError()
                  << "--emit-cpp-name '" << name << "' is not a C identifier";
-        func::FuncOp func = functionToEmit(module);
+        func::FuncOp func = functionToEmit(module, emitFunction);
         if (!func)
           return failure();
         FailureOr<CppModel> model = emitCpp(func, name);
