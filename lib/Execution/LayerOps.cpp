@@ -27,6 +27,7 @@ bool exec::isLayerOp(Operation *op) {
              RequantizeOp>(op);
 }
 
+namespace {
 /// The clamp of a layer: `[lo, hi]` from its bound attributes.
 struct Clamp {
   int64_t lo = 0, hi = 0;
@@ -44,6 +45,7 @@ struct Clamp {
   int64_t operator()(int64_t v) const { return std::min(std::max(v, lo), hi); }
   float operator()(float v) const { return std::min(std::max(v, loF), hiF); }
 };
+} // namespace
 
 /// The zero point of a per-tensor quantization.
 static int64_t zeroPoint(QuantAttr q) { return q.getZeroPoint()[0]; }

@@ -116,6 +116,7 @@ static void finish(PatternRewriter &rw, Operation *layer, Value result,
   rw.replaceOp(layer, result);
 }
 
+/// Requantization constants as the rescale builder takes them.
 static SmallVector<int64_t> widen(ArrayRef<int32_t> v) {
   return SmallVector<int64_t>(v.begin(), v.end());
 }

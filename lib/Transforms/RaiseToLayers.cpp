@@ -75,6 +75,7 @@ static bool isFloatZero(Value v) {
                       [](const APFloat &f) { return f.isZero(); });
 }
 
+/// The element type of shaped value `v`.
 static Type elementTypeOf(Value v) {
   return cast<ShapedType>(v.getType()).getElementType();
 }
