@@ -1,5 +1,7 @@
 // RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | FileCheck %s
 // RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file --mlir-print-debuginfo | tinyprune-translate --emit-cpp --emit-cpp-runtime=false -split-input-file | FileCheck %s --check-prefix=CPP
+// Running the pipeline again keeps the order and the plan.
+// RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | tinyprune-opt --tinyprune-lower-to-cpp -split-input-file | FileCheck %s
 
 // The pipeline raises, schedules, then plans for that schedule: the shortcut runs
 // before the long branch's wide layer, and the arena is planned in that
