@@ -16,10 +16,13 @@
 
 #include "tinyprune/Analysis/CostModel.h"
 
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
+#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -510,63 +513,26 @@ double poolInstructions(const ConvGeometry &g, const double (&c)[5]) {
 // Public entry points
 //===----------------------------------------------------------------------===//
 
-/// The untrimmed input the emitter reads: a slice from the origin that only
-/// trims rows no window reads is a view.
-static Value convInput(Operation *op) {
-  Value x = op->getOperand(0);
-  if (auto slice = x.getDefiningOp<tosa::SliceOp>())
-    if (auto cs = slice.getStart().getDefiningOp<tosa::ConstShapeOp>())
-      if (llvm::all_of(cs.getValues().getValues<APInt>(),
-                       [](const APInt &v) { return v.isZero(); }))
-        return slice.getInput1();
-  return x;
-}
-
-static std::optional<int64_t> firstInt(Value v) {
-  if (auto c = v.getDefiningOp<tosa::ConstOp>()) {
-    auto attr = cast<DenseElementsAttr>(c.getValues());
-    if (attr.getNumElements() > 0 && isa<IntegerType>(attr.getElementType()))
-      return (*attr.getValues<APInt>().begin()).getSExtValue();
-  }
-  return std::nullopt;
-}
-
-/// Geometry of a conv2d or depthwise_conv2d (filters = output channels).
-static FailureOr<ConvGeometry> geometryOf(Operation *op) {
-  bool depthwise = isa<tosa::DepthwiseConv2DOp>(op);
-  auto xType = dyn_cast<RankedTensorType>(convInput(op).getType());
-  auto wType = dyn_cast<RankedTensorType>(op->getOperand(1).getType());
-  auto yType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !yType.hasStaticShape() ||
-      xType.getRank() != 4 || wType.getRank() != 4 || yType.getRank() != 4)
+FailureOr<ConvGeometry> tinyprune::getConvGeometry(Operation *conv) {
+  FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+  if (failed(v))
     return failure();
-  ArrayRef<int64_t> pad, stride, dilation;
-  if (auto c = dyn_cast<tosa::Conv2DOp>(op))
-    pad = c.getPad(), stride = c.getStride(), dilation = c.getDilation();
-  else if (auto d = dyn_cast<tosa::DepthwiseConv2DOp>(op))
-    pad = d.getPad(), stride = d.getStride(), dilation = d.getDilation();
-  else
+  // The kernel reads the untrimmed input.
+  auto x = dyn_cast<RankedTensorType>(v->kernelInput.getType());
+  if (!x || !x.hasStaticShape() || x.getRank() != 4)
     return failure();
   ConvGeometry g;
-  g.batch = xType.getDimSize(0), g.inH = xType.getDimSize(1);
-  g.inW = xType.getDimSize(2), g.channels = xType.getDimSize(3);
-  g.outH = yType.getDimSize(1), g.outW = yType.getDimSize(2);
-  g.filters = yType.getDimSize(3);
-  g.kernelH = wType.getDimSize(depthwise ? 0 : 1);
-  g.kernelW = wType.getDimSize(depthwise ? 1 : 2);
-  g.strideH = stride[0], g.strideW = stride[1];
-  g.dilationH = dilation[0], g.dilationW = dilation[1];
-  g.padTop = pad[0], g.padBottom = pad[1], g.padLeft = pad[2],
-  g.padRight = pad[3];
-  g.isFloat = isa<FloatType>(xType.getElementType());
-  g.hasInputZeroPoint =
-      !g.isFloat && firstInt(op->getOperand(3)).value_or(0) != 0;
+  g.batch = v->batch, g.inH = x.getDimSize(1), g.inW = x.getDimSize(2);
+  g.channels = v->channels;
+  g.outH = v->outH, g.outW = v->outW, g.filters = v->filters;
+  g.kernelH = v->kernelH, g.kernelW = v->kernelW;
+  g.strideH = v->strideH, g.strideW = v->strideW;
+  g.dilationH = v->dilationH, g.dilationW = v->dilationW;
+  g.padTop = v->padTop, g.padBottom = v->padBottom, g.padLeft = v->padLeft,
+  g.padRight = v->padRight;
+  g.isFloat = v->isFloat;
+  g.hasInputZeroPoint = !g.isFloat && v->inputZeroPoint.value_or(0) != 0;
   return g;
-}
-
-FailureOr<ConvGeometry> tinyprune::getConvGeometry(tosa::Conv2DOp conv) {
-  return geometryOf(conv);
 }
 
 /// Bias, multipliers and shifts: int32 per filter (int8); the float bias.
@@ -639,9 +605,7 @@ static int64_t bytesOf(Type t) {
 }
 
 static bool isConstant(Value v) {
-  while (auto r = v.getDefiningOp<tosa::ReshapeOp>())
-    v = r.getInput1();
-  return v.getDefiningOp<tosa::ConstOp>() != nullptr;
+  return static_cast<bool>(constantElements(v));
 }
 
 static int64_t rankOf(Value v) {
@@ -666,35 +630,22 @@ static ConvGeometry poolGeometry(Value in, Value out, ArrayRef<int64_t> kernel,
   return g;
 }
 
-/// Ops the emitter folds into the kernel call of their producer or
-/// consumer, or prints nothing for.
+/// Ops the emitter prints no kernel call for, or folds into another op's
+/// kernel call, in a function raised to layer ops (each layer op is one
+/// call).
 static bool isFused(Operation *op) {
   if (isa<tosa::ConstOp, tosa::ConstShapeOp, tosa::ReshapeOp, func::ReturnOp>(
           op))
     return true;
-  if (auto r = dyn_cast<tosa::RescaleOp>(op)) {
-    // Standalone requantizations are i8 -> i8 and not LEAKY_RELU's arms;
-    // the others belong to a convolution or an int8 add/sub/mul.
-    auto in = cast<RankedTensorType>(r.getInput().getType());
-    auto out = cast<RankedTensorType>(r.getType());
-    bool standalone =
-        in.getElementType().isInteger(8) && out.getElementType().isInteger(8) &&
-        llvm::none_of(r->getUsers(),
-                      [](Operation *u) { return isa<tosa::SelectOp>(u); });
-    return !standalone;
-  }
-  if (auto c = dyn_cast<tosa::ClampOp>(op)) {
-    // A clamp that is its producer's sole user fuses into the producer.
-    Operation *def = c.getInput().getDefiningOp();
-    return def && def->hasOneUse() &&
-           isa<tosa::RescaleOp, tosa::Conv2DOp, tosa::DepthwiseConv2DOp,
-               tosa::MaxPool2dOp, tosa::AvgPool2dOp, tosa::AddOp, tosa::SubOp,
-               tosa::MulOp>(def);
-  }
-  // LEAKY_RELU's compare and the float alpha multiply belong to the select;
-  // DEQUANTIZE's sub and mul to the cast.
+  // LEAKY_RELU: the compare, the int8 rescaled arms and the float alpha
+  // product belong to the select.
   if (isa<tosa::GreaterEqualOp, tosa::GreaterOp>(op))
     return true;
+  if (isa<tosa::RescaleOp, tosa::MulOp>(op) && !op->use_empty() &&
+      llvm::all_of(op->getUsers(),
+                   [](Operation *u) { return isa<tosa::SelectOp>(u); }))
+    return true;
+  // DEQUANTIZE: cast, sub of the zero point, mul by the scale.
   if (isa<tosa::SubOp, tosa::MulOp>(op) &&
       isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()))) {
     Operation *def = op->getOperand(0).getDefiningOp();
@@ -703,16 +654,17 @@ static bool isFused(Operation *op) {
     if (def && isa<tosa::SubOp>(def) && def->hasOneUse() &&
         def->getOperand(0).getDefiningOp<tosa::CastOp>())
       return true;
-    if (isa<tosa::MulOp>(op) && llvm::any_of(op->getUsers(), [](Operation *u) {
-          return isa<tosa::SelectOp>(u);
-        }))
-      return true;
   }
-  // A slice from the origin feeding a convolution is a view.
-  if (auto s = dyn_cast<tosa::SliceOp>(op))
+  // A float average pool's clamp.
+  if (auto c = dyn_cast<tosa::ClampOp>(op)) {
+    Operation *def = c.getInput().getDefiningOp();
+    return def && def->hasOneUse() && isa<tosa::AvgPool2dOp>(def);
+  }
+  // A slice from the origin feeding convolutions is a view of their input.
+  if (isa<tosa::SliceOp>(op))
     return llvm::all_of(op->getUsers(), [&](Operation *u) {
-      return isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(u) &&
-             convInput(u) == s.getInput1();
+      FailureOr<ConvLayerView> v = ConvLayerView::get(u);
+      return succeeded(v) && v->kernelInput == op->getOperand(0);
     });
   return false;
 }
@@ -721,12 +673,11 @@ static bool isFused(Operation *op) {
 static LayerCost costOf(Operation *op, McuCore core) {
   const Coefficients &k = coefficientsOf(core);
   LayerCost c;
-  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
-    FailureOr<ConvGeometry> g = getConvGeometry(conv);
+  if (isa<Conv2DOp, tosa::Conv2DOp>(op)) {
+    FailureOr<ConvGeometry> g = getConvGeometry(op);
     if (failed(g))
       return c;
-    auto f = op->getAttrOfType<FilterletsAttr>(
-        TinyPruneDialect::getFilterletsAttrName());
+    FilterletsAttr f = ConvLayerView::get(op)->filterlets;
     if (!f)
       return denseConvCost(*g, core);
     int64_t nonEmpty = 0;
@@ -736,8 +687,8 @@ static LayerCost costOf(Operation *op, McuCore core) {
     return sparseConvCost(*g, f.getBlock(), (int64_t)f.getIndex().size(),
                           nonEmpty, core);
   }
-  if (isa<tosa::DepthwiseConv2DOp>(op)) {
-    FailureOr<ConvGeometry> g = geometryOf(op);
+  if (isa<DepthwiseConv2DOp, tosa::DepthwiseConv2DOp>(op)) {
+    FailureOr<ConvGeometry> g = getConvGeometry(op);
     if (failed(g))
       return c;
     c.flashBytes = bytesOf(op->getOperand(1).getType()) + perFilterFlash(*g);
@@ -755,6 +706,13 @@ static LayerCost costOf(Operation *op, McuCore core) {
         bytes += bytesOf(v.getType());
     return bytes;
   };
+  if (auto pool = dyn_cast<MaxPool2dOp>(op)) {
+    ConvGeometry g =
+        poolGeometry(pool.getInput(), pool.getOutput(), pool.getKernel(),
+                     pool.getStride(), pool.getPad());
+    c.instructions = poolInstructions(g, k.maxPoolInt8);
+    return c;
+  }
   if (auto pool = dyn_cast<tosa::MaxPool2dOp>(op)) {
     ConvGeometry g =
         poolGeometry(pool.getInput(), pool.getResult(), pool.getKernel(),
@@ -782,7 +740,7 @@ static LayerCost costOf(Operation *op, McuCore core) {
     c.instructions = dot(k.softmaxInt8, {double(n), double(n / depth), 1});
     return c;
   }
-  if (isa<tosa::AddOp, tosa::SubOp, tosa::MulOp>(op)) {
+  if (isa<AddOp, SubOp, MulOp, tosa::AddOp, tosa::SubOp, tosa::MulOp>(op)) {
     // Three shape arrays (int32 per dimension) and constant operands.
     c.flashBytes = 3 * 4 * rankOf(out) + constants(op->getOperands());
     c.instructions = dot(k.addInt8, {double(n), 1});
@@ -813,11 +771,28 @@ static LayerCost costOf(Operation *op, McuCore core) {
 
 std::vector<OpCost> tinyprune::estimateFunction(func::FuncOp func,
                                                 McuCore core) {
+  // Layers are read from layer ops: estimate a copy of `func` raised to
+  // them, whose ops' locations point at their originals, and report each
+  // layer at the principal op of its chain in `func` (the convolution, the
+  // arithmetic, the pool, the rescale; the layer op itself when `func` is
+  // raised already).
+  SmallVector<Operation *> originals;
+  func.walk([&](Operation *op) { originals.push_back(op); });
+  OwningOpRef<func::FuncOp> copy(cast<func::FuncOp>(func->clone()));
+  size_t i = 0;
+  copy->walk([&](Operation *op) {
+    op->setLoc(OpaqueLoc::get(originals[i++], op->getLoc()));
+  });
+  (void)raiseToLayers(*copy);
   std::vector<OpCost> costs;
-  func.walk([&](Operation *op) {
-    if (op == func.getOperation() || isFused(op))
+  copy->walk([&](Operation *op) {
+    if (op == copy->getOperation() || isFused(op))
       return;
-    costs.push_back({op, costOf(op, core)});
+    Location loc = op->getLoc();
+    if (auto fused = dyn_cast<FusedLoc>(loc))
+      loc = fused.getLocations().front();
+    costs.push_back(
+        {OpaqueLoc::getUnderlyingLocation<Operation *>(loc), costOf(op, core)});
   });
   return costs;
 }

@@ -3,17 +3,20 @@
 // Implements --tinyprune-model-stats: a read-only walk that tabulates what a
 // model costs on a microcontroller, layer by layer. The same quantities
 // (weights in flash, MACs as a proxy for latency, activation sizes) drive
-// the pruning passes' resource model.
+// the pruning passes' resource model. Layers are read from layer ops, on a
+// copy of the function raised to them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Analysis/CostModel.h"
 #include "tinyprune/Analysis/Passes.h"
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
+#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -50,7 +53,7 @@ static int64_t tensorBytes(Type type) {
 
 /// Whether `v` is a constant tensor: a weight, bias or other parameter.
 static bool isConstant(Value v) {
-  return v.getDefiningOp<tosa::ConstOp>() != nullptr;
+  return static_cast<bool>(constantElements(v));
 }
 
 /// Adds the constant operands at `indices` to `s` as parameters.
@@ -80,8 +83,9 @@ static std::string layerName(Operation *op) {
   return "";
 }
 
-/// Statistics of `op`, or nothing for ops that only carry data around
-/// (constants, reshapes, rescales and clamps folded into their producer).
+/// Statistics of `op` in a function raised to layer ops, or nothing for ops
+/// that only carry data around (constants, reshapes, casts, slices, and the
+/// rescales and clamps left in TOSA form).
 static std::optional<LayerStats> statsOf(Operation *op) {
   if (isa<tosa::ConstOp, tosa::ConstShapeOp, tosa::ReshapeOp, tosa::RescaleOp,
           tosa::ClampOp, tosa::CastOp, tosa::SliceOp, func::ReturnOp>(op))
@@ -96,23 +100,21 @@ static std::optional<LayerStats> statsOf(Operation *op) {
   if (!outType || !outType.hasStaticShape())
     return s;
 
-  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
-    // [N, OH, OW, OC] x [OC, KH, KW, IC]
-    auto w = cast<RankedTensorType>(conv.getWeight().getType());
-    s.macs = outType.getNumElements() * w.getDimSize(1) * w.getDimSize(2) *
-             w.getDimSize(3);
-    addParams(op, {1, 2}, s);
-  } else if (auto dw = dyn_cast<tosa::DepthwiseConv2DOp>(op)) {
-    // [N, OH, OW, C * M] x [KH, KW, C, M]
-    auto w = cast<RankedTensorType>(dw.getWeight().getType());
-    s.macs = outType.getNumElements() * w.getDimSize(0) * w.getDimSize(1);
+  if (isa<Conv2DOp, DepthwiseConv2DOp>(op)) {
+    // [N, OH, OW, OC] x [OC, KH, KW, IC], or [N, OH, OW, C * M] x
+    // [KH, KW, C, M]: every output sums KH x KW taps of its input channels.
+    FailureOr<ConvLayerView> v = ConvLayerView::get(op);
+    if (failed(v))
+      return s;
+    s.macs = outType.getNumElements() * v->kernelH * v->kernelW *
+             (v->depthwise ? 1 : v->channels);
     addParams(op, {1, 2}, s);
   } else if (auto mm = dyn_cast<tosa::MatMulOp>(op)) {
     // [N, H, C] x [N, C, W]
     auto a = cast<RankedTensorType>(mm.getA().getType());
     s.macs = outType.getNumElements() * a.getDimSize(2);
     addParams(op, {0, 1}, s);
-  } else if (!isa<tosa::MulOp>(op)) {
+  } else if (!isa<tosa::MulOp, MulOp>(op)) {
     // Elementwise and data movement: constant tensor operands are
     // parameters; zero points and shifts (one element) are not.
     SmallVector<unsigned> idx;
@@ -133,17 +135,32 @@ struct ModelStatsPass
   using Base::Base;
 
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
+    // Read the layers of a copy raised to layer ops; the IR stays as it is.
+    OwningOpRef<func::FuncOp> raised(
+        cast<func::FuncOp>(getOperation()->clone()));
+    if (failed(raiseToLayers(*raised)))
+      return signalPassFailure();
+    WalkResult unraised = raised->walk([&](Operation *op) {
+      if (!isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op))
+        return WalkResult::advance();
+      emitError(op->getLoc())
+          << "model-stats: this " << op->getName()
+          << " is not a layer op: --tinyprune-raise-to-layers cannot raise "
+             "it (its quantization or requantization is not the importer's)";
+      return WalkResult::interrupt();
+    });
+    if (unraised.wasInterrupted())
+      return signalPassFailure();
     SmallVector<LayerStats> rows;
-    func.walk([&](Operation *op) {
+    raised->walk([&](Operation *op) {
       if (std::optional<LayerStats> s = statsOf(op))
         rows.push_back(std::move(*s));
     });
 
     std::optional<McuCore> mcu;
     if (!core.empty() && !(mcu = parseMcuCore(core))) {
-      func.emitError() << "unknown core '" << core
-                       << "' (cortex-m0plus, cortex-m4, cortex-m7)";
+      getOperation().emitError() << "unknown core '" << core
+                                 << "' (cortex-m0plus, cortex-m4, cortex-m7)";
       return signalPassFailure();
     }
     std::string error;
@@ -152,14 +169,15 @@ struct ModelStatsPass
     if (output != "-") {
       file = openOutputFile(output, &error);
       if (!file) {
-        func.emitError() << "cannot open '" << output << "': " << error;
+        getOperation().emitError()
+            << "cannot open '" << output << "': " << error;
         return signalPassFailure();
       }
       os = &file->os();
     }
-    print(*os, func, rows);
+    print(*os, *raised, rows);
     if (mcu)
-      printCosts(*os, estimateFunction(func, *mcu), *mcu);
+      printCosts(*os, estimateFunction(*raised, *mcu), *mcu);
     if (file)
       file->keep();
     markAllAnalysesPreserved();

@@ -564,6 +564,14 @@ FailureOr<Value> SubgraphImporter::fusedActivation(Value v,
       return failure();
     }
     const TensorInfo &out = tensor(outIdx);
+    // The clamp bounds are real values mapped through the output's
+    // quantization; an integer output without one has no range to clamp to.
+    if (!out.quant || out.quant->scale.empty() ||
+        out.quant->zeroPoint.empty()) {
+      opError() << "fused activation on output '" << out.name
+                << "' needs its quantization";
+      return failure();
+    }
     unsigned bits = type.getElementType().getIntOrFloatBitWidth();
     rt::ActivationRange r =
         rt::activationRange(a, out.quant->scale[0], out.quant->zeroPoint[0],

@@ -3,7 +3,7 @@
 #include "Calibration.h"
 
 #include "tinyprune/Data/Dataset.h"
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Execution/ModelInput.h"
 #include "tinyprune/Execution/Probe.h"
 
@@ -63,99 +63,47 @@ llvm::Expected<CalibrationSet> CalibrationSet::load(func::FuncOp func,
 // PatchSource
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// The first value of an integer constant, if `v` is one.
-std::optional<int64_t> constantInt(Value v) {
-  DenseElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)) || attr.empty() ||
-      !attr.getElementType().isInteger())
-    return std::nullopt;
-  return (*attr.getValues<APInt>().begin()).getSExtValue();
-}
-
-/// The quantization of `v`: its defining op's, or the function argument's,
-/// looking through the ops that move values without changing them.
-QuantAttr quantOf(Value v) {
-  while (Operation *def = v.getDefiningOp()) {
-    if (QuantAttr q = getResultQuant(def))
-      return q;
-    if (!isa<tosa::ReshapeOp, tosa::SliceOp, tosa::PadOp, tosa::TransposeOp>(
-            def))
-      break;
-    v = def->getOperand(0);
-  }
-  if (Operation *def = v.getDefiningOp())
-    return getResultQuant(def);
-  auto arg = cast<BlockArgument>(v);
-  auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-  if (!func)
-    return {};
-  return func.getArgAttrOfType<QuantAttr>(arg.getArgNumber(),
-                                          TinyPruneDialect::getQuantAttrName());
-}
-} // namespace
-
-namespace {
-/// The patch source of a convolution-like op; the weights' kernel height
-/// and width are dimensions `kernelDim` and `kernelDim + 1`.
-template <typename ConvOp>
-llvm::Expected<PatchSource> patchSourceOf(ConvOp conv, unsigned kernelDim) {
-  auto in = dyn_cast<RankedTensorType>(conv.getInput().getType());
-  auto w = dyn_cast<RankedTensorType>(conv.getWeight().getType());
-  auto out = dyn_cast<RankedTensorType>(conv.getType());
-  if (!in || !w || !out || !in.hasStaticShape() || !w.hasStaticShape() ||
-      !out.hasStaticShape())
-    return fail("its shapes are not static");
-  if (in.getDimSize(0) != 1)
+llvm::Expected<PatchSource> PatchSource::get(Operation *conv) {
+  FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+  if (failed(v))
+    return fail("it is not a convolution with static NHWC shapes");
+  if (v->batch != 1)
     return fail("its batch is not 1");
   PatchSource s;
-  s.inH = in.getDimSize(1);
-  s.inW = in.getDimSize(2);
-  s.inC = in.getDimSize(3);
-  s.outH = out.getDimSize(1);
-  s.outW = out.getDimSize(2);
-  s.kH = w.getDimSize(kernelDim);
-  s.kW = w.getDimSize(kernelDim + 1);
-  ArrayRef<int64_t> pad = conv.getPad(), stride = conv.getStride(),
-                    dilation = conv.getDilation();
-  s.padTop = pad[0];
-  s.padLeft = pad[2];
-  s.strideH = stride[0];
-  s.strideW = stride[1];
-  s.dilationH = dilation[0];
-  s.dilationW = dilation[1];
-  s.isFloat = in.getElementType().isF32();
+  s.inH = v->inH;
+  s.inW = v->inW;
+  s.inC = v->channels;
+  s.outH = v->outH;
+  s.outW = v->outW;
+  s.kH = v->kernelH;
+  s.kW = v->kernelW;
+  s.padTop = v->padTop;
+  s.padLeft = v->padLeft;
+  s.strideH = v->strideH;
+  s.strideW = v->strideW;
+  s.dilationH = v->dilationH;
+  s.dilationW = v->dilationW;
+  s.isFloat = v->isFloat;
   if (s.isFloat)
     return s;
-  if (!in.getElementType().isInteger(8))
+  if (!cast<ShapedType>(v->input.getType()).getElementType().isInteger(8))
     return fail("its input is neither int8 nor float32");
-  QuantAttr q = quantOf(conv.getInput());
-  std::optional<int64_t> zp = constantInt(conv.getInputZp());
-  if (q && !q.isPerChannel()) {
-    s.scale = q.getScale()[0];
-  } else {
-    // TFLite quantizes the bias with input scale x weight scale.
-    auto bias = conv.getBias().template getDefiningOp<tosa::ConstOp>();
-    auto weight = conv.getWeight().template getDefiningOp<tosa::ConstOp>();
-    QuantAttr bq = bias ? getResultQuant(bias) : QuantAttr();
-    QuantAttr wq = weight ? getResultQuant(weight) : QuantAttr();
-    if (!bq || !wq || wq.getScaleAt(0) == 0.0f)
-      return fail("its int8 input has no per-tensor scale");
-    s.scale = bq.getScaleAt(0) / wq.getScaleAt(0);
-  }
-  if (!zp)
+  std::optional<float> scale = v->inputScale();
+  if (!scale)
+    return fail("its int8 input has no per-tensor scale");
+  if (!v->inputZeroPoint)
     return fail("its int8 input zero point is not a constant");
-  s.zeroPoint = static_cast<int32_t>(*zp);
+  s.scale = *scale;
+  s.zeroPoint = static_cast<int32_t>(*v->inputZeroPoint);
   return s;
 }
-} // namespace
 
 llvm::Expected<PatchSource> PatchSource::get(tosa::Conv2DOp conv) {
-  return patchSourceOf(conv, 1);
+  return get(conv.getOperation());
 }
 
 llvm::Expected<PatchSource> PatchSource::get(tosa::DepthwiseConv2DOp conv) {
-  return patchSourceOf(conv, 0);
+  return get(conv.getOperation());
 }
 
 void PatchSource::extract(ArrayRef<uint8_t> x, ArrayRef<int64_t> positions,

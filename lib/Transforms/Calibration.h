@@ -64,8 +64,12 @@ struct PatchSource {
   int64_t dims() const { return kH * kW * (channel < 0 ? inC : 1); }
   int64_t positions() const { return outH * outW; }
 
-  /// The patch source of `conv`, or a reason it has none (dynamic shapes,
-  /// batch > 1, an int8 input without a per-tensor scale).
+  /// The patch source of convolution layer `conv` (tinyprune.conv2d or
+  /// tinyprune.depthwise_conv2d; for a depthwise layer all channels, set
+  /// `channel` for one filter's inputs), or a reason it has none (dynamic
+  /// shapes, batch > 1, an int8 input without a per-tensor scale).
+  static llvm::Expected<PatchSource> get(mlir::Operation *conv);
+  /// The same for a TOSA convolution before raising.
   static llvm::Expected<PatchSource> get(mlir::tosa::Conv2DOp conv);
   /// The same for a depthwise convolution (weights KH x KW x C x M), all
   /// channels; set `channel` for one filter's inputs.

@@ -24,11 +24,10 @@
 #include "tinyprune/Transforms/Layers.h"
 #include "tinyprune/Transforms/Passes.h"
 
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 #include <limits>
@@ -46,20 +45,9 @@ using namespace tinyprune;
 // Reading chains
 //===----------------------------------------------------------------------===//
 
-/// Integer elements of a constant tensor, if `v` is one.
-static std::optional<SmallVector<int64_t>> constInts(Value v) {
-  DenseIntElementsAttr attr;
-  if (!matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (const APInt &i : attr.getValues<APInt>())
-    out.push_back(i.getSExtValue());
-  return out;
-}
-
 /// The value of a one-element integer constant (a zero point, a shift).
 static std::optional<int64_t> constScalar(Value v) {
-  std::optional<SmallVector<int64_t>> ints = constInts(v);
+  std::optional<SmallVector<int64_t>> ints = constantInts(v);
   if (!ints || ints->size() != 1)
     return std::nullopt;
   return (*ints)[0];
@@ -115,8 +103,8 @@ static LogicalResult readRescale(PatternRewriter &rw, tosa::RescaleOp r,
       r.getInputUnsigned() || r.getOutputUnsigned())
     return rw.notifyMatchFailure(
         r, "rescale is not a signed scale32 DOUBLE_ROUND rescale");
-  std::optional<SmallVector<int64_t>> mult = constInts(r.getMultiplier());
-  std::optional<SmallVector<int64_t>> shift = constInts(r.getShift());
+  std::optional<SmallVector<int64_t>> mult = constantInts(r.getMultiplier());
+  std::optional<SmallVector<int64_t>> shift = constantInts(r.getShift());
   std::optional<int64_t> inZp = constScalar(r.getInputZp());
   std::optional<int64_t> outZp = constScalar(r.getOutputZp());
   if (!mult || !shift || !inZp || !outZp || mult->empty() ||
@@ -181,28 +169,6 @@ static Activation readActivation(Builder &b, Value v) {
   return act;
 }
 
-/// The quantization of activation `v` as its producer states it: the
-/// producer's `tinyprune.quant` (or a tinyprune op's output quantization),
-/// a function argument's `tinyprune.quant`, or, through the reshapes and
-/// slices the importer inserts, that of their input.
-static QuantAttr producerQuant(Value v) {
-  while (true) {
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      auto fn = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp());
-      if (!fn || arg.getOwner() != &fn.getFunctionBody().front())
-        return {};
-      return fn.getArgAttrOfType<QuantAttr>(
-          arg.getArgNumber(), TinyPruneDialect::getQuantAttrName());
-    }
-    Operation *def = v.getDefiningOp();
-    if (QuantAttr q = getResultQuant(def))
-      return q;
-    if (!isa<tosa::ReshapeOp, tosa::SliceOp>(def))
-      return {};
-    v = def->getOperand(0);
-  }
-}
-
 /// The quantization of the value a layer yields: what its last op states,
 /// or what a reshape of it states (the importer's fully-connected layers
 /// end in one).
@@ -231,12 +197,16 @@ static void replaceChain(PatternRewriter &rw, ArrayRef<Operation *> chain,
     rw.eraseOp(op);
 }
 
-/// The locations of `chain`, fused: names the pruning report and the C++
-/// comments show come from the ops' name locations.
-static Location chainLoc(PatternRewriter &rw, ArrayRef<Operation *> chain) {
-  SmallVector<Location> locs;
+/// The locations of `chain`, fused, those of its principal op `root` (the
+/// convolution, the arithmetic, the pool, the rescale) first: names the
+/// pruning report and the C++ comments show come from the ops' name
+/// locations, and passes that map a layer back to TOSA find its root.
+static Location chainLoc(PatternRewriter &rw, Operation *root,
+                         ArrayRef<Operation *> chain) {
+  SmallVector<Location> locs = {root->getLoc()};
   for (Operation *op : chain)
-    locs.push_back(op->getLoc());
+    if (op != root)
+      locs.push_back(op->getLoc());
   return rw.getFusedLoc(locs);
 }
 
@@ -316,10 +286,8 @@ struct RaiseConv final : OpRewritePattern<TosaConvOp> {
         return rw.notifyMatchFailure(
             conv, "input has no per-tensor quantization with the "
                   "convolution's zero point");
-      Value w = conv.getWeight();
-      while (auto r = w.getDefiningOp<tosa::ReshapeOp>())
-        w = r.getInput1();
-      wQ = w.getDefiningOp() ? getResultQuant(w.getDefiningOp()) : QuantAttr();
+      FailureOr<ConvLayerView> view = ConvLayerView::get(conv);
+      wQ = succeeded(view) ? view->weightQuant : QuantAttr();
       int64_t channels = accType.getDimSize(3);
       if (!wQ ||
           (wQ.isPerChannel() && (int64_t)wQ.getScale().size() != channels))
@@ -341,7 +309,7 @@ struct RaiseConv final : OpRewritePattern<TosaConvOp> {
       shift = rw.getDenseI8ArrayAttr(rc.shift);
     }
 
-    Location loc = chainLoc(rw, chain);
+    Location loc = chainLoc(rw, conv, chain);
     Value layer;
     if constexpr (depthwise) {
       layer = LayerOp::create(
@@ -379,7 +347,7 @@ struct RaiseAddSub final : OpRewritePattern<TosaOp> {
       if (act.clamp)
         chain.push_back(act.clamp);
       Value layer = LayerOp::create(
-          rw, chainLoc(rw, chain), chain.back()->getResult(0).getType(),
+          rw, chainLoc(rw, op, chain), chain.back()->getResult(0).getType(),
           op.getInput1(), op.getInput2(), act.lo, act.hi, QuantAttr(),
           QuantAttr(), QuantAttr(), IntegerAttr(), IntegerAttr(), IntegerAttr(),
           IntegerAttr(), IntegerAttr(), IntegerAttr(), IntegerAttr());
@@ -455,8 +423,8 @@ struct RaiseAddSub final : OpRewritePattern<TosaOp> {
               "point");
 
     Value layer = LayerOp::create(
-        rw, chainLoc(rw, chain), last.getType(), sides[0].x, sides[1].x, act.lo,
-        act.hi, sides[0].quant, sides[1].quant, outQ,
+        rw, chainLoc(rw, op, chain), last.getType(), sides[0].x, sides[1].x,
+        act.lo, act.hi, sides[0].quant, sides[1].quant, outQ,
         rw.getI64IntegerAttr(30 - sides[0].up.shift[0]),
         rw.getI32IntegerAttr(sides[0].scale.multiplier[0]),
         rw.getI8IntegerAttr(sides[0].scale.shift[0]),
@@ -489,7 +457,7 @@ struct RaiseMul final : OpRewritePattern<tosa::MulOp> {
       if (act.clamp)
         chain.push_back(act.clamp);
       Value layer = MulOp::create(
-          rw, chainLoc(rw, chain), chain.back()->getResult(0).getType(),
+          rw, chainLoc(rw, op, chain), chain.back()->getResult(0).getType(),
           op.getInput1(), op.getInput2(), act.lo, act.hi, QuantAttr(),
           QuantAttr(), QuantAttr(), IntegerAttr(), IntegerAttr());
       replaceChain(rw, chain, layer);
@@ -549,10 +517,11 @@ struct RaiseMul final : OpRewritePattern<tosa::MulOp> {
           op, "output has no per-tensor quantization with the rescale's zero "
               "point");
 
-    Value layer = MulOp::create(rw, chainLoc(rw, chain), last.getType(), xs[0],
-                                xs[1], act.lo, act.hi, quants[0], quants[1],
-                                outQ, rw.getI32IntegerAttr(out.multiplier[0]),
-                                rw.getI8IntegerAttr(out.shift[0]));
+    Value layer =
+        MulOp::create(rw, chainLoc(rw, op, chain), last.getType(), xs[0], xs[1],
+                      act.lo, act.hi, quants[0], quants[1], outQ,
+                      rw.getI32IntegerAttr(out.multiplier[0]),
+                      rw.getI8IntegerAttr(out.shift[0]));
     replaceChain(rw, chain, layer);
     return success();
   }
@@ -585,10 +554,10 @@ struct RaiseMaxPool final : OpRewritePattern<tosa::MaxPool2dOp> {
       if (!q || q.isPerChannel())
         return rw.notifyMatchFailure(op, "has no per-tensor quantization");
     }
-    Value layer = MaxPool2dOp::create(rw, chainLoc(rw, chain), last.getType(),
-                                      op.getInput(), op.getKernelAttr(),
-                                      op.getStrideAttr(), op.getPadAttr(),
-                                      act.lo, act.hi, q);
+    Value layer = MaxPool2dOp::create(rw, chainLoc(rw, op, chain),
+                                      last.getType(), op.getInput(),
+                                      op.getKernelAttr(), op.getStrideAttr(),
+                                      op.getPadAttr(), act.lo, act.hi, q);
     replaceChain(rw, chain, layer);
     return success();
   }
@@ -626,11 +595,11 @@ struct RaiseRequantize final : OpRewritePattern<tosa::RescaleOp> {
       return rw.notifyMatchFailure(
           op, "output has no per-tensor quantization with the rescale's zero "
               "point");
-    Value layer = RequantizeOp::create(rw, chainLoc(rw, chain), last.getType(),
-                                       op.getInput(), cast<IntegerAttr>(act.lo),
-                                       cast<IntegerAttr>(act.hi), inQ, outQ,
-                                       rw.getI32IntegerAttr(rc.multiplier[0]),
-                                       rw.getI8IntegerAttr(rc.shift[0]));
+    Value layer = RequantizeOp::create(
+        rw, chainLoc(rw, op, chain), last.getType(), op.getInput(),
+        cast<IntegerAttr>(act.lo), cast<IntegerAttr>(act.hi), inQ, outQ,
+        rw.getI32IntegerAttr(rc.multiplier[0]),
+        rw.getI8IntegerAttr(rc.shift[0]));
     replaceChain(rw, chain, layer);
     return success();
   }
@@ -643,6 +612,17 @@ void tinyprune::populateRaiseToLayersPatterns(RewritePatternSet &patterns) {
                RaiseConv<tosa::DepthwiseConv2DOp, DepthwiseConv2DOp>,
                RaiseAddSub<tosa::AddOp, AddOp>, RaiseAddSub<tosa::SubOp, SubOp>,
                RaiseMul, RaiseMaxPool, RaiseRequantize>(patterns.getContext());
+}
+
+LogicalResult tinyprune::raiseToLayers(Operation *root) {
+  RewritePatternSet patterns(root->getContext());
+  populateRaiseToLayersPatterns(patterns);
+  // Only the chains change: no folding or constant merging elsewhere, so
+  // that lowering again gives the imported ops back.
+  GreedyRewriteConfig config;
+  config.enableFolding(false).enableConstantCSE(false);
+  config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+  return applyPatternsGreedily(root, std::move(patterns), config);
 }
 
 //===----------------------------------------------------------------------===//

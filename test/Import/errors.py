@@ -24,6 +24,7 @@
 # RUN: not tinyprune-translate --import-tflite %t/bad_out_shape.tflite 2>&1 | FileCheck %s --check-prefix=OUTSHAPE --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/read_before_write.tflite 2>&1 | FileCheck %s --check-prefix=RBW --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/int8_tanh_fused.tflite 2>&1 | FileCheck %s --check-prefix=FUSED --implicit-check-not={{.}}
+# RUN: not tinyprune-translate --import-tflite %t/int8_fused_no_quant.tflite 2>&1 | FileCheck %s --check-prefix=FUSEDNOQ --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/zero_scale.tflite 2>&1 | FileCheck %s --check-prefix=ZEROSCALE --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/wrong_options.tflite 2>&1 | FileCheck %s --check-prefix=OPTIONS --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/sparse.tflite 2>&1 | FileCheck %s --check-prefix=SPARSE --implicit-check-not={{.}}
@@ -159,6 +160,17 @@ conv_model(options=("Conv2DOptions", {"padding": "SAME", "stride_w": 1,
                                        "stride_h": 1,
                                        "fused_activation_function": "TANH"})
            )[0].write(path("int8_tanh_fused"))
+# An int8 CONCATENATION with RELU6 and no quantization anywhere (found by the
+# importer fuzzer: it crashed mapping the clamp through the missing scale).
+m = Model()
+a = m.tensor("in0", [3, 2], "INT8")
+b = m.tensor("in1", [3, 2], "INT8")
+y = m.tensor("output", [3, 4], "INT8")
+m.op("CONCATENATION", inputs=[a, b], outputs=[y], options=(
+    "ConcatenationOptions", {"axis": 1, "fused_activation_function": "RELU6"}))
+m.inputs([a, b])
+m.outputs([y])
+m.write(path("int8_fused_no_quant"))
 m, x, w, y, op = conv_model()
 m.raw_tensor_fields(y, quantization={"scale": [0.0], "zero_point": [0]})
 m.write(path("zero_scale"))
@@ -224,6 +236,7 @@ m.write(path("fc_bad_out"))
 # OUTSHAPE: {{^}}{{.*}}bad_out_shape.tflite: error: operator 0 (CONV_2D): output [1, 5, 5, 3] does not match the shape [1, 4, 4, 3] given by input, filter, strides and padding{{$}}
 # RBW: {{^}}{{.*}}read_before_write.tflite: error: operator 0 (ADD): input 1 reads tensor 'never_written' before any operator writes it{{$}}
 # FUSED: {{^}}{{.*}}int8_tanh_fused.tflite: error: operator 0 (CONV_2D): fused activation TANH is not supported on integer outputs{{$}}
+# FUSEDNOQ: {{^}}{{.*}}int8_fused_no_quant.tflite: error: operator 0 (CONCATENATION): fused activation on output 'output' needs its quantization{{$}}
 # ZEROSCALE: {{^}}{{.*}}zero_scale.tflite: error: subgraph 0: tensor 2 'output' has quantization scale 0, which is not a positive finite number{{$}}
 # OPTIONS: {{^}}{{.*}}wrong_options.tflite: error: operator 0 (CONV_2D): carries AddOptions, not the options this operator takes{{$}}
 # SPARSE: {{^}}{{.*}}sparse.tflite: error: subgraph 0: tensor 0 'input' is sparse, which is not supported{{$}}

@@ -1,8 +1,8 @@
-//===- CostModelTest.cpp - the MCU cost model
-//------------------------------===//
+//===- CostModelTest.cpp - the MCU cost model -----------------------------===//
 //
 // Core names, conv geometry, flash against the arrays the C++ emitter
-// actually writes (dense and filterlet-sparse, int8 and float), and the
+// actually writes (dense and filterlet-sparse, int8 and float), the same
+// estimates and layer views on a function and its raised form, and the
 // properties the pruning passes rely on: more kept filterlets never cost
 // less, and the sparse estimate at sparsity 0 stays consistent with the
 // dense one.
@@ -10,8 +10,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Analysis/CostModel.h"
-#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Target/Cpp.h"
+#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
@@ -67,8 +68,18 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
   for (auto [i, l] : llvm::enumerate(layers)) {
     std::string inT =
         llvm::formatv("tensor<1x{0}x{1}x{2}x{3}>", l.inH, l.inW, l.inC, elt);
+    // int8 tensors state their quantization, so that the convolutions read
+    // as layer ops (--tinyprune-raise-to-layers).
+    auto quant = [&](int64_t zp) {
+      return isFloat ? std::string()
+                     : llvm::formatv(" {{tinyprune.quant = "
+                                     "#tinyprune.quant<scale = 0.5, "
+                                     "zero_point = {0}>}",
+                                     zp)
+                           .str();
+    };
     if (i == 0)
-      sig = inT;
+      sig = inT + quant(l.zp);
     std::string wT =
         llvm::formatv("tensor<{0}x{1}x{1}x{2}x{3}>", l.outC, l.k, l.inC, elt);
     std::string values;
@@ -116,8 +127,8 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
     std::string biasT =
         llvm::formatv("tensor<{0}x{1}>", l.outC, isFloat ? "f32" : "i32");
     body += llvm::formatv(
-        "  %w{0} = \"tosa.const\"() <{{values = dense<[{1}]> : {4}}> : () -> "
-        "{4}\n"
+        "  %w{0} = \"tosa.const\"() <{{values = dense<[{1}]> : {4}}>{17} : () "
+        "-> {4}\n"
         "  %b{0} = \"tosa.const\"() <{{values = dense<{5}> : {6}}> : () -> "
         "{6}\n"
         "  %zx{0} = \"tosa.const\"() <{{values = dense<{7}> : tensor<1x{8}>}> "
@@ -132,7 +143,10 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
         "tensor<1x{8}>, tensor<1x{8}>) -> {16}\n",
         i, values, l.outC * perFilter, elt, wT, isFloat ? "0.5" : "7", biasT,
         isFloat ? "0.0" : std::to_string(l.zp), elt, isFloat ? "0.0" : "0", x,
-        isFloat ? "f32" : "i32", l.pad, l.stride, attr, inT, accT);
+        isFloat ? "f32" : "i32", l.pad, l.stride, attr, inT, accT,
+        isFloat ? ""
+                : " {tinyprune.quant = #tinyprune.quant<scale = 0.01, "
+                  "zero_point = 0>}");
     if (isFloat) {
       x = llvm::formatv("%c{0}", i);
       continue;
@@ -144,15 +158,18 @@ std::string modelText(ArrayRef<Layer> layers, bool isFloat) {
         "() -> tensor<{1}xi8>\n"
         "  %iz{0} = \"tosa.const\"() <{{values = dense<0> : tensor<1xi32>}> : "
         "() -> tensor<1xi32>\n"
-        "  %oz{0} = \"tosa.const\"() <{{values = dense<-3> : tensor<1xi8>}> : "
+        "  %oz{0} = \"tosa.const\"() <{{values = dense<{4}> : tensor<1xi8>}> : "
         "() -> tensor<1xi8>\n"
         "  %r{0} = tosa.rescale %c{0}, %m{0}, %s{0}, %iz{0}, %oz{0} "
         "{{input_unsigned = false, output_unsigned = false, per_channel = "
         "true, "
-        "rounding_mode = DOUBLE_ROUND, scale32 = true} : ({2}, "
+        "rounding_mode = DOUBLE_ROUND, scale32 = true, tinyprune.quant = "
+        "#tinyprune.quant<scale = 0.5, zero_point = {4}>} : ({2}, "
         "tensor<{1}xi32>, "
         "tensor<{1}xi8>, tensor<1xi32>, tensor<1xi8>) -> {3}\n",
-        i, l.outC, accT, outT);
+        i, l.outC, accT, outT,
+        // The next layer's input zero point.
+        i + 1 < layers.size() ? layers[i + 1].zp : int64_t(-3));
     x = llvm::formatv("%r{0}", i);
   }
   const Layer &last = layers.back();
@@ -289,6 +306,61 @@ TEST_F(CostModelIR, Geometry) {
   EXPECT_FALSE(g->hasInputZeroPoint);
   // Dense MACs: every tap of the unpadded layer is in bounds.
   EXPECT_EQ(denseConvCost(*g, McuCore::CortexM4).macs, 2 * 2 * 4 * 3 * 3 * 6);
+}
+
+TEST_F(CostModelIR, RaisedFunctionCostsTheSame) {
+  for (bool isFloat : {false, true}) {
+    for (bool sparse : {false, true}) {
+      func::FuncOp f = parse(modelText(testLayers(sparse), isFloat));
+      ASSERT_TRUE(f);
+      // What the cost model and the views read of the TOSA convolutions...
+      std::vector<OpCost> before = estimateFunction(f, McuCore::CortexM4);
+      std::vector<ConvLayerView> views;
+      std::vector<std::optional<SmallVector<int64_t>>> weights;
+      for (tosa::Conv2DOp conv : f.getOps<tosa::Conv2DOp>()) {
+        FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+        ASSERT_TRUE(succeeded(v));
+        views.push_back(*v);
+        weights.push_back(v->weightInts());
+      }
+      // ... is what they read of the layer ops.
+      ASSERT_TRUE(succeeded(raiseToLayers(f)));
+      EXPECT_TRUE(f.getOps<tosa::Conv2DOp>().empty());
+      std::vector<OpCost> after = estimateFunction(f, McuCore::CortexM4);
+      ASSERT_EQ(before.size(), after.size());
+      for (size_t i = 0; i < after.size(); ++i) {
+        EXPECT_TRUE(isa<Conv2DOp>(after[i].op));
+        EXPECT_EQ(before[i].cost.flashBytes, after[i].cost.flashBytes);
+        EXPECT_EQ(before[i].cost.macs, after[i].cost.macs);
+        EXPECT_EQ(before[i].cost.instructions, after[i].cost.instructions);
+      }
+      size_t i = 0;
+      for (Conv2DOp conv : f.getOps<Conv2DOp>()) {
+        FailureOr<ConvLayerView> v = ConvLayerView::get(conv);
+        ASSERT_TRUE(succeeded(v));
+        ASSERT_LT(i, views.size());
+        const ConvLayerView &t = views[i];
+        EXPECT_EQ(v->isFloat, isFloat);
+        EXPECT_EQ(v->inputZeroPoint, t.inputZeroPoint);
+        EXPECT_EQ(v->inputQuant, t.inputQuant);
+        EXPECT_EQ(v->weightQuant, t.weightQuant);
+        EXPECT_EQ(v->filterlets, t.filterlets);
+        EXPECT_EQ(v->inputScale(), t.inputScale());
+        EXPECT_EQ(v->weightInts(), weights[i]);
+        EXPECT_EQ(v->biasInts(), t.biasInts());
+        EXPECT_EQ(v->biasFloats(), t.biasFloats());
+        EXPECT_EQ(v->weights, t.weights);
+        EXPECT_EQ(std::make_tuple(v->inH, v->inW, v->channels, v->outH, v->outW,
+                                  v->filters, v->kernelH, v->strideH, v->padTop,
+                                  v->padRight),
+                  std::make_tuple(t.inH, t.inW, t.channels, t.outH, t.outW,
+                                  t.filters, t.kernelH, t.strideH, t.padTop,
+                                  t.padRight));
+        ++i;
+      }
+      EXPECT_EQ(i, views.size());
+    }
+  }
 }
 
 TEST_F(CostModelIR, DynamicShapesFail) {

@@ -32,7 +32,7 @@ enum class McuCore { CortexM0Plus, CortexM4, CortexM7 };
 std::optional<McuCore> parseMcuCore(llvm::StringRef name);
 llvm::StringRef mcuCoreName(McuCore core);
 
-/// A tosa.conv2d (incl. fully-connected imported as 1x1 conv) as the
+/// A convolution layer (incl. fully-connected, a 1x1 convolution) as the
 /// lowering runs it.
 struct ConvGeometry {
   int64_t batch = 1, inH = 0, inW = 0, channels = 0; // NHWC input
@@ -46,8 +46,11 @@ struct ConvGeometry {
   bool hasInputZeroPoint = false;
 };
 
-/// Geometry of a static-shaped tosa.conv2d; failure if shapes are dynamic.
-mlir::FailureOr<ConvGeometry> getConvGeometry(mlir::tosa::Conv2DOp conv);
+/// Geometry of a convolution layer op (tinyprune.conv2d,
+/// tinyprune.depthwise_conv2d; also the bare TOSA convolution a layer op is
+/// raised from, for passes that run before raising); failure if it is none
+/// or its shapes are dynamic.
+mlir::FailureOr<ConvGeometry> getConvGeometry(mlir::Operation *conv);
 
 struct LayerCost {
   /// Weights + bias + requant constants + sparse index, as the emitter
@@ -89,17 +92,20 @@ LayerCost sparseConvCost(const ConvGeometry &g, int64_t block,
 int64_t sparseConvFixedFlash(const ConvGeometry &g, int64_t block,
                              int64_t keptFilterlets);
 
-/// The estimate of one op the emitter lowers (rescales and clamps it fuses
-/// into their producer are not listed; reshapes cost nothing).
+/// The estimate of one kernel call of the emitter: a layer op, or another op
+/// it lowers (reshapes and constants cost nothing).
 struct OpCost {
   mlir::Operation *op;
   LayerCost cost;
 };
 
-/// Per-op estimates of `func` on `core`: convolutions carrying
-/// `tinyprune.filterlets` by sparseConvCost, other convolutions by
-/// denseConvCost, then depthwise convolutions, pools, element-wise ops,
-/// rescales, softmax and data movement, each with the flash of the
+/// Per-layer estimates of `func` on `core`, read from its layer ops (a
+/// function still in the importer's TOSA form is estimated on a copy raised
+/// by `--tinyprune-raise-to-layers`, and each estimate names the principal
+/// op of its layer's chain in `func`, e.g. the `tosa.conv2d`): convolutions
+/// keeping `filterlets` by sparseConvCost, other convolutions by
+/// denseConvCost, then depthwise convolutions, pools, element-wise layers,
+/// requantizations, softmax and data movement, each with the flash of the
 /// constants the emitter stores for it.
 std::vector<OpCost> estimateFunction(mlir::func::FuncOp func, McuCore core);
 

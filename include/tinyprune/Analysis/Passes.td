@@ -12,9 +12,12 @@ include "mlir/Pass/PassBase.td"
 def TinyPruneModelStats : Pass<"tinyprune-model-stats", "mlir::func::FuncOp"> {
   let summary = "Print per-layer parameters, weight bytes and MACs";
   let description = [{
-    Walks a function of TOSA and tinyprune ops and prints one row per op
-    that does arithmetic (convolutions, fully-connected layers as 1x1
-    convolutions, pools, elementwise ops, tinyprune ops), then the totals:
+    Reads a function's layers and prints one row per op that does
+    arithmetic (convolutions, fully-connected layers as 1x1 convolutions,
+    pools, elementwise ops, requantizations, tinyprune ops), then the
+    totals. Layers are read from layer ops: a function still in the
+    importer's TOSA form is analyzed as `--tinyprune-raise-to-layers` raises
+    it (on a copy), and a convolution that pass cannot raise is an error.
 
     * `params`: elements of the op's constant weight and bias operands;
     * `weight bytes`: their storage size (what ends up in flash);
@@ -41,7 +44,8 @@ def TinyPruneModelStats : Pass<"tinyprune-model-stats", "mlir::func::FuncOp"> {
     Option<"core", "core", "std::string", /*default=*/"\"\"",
            "Also print the cost model's estimates for this Cortex-M core">,
   ];
-  let dependentDialects = ["mlir::tosa::TosaDialect"];
+  let dependentDialects = ["mlir::tosa::TosaDialect",
+                           "tinyprune::TinyPruneDialect"];
 }
 
 #endif // TINYPRUNE_ANALYSIS_PASSES_TD

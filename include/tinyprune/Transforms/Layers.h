@@ -10,6 +10,7 @@
 #define TINYPRUNE_TRANSFORMS_LAYERS_H
 
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Support/LLVM.h"
 
 namespace tinyprune {
 
@@ -17,6 +18,10 @@ namespace tinyprune {
 /// (convolution, requantization, fused activation; int8 element-wise
 /// arithmetic; max pool; int8 requantization) into one layer op.
 void populateRaiseToLayersPatterns(mlir::RewritePatternSet &patterns);
+
+/// Raises the chains under `root` with those patterns, as
+/// `--tinyprune-raise-to-layers` does: nothing else is folded or merged.
+mlir::LogicalResult raiseToLayers(mlir::Operation *root);
 
 /// Patterns that expand each layer op into exactly the TOSA chain the
 /// importer writes for it.

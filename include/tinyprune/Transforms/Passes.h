@@ -3,6 +3,8 @@
 #ifndef TINYPRUNE_TRANSFORMS_PASSES_H
 #define TINYPRUNE_TRANSFORMS_PASSES_H
 
+#include "tinyprune/Transforms/Pruning/PruningOptions.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Pass/Pass.h"

@@ -9,7 +9,108 @@
 
 include "mlir/Pass/PassBase.td"
 
-def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
+//===----------------------------------------------------------------------===//
+// Data-driven pruning passes
+//===----------------------------------------------------------------------===//
+
+// The options every data-driven pruning pass shares, handed to the pruning
+// toolkit (include/tinyprune/Transforms/Pruning): the cost model's core,
+// the resource budgets, the calibration data, the threads and the report.
+defvar TinyPrune_DataDrivenPruningOptions = [
+  Option<"target", "target", "::tinyprune::pruning::PruningTarget",
+         /*default=*/"::tinyprune::pruning::PruningTarget::CortexM4",
+         "Core of the cost model (docs/cost-model.md): cortex-m0plus, "
+         "cortex-m4, cortex-m7, or none (no cost model: every eligible "
+         "layer is pruned as asked)",
+         [{::llvm::cl::values(
+           clEnumValN(::tinyprune::pruning::PruningTarget::CortexM0Plus,
+                      "cortex-m0plus", "Arm Cortex-M0+"),
+           clEnumValN(::tinyprune::pruning::PruningTarget::CortexM4,
+                      "cortex-m4", "Arm Cortex-M4F"),
+           clEnumValN(::tinyprune::pruning::PruningTarget::CortexM7,
+                      "cortex-m7", "Arm Cortex-M7"),
+           clEnumValN(::tinyprune::pruning::PruningTarget::None, "none",
+                      "no cost model"))}]>,
+  Option<"flashBudget", "flash-budget", "std::string", /*default=*/"\"\"",
+         "Instead of a ratio: prune until the model's constants take at "
+         "most this many bytes (suffix K or M: KiB, MiB)">,
+  Option<"latencyBudget", "latency-budget", "std::string",
+         /*default=*/"\"\"",
+         "Instead of a ratio: prune until an inference takes at most this "
+         "many estimated instructions on the target (suffix k or M; end "
+         "with 'macs' to count multiply-accumulates instead)">,
+  Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+         "Calibration samples (.npy, or a folder of .bin files): choose "
+         "by output error and re-solve the kept weights">,
+  Option<"calibrationLimit", "calibration-limit", "int64_t",
+         /*default=*/"512",
+         "Use at most this many calibration samples (the first ones; 0: "
+         "all)">,
+  Option<"calibrationScale", "calibration-scale", "double",
+         /*default=*/"1.0",
+         "Multiply integer calibration data by this for a float model">,
+  Option<"threads", "threads", "unsigned", /*default=*/"0",
+         "Threads for calibration (0: all cores)">,
+  Option<"report", "report", "std::string", /*default=*/"\"\"",
+         "Write the per-layer table to this file ('-' is stdout)">,
+];
+
+// A pruning pass on the whole module that takes the shared options after
+// its own `passOptions`.
+class TinyPrune_DataDrivenPruningPass<string passArg,
+                                      list<Option> passOptions>
+    : Pass<passArg, "mlir::ModuleOp"> {
+  let options = !listconcat(passOptions, TinyPrune_DataDrivenPruningOptions);
+  let dependentDialects = ["mlir::tosa::TosaDialect",
+                           "tinyprune::TinyPruneDialect"];
+}
+
+def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
+           "Fraction of the eligible weights to prune, in [0, 1)">,
+    Option<"block", "block", "int64_t", /*default=*/"16",
+           "Filterlet length in input channels for 1x1 convolutions and "
+           "fully-connected layers">,
+    Option<"pointwise", "pointwise", "bool", /*default=*/"true",
+           "Also prune 1x1 convolutions and fully-connected layers">,
+    Option<"minLayerSparsity", "min-layer-sparsity", "double",
+           /*default=*/"0.0", "Least sparsity of every pruned layer">,
+    Option<"maxLayerSparsity", "max-layer-sparsity", "double",
+           /*default=*/"0.95", "Most sparsity of every pruned layer">,
+    ListOption<"layerSparsity", "layer-sparsity", "std::string",
+               "Fixed sparsity of chosen layers as INDEX=RATIO (indices as "
+               "in the report)">,
+    Option<"recover", "recover", "bool", /*default=*/"true",
+           "With calibration: re-solve the kept weights by least squares">,
+    Option<"correctAll", "correct-all", "bool", /*default=*/"true",
+           "With recovery: also re-solve the eligible layers left dense, "
+           "so that they absorb the error of the pruned layers before them">,
+    Option<"correctDepthwise", "correct-depthwise", "bool", /*default=*/"true",
+           "With recovery: also re-solve the depthwise convolutions after "
+           "the first pruned layer (per channel, against the dense model)">,
+    Option<"clipAware", "clip-aware", "::tinyprune::pruning::ClipAware",
+           /*default=*/"::tinyprune::pruning::ClipAware::Depthwise",
+           "With recovery: which re-solved layers fit their outputs after the "
+           "activation that follows (ReLU, ReLU6, the int8 range) instead of "
+           "before it: depthwise, all, or none",
+           [{::llvm::cl::values(
+             clEnumValN(::tinyprune::pruning::ClipAware::Depthwise,
+                        "depthwise", "the depthwise convolutions"),
+             clEnumValN(::tinyprune::pruning::ClipAware::All, "all",
+                        "the depthwise and the eligible layers"),
+             clEnumValN(::tinyprune::pruning::ClipAware::None, "none",
+                        "no layer"))}]>,
+    Option<"clipIterations", "clip-iterations", "int64_t", /*default=*/"3",
+           "With clip-aware: rounds of least squares on the patches whose "
+           "error is not flattened by the clip">,
+    Option<"sensitivitySamples", "sensitivity-samples", "int64_t",
+           /*default=*/"64",
+           "With calibration: weigh each layer's error by its measured effect "
+           "on the model's outputs over this many samples (0: by the layer's "
+           "output energy instead)">,
+    Option<"damping", "damping", "double", /*default=*/"0.01",
+           "Least-squares damping, relative to the mean input energy">,
+  ]> {
   let summary = "Prune convolution filterlets (DTMM) to a global sparsity";
   let description = [{
     Prunes *filterlets* (Han, Xiao and Li, "DTMM: Deploying TinyML Models on
@@ -90,73 +191,6 @@ def FilterletPrune : Pass<"filterlet-prune", "mlir::ModuleOp"> {
         --filterlet-prune="sparsity=0.7 calibration=train_x.npy"
     ```
   }];
-  let options = [
-    Option<"sparsity", "sparsity", "double", /*default=*/"0.5",
-           "Fraction of the eligible weights to prune, in [0, 1)">,
-    Option<"block", "block", "int64_t", /*default=*/"16",
-           "Filterlet length in input channels for 1x1 convolutions and "
-           "fully-connected layers">,
-    Option<"pointwise", "pointwise", "bool", /*default=*/"true",
-           "Also prune 1x1 convolutions and fully-connected layers">,
-    Option<"minLayerSparsity", "min-layer-sparsity", "double",
-           /*default=*/"0.0", "Least sparsity of every pruned layer">,
-    Option<"maxLayerSparsity", "max-layer-sparsity", "double",
-           /*default=*/"0.95", "Most sparsity of every pruned layer">,
-    ListOption<"layerSparsity", "layer-sparsity", "std::string",
-               "Fixed sparsity of chosen layers as INDEX=RATIO (indices as "
-               "in the report)">,
-    Option<"report", "report", "std::string", /*default=*/"\"\"",
-           "Write the per-layer table to this file ('-' is stderr)">,
-    Option<"target", "target", "std::string", /*default=*/"\"cortex-m4\"",
-           "Core of the cost model (docs/cost-model.md): cortex-m0plus, "
-           "cortex-m4 or cortex-m7; none: no cost model, every eligible "
-           "layer is pruned as asked">,
-    Option<"flashBudget", "flash-budget", "std::string", /*default=*/"\"\"",
-           "Instead of sparsity: prune until the model's constants take at "
-           "most this many bytes (suffix K or M: KiB, MiB)">,
-    Option<"latencyBudget", "latency-budget", "std::string",
-           /*default=*/"\"\"",
-           "Instead of sparsity: prune until an inference takes at most this "
-           "many estimated instructions on the target (suffix k or M; end "
-           "with 'macs' to count multiply-accumulates instead)">,
-    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
-           "Calibration samples (.npy, or a folder of .bin files): choose "
-           "filterlets by output error and re-solve the kept weights">,
-    Option<"calibrationLimit", "calibration-limit", "int64_t",
-           /*default=*/"512",
-           "Use at most this many calibration samples (the first ones; 0: "
-           "all)">,
-    Option<"calibrationScale", "calibration-scale", "double",
-           /*default=*/"1.0",
-           "Multiply integer calibration data by this for a float model">,
-    Option<"recover", "recover", "bool", /*default=*/"true",
-           "With calibration: re-solve the kept weights by least squares">,
-    Option<"correctAll", "correct-all", "bool", /*default=*/"true",
-           "With recovery: also re-solve the eligible layers left dense, "
-           "so that they absorb the error of the pruned layers before them">,
-    Option<"correctDepthwise", "correct-depthwise", "bool", /*default=*/"true",
-           "With recovery: also re-solve the depthwise convolutions after "
-           "the first pruned layer (per channel, against the dense model)">,
-    Option<"clipAware", "clip-aware", "std::string",
-           /*default=*/"\"depthwise\"",
-           "With recovery: which re-solved layers fit their outputs after the "
-           "activation that follows (ReLU, ReLU6, the int8 range) instead of "
-           "before it: depthwise, all, or none">,
-    Option<"clipIterations", "clip-iterations", "int64_t", /*default=*/"3",
-           "With clip-aware: rounds of least squares on the patches whose "
-           "error is not flattened by the clip">,
-    Option<"sensitivitySamples", "sensitivity-samples", "int64_t",
-           /*default=*/"64",
-           "With calibration: weigh each layer's error by its measured effect "
-           "on the model's outputs over this many samples (0: by the layer's "
-           "output energy instead)">,
-    Option<"damping", "damping", "double", /*default=*/"0.01",
-           "Least-squares damping, relative to the mean input energy">,
-    Option<"threads", "threads", "unsigned", /*default=*/"0",
-           "Threads for calibration (0: all cores)">,
-  ];
-  let dependentDialects = ["mlir::tosa::TosaDialect",
-                           "tinyprune::TinyPruneDialect"];
 }
 
 //===----------------------------------------------------------------------===//

@@ -5,7 +5,7 @@
                          [--instructions-at-most N] [--macs-at-most N]
 
 --pruned-pay: every layer with sparsity > 0 has fewer flash bytes and
-instructions now than dense. The budgets are checked against the last line
+instructions now than dense. The budgets are checked against every estimate line
 ("<core> estimate: flash A -> B bytes, C -> D instructions, E -> F MACs").
 """
 
@@ -35,15 +35,20 @@ for line in text.splitlines():
                      f"not pay: flash {fd}->{fn}, instructions {idense}->{inow}")
 if args.pruned_pay and pruned == 0:
     sys.exit("check_cost_report: no layer was pruned")
-m = re.search(r"estimate: flash (\d+) -> (\d+) bytes, (\d+) -> (\d+) "
-              r"instructions, (\d+) -> (\d+) MACs", text)
-if not m:
+# Every estimate line: a report of several modules (--split-input-file)
+# has one each.
+estimates = re.findall(r"estimate: flash (\d+) -> (\d+) bytes, (\d+) -> (\d+) "
+                       r"instructions, (\d+) -> (\d+) MACs", text)
+if not estimates:
     sys.exit("check_cost_report: no estimate line")
-flash, insns, macs = int(m.group(2)), int(m.group(4)), int(m.group(6))
-for value, limit, what in ((flash, args.flash_at_most, "flash"),
-                           (insns, args.instructions_at_most, "instructions"),
-                           (macs, args.macs_at_most, "MACs")):
-    if limit is not None and value > limit:
-        sys.exit(f"check_cost_report: {what} {value} above the budget {limit}")
+for m in estimates:
+    flash, insns, macs = int(m[1]), int(m[3]), int(m[5])
+    for value, limit, what in ((flash, args.flash_at_most, "flash"),
+                               (insns, args.instructions_at_most,
+                                "instructions"),
+                               (macs, args.macs_at_most, "MACs")):
+        if limit is not None and value > limit:
+            sys.exit(f"check_cost_report: {what} {value} above the budget "
+                     f"{limit}")
 print(f"check_cost_report: {pruned} pruned layers pay; flash {flash}, "
       f"instructions {insns}, MACs {macs}")
