@@ -1,5 +1,11 @@
 // RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | FileCheck %s
-// RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file --mlir-print-debuginfo | tinyprune-translate --emit-cpp --emit-cpp-runtime=false -split-input-file | FileCheck %s --check-prefix=CPP
+// The printer takes one function at a time (tinyprune-translate has no
+// -split-input-file): lower the whole file once, print each function.
+// RUN: tinyprune-opt %s --tinyprune-lower-to-cpp --mlir-print-debuginfo -o %t.mlir
+// RUN: tinyprune-translate --emit-cpp --emit-cpp-runtime=false --emit-cpp-function=residual %t.mlir | FileCheck %s --check-prefix=CPP-RES
+// RUN: tinyprune-translate --emit-cpp --emit-cpp-runtime=false --emit-cpp-function=raise_chain %t.mlir | FileCheck %s --check-prefix=CPP-RAISE
+// RUN: tinyprune-translate --emit-cpp --emit-cpp-runtime=false --emit-cpp-function=tosa_chain %t.mlir | FileCheck %s --check-prefix=CPP-TOSA
+// RUN: tinyprune-translate --emit-cpp --emit-cpp-runtime=false --emit-cpp-function=stream_rows %t.mlir | FileCheck %s --check-prefix=CPP-STREAM
 // Running the pipeline again keeps the order and the plan.
 // RUN: tinyprune-opt %s --tinyprune-lower-to-cpp -split-input-file | tinyprune-opt --tinyprune-lower-to-cpp -split-input-file | FileCheck %s
 
@@ -15,17 +21,17 @@
 // CHECK-NEXT: %[[L2:.*]] = tinyprune.conv2d %[[L1]], {{.*}}tinyprune.arena =
 // CHECK-NEXT: tinyprune.add %[[L2]], %[[S]] {{.*}}tinyprune.output = {bytes = 1024 : i64, offset = 0 : i64}
 
-// CPP-LABEL: #define MODEL_ARENA_BYTES 2304
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 4, (const float *)(in), 16,
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 16, {{.*}}, 4,
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 16, {{.*}}, 16,
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 4, {{.*}}, 16,
-// CPP: // tinyprune.add
-// CPP-NEXT: tinyprune::rt::addFloat({{.*}}(float *)out);
+// CPP-RES-LABEL: #define MODEL_ARENA_BYTES 2304
+// CPP-RES: // tinyprune.conv2d
+// CPP-RES-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 4, (const float *)(in), 16,
+// CPP-RES: // tinyprune.conv2d
+// CPP-RES-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 16, {{.*}}, 4,
+// CPP-RES: // tinyprune.conv2d
+// CPP-RES-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 16, {{.*}}, 16,
+// CPP-RES: // tinyprune.conv2d
+// CPP-RES-NEXT: tinyprune::rt::convFloat({{.*}}, 1, 4, 4, 4, {{.*}}, 16,
+// CPP-RES: // tinyprune.add
+// CPP-RES-NEXT: tinyprune::rt::addFloat({{.*}}(float *)out);
 func.func @residual(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x16xf32> {
   %w0 = "tosa.const"() {values = dense<0.5> : tensor<16x1x1x4xf32>} : () -> tensor<16x1x1x4xf32>
   %w1 = "tosa.const"() {values = dense<0.25> : tensor<4x1x1x16xf32>} : () -> tensor<4x1x1x16xf32>
@@ -57,9 +63,9 @@ func.func @residual(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x16xf32> {
 // CHECK: tinyprune.conv2d {{.*}}tinyprune.output = {bytes = 50 : i64, offset = 0 : i64}
 // CHECK-NOT: tosa.rescale
 
-// CPP-LABEL: #define MODEL_ARENA_BYTES 0
-// CPP: // tinyprune.conv2d output
-// CPP-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, -3, 1, 1, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 5, 5, 3, (const int8_t *)(in), 2, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 5, 5, (int8_t *)(out));
+// CPP-RAISE-LABEL: #define MODEL_ARENA_BYTES 0
+// CPP-RAISE: // tinyprune.conv2d output
+// CPP-RAISE-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, -3, 1, 1, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 5, 5, 3, (const int8_t *)(in), 2, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 5, 5, (int8_t *)(out));
 func.func @raise_chain(%x: tensor<1x5x5x3xi8> {tinyprune.quant = #tinyprune.quant<scale = 0.5, zero_point = -3>}) -> tensor<1x5x5x2xi8> {
   %b = "tosa.const"() <{values = dense<[-50, 50]> : tensor<2xi32>}> : () -> tensor<2xi32>
   %izp = "tosa.const"() <{values = dense<-3> : tensor<1xi8>}> : () -> tensor<1xi8>
@@ -88,10 +94,10 @@ func.func @raise_chain(%x: tensor<1x5x5x3xi8> {tinyprune.quant = #tinyprune.quan
 // CHECK-NOT: tinyprune.output
 // CHECK: tosa.clamp {{.*}}tinyprune.output = {bytes = 48 : i64, offset = 0 : i64}
 
-// CPP-LABEL: #define MODEL_ARENA_BYTES 0
-// CPP: // tosa.conv2d
-// CPP-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, 5, -4, -4, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 4, 4, 2, (const int8_t *)(in), 3, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 4, 4, (int8_t *)(out));
-// CPP-NEXT: return 0;
+// CPP-TOSA-LABEL: #define MODEL_ARENA_BYTES 0
+// CPP-TOSA: // tosa.conv2d
+// CPP-TOSA-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, 5, -4, -4, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 4, 4, 2, (const int8_t *)(in), 3, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 4, 4, (int8_t *)(out));
+// CPP-TOSA-NEXT: return 0;
 func.func @tosa_chain(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x3xi8> {
   %w = "tosa.const"() {values = dense<1> : tensor<3x3x3x2xi8>} : () -> tensor<3x3x3x2xi8>
   %b = "tosa.const"() {values = dense<0> : tensor<3xi32>} : () -> tensor<3xi32>
@@ -113,12 +119,12 @@ func.func @tosa_chain(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x3xi8> {
 
 // A convolution whose input dies with it runs over it row by row.
 
-// CPP-LABEL: #define MODEL_ARENA_BYTES 12480
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::convFloat(
-// CPP: // tinyprune.conv2d
-// CPP-NEXT: tinyprune::rt::streamRowsInPlace(12, 960, 0, (arena + 11520), (arena + 0), [&](int32_t r, void *row) {
-// CPP-NEXT: const tinyprune::rt::RowWindow w = tinyprune::rt::rowWindow(r, 1, 1, 3, 12);
+// CPP-STREAM-LABEL: #define MODEL_ARENA_BYTES 12480
+// CPP-STREAM: // tinyprune.conv2d
+// CPP-STREAM-NEXT: tinyprune::rt::convFloat(
+// CPP-STREAM: // tinyprune.conv2d
+// CPP-STREAM-NEXT: tinyprune::rt::streamRowsInPlace(12, 960, 0, (arena + 11520), (arena + 0), [&](int32_t r, void *row) {
+// CPP-STREAM-NEXT: const tinyprune::rt::RowWindow w = tinyprune::rt::rowWindow(r, 1, 1, 3, 12);
 func.func @stream_rows(%x: tensor<1x12x10x2xf32>) -> tensor<1x12x10x1xf32> {
   %wa = "tosa.const"() {values = dense<0.5> : tensor<8x1x1x2xf32>} : () -> tensor<8x1x1x2xf32>
   %wb = "tosa.const"() {values = dense<0.25> : tensor<24x3x3x8xf32>} : () -> tensor<24x3x3x8xf32>
