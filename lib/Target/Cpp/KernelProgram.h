@@ -277,11 +277,13 @@ private:
   KernelProgram &p;
   llvm::DenseMap<mlir::Value, unsigned> bufferIds;
   llvm::DenseMap<mlir::Value, std::string> constNames;
-  /// Ops a step stands for besides its anchor; claimed chain heads map to
-  /// the op whose step takes them.
+  /// Ops some step stands for besides its anchor: not lowered on their own.
   llvm::DenseSet<mlir::Operation *> consumed;
+  /// Chain heads claimed before lowering (claimChains), by the anchor whose
+  /// step takes them.
   llvm::DenseMap<mlir::Operation *, llvm::SmallVector<mlir::Operation *, 2>>
       claimedBy;
+  /// Ops consumed since the last step: they join the next one.
   llvm::SmallVector<mlir::Operation *, 4> pendingOps;
   llvm::SmallVector<unsigned, 4> pendingReads, pendingWrites;
   unsigned nextConst = 0;
