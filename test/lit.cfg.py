@@ -82,6 +82,8 @@ config.substitutions.append(("%analysis_passes_doc",
                              config.tinyprune_docs_gen[1]))
 config.substitutions.append(("%transforms_passes_doc",
                              config.tinyprune_docs_gen[2]))
+config.substitutions.append(("%target_passes_doc",
+                             config.tinyprune_docs_gen[3]))
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 

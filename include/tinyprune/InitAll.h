@@ -10,6 +10,7 @@
 
 #include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Target/Passes.h"
 #include "tinyprune/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,6 +43,7 @@ inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerTinyPruneAnalysisPasses();
   registerTinyPruneTransformsPasses();
+  registerTinyPruneTargetPasses();
 }
 
 } // namespace tinyprune

@@ -192,9 +192,7 @@ static bool writeFile(llvm::StringRef path, llvm::StringRef text) {
 
 static int compileMain(MLIRContext &context) {
   llvm::StringRef name = modelName;
-  if (name.empty() || llvm::isDigit(name[0]) || !llvm::all_of(name, [](char c) {
-        return llvm::isAlnum(c) || c == '_';
-      })) {
+  if (!tinyprune::isValidCppName(name)) {
     llvm::errs() << "tinyprune: error: --name '" << name
                  << "' is not a C identifier\n";
     return 1;
@@ -207,7 +205,7 @@ static int compileMain(MLIRContext &context) {
       tinyprune::driver::lookupFunction(*module, modelPath, functionName);
   if (!func)
     return 1;
-  FailureOr<tinyprune::CppModel> model = tinyprune::emitCpp(func, name);
+  FailureOr<tinyprune::CppModel> model = tinyprune::lowerToCpp(func, name);
   if (failed(model))
     return 1;
   llvm::SmallString<256> dir(outDir);

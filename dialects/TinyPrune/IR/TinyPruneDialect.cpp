@@ -8,6 +8,8 @@
 
 #include "tinyprune/Dialect/TinyPrune.h"
 
+#include "tinyprune/Dialect/ArenaAttrs.h"
+
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -70,6 +72,9 @@ LogicalResult TinyPruneDialect::verifyOperationAttribute(Operation *op,
     return filterlets.verifyFor(weightType, weights,
                                 [&] { return op->emitError(); });
   }
+  // The C++ lowering's arena plan (tinyprune/Dialect/ArenaAttrs.h).
+  if (isArenaAttrName(attr.getName().strref()))
+    return verifyArenaAttr(op, attr);
   if (attr.getName() != getQuantAttrName())
     return op->emitError() << "unknown tinyprune attribute '" << attr.getName()
                            << "'";

@@ -1,0 +1,654 @@
+//===- KernelCalls.cpp - One runtime-kernel call per layer op -------------===//
+//
+// The kernel call of each tinyprune op: the layer ops (conv2d, also
+// fully-connected; depthwise_conv2d; add, sub, mul; max_pool2d; requantize)
+// and the one-kernel ops (avg_pool2d, mean, softmax, logistic, tanh,
+// hard_swish, quantize). A layer op is one call: its attributes hold every
+// constant the kernel takes, in TOSA's convention for requantization
+// (exponent = 31 - shift). The convolution and int8 element-wise calls are
+// shared with the TOSA chains of TosaKernelCalls.cpp, which fill the same
+// parameter structs.
+//
+// Two optimisations happen here because they only change constants: an
+// unpadded int8 convolution's input zero point is folded into its bias, and
+// a filterlet-pruned convolution's kept weights become sparse tables.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelProgram.h"
+
+#include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/quant_params.h"
+#include "tinyprune/rt/reduce.h"
+#include "tinyprune/rt/softmax.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <climits>
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::cpp;
+
+//===----------------------------------------------------------------------===//
+// Convolutions
+//===----------------------------------------------------------------------===//
+
+std::string KernelCallBuilder::sparseFilter(FilterletsAttr filterlets, Value w,
+                                            int64_t kh, int64_t kw, int64_t ic,
+                                            int64_t iw,
+                                            ArrayRef<int64_t> dilation,
+                                            bool isFloat) {
+  int64_t block = filterlets.getBlock(), blocks = ic / block;
+  int64_t perFilter = kh * kw * blocks, filterSize = kh * kw * ic;
+  // Filterlet ids in the narrowest type that holds them (uint8_t for up to
+  // 256 filterlets per filter, half of DTMM's uint16_t), row pointers in
+  // uint16_t where the kept filterlets fit, else uint32_t.
+  auto typeOf = [](int64_t bytes) {
+    return std::string(bytes == 1   ? "uint8_t"
+                       : bytes == 2 ? "uint16_t"
+                                    : "uint32_t");
+  };
+  std::string indexType = typeOf(filterletIdBytes(perFilter));
+  std::string rowType =
+      typeOf(filterletRowBytes((int64_t)filterlets.getIndex().size()));
+  SmallVector<int64_t> rowPtr(filterlets.getRowPtr().begin(),
+                              filterlets.getRowPtr().end());
+  SmallVector<int64_t> index(filterlets.getIndex().begin(),
+                             filterlets.getIndex().end());
+  SmallVector<int64_t> offset, tapY, tapX;
+  for (int64_t id = 0; id < perFilter; ++id) {
+    int64_t tap = id / blocks, cb = id % blocks;
+    int64_t ky = tap / kw, kx = tap % kw;
+    offset.push_back((ky * dilation[0] * iw + kx * dilation[1]) * ic +
+                     cb * block);
+    tapY.push_back(ky);
+    tapX.push_back(kx);
+  }
+  // The kept filterlets' weights, concatenated filter by filter.
+  auto attr = cast<DenseElementsAttr>(
+      rootValue(w).getDefiningOp<tosa::ConstOp>().getValues());
+  std::string values;
+  if (isFloat) {
+    SmallVector<float> all;
+    for (APFloat f : attr.getValues<APFloat>())
+      all.push_back(f.convertToFloat());
+    values = llvm::formatv("k{0}_kept", nextConst++).str();
+    llvm::raw_string_ostream os(p.constants);
+    os << "alignas(4) static const float " << values << "["
+       << std::max<size_t>(1, index.size() * block) << "] = {";
+    int64_t k = 0;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e) {
+          if (k++ % 8 == 0)
+            os << "\n   ";
+          os << " " << floatLiteral(all[o * filterSize + id * block + e])
+             << ",";
+        }
+    os << "\n};\n";
+    p.constantBytes += 4 * (int64_t)index.size() * block;
+  } else {
+    SmallVector<int64_t> all = constInts(rootValue(w)), kept;
+    for (int64_t o = 0; o + 1 < (int64_t)rowPtr.size(); ++o)
+      for (int32_t id : filterlets.getKept(o))
+        for (int64_t e = 0; e < block; ++e)
+          kept.push_back(all[o * filterSize + id * block + e]);
+    if (kept.empty())
+      kept.push_back(0);
+    values = intArray(kept, "int8_t", "kept");
+  }
+  if (index.empty())
+    index.push_back(0); // C++ has no empty arrays; rowPtr says none is kept.
+  std::string name = llvm::formatv("k{0}_sparse", nextConst++).str();
+  std::string r = intArray(rowPtr, rowType, "rowptr");
+  std::string i = intArray(index, indexType, "index");
+  std::string o = intArray(offset, "int32_t", "offset");
+  std::string y = intArray(tapY, "uint8_t", "tapy");
+  std::string x = intArray(tapX, "uint8_t", "tapx");
+  llvm::raw_string_ostream os(p.constants);
+  os << "static const tinyprune::rt::SparseFilter"
+     << (isFloat ? "Float" : "Int8") << "<" << indexType << ", " << rowType
+     << "> " << name << " = {" << r << ", " << i << ", " << values << ", " << o
+     << ", " << y << ", " << x << ", " << block << "};\n";
+  return name;
+}
+
+LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
+  Operation *op = c.op;
+  bool depthwise = c.depthwise;
+  Value x = c.input, w = c.weights, bias = c.bias;
+  ArrayRef<int64_t> pad = c.pad, stride = c.stride, dilation = c.dilation;
+  if (!isConst(w) || !isConst(bias))
+    return op->emitOpError() << "C++ lowering needs constant weights and bias";
+  // A slice from the origin only drops rows no window reads: read the
+  // untrimmed tensor instead.
+  if (auto slice = x.getDefiningOp<tosa::SliceOp>()) {
+    SmallVector<int64_t> start = shapeValues(slice.getStart());
+    if (!llvm::all_of(start, [](int64_t s) { return s == 0; }))
+      return slice.emitOpError() << "is not supported by the C++ lowering yet";
+    x = slice.getInput1();
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto wType = cast<RankedTensorType>(w.getType());
+  auto outType = cast<RankedTensorType>(c.output.getType());
+  int64_t n = xType.getDimSize(0), ih = xType.getDimSize(1),
+          iw = xType.getDimSize(2), ic = xType.getDimSize(3);
+  int64_t oh = outType.getDimSize(1), ow = outType.getDimSize(2),
+          oc = outType.getDimSize(3);
+  int64_t kh = depthwise ? wType.getDimSize(0) : wType.getDimSize(1);
+  int64_t kw = depthwise ? wType.getDimSize(1) : wType.getDimSize(2);
+  Value out = c.output;
+
+  if (isa<FloatType>(xType.getElementType())) {
+    std::string sparse =
+        c.filterlets && !depthwise
+            ? sparseFilter(c.filterlets, w, kh, kw, ic, iw, dilation, true)
+            : "";
+    std::string wName = sparse.empty() ? constArray(w, "float") : "",
+                bName = constArray(bias, "float");
+    use(x);
+    define(out);
+    // The call with the given top padding, input rows and output rows.
+    auto call = [&](const std::string &padTop, const std::string &inRows,
+                    const std::string &in, const std::string &outRows,
+                    const std::string &outPtr) {
+      std::string params = llvm::formatv(
+          "tinyprune::rt::ConvFloatParams{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+          "{7}}",
+          stride[0], stride[1], dilation[0], dilation[1], padTop, pad[2],
+          floatLiteral((float)c.flo), floatLiteral((float)c.fhi));
+      if (depthwise)
+        return llvm::formatv(
+                   "tinyprune::rt::depthwiseConvFloat({0}, {1}, {2}, {3}, "
+                   "{4}, {5}, (const float *)({6}), {7}, {8}, {9}, {10}, "
+                   "{11}, {12}, (float *)({13}));",
+                   params, wType.getDimSize(3), n, inRows, iw, ic, in, kh, kw,
+                   wName, bName, outRows, ow, outPtr)
+            .str();
+      return llvm::formatv(
+                 "tinyprune::rt::{14}({0}, {1}, {2}, {3}, {4}, (const "
+                 "float *)({5}), {6}, {7}, {8}, {9}, {10}, {11}, {12}, (float "
+                 "*)({13}));",
+                 params, n, inRows, iw, ic, in, oc, kh, kw,
+                 sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+                 sparse.empty() ? "convFloat" : "sparseConvFloat")
+          .str();
+    };
+    emitConv(op, call, n, ih, iw * ic * 4, oh, ow * oc * 4, stride[0], pad[0],
+             (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
+    return success();
+  }
+
+  int64_t inZp = c.inZp;
+  std::string sparse =
+      c.filterlets && !depthwise
+          ? sparseFilter(c.filterlets, w, kh, kw, ic, iw, dilation, false)
+          : "";
+  std::string wName = sparse.empty() ? constArray(w, "int8_t") : "";
+  std::string bName;
+  bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
+  if (!depthwise && unpadded && inZp != 0) {
+    // No window is ever clipped: fold the input zero point's share,
+    // -zp * sum(w), into the bias once here instead of every inference.
+    // |zp * sum(w)| <= 2^30 for TFLite-sized filters, so this stays exact.
+    SmallVector<int64_t> folded = constInts(rootValue(bias));
+    SmallVector<int64_t> weights = constInts(rootValue(w));
+    int64_t perFilter = (int64_t)weights.size() / oc;
+    if (folded.size() == 1)
+      folded.assign(oc, folded[0]);
+    for (int64_t o = 0; o < oc; ++o) {
+      int64_t sum = 0;
+      for (int64_t k = 0; k < perFilter; ++k)
+        sum += weights[o * perFilter + k];
+      folded[o] -= inZp * sum;
+      if (folded[o] < INT32_MIN || folded[o] > INT32_MAX)
+        return op->emitOpError() << "folded bias overflows int32";
+    }
+    bName = intArray(folded, "int32_t", "bias");
+    inZp = 0;
+  } else {
+    bName = constArray(bias, "int32_t");
+  }
+  std::string mName = intArray(c.mult, "int32_t", "mult");
+  std::string sName = intArray(c.shift, "int32_t", "shift");
+  use(x);
+  define(out);
+  auto call = [&](const std::string &padTop, const std::string &inRows,
+                  const std::string &in, const std::string &outRows,
+                  const std::string &outPtr) {
+    std::string params =
+        llvm::formatv("tinyprune::rt::ConvInt8Params{{{0}, {1}, {2}, {3}, "
+                      "{4}, {5}, {6}, {7}, {8}, {9}}",
+                      stride[0], stride[1], dilation[0], dilation[1], padTop,
+                      pad[2], inZp, c.outZp, c.lo, c.hi);
+    if (depthwise)
+      return llvm::formatv(
+                 "tinyprune::rt::depthwiseConvPerChannelInt8({0}, {1}, {2}, "
+                 "{3}, {4}, {5}, {6}, {7}, (const int8_t *)({8}), {9}, {10}, "
+                 "{11}, {12}, {13}, {14}, (int8_t *)({15}));",
+                 params, mName, sName, wType.getDimSize(3), n, inRows, iw, ic,
+                 in, kh, kw, wName, bName, outRows, ow, outPtr)
+          .str();
+    return llvm::formatv(
+               "tinyprune::rt::{16}({0}, {1}, {2}, {3}, {4}, "
+               "{5}, {6}, (const int8_t *)({7}), {8}, {9}, {10}, {11}, {12}, "
+               "{13}, {14}, (int8_t *)({15}));",
+               params, mName, sName, n, inRows, iw, ic, in, oc, kh, kw,
+               sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+               sparse.empty() ? "convPerChannelInt8"
+                              : "sparseConvPerChannelInt8")
+        .str();
+  };
+  emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
+           (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
+  return success();
+}
+
+void KernelCallBuilder::emitConv(Operation *op, ConvCall call, int64_t batches,
+                                 int64_t inRows, int64_t inRowBytes,
+                                 int64_t outRows, int64_t outRowBytes,
+                                 int64_t stride, int64_t padTop, int64_t span,
+                                 const std::string &in,
+                                 const std::string &out) {
+  emit(op, call(std::to_string(padTop), std::to_string(inRows), in,
+                std::to_string(outRows), out));
+  if (batches != 1)
+    return;
+  RowStreaming rows;
+  rows.inRows = inRows, rows.inRowBytes = inRowBytes;
+  rows.outRows = outRows, rows.outRowBytes = outRowBytes;
+  rows.stride = stride, rows.padTop = padTop, rows.span = span;
+  rows.rowCode =
+      call("w.padTop", "w.count",
+           in + " + w.first * " + std::to_string(inRowBytes), "1", "row");
+  p.steps.back().rows = std::move(rows);
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise layers, pooling, requantization
+//===----------------------------------------------------------------------===//
+
+LogicalResult
+KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
+  auto outType = cast<RankedTensorType>(b.output.getType());
+  std::string s1 =
+      shapeArray(cast<RankedTensorType>(b.lhs.getType()).getShape());
+  std::string s2 =
+      shapeArray(cast<RankedTensorType>(b.rhs.getType()).getShape());
+  std::string so = shapeArray(outType.getShape());
+  for (Value side : {b.lhs, b.rhs})
+    if (!isConst(side))
+      use(side);
+  define(b.output);
+  std::string in1 = isConst(b.lhs) ? constArray(b.lhs, "int8_t")
+                                   : "(const int8_t *)" + ptr(b.lhs);
+  std::string in2 = isConst(b.rhs) ? constArray(b.rhs, "int8_t")
+                                   : "(const int8_t *)" + ptr(b.rhs);
+  if (b.kind == BinaryInt8Layer::Mul) {
+    emit(b.op, llvm::formatv(
+                   "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
+                   "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
+                   "{12}, (int8_t *){13});",
+                   -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo,
+                   b.hi, outType.getRank(), s1, in1, s2, in2, so, ptr(b.output))
+                   .str());
+  } else {
+    emit(b.op,
+         llvm::formatv(
+             "tinyprune::rt::{0}(tinyprune::rt::AddInt8Params{{{1}, {2}, "
+             "{3}, {19}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}}, {12}, "
+             "{13}, {14}, {15}, {16}, {17}, (int8_t *){18});",
+             b.kind == BinaryInt8Layer::Sub ? "subInt8" : "addInt8", -b.lhsZp,
+             -b.rhsZp, b.outZp, b.lhsMult, b.lhsShift, b.rhsMult, b.rhsShift,
+             b.outMult, b.outShift, b.lo, b.hi, outType.getRank(), s1, in1, s2,
+             in2, so, ptr(b.output), b.leftShift)
+             .str());
+  }
+  allowInPlace(b.lhs, b.output);
+  allowInPlace(b.rhs, b.output);
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerFloatBinaryLayer(Operation *op,
+                                                       StringRef fn, Value a,
+                                                       Value b, Value out,
+                                                       double lo, double hi) {
+  auto outT = cast<RankedTensorType>(out.getType());
+  std::string s1 = shapeArray(cast<RankedTensorType>(a.getType()).getShape());
+  std::string s2 = shapeArray(cast<RankedTensorType>(b.getType()).getShape());
+  std::string so = shapeArray(outT.getShape());
+  std::string in1 =
+      isConst(a) ? constArray(a, "float") : "(const float *)" + ptr(a);
+  std::string in2 =
+      isConst(b) ? constArray(b, "float") : "(const float *)" + ptr(b);
+  if (!isConst(a))
+    use(a);
+  if (!isConst(b))
+    use(b);
+  define(out);
+  emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, {4}, {5}, {6}, "
+                         "{7}, {8}, (float *){9});",
+                         fn, floatLiteral((float)lo), floatLiteral((float)hi),
+                         outT.getRank(), s1, in1, s2, in2, so, ptr(out))
+               .str());
+  allowInPlace(a, out);
+  allowInPlace(b, out);
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerMaxPoolLayer(
+    Operation *op, Value input, Value out, ArrayRef<int64_t> k,
+    ArrayRef<int64_t> s, ArrayRef<int64_t> pad, double lo, double hi) {
+  auto in = cast<RankedTensorType>(input.getType());
+  auto outT = cast<RankedTensorType>(out.getType());
+  bool isFloat = isa<FloatType>(in.getElementType());
+  if (!isFloat && !in.getElementType().isInteger(8))
+    return op->emitOpError() << "C++ lowering supports int8 and float pools";
+  std::string dims =
+      llvm::formatv("{0}, {1}, {2}, {3}, (const {4} *){5}, {6}, {7}",
+                    in.getDimSize(0), in.getDimSize(1), in.getDimSize(2),
+                    in.getDimSize(3), cTypeOf(in.getElementType()), ptr(input),
+                    outT.getDimSize(1), outT.getDimSize(2));
+  use(input);
+  define(out);
+  if (isFloat) {
+    emit(op, llvm::formatv("tinyprune::rt::maxPoolFloat(tinyprune::rt::"
+                           "PoolParamsFloat{{{0}, {1}, {2}, {3}, {4}, {5}, "
+                           "{6}, {7}}, {8}, (float *){9});",
+                           s[0], s[1], k[0], k[1], pad[0], pad[2],
+                           floatLiteral((float)lo), floatLiteral((float)hi),
+                           dims, ptr(out))
+                 .str());
+    return success();
+  }
+  emit(op, llvm::formatv("tinyprune::rt::maxPoolInt8(tinyprune::rt::"
+                         "PoolParams{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, "
+                         "{8}, (int8_t *){9});",
+                         s[0], s[1], k[0], k[1], pad[0], pad[2], (int64_t)lo,
+                         (int64_t)hi, dims, ptr(out))
+               .str());
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerRequantizeLayer(
+    Operation *op, Value input, Value out, int64_t inZp, int64_t mult,
+    int64_t shift, int64_t outZp, int64_t lo, int64_t hi) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  use(input);
+  define(out);
+  emit(op, llvm::formatv("tinyprune::rt::requantizeInt8({0}, (const int8_t "
+                         "*){1}, {2}, {3}, {4}, {5}, {6}, {7}, (int8_t *){8});",
+                         inType.getNumElements(), ptr(input), inZp, mult, shift,
+                         outZp, lo, hi, ptr(out))
+               .str());
+  allowInPlace(input, out);
+  return success();
+}
+
+/// A layer op's integer attribute `name`.
+static int64_t intAttr(Operation *op, StringRef name) {
+  return cast<IntegerAttr>(op->getAttr(name)).getInt();
+}
+
+/// A layer op's clamp bound `name` as a double (integer or float layers).
+static double boundAttr(Operation *op, StringRef name) {
+  Attribute a = op->getAttr(name);
+  if (auto f = dyn_cast<FloatAttr>(a))
+    return f.getValueAsDouble();
+  return (double)cast<IntegerAttr>(a).getInt();
+}
+
+/// The zero point of a per-tensor quantization attribute `name` of `op`.
+static int64_t zeroPoint(Operation *op, StringRef name) {
+  return op->getAttrOfType<QuantAttr>(name).getZeroPoint()[0];
+}
+
+LogicalResult KernelCallBuilder::lowerLayerOp(Operation *op) {
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<Conv2DOp, DepthwiseConv2DOp>([&](auto conv) {
+        ConvLayer c;
+        c.op = op;
+        c.depthwise = isa<DepthwiseConv2DOp>(op);
+        c.input = conv.getInput(), c.weights = conv.getWeights();
+        c.bias = conv.getBias(), c.output = conv.getOutput();
+        c.pad = conv.getPad(), c.stride = conv.getStride();
+        c.dilation = conv.getDilation();
+        if (auto sparse = dyn_cast<Conv2DOp>(op))
+          c.filterlets = sparse.getFilterletsAttr();
+        if (!conv.isQuantized()) {
+          c.flo = boundAttr(op, "min_val"), c.fhi = boundAttr(op, "max_val");
+          return lowerConvLayer(c);
+        }
+        c.lo = boundAttr(op, "min_val"), c.hi = boundAttr(op, "max_val");
+        c.inZp = zeroPoint(op, "input_quant");
+        c.outZp = zeroPoint(op, "output_quant");
+        ArrayRef<int32_t> m = conv.getMultiplierAttr().asArrayRef();
+        ArrayRef<int8_t> s = conv.getShiftAttr().asArrayRef();
+        for (int64_t o = 0, oc = conv.getNumOutputChannels(); o < oc; ++o) {
+          size_t i = m.size() == 1 ? 0 : o;
+          c.mult.push_back(m[i]);
+          c.shift.push_back(31 - s[i]); // TOSA shift -> TFLite exponent.
+        }
+        return lowerConvLayer(c);
+      })
+      .Case<AddOp, SubOp, MulOp>([&](Operation *o) {
+        Value lhs = o->getOperand(0), rhs = o->getOperand(1),
+              out = o->getResult(0);
+        double lo = boundAttr(o, "min_val"), hi = boundAttr(o, "max_val");
+        if (isa<FloatType>(
+                cast<RankedTensorType>(out.getType()).getElementType())) {
+          StringRef fn = isa<AddOp>(o)   ? "addFloat"
+                         : isa<SubOp>(o) ? "subFloat"
+                                         : "mulFloat";
+          return lowerFloatBinaryLayer(o, fn, lhs, rhs, out, lo, hi);
+        }
+        BinaryInt8Layer b;
+        b.kind = isa<AddOp>(o)   ? BinaryInt8Layer::Add
+                 : isa<SubOp>(o) ? BinaryInt8Layer::Sub
+                                 : BinaryInt8Layer::Mul;
+        b.op = o, b.lhs = lhs, b.rhs = rhs, b.output = out;
+        b.lo = (int64_t)lo, b.hi = (int64_t)hi;
+        b.lhsZp = zeroPoint(o, "lhs_quant");
+        b.rhsZp = zeroPoint(o, "rhs_quant");
+        b.outZp = zeroPoint(o, "output_quant");
+        b.outMult = intAttr(o, "output_multiplier");
+        b.outShift = 31 - intAttr(o, "output_shift");
+        if (b.kind != BinaryInt8Layer::Mul) {
+          b.leftShift = intAttr(o, "left_shift");
+          b.lhsMult = intAttr(o, "lhs_multiplier");
+          b.lhsShift = 31 - intAttr(o, "lhs_shift");
+          b.rhsMult = intAttr(o, "rhs_multiplier");
+          b.rhsShift = 31 - intAttr(o, "rhs_shift");
+        }
+        return lowerBinaryInt8Layer(b);
+      })
+      .Case([&](MaxPool2dOp m) {
+        return lowerMaxPoolLayer(
+            m, m.getInput(), m.getOutput(), m.getKernel(), m.getStride(),
+            m.getPad(), boundAttr(m, "min_val"), boundAttr(m, "max_val"));
+      })
+      .Case([&](RequantizeOp r) {
+        return lowerRequantizeLayer(
+            r, r.getInput(), r.getOutput(), r.getInputQuant().getZeroPoint()[0],
+            intAttr(r, "multiplier"), 31 - intAttr(r, "shift"),
+            r.getOutputQuant().getZeroPoint()[0], intAttr(r, "min_val"),
+            intAttr(r, "max_val"));
+      })
+      .Default(
+          [](Operation *o) { return o->emitOpError() << "is not a layer op"; });
+}
+
+//===----------------------------------------------------------------------===//
+// One-kernel ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult KernelCallBuilder::lowerTinyPrune(Operation *op) {
+  Value in = op->getOperand(0), out = op->getResult(0);
+  auto inT = cast<RankedTensorType>(in.getType());
+  bool isFloat = isa<FloatType>(inT.getElementType());
+  int64_t size = inT.getNumElements();
+  std::string x = ptr(in), y = ptr(out);
+  use(in);
+  define(out);
+  if (auto s = dyn_cast<SoftmaxOp>(op)) {
+    int64_t depth = inT.getShape().back();
+    float beta = s.getBeta().convertToFloat();
+    if (isFloat) {
+      emit(op, llvm::formatv("tinyprune::rt::softmaxFloat({0}, {1}, {2}, "
+                             "(const float *){3}, (float *){4});",
+                             floatLiteral(beta), size / depth, depth, x, y)
+                   .str());
+      return success();
+    }
+    if (!inT.getElementType().isInteger(8))
+      return op->emitOpError()
+             << "C++ lowering supports int8 and float softmax";
+    rt::SoftmaxInt8Params prm =
+        rt::prepareSoftmaxInt8(s.getInputQuantAttr().getScale()[0], beta);
+    emit(op, llvm::formatv("tinyprune::rt::softmaxInt8(tinyprune::rt::"
+                           "SoftmaxInt8Params{{{0}, {1}, {2}}, {3}, {4}, "
+                           "(const int8_t *){5}, (int8_t *){6});",
+                           prm.inputMultiplier, prm.inputLeftShift, prm.diffMin,
+                           size / depth, depth, x, y)
+                 .str());
+    return success();
+  }
+  if (auto a = dyn_cast<AvgPool2dOp>(op)) {
+    if (!inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 average pools";
+    auto outT = a.getType();
+    emit(op,
+         llvm::formatv(
+             "tinyprune::rt::averagePoolInt8(tinyprune::rt::PoolParams{{"
+             "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, {8}, {9}, {10}, "
+             "{11}, (const int8_t *){12}, {13}, {14}, (int8_t *){15});",
+             a.getStride()[0], a.getStride()[1], a.getKernel()[0],
+             a.getKernel()[1], a.getPad()[0], a.getPad()[2],
+             a.getMinValAttr().getInt(), a.getMaxValAttr().getInt(),
+             inT.getDimSize(0), inT.getDimSize(1), inT.getDimSize(2),
+             inT.getDimSize(3), x, outT.getDimSize(1), outT.getDimSize(2), y)
+             .str());
+    return success();
+  }
+  if (auto h = dyn_cast<HardSwishOp>(op)) {
+    if (isFloat || !inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 hard swish";
+    QuantAttr qi = h.getInputQuantAttr(), qo = h.getOutputQuantAttr();
+    rt::HardSwishInt8Params prm = rt::prepareHardSwishInt8(
+        qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+        qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+    if (!rt::hardSwishInt8Supported(prm))
+      return op->emitOpError() << "has scales TFLite's int8 hard swish rejects";
+    emit(op,
+         llvm::formatv("tinyprune::rt::hardSwishInt8(tinyprune::rt::"
+                       "HardSwishInt8Params{{{0}, {1}, {2}, {3}, {4}, {5}}, "
+                       "{6}, (const int8_t *){7}, (int8_t *){8});",
+                       prm.inputZeroPoint, prm.outputZeroPoint,
+                       prm.reluishMultiplierFixedpointInt16,
+                       prm.reluishMultiplierExponent,
+                       prm.outputMultiplierFixedpointInt16,
+                       prm.outputMultiplierExponent, size, x, y)
+             .str());
+    allowInPlace(in, out);
+    return success();
+  }
+  if (isa<LogisticOp, TanhOp>(op)) {
+    // Both kernels take the same four prepared integers.
+    bool logistic = isa<LogisticOp>(op);
+    if (isFloat || !inT.getElementType().isInteger(8))
+      return op->emitOpError() << "C++ lowering supports int8 "
+                               << (logistic ? "logistic" : "tanh");
+    auto q = op->getAttrOfType<QuantAttr>("input_quant");
+    float scale = q.getScale()[0];
+    auto zp = static_cast<int32_t>(q.getZeroPoint()[0]);
+    int32_t params[4];
+    if (logistic) {
+      rt::LogisticInt8Params prm = rt::prepareLogisticInt8(scale, zp);
+      params[0] = prm.inputZeroPoint, params[1] = prm.inputRangeRadius;
+      params[2] = prm.inputMultiplier, params[3] = prm.inputLeftShift;
+    } else {
+      rt::TanhInt8Params prm = rt::prepareTanhInt8(scale, zp);
+      params[0] = prm.inputZeroPoint, params[1] = prm.inputRangeRadius;
+      params[2] = prm.inputMultiplier, params[3] = prm.inputLeftShift;
+    }
+    StringRef kernel = logistic ? "logistic" : "tanh";
+    StringRef paramsType = logistic ? "Logistic" : "Tanh";
+    emit(op, llvm::formatv("tinyprune::rt::{0}Int8(tinyprune::rt::{1}Int8Params"
+                           "{{{2}, {3}, {4}, {5}}, {6}, (const int8_t *){7}, "
+                           "(int8_t *){8});",
+                           kernel, paramsType, params[0], params[1], params[2],
+                           params[3], size, x, y)
+                 .str());
+    allowInPlace(in, out);
+    return success();
+  }
+  return op->emitOpError() << "is not supported by the C++ lowering yet";
+}
+
+LogicalResult KernelCallBuilder::lowerMean(MeanOp op) {
+  auto inT = op.getInput().getType();
+  if (!inT.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports int8 mean";
+  QuantAttr qi = op.getInputQuant(), qo = op.getOutputQuant();
+  rt::MeanIntParams prm = rt::prepareMeanInt(
+      qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+      qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
+  SmallVector<int64_t> axes(op.getAxes().begin(), op.getAxes().end());
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op,
+       llvm::formatv("tinyprune::rt::meanInt8(tinyprune::rt::MeanIntParams"
+                     "{{{0}, {1}, {2}, {3}, {4}}, {5}, {6}, {7}, {8}, "
+                     "(const int8_t *){9}, (int8_t *){10});",
+                     prm.inputZeroPoint, prm.outputZeroPoint, prm.multiplier,
+                     prm.shift, prm.sameQuantization ? "true" : "false",
+                     shapeArray(inT.getShape()), inT.getRank(),
+                     intArray(axes, "int32_t", "axes"), axes.size(), in,
+                     ptr(op.getResult()))
+           .str());
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerQuantize(QuantizeOp op) {
+  QuantAttr q = op.getOutputQuant();
+  auto outT = op.getType();
+  bool i16 = outT.getElementType().isInteger(16);
+  if (!i16 && !outT.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering quantizes to int8 and int16";
+  StringRef cType = i16 ? "int16_t" : "int8_t";
+  StringRef kernel = i16 ? "quantizeInt16" : "quantizeInt8";
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  if (!q.isPerChannel()) {
+    emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, (const float "
+                           "*){4}, ({5} *){6});",
+                           kernel, floatLiteral(q.getScale()[0]),
+                           q.getZeroPoint()[0], outT.getNumElements(), in,
+                           cType, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
+  // Per channel: the scales as a float array, exactly.
+  std::string scales = llvm::formatv("k{0}_scales", nextConst++).str();
+  {
+    llvm::raw_string_ostream os(p.constants);
+    os << "static const float " << scales << "[" << q.getScale().size()
+       << "] = {";
+    for (float f : q.getScale())
+      os << " " << floatLiteral(f) << ",";
+    os << " };\n";
+    p.constantBytes += 4 * (int64_t)q.getScale().size();
+  }
+  SmallVector<int64_t> zps(q.getZeroPoint().begin(), q.getZeroPoint().end());
+  emit(op, llvm::formatv("tinyprune::rt::{0}PerChannel({1}, {2}, {3}, {4}, "
+                         "{5}, (const float *){6}, ({7} *){8});",
+                         kernel, scales, intArray(zps, "int32_t", "zp"),
+                         shapeArray(outT.getShape()), outT.getRank(),
+                         q.getAxis(), in, cType, ptr(op.getResult()))
+               .str());
+  return success();
+}

@@ -1,0 +1,304 @@
+//===- KernelProgram.h - A function as runtime-kernel calls -----*- C++ -*-===//
+//
+// The model every phase of the C++ lowering shares: a function seen as a
+// sequence of runtime-kernel calls (steps) over buffers. Each phase builds it
+// from the IR in program order, so the phases agree on the steps without
+// passing anything but IR between them:
+//
+//   --tinyprune-schedule-for-memory  reorders the ops by the steps' schedule,
+//   --tinyprune-plan-arena           places the buffers, records attributes,
+//   --emit-cpp                       reads those attributes and prints.
+//
+// A layer op (tinyprune.conv2d, ...) is one step. TOSA chains the importer
+// writes and `--tinyprune-raise-to-layers` does not (yet) raise are matched
+// here too, the chain becoming one step (TosaKernelCalls.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TINYPRUNE_LIB_TARGET_CPP_KERNELPROGRAM_H
+#define TINYPRUNE_LIB_TARGET_CPP_KERNELPROGRAM_H
+
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Target/MemoryPlanner.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tinyprune {
+namespace cpp {
+
+/// Where a buffer lives. Constants (a layer folded away by
+/// canonicalization) are read from their flash array.
+enum class Home { Arena, Input, Output, Const };
+
+struct Buffer {
+  /// The value owning the storage (views followed back); null for rings.
+  mlir::Value value;
+  mlir::Type elementType;
+  int64_t bytes = 0;
+  /// Steps (in program order) that write and last read the buffer.
+  int64_t firstUse = 0, lastUse = 0;
+  Home home = Home::Arena;
+  int64_t offset = 0;
+  /// Home::Const: the constant array.
+  std::string constName;
+};
+
+/// How a windowed layer (convolution) can compute its output over its own
+/// input row by row (rt/inplace.h). Rows are of the layer's NHWC tensors.
+struct RowStreaming {
+  int64_t inRows = 0, inRowBytes = 0, outRows = 0, outRowBytes = 0;
+  int64_t stride = 1, padTop = 0, span = 1;
+  /// The kernel call computing output row `r` into `row` from the input
+  /// rows of `const tinyprune::rt::RowWindow w`.
+  std::string rowCode;
+};
+
+/// One kernel call. `code` refers to buffers as `@N@`, replaced by their
+/// addresses once the arena is planned.
+struct Step {
+  std::string comment;
+  std::string code;
+  /// The op the call is for, and every op it stands for (a TOSA chain's
+  /// members); none for the copies into the caller's output.
+  mlir::Operation *anchor = nullptr;
+  llvm::SmallVector<mlir::Operation *, 4> ops;
+  /// Buffers the call reads and writes: the dependences the scheduler
+  /// keeps and the lifetimes the planner sees.
+  llvm::SmallVector<unsigned, 4> reads;
+  llvm::SmallVector<unsigned, 1> writes;
+  /// Element-wise layers: a read buffer, shaped like the output, whose
+  /// storage the output may take over when the layer is its last reader.
+  int inPlaceRead = -1;
+  /// Windowed layers that can run over their input (reads[0]).
+  std::optional<RowStreaming> rows;
+  /// Set by the planner: the in-place row loop is used, with this ring.
+  int ringBuffer = -1;
+  int64_t ringDelay = 0;
+};
+
+/// A function as kernel calls over buffers, with the constant arrays the
+/// calls name.
+struct KernelProgram {
+  std::vector<Buffer> bufs;
+  std::vector<Step> steps;
+  /// C++ definitions of the constant arrays, and their bytes.
+  std::string constants;
+  int64_t constantBytes = 0;
+  int64_t inputBytes = 0, outputBytes = 0;
+
+  /// Sets each buffer's first and last step from the steps' order.
+  void computeLifetimes();
+};
+
+/// Builds the kernel program of `func` (one block, results returned). Emits
+/// an error on the first op it cannot lower.
+mlir::FailureOr<KernelProgram> buildKernelProgram(mlir::func::FuncOp func);
+
+/// Which buffers share storage: buffer b lives `rel[b]` bytes into the
+/// storage of its group, named by its first buffer `owner[b]`.
+struct Sharing {
+  explicit Sharing(size_t n) : owner(n), rel(n, 0) {
+    for (size_t b = 0; b < n; ++b)
+      owner[b] = b;
+  }
+  /// `out` overwrites `in`, starting `shift` bytes before it.
+  void overwrite(unsigned out, unsigned in, int64_t shift);
+
+  std::vector<unsigned> owner;
+  std::vector<int64_t> rel;
+};
+
+/// Plans the arena of `program`'s buffers for the given storage sharing.
+/// `requestOf` receives each arena buffer's index in the plan, and
+/// `peakLive` (if given) the live-bytes lower bound.
+MemoryPlan planArena(const KernelProgram &program, const Sharing &share,
+                     std::vector<int> &requestOf, int64_t *peakLive = nullptr);
+
+/// A list schedule of the steps that keeps the arena small (a permutation
+/// of step indices).
+std::vector<size_t> scheduleForMemory(const KernelProgram &program);
+
+//===----------------------------------------------------------------------===//
+// Shared by the kernel-call builders
+//===----------------------------------------------------------------------===//
+
+int64_t byteSize(mlir::Type type);
+int64_t elementBytes(mlir::Type type);
+std::string cTypeOf(mlir::Type elt);
+/// Prints a float so that it parses back to the same float.
+std::string floatLiteral(float f);
+/// Integer values of a constant tensor (empty when not constant).
+llvm::SmallVector<int64_t> constInts(mlir::Value v);
+/// Integer values of a `tosa.const_shape`.
+llvm::SmallVector<int64_t> shapeValues(mlir::Value v);
+/// Whether `v` is a constant, through reshapes.
+bool isConst(mlir::Value v);
+
+/// The parameters of a (depthwise) convolution's kernel call, read from a
+/// layer op or from a TOSA chain.
+struct ConvLayer {
+  mlir::Operation *op = nullptr;
+  bool depthwise = false;
+  mlir::Value input, weights, bias, output;
+  llvm::ArrayRef<int64_t> pad, stride, dilation;
+  FilterletsAttr filterlets;
+  /// Integer layers: zero points, requantization (TFLite multipliers and
+  /// exponents, one per output channel) and the clamp.
+  int64_t inZp = 0, outZp = 0;
+  llvm::SmallVector<int64_t> mult, shift;
+  int64_t lo = 0, hi = 0;
+  /// Float layers: the clamp.
+  double flo = 0, fhi = 0;
+};
+
+/// The parameters of an int8 ADD/SUB/MUL call.
+struct BinaryInt8Layer {
+  enum Kind { Add, Sub, Mul } kind = Add;
+  mlir::Operation *op = nullptr;
+  mlir::Value lhs, rhs, output;
+  int64_t lhsZp = 0, rhsZp = 0, outZp = 0, leftShift = 20;
+  int64_t lhsMult = 0, lhsShift = 0, rhsMult = 0, rhsShift = 0;
+  int64_t outMult = 0, outShift = 0;
+  int64_t lo = 0, hi = 0;
+};
+
+/// Builds the steps of one function: one method per kind of kernel call.
+/// The layer ops' calls are in KernelCalls.cpp, the TOSA chains' in
+/// TosaKernelCalls.cpp.
+class KernelCallBuilder {
+public:
+  explicit KernelCallBuilder(KernelProgram &program) : p(program) {}
+  mlir::LogicalResult build(mlir::func::FuncOp func);
+
+private:
+  // Buffers and constants.
+  unsigned bufferOf(mlir::Value v);
+  std::string ptr(mlir::Value v) {
+    return "@" + std::to_string(bufferOf(v)) + "@";
+  }
+  /// Records that the next emitted step reads / writes `v`'s buffer.
+  void use(mlir::Value v) { pendingReads.push_back(bufferOf(v)); }
+  void define(mlir::Value v) { pendingWrites.push_back(bufferOf(v)); }
+  std::string constArray(mlir::Value v, llvm::StringRef cType);
+  std::string intArray(llvm::ArrayRef<int64_t> values, llvm::StringRef cType,
+                       llvm::StringRef hint);
+  std::string shapeArray(llvm::ArrayRef<int64_t> shape) {
+    return intArray(shape, "int32_t", "shape");
+  }
+  /// `v` as a pointer expression: its constant array, or its buffer (used).
+  std::string operand(mlir::Value v);
+  /// Marks `op` as part of the step being built.
+  void consume(mlir::Operation *op);
+
+  mlir::LogicalResult lower(mlir::Operation *op);
+
+  // Layer ops (KernelCalls.cpp).
+  mlir::LogicalResult lowerConvLayer(const ConvLayer &conv);
+  /// The constant tables of a filterlet-pruned convolution's weights `w`
+  /// (rt/sparse_conv.h); returns the name of its SparseFilter constant.
+  std::string sparseFilter(FilterletsAttr filterlets, mlir::Value w, int64_t kh,
+                           int64_t kw, int64_t ic, int64_t iw,
+                           llvm::ArrayRef<int64_t> dilation, bool isFloat);
+  /// A convolution's kernel call for (padTop, input rows, input pointer,
+  /// output rows, output pointer).
+  using ConvCall = llvm::function_ref<std::string(
+      const std::string &, const std::string &, const std::string &,
+      const std::string &, const std::string &)>;
+  /// Emits a convolution given its call, recording how it can run in place.
+  void emitConv(mlir::Operation *op, ConvCall call, int64_t batches,
+                int64_t inRows, int64_t inRowBytes, int64_t outRows,
+                int64_t outRowBytes, int64_t stride, int64_t padTop,
+                int64_t span, const std::string &in, const std::string &out);
+  mlir::LogicalResult lowerBinaryInt8Layer(const BinaryInt8Layer &b);
+  mlir::LogicalResult lowerFloatBinaryLayer(mlir::Operation *op,
+                                            llvm::StringRef fn, mlir::Value a,
+                                            mlir::Value b, mlir::Value out,
+                                            double lo, double hi);
+  mlir::LogicalResult lowerMaxPoolLayer(mlir::Operation *op, mlir::Value input,
+                                        mlir::Value out,
+                                        llvm::ArrayRef<int64_t> kernel,
+                                        llvm::ArrayRef<int64_t> stride,
+                                        llvm::ArrayRef<int64_t> pad, double lo,
+                                        double hi);
+  mlir::LogicalResult lowerRequantizeLayer(mlir::Operation *op,
+                                           mlir::Value input, mlir::Value out,
+                                           int64_t inZp, int64_t mult,
+                                           int64_t shift, int64_t outZp,
+                                           int64_t lo, int64_t hi);
+  mlir::LogicalResult lowerLayerOp(mlir::Operation *op);
+  mlir::LogicalResult lowerTinyPrune(mlir::Operation *op);
+  mlir::LogicalResult lowerMean(MeanOp op);
+  mlir::LogicalResult lowerQuantize(QuantizeOp op);
+
+  // TOSA ops and chains (TosaKernelCalls.cpp).
+  mlir::LogicalResult lowerTosaConv(mlir::Operation *conv);
+  mlir::LogicalResult lowerTosaBinaryInt(mlir::Operation *op);
+  mlir::LogicalResult lowerTosaRequantize(mlir::tosa::RescaleOp op);
+  mlir::LogicalResult lowerTosaMaxPool(mlir::tosa::MaxPool2dOp op);
+  mlir::LogicalResult lowerTosaFloatBinary(mlir::Operation *op);
+  mlir::LogicalResult lowerDataMovement(mlir::Operation *op);
+  mlir::LogicalResult lowerReduceSum(mlir::tosa::ReduceSumOp op);
+  mlir::LogicalResult lowerInt32Binary(mlir::Operation *op);
+  mlir::LogicalResult lowerDequantize(mlir::tosa::CastOp op);
+  mlir::LogicalResult lowerLeakyRelu(mlir::tosa::SelectOp op);
+  mlir::LogicalResult lowerFloatActivation(mlir::Operation *op);
+  mlir::LogicalResult lowerFloatAvgPool(mlir::tosa::AvgPool2dOp op);
+  /// Claims, before lowering, the ops a later op's chain starts with.
+  void claimChains(mlir::Block &entry);
+
+  /// The single user of `v` if it is an `OpT`.
+  template <typename OpT> OpT soleUser(mlir::Value v) {
+    if (!v.hasOneUse())
+      return {};
+    return llvm::dyn_cast<OpT>(*v.getUsers().begin());
+  }
+  /// Clamp range after `v`: consumes a following clamp if there is one.
+  std::pair<mlir::Value, std::pair<int64_t, int64_t>>
+  intClampAfter(mlir::Value v);
+  std::pair<mlir::Value, std::pair<double, double>>
+  floatClampAfter(mlir::Value v);
+  /// Appends a step with the reads and writes recorded since the last one.
+  void emit(mlir::Operation *anchor, std::string code);
+  void emitStep(std::string comment, std::string code,
+                mlir::Operation *anchor = nullptr);
+  /// Lets the last step's output `out` overwrite `in` when both have the
+  /// same shape and element size and the step reads element i of `in`
+  /// only before writing element i of `out`.
+  void allowInPlace(mlir::Value in, mlir::Value out);
+
+  KernelProgram &p;
+  llvm::DenseMap<mlir::Value, unsigned> bufferIds;
+  llvm::DenseMap<mlir::Value, std::string> constNames;
+  /// Ops some step stands for besides its anchor: not lowered on their own.
+  llvm::DenseSet<mlir::Operation *> consumed;
+  /// Chain heads claimed before lowering (claimChains), by the anchor whose
+  /// step takes them.
+  llvm::DenseMap<mlir::Operation *, llvm::SmallVector<mlir::Operation *, 2>>
+      claimedBy;
+  /// Ops consumed since the last step: they join the next one.
+  llvm::SmallVector<mlir::Operation *, 4> pendingOps;
+  llvm::SmallVector<unsigned, 4> pendingReads, pendingWrites;
+  unsigned nextConst = 0;
+};
+
+/// Follows views (reshapes) back to the value that owns the storage.
+mlir::Value rootValue(mlir::Value v);
+
+/// TOSA rescale constants as TFLite multipliers/exponents, one per
+/// `channels`; false when the rescale is not the importer's kind.
+bool rescaleConstants(mlir::tosa::RescaleOp r, int64_t channels,
+                      llvm::SmallVector<int64_t> &mult,
+                      llvm::SmallVector<int64_t> &shift);
+
+} // namespace cpp
+} // namespace tinyprune
+
+#endif // TINYPRUNE_LIB_TARGET_CPP_KERNELPROGRAM_H

@@ -1,0 +1,471 @@
+//===- TosaKernelCalls.cpp - Kernel calls of TOSA ops and chains ----------===//
+//
+// The kernel calls of the TOSA ops that stay TOSA (reshape views, slice, pad,
+// transpose, concat, a clamp alone, float sigmoid/tanh/avg_pool, reduce_sum,
+// the casts of DEQUANTIZE, the select of LEAKY_RELU, int32 arithmetic), and
+// of the importer's layer chains that `--tinyprune-raise-to-layers` has not
+// raised, each matched into one call:
+//
+//   conv2d / depthwise_conv2d -> rescale -> [clamp]     convPerChannelInt8
+//   rescale(<<20) -> rescale, x2 -> add|sub -> rescale  addInt8 / subInt8
+//   rescale(-zp), x2 -> mul -> rescale -> [clamp]       mulInt8
+//   rescale (i8 -> i8) -> [clamp]                       requantizeInt8
+//   max_pool2d -> [clamp]                               maxPoolInt8
+//
+// The chains fill the same parameter structs as the layer ops
+// (KernelCalls.cpp), so both print the same calls. The requantization
+// constants the importer computed are copied, not recomputed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelProgram.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::cpp;
+
+bool cpp::rescaleConstants(tosa::RescaleOp r, int64_t channels,
+                           SmallVector<int64_t> &mult,
+                           SmallVector<int64_t> &shift) {
+  SmallVector<int64_t> m = constInts(r.getMultiplier());
+  SmallVector<int64_t> s = constInts(r.getShift());
+  if (m.empty() || m.size() != s.size() ||
+      r.getRoundingMode() != tosa::RoundingMode::DOUBLE_ROUND ||
+      !r.getScale32() || r.getInputUnsigned() || r.getOutputUnsigned())
+    return false;
+  for (int64_t c = 0; c < channels; ++c) {
+    size_t i = m.size() == 1 ? 0 : c;
+    mult.push_back(m[i]);
+    shift.push_back(31 - s[i]); // TOSA shift -> TFLite exponent.
+  }
+  return true;
+}
+
+void KernelCallBuilder::claimChains(Block &entry) {
+  // The operand rescales of an int8 ADD/SUB/MUL come before it: claim them
+  // for the binary layer so they are not lowered on their own.
+  for (Operation &op : entry) {
+    if (!isa<tosa::AddOp, tosa::SubOp, tosa::MulOp>(op) ||
+        !cast<RankedTensorType>(op.getResult(0).getType())
+             .getElementType()
+             .isInteger(32))
+      continue;
+    int chain = isa<tosa::MulOp>(op) ? 1 : 2;
+    for (Value operand : op.getOperands().take_front(2)) {
+      auto r = operand.getDefiningOp<tosa::RescaleOp>();
+      for (int depth = 0; r && depth < chain; ++depth) {
+        consumed.insert(r);
+        claimedBy[&op].push_back(r);
+        r = r.getInput().getDefiningOp<tosa::RescaleOp>();
+      }
+    }
+  }
+  // LEAKY_RELU is a select between two branches computed before it.
+  for (Operation &op : entry)
+    if (auto select = dyn_cast<tosa::SelectOp>(op))
+      for (Value v : select->getOperands())
+        if (Operation *def = v.getDefiningOp())
+          if (isa<tosa::RescaleOp, tosa::GreaterOp, tosa::GreaterEqualOp,
+                  tosa::MulOp>(def) &&
+              def->hasOneUse()) {
+            consumed.insert(def);
+            claimedBy[&op].push_back(def);
+          }
+  // Trimming slices feed convolutions, which read the untrimmed input.
+  for (Operation &op : entry)
+    if (auto slice = dyn_cast<tosa::SliceOp>(op))
+      if (slice->hasOneUse() &&
+          isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, Conv2DOp,
+              DepthwiseConv2DOp>(*slice->getUsers().begin()) &&
+          slice->getUses().begin()->getOperandNumber() == 0) {
+        consumed.insert(slice);
+        claimedBy[*slice->getUsers().begin()].push_back(slice);
+      }
+}
+
+LogicalResult KernelCallBuilder::lowerTosaConv(Operation *op) {
+  ConvLayer c;
+  c.op = op;
+  c.depthwise = isa<tosa::DepthwiseConv2DOp>(op);
+  c.input = op->getOperand(0), c.weights = op->getOperand(1);
+  c.bias = op->getOperand(2);
+  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
+    c.pad = conv.getPad(), c.stride = conv.getStride();
+    c.dilation = conv.getDilation();
+  } else {
+    auto d = cast<tosa::DepthwiseConv2DOp>(op);
+    c.pad = d.getPad(), c.stride = d.getStride(), c.dilation = d.getDilation();
+  }
+  c.filterlets = op->getAttrOfType<FilterletsAttr>(
+      TinyPruneDialect::getFilterletsAttrName());
+  auto accType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (isa<FloatType>(
+          cast<RankedTensorType>(c.input.getType()).getElementType())) {
+    auto [out, range] = floatClampAfter(op->getResult(0));
+    c.output = out, c.flo = range.first, c.fhi = range.second;
+    return lowerConvLayer(c);
+  }
+  auto rescale = soleUser<tosa::RescaleOp>(op->getResult(0));
+  if (!rescale ||
+      !cast<RankedTensorType>(rescale.getType()).getElementType().isInteger(8))
+    return op->emitOpError()
+           << "C++ lowering expects an int8 rescale after the convolution";
+  if (!rescaleConstants(rescale, accType.getDimSize(3), c.mult, c.shift))
+    return rescale.emitOpError() << "has constants the C++ lowering cannot use";
+  consume(rescale);
+  c.outZp = constInts(rescale.getOutputZp()).front();
+  auto [out, range] = intClampAfter(rescale.getResult());
+  c.output = out, c.lo = range.first, c.hi = range.second;
+  c.inZp = constInts(op->getOperand(3)).front();
+  return lowerConvLayer(c);
+}
+
+/// The importer's int8 ADD/SUB/MUL: each operand is `rescale(x)` (ADD/SUB:
+/// then a second rescale); the i32 result is rescaled to int8.
+LogicalResult KernelCallBuilder::lowerTosaBinaryInt(Operation *op) {
+  BinaryInt8Layer b;
+  b.op = op;
+  b.kind = isa<tosa::MulOp>(op)   ? BinaryInt8Layer::Mul
+           : isa<tosa::SubOp>(op) ? BinaryInt8Layer::Sub
+                                  : BinaryInt8Layer::Add;
+  bool isMul = b.kind == BinaryInt8Layer::Mul;
+  for (int k = 0; k < 2; ++k) {
+    auto r = op->getOperand(k).getDefiningOp<tosa::RescaleOp>();
+    if (!r || !r->hasOneUse())
+      return op->emitOpError() << "C++ lowering expects rescaled operands";
+    consume(r);
+    if (!isMul) {
+      SmallVector<int64_t> m, s;
+      if (!rescaleConstants(r, 1, m, s))
+        return r.emitOpError() << "has unsupported constants";
+      (k == 0 ? b.lhsMult : b.rhsMult) = m[0];
+      (k == 0 ? b.lhsShift : b.rhsShift) = s[0];
+      r = r.getInput().getDefiningOp<tosa::RescaleOp>();
+      if (!r || !r->hasOneUse())
+        return op->emitOpError() << "C++ lowering expects the 20-bit shift";
+      consume(r);
+    }
+    (k == 0 ? b.lhs : b.rhs) = r.getInput();
+    (k == 0 ? b.lhsZp : b.rhsZp) = constInts(r.getInputZp()).front();
+  }
+  auto outR = soleUser<tosa::RescaleOp>(op->getResult(0));
+  SmallVector<int64_t> om, os;
+  if (!outR || !rescaleConstants(outR, 1, om, os))
+    return op->emitOpError() << "C++ lowering expects an output rescale";
+  consume(outR);
+  b.outMult = om[0], b.outShift = os[0];
+  b.outZp = constInts(outR.getOutputZp()).front();
+  auto [out, range] = intClampAfter(outR.getResult());
+  b.output = out, b.lo = range.first, b.hi = range.second;
+  return lowerBinaryInt8Layer(b);
+}
+
+LogicalResult KernelCallBuilder::lowerTosaRequantize(tosa::RescaleOp op) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  if (!inType.getElementType().isInteger(8) ||
+      !op.getType().getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports i8 -> i8 rescales";
+  SmallVector<int64_t> m, s;
+  if (!rescaleConstants(op, 1, m, s) ||
+      constInts(op.getMultiplier()).size() != 1)
+    return op.emitOpError() << "C++ lowering needs a per-tensor rescale";
+  int64_t inZp = constInts(op.getInputZp()).front();
+  int64_t outZp = constInts(op.getOutputZp()).front();
+  auto [out, range] = intClampAfter(op.getResult());
+  return lowerRequantizeLayer(op, op.getInput(), out, inZp, m[0], s[0], outZp,
+                              range.first, range.second);
+}
+
+LogicalResult KernelCallBuilder::lowerTosaMaxPool(tosa::MaxPool2dOp op) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  if (isa<FloatType>(in.getElementType())) {
+    auto [out, range] = floatClampAfter(op.getResult());
+    return lowerMaxPoolLayer(op, op.getInput(), out, op.getKernel(),
+                             op.getStride(), op.getPad(), range.first,
+                             range.second);
+  }
+  if (!in.getElementType().isInteger(8))
+    return op.emitOpError() << "C++ lowering supports int8 and float pools";
+  auto [out, range] = intClampAfter(op.getResult());
+  return lowerMaxPoolLayer(op, op.getInput(), out, op.getKernel(),
+                           op.getStride(), op.getPad(), range.first,
+                           range.second);
+}
+
+LogicalResult KernelCallBuilder::lowerTosaFloatBinary(Operation *op) {
+  auto [out, range] = floatClampAfter(op->getResult(0));
+  StringRef fn = isa<tosa::AddOp>(op)   ? "addFloat"
+                 : isa<tosa::SubOp>(op) ? "subFloat"
+                                        : "mulFloat";
+  return lowerFloatBinaryLayer(op, fn, op->getOperand(0), op->getOperand(1),
+                               out, range.first, range.second);
+}
+
+LogicalResult KernelCallBuilder::lowerDataMovement(Operation *op) {
+  Value out = op->getResult(0);
+  auto outT = cast<RankedTensorType>(out.getType());
+  int64_t eb = elementBytes(outT);
+  std::string code;
+  if (auto slice = dyn_cast<tosa::SliceOp>(op)) {
+    auto inT = cast<RankedTensorType>(slice.getInput1().getType());
+    SmallVector<int64_t> start = shapeValues(slice.getStart());
+    if (start.size() != (size_t)inT.getRank())
+      return op->emitOpError() << "needs a constant start";
+    std::string in = operand(slice.getInput1());
+    code = llvm::formatv("tinyprune::rt::sliceCopy({0}, {1}, {2}, {3}, {4}, "
+                         "{5}, {6});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(start), shapeArray(outT.getShape()), in,
+                         ptr(out));
+  } else if (auto pad = dyn_cast<tosa::PadOp>(op)) {
+    auto inT = cast<RankedTensorType>(pad.getInput1().getType());
+    SmallVector<int64_t> pads = shapeValues(pad.getPadding());
+    SmallVector<int64_t> before;
+    for (size_t d = 0; d < pads.size(); d += 2)
+      before.push_back(pads[d]);
+    std::string value =
+        constArray(pad.getPadConst(), cTypeOf(outT.getElementType()));
+    std::string in = operand(pad.getInput1());
+    code = llvm::formatv("tinyprune::rt::padCopy({0}, {1}, {2}, {3}, {4}, {5}, "
+                         "{6}, {7});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(before), shapeArray(outT.getShape()), value,
+                         in, ptr(out));
+  } else if (auto tr = dyn_cast<tosa::TransposeOp>(op)) {
+    auto inT = cast<RankedTensorType>(tr.getInput1().getType());
+    SmallVector<int64_t> perm(tr.getPerms().begin(), tr.getPerms().end());
+    std::string in = operand(tr.getInput1());
+    code = llvm::formatv("tinyprune::rt::transposeCopy({0}, {1}, {2}, {3}, "
+                         "{4}, {5});",
+                         eb, inT.getRank(), shapeArray(inT.getShape()),
+                         shapeArray(perm), in, ptr(out));
+  } else if (auto cat = dyn_cast<tosa::ConcatOp>(op)) {
+    int64_t axis = cat.getAxis();
+    SmallVector<int64_t> sizes;
+    std::string list;
+    for (Value in : cat.getInput1()) {
+      sizes.push_back(cast<RankedTensorType>(in.getType()).getDimSize(axis));
+      list += "static_cast<const void *>(" + operand(in) + "), ";
+    }
+    code = llvm::formatv("{{ const void *const parts[] = {{{0}}; "
+                         "tinyprune::rt::concatCopy({1}, {2}, {3}, {4}, {5}, "
+                         "{6}, parts, {7}); }",
+                         list, eb, outT.getRank(), shapeArray(outT.getShape()),
+                         axis, sizes.size(), intArray(sizes, "int32_t", "axis"),
+                         ptr(out));
+  } else if (auto clamp = dyn_cast<tosa::ClampOp>(op)) {
+    std::string in = operand(clamp.getInput());
+    int64_t n = outT.getNumElements();
+    if (isa<FloatType>(outT.getElementType())) {
+      float lo = cast<FloatAttr>(clamp.getMinValAttr()).getValueAsDouble();
+      float hi = cast<FloatAttr>(clamp.getMaxValAttr()).getValueAsDouble();
+      code = llvm::formatv("tinyprune::rt::clampFloat({0}, (const float *){1}, "
+                           "{2}, {3}, (float *){4});",
+                           n, in, floatLiteral(lo), floatLiteral(hi), ptr(out));
+    } else if (outT.getElementType().isInteger(8)) {
+      code = llvm::formatv(
+          "tinyprune::rt::clampInt8({0}, (const int8_t *){1}, "
+          "{2}, {3}, (int8_t *){4});",
+          n, in, cast<IntegerAttr>(clamp.getMinValAttr()).getInt(),
+          cast<IntegerAttr>(clamp.getMaxValAttr()).getInt(), ptr(out));
+    } else {
+      return op->emitOpError() << "C++ lowering clamps int8 and float";
+    }
+  } else {
+    return op->emitOpError() << "is not supported by the C++ lowering yet";
+  }
+  define(out);
+  emit(op, code);
+  if (auto clamp = dyn_cast<tosa::ClampOp>(op))
+    allowInPlace(clamp.getInput(), out);
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerReduceSum(tosa::ReduceSumOp op) {
+  auto inT = op.getInput().getType();
+  Type elt = inT.getElementType();
+  if (!isa<FloatType>(elt) && !elt.isInteger(32))
+    return op.emitOpError() << "C++ lowering sums float32 and int32";
+  int64_t axis = op.getAxis(), outer = 1, inner = 1;
+  for (int64_t d = 0; d < inT.getRank(); ++d)
+    (d < axis ? outer : inner) *= d == axis ? 1 : inT.getDimSize(d);
+  std::string cType = cTypeOf(elt);
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::reduceSum<{0}>({1}, {2}, {3}, (const "
+                         "{0} *){4}, ({0} *){5});",
+                         cType, outer, inT.getDimSize(axis), inner, in,
+                         ptr(op.getResult()))
+               .str());
+  return success();
+}
+
+/// int32 ADD/SUB/MUL: plain integer arithmetic, no rescale (TFLite allows
+/// no fused activation on int32).
+LogicalResult KernelCallBuilder::lowerInt32Binary(Operation *op) {
+  auto outT = cast<RankedTensorType>(op->getResult(0).getType());
+  Value a = op->getOperand(0), b = op->getOperand(1);
+  if (auto mul = dyn_cast<tosa::MulOp>(op)) {
+    SmallVector<int64_t> shift = constInts(mul.getShift());
+    if (shift.size() != 1 || shift[0] != 0)
+      return op->emitOpError() << "C++ lowering needs an int32 multiply "
+                                  "without shift";
+  }
+  std::string s1 = shapeArray(cast<RankedTensorType>(a.getType()).getShape());
+  std::string s2 = shapeArray(cast<RankedTensorType>(b.getType()).getShape());
+  std::string so = shapeArray(outT.getShape());
+  std::string in1 = "(const int32_t *)" + operand(a);
+  std::string in2 = "(const int32_t *)" + operand(b);
+  define(op->getResult(0));
+  StringRef fn = isa<tosa::AddOp>(op)   ? "addInt32"
+                 : isa<tosa::SubOp>(op) ? "subInt32"
+                                        : "mulInt32";
+  emit(op, llvm::formatv("tinyprune::rt::{0}({1}, {2}, {3}, {4}, {5}, {6}, "
+                         "(int32_t *){7});",
+                         fn, outT.getRank(), s1, in1, s2, in2, so,
+                         ptr(op->getResult(0)))
+               .str());
+  allowInPlace(a, op->getResult(0));
+  allowInPlace(b, op->getResult(0));
+  return success();
+}
+
+/// DEQUANTIZE as the importer writes it: cast i8 -> f32, sub a zero-point
+/// constant, mul by a scale constant (per tensor).
+LogicalResult KernelCallBuilder::lowerDequantize(tosa::CastOp op) {
+  auto inT = cast<RankedTensorType>(op.getInput().getType());
+  auto sub = soleUser<tosa::SubOp>(op.getResult());
+  auto mul = sub ? soleUser<tosa::MulOp>(sub.getResult()) : tosa::MulOp();
+  auto zpC =
+      sub ? sub.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  auto scaleC =
+      mul ? mul.getInput2().getDefiningOp<tosa::ConstOp>() : tosa::ConstOp();
+  bool perTensorInt8 =
+      inT.getElementType().isInteger(8) && sub && mul && zpC && scaleC &&
+      sub.getInput1() == op.getResult() && mul.getInput1() == sub.getResult() &&
+      cast<DenseElementsAttr>(zpC.getValues()).getNumElements() == 1 &&
+      cast<DenseElementsAttr>(scaleC.getValues()).getNumElements() == 1;
+  if (!perTensorInt8) {
+    // Any other integer -> float cast (int16 or per-channel DEQUANTIZE):
+    // the cast alone; the subtract and multiply lower as float layers.
+    auto outT = cast<RankedTensorType>(op.getType());
+    if (!isa<FloatType>(outT.getElementType()) ||
+        !isa<IntegerType>(inT.getElementType()) ||
+        inT.getElementTypeBitWidth() > 32)
+      return op.emitOpError() << "C++ lowering casts integers to float only";
+    std::string x = operand(op.getInput());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::castToFloat<{0}>({1}, (const {0} "
+                           "*){2}, (float *){3});",
+                           cTypeOf(inT.getElementType()), inT.getNumElements(),
+                           x, ptr(op.getResult()))
+                 .str());
+    return success();
+  }
+  auto zpA = cast<DenseElementsAttr>(zpC.getValues());
+  auto scA = cast<DenseElementsAttr>(scaleC.getValues());
+  consume(sub);
+  consume(mul);
+  float zp = (*zpA.getValues<APFloat>().begin()).convertToFloat();
+  float scale = (*scA.getValues<APFloat>().begin()).convertToFloat();
+  std::string x = operand(op.getInput());
+  define(mul.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::dequantizeInt8({0}, {1}, {2}, (const "
+                         "int8_t *){3}, (float *){4});",
+                         floatLiteral(scale), static_cast<int64_t>(zp),
+                         inT.getNumElements(), x, ptr(mul.getResult()))
+               .str());
+  return success();
+}
+
+/// LEAKY_RELU as the importer writes it. int8: select(x >= zp,
+/// rescale_identity(x), rescale_alpha(x)); float: select(x > 0, x, x * a).
+LogicalResult KernelCallBuilder::lowerLeakyRelu(tosa::SelectOp op) {
+  auto fail = [&] {
+    return op.emitOpError() << "C++ lowering supports the LEAKY_RELU select";
+  };
+  auto outT = op.getType();
+  int64_t n = outT.getNumElements();
+  if (isa<FloatType>(outT.getElementType())) {
+    auto cmp = op.getInput1().getDefiningOp<tosa::GreaterOp>();
+    auto mul = op.getInput3().getDefiningOp<tosa::MulOp>();
+    if (!cmp || !mul || op.getInput2() != cmp.getInput1() ||
+        mul.getInput1() != cmp.getInput1())
+      return fail();
+    auto alphaC = mul.getInput2().getDefiningOp<tosa::ConstOp>();
+    if (!alphaC ||
+        cast<DenseElementsAttr>(alphaC.getValues()).getNumElements() != 1)
+      return fail();
+    float alpha = (*cast<DenseElementsAttr>(alphaC.getValues())
+                        .getValues<APFloat>()
+                        .begin())
+                      .convertToFloat();
+    std::string x = operand(cmp.getInput1());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::leakyReluFloat({0}, (const float "
+                           "*){1}, {2}, (float *){3});",
+                           n, x, floatLiteral(alpha), ptr(op.getResult()))
+                 .str());
+    allowInPlace(cmp.getInput1(), op.getResult());
+    return success();
+  }
+  auto cmp = op.getInput1().getDefiningOp<tosa::GreaterEqualOp>();
+  auto pos = op.getInput2().getDefiningOp<tosa::RescaleOp>();
+  auto neg = op.getInput3().getDefiningOp<tosa::RescaleOp>();
+  if (!cmp || !pos || !neg || pos.getInput() != cmp.getInput1() ||
+      neg.getInput() != cmp.getInput1() || !outT.getElementType().isInteger(8))
+    return fail();
+  SmallVector<int64_t> mp, sp, mn, sn;
+  if (!rescaleConstants(pos, 1, mp, sp) || !rescaleConstants(neg, 1, mn, sn))
+    return fail();
+  int64_t inZp = constInts(pos.getInputZp()).front();
+  int64_t outZp = constInts(pos.getOutputZp()).front();
+  std::string x = operand(cmp.getInput1());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::leakyReluInt8({0}, (const int8_t "
+                         "*){1}, {2}, {3}, {4}, {5}, {6}, {7}, (int8_t *){8});",
+                         n, x, inZp, mp[0], sp[0], mn[0], sn[0], outZp,
+                         ptr(op.getResult()))
+               .str());
+  allowInPlace(cmp.getInput1(), op.getResult());
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerFloatActivation(Operation *o) {
+  Value in = o->getOperand(0), out = o->getResult(0);
+  std::string x = operand(in);
+  define(out);
+  emit(o, llvm::formatv("tinyprune::rt::{0}({1}, (const float *){2}, "
+                        "(float *){3});",
+                        isa<tosa::SigmoidOp>(o) ? "logisticFloat" : "tanhFloat",
+                        cast<RankedTensorType>(in.getType()).getNumElements(),
+                        x, ptr(out))
+              .str());
+  allowInPlace(in, out);
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerFloatAvgPool(tosa::AvgPool2dOp a) {
+  auto inT = cast<RankedTensorType>(a.getInput().getType());
+  if (!isa<FloatType>(inT.getElementType()))
+    return a.emitOpError() << "C++ lowering supports float tosa.avg_pool2d";
+  auto [out, range] = floatClampAfter(a.getResult());
+  std::string x = operand(a.getInput());
+  define(out);
+  ArrayRef<int64_t> k = a.getKernel(), st = a.getStride(), pd = a.getPad();
+  emit(a, llvm::formatv(
+              "tinyprune::rt::averagePoolFloat(tinyprune::rt::"
+              "PoolParamsFloat{{{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, "
+              "{8}, {9}, {10}, {11}, (const float *){12}, {13}, {14}, "
+              "(float *){15});",
+              st[0], st[1], k[0], k[1], pd[0], pd[2],
+              floatLiteral((float)range.first),
+              floatLiteral((float)range.second), inT.getDimSize(0),
+              inT.getDimSize(1), inT.getDimSize(2), inT.getDimSize(3), x,
+              a.getType().getDimSize(1), a.getType().getDimSize(2), ptr(out))
+              .str());
+  return success();
+}
