@@ -74,8 +74,12 @@ def conv_model(h, w, ic, oc, k, stride, pad, zp, block, seed):
     wt = f"tensor<{oc}x{k}x{k}x{ic}xi8>"
     acc = f"tensor<1x{oh}x{ow}x{oc}xi32>"
     y = f"tensor<1x{oh}x{ow}x{oc}xi8>"
-    return f"""func.func @main(%x: {x}) -> {y} {{
-  %w = "tosa.const"() <{{values = dense<{weights}> : {wt}}}> : () -> {wt}
+    # The quantization the importer attaches, so that the convolution reads
+    # as a layer op (--tinyprune-raise-to-layers) for the cost model.
+    wq = ("#tinyprune.quant<axis = 0, scale = [" + ", ".join(["0.01"] * oc)
+          + "], zero_point = [" + ", ".join(["0"] * oc) + "]>")
+    return f"""func.func @main(%x: {x} {{tinyprune.quant = #tinyprune.quant<scale = 0.5, zero_point = {zp}>}}) -> {y} {{
+  %w = "tosa.const"() <{{values = dense<{weights}> : {wt}}}> {{tinyprune.quant = {wq}}} : () -> {wt}
   %b = "tosa.const"() <{{values = dense<{bias}> : tensor<{oc}xi32>}}> : () -> tensor<{oc}xi32>
   %zx = "tosa.const"() <{{values = dense<{zp}> : tensor<1xi8>}}> : () -> tensor<1xi8>
   %zw = "tosa.const"() <{{values = dense<0> : tensor<1xi8>}}> : () -> tensor<1xi8>
@@ -84,7 +88,7 @@ def conv_model(h, w, ic, oc, k, stride, pad, zp, block, seed):
   %s = "tosa.const"() <{{values = dense<45> : tensor<{oc}xi8>}}> : () -> tensor<{oc}xi8>
   %iz = "tosa.const"() <{{values = dense<0> : tensor<1xi32>}}> : () -> tensor<1xi32>
   %oz = "tosa.const"() <{{values = dense<-4> : tensor<1xi8>}}> : () -> tensor<1xi8>
-  %r = tosa.rescale %c, %m, %s, %iz, %oz {{input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = DOUBLE_ROUND, scale32 = true}} : ({acc}, tensor<{oc}xi32>, tensor<{oc}xi8>, tensor<1xi32>, tensor<1xi8>) -> {y}
+  %r = tosa.rescale %c, %m, %s, %iz, %oz {{input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = DOUBLE_ROUND, scale32 = true, tinyprune.quant = #tinyprune.quant<scale = 0.25, zero_point = -4>}} : ({acc}, tensor<{oc}xi32>, tensor<{oc}xi8>, tensor<1xi32>, tensor<1xi8>) -> {y}
   return %r : {y}
 }}
 """, h * w * ic
