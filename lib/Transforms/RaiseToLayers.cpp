@@ -17,7 +17,8 @@
 // and the chain's locations, fused. A chain whose constants a layer op
 // cannot hold (not DOUBLE_ROUND, non-constant multipliers, a zero point that
 // disagrees with the quantization), whose quantization is unknown, or whose
-// intermediate values have other users stays TOSA; whyNotRaised says why.
+// intermediate values have other users stays TOSA; the C++ lowering then
+// fails at it with the reason (whyNotRaised).
 //
 //===----------------------------------------------------------------------===//
 
