@@ -17,7 +17,8 @@
 // and the chain's locations, fused. A chain whose constants a layer op
 // cannot hold (not DOUBLE_ROUND, non-constant multipliers, a zero point that
 // disagrees with the quantization), whose quantization is unknown, or whose
-// intermediate values have other users stays TOSA.
+// intermediate values have other users stays TOSA; the C++ lowering then
+// fails at it with the reason (whyNotRaised).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,7 +29,11 @@
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Rewrite/FrozenRewritePatternSet.h"
+#include "mlir/Rewrite/PatternApplicator.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <limits>
 #include <optional>
@@ -629,6 +634,56 @@ LogicalResult tinyprune::raiseToLayers(Operation *root) {
   config.enableFolding(false).enableConstantCSE(false);
   config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
   return applyPatternsGreedily(root, std::move(patterns), config);
+}
+
+std::string tinyprune::whyNotRaised(Operation *op) {
+  // Match on a copy: a pattern that applies rewrites its chain.
+  Operation *scope = op->getParentOfType<FunctionOpInterface>();
+  if (!scope)
+    scope = op->getParentOp();
+  if (!scope)
+    return "it is not inside a function";
+  int64_t index = -1, at = 0;
+  scope->walk([&](Operation *o) {
+    if (o == op)
+      index = at;
+    ++at;
+  });
+  OwningOpRef<Operation *> copy(scope->clone());
+  Operation *twin = nullptr;
+  at = 0;
+  copy.get()->walk([&](Operation *o) {
+    if (at++ == index)
+      twin = o;
+  });
+
+  struct Reasons : RewriterBase::Listener {
+    void notifyMatchFailure(
+        Location, function_ref<void(Diagnostic &)> reasonCallback) override {
+      Diagnostic diag(UnknownLoc::get(context), DiagnosticSeverity::Remark);
+      reasonCallback(diag);
+      std::string text = diag.str();
+      if (!llvm::is_contained(texts, text))
+        texts.push_back(text);
+    }
+    MLIRContext *context = nullptr;
+    SmallVector<std::string> texts;
+  } reasons;
+  reasons.context = op->getContext();
+
+  RewritePatternSet patterns(op->getContext());
+  populateRaiseToLayersPatterns(patterns);
+  FrozenRewritePatternSet frozen(std::move(patterns));
+  PatternApplicator applicator(frozen);
+  applicator.applyDefaultCostModel();
+  PatternRewriter rewriter(op->getContext());
+  rewriter.setListener(&reasons);
+  rewriter.setInsertionPoint(twin);
+  if (succeeded(applicator.matchAndRewrite(twin, rewriter)))
+    return "--tinyprune-raise-to-layers has not run (it would raise it)";
+  if (reasons.texts.empty())
+    return "no layer op is made from it";
+  return llvm::join(reasons.texts, "; ");
 }
 
 //===----------------------------------------------------------------------===//

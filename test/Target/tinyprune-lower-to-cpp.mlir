@@ -83,23 +83,22 @@ func.func @raise_chain(%x: tensor<1x5x5x3xi8> {tinyprune.quant = #tinyprune.quan
 
 // -----
 
-// A TOSA chain raising leaves alone (convolution, per-channel rescale, ReLU
-// clamp, with no `tinyprune.quant` to give the layer op its quantization)
-// is still one kernel call; its plan sits on the chain's last op.
+// A padded chain with an input zero point (convolution, per-channel rescale,
+// ReLU clamp) with the importer's `tinyprune.quant` is one layer op and one
+// kernel call; the zero point stays in the call (not folded: padded).
 
 // CHECK-LABEL: func.func @tosa_chain(
-// CHECK: tosa.conv2d
-// CHECK-NOT: tinyprune.output
-// CHECK: tosa.rescale
-// CHECK-NOT: tinyprune.output
-// CHECK: tosa.clamp {{.*}}tinyprune.output = {bytes = 48 : i64, offset = 0 : i64}
+// CHECK-NOT: tosa.conv2d
+// CHECK: tinyprune.conv2d {{.*}}tinyprune.output = {bytes = 48 : i64, offset = 0 : i64}
+// CHECK-NOT: tosa.rescale
+// CHECK-NOT: tosa.clamp
 
 // CPP-TOSA-LABEL: #define MODEL_ARENA_BYTES 0
-// CPP-TOSA: // tosa.conv2d
+// CPP-TOSA: // tinyprune.conv2d
 // CPP-TOSA-NEXT: tinyprune::rt::convPerChannelInt8(tinyprune::rt::ConvInt8Params{1, 1, 1, 1, 1, 1, 5, -4, -4, 127}, {{k[0-9]+_mult}}, {{k[0-9]+_shift}}, 1, 4, 4, 2, (const int8_t *)(in), 3, 3, 3, {{w[0-9]+}}, {{w[0-9]+}}, 4, 4, (int8_t *)(out));
 // CPP-TOSA-NEXT: return 0;
-func.func @tosa_chain(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x3xi8> {
-  %w = "tosa.const"() {values = dense<1> : tensor<3x3x3x2xi8>} : () -> tensor<3x3x3x2xi8>
+func.func @tosa_chain(%x: tensor<1x4x4x2xi8> {tinyprune.quant = #tinyprune.quant<scale = 0.5, zero_point = 5>}) -> tensor<1x4x4x3xi8> {
+  %w = "tosa.const"() {values = dense<1> : tensor<3x3x3x2xi8>, tinyprune.quant = #tinyprune.quant<axis = 0, scale = [0.01, 0.01, 0.01], zero_point = [0, 0, 0]>} : () -> tensor<3x3x3x2xi8>
   %b = "tosa.const"() {values = dense<0> : tensor<3xi32>} : () -> tensor<3xi32>
   %izp = "tosa.const"() {values = dense<5> : tensor<1xi8>} : () -> tensor<1xi8>
   %wzp = "tosa.const"() {values = dense<0> : tensor<1xi8>} : () -> tensor<1xi8>
@@ -111,7 +110,7 @@ func.func @tosa_chain(%x: tensor<1x4x4x2xi8>) -> tensor<1x4x4x3xi8> {
   %rozp = "tosa.const"() {values = dense<-4> : tensor<1xi8>} : () -> tensor<1xi8>
   %q = tosa.rescale %acc, %m, %s, %rizp, %rozp {input_unsigned = false, output_unsigned = false, per_channel = true, rounding_mode = DOUBLE_ROUND, scale32 = true}
     : (tensor<1x4x4x3xi32>, tensor<3xi32>, tensor<3xi8>, tensor<1xi32>, tensor<1xi8>) -> tensor<1x4x4x3xi8>
-  %y = tosa.clamp %q {min_val = -4 : i8, max_val = 127 : i8} : (tensor<1x4x4x3xi8>) -> tensor<1x4x4x3xi8>
+  %y = tosa.clamp %q {min_val = -4 : i8, max_val = 127 : i8, tinyprune.quant = #tinyprune.quant<scale = 0.32, zero_point = -4>} : (tensor<1x4x4x3xi8>) -> tensor<1x4x4x3xi8>
   return %y : tensor<1x4x4x3xi8>
 }
 

@@ -5,9 +5,7 @@
 // and the one-kernel ops (avg_pool2d, mean, softmax, logistic, tanh,
 // hard_swish, quantize). A layer op is one call: its attributes hold every
 // constant the kernel takes, in TOSA's convention for requantization
-// (exponent = 31 - shift). The convolution and int8 element-wise calls are
-// shared with the TOSA chains of TosaKernelCalls.cpp, which fill the same
-// parameter structs.
+// (exponent = 31 - shift).
 //
 // Two optimisations happen here because they only change constants: an
 // unpadded int8 convolution's input zero point is folded into its bias, and

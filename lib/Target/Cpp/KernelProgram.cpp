@@ -166,19 +166,6 @@ void KernelCallBuilder::consume(Operation *op) {
   pendingOps.push_back(op);
 }
 
-std::pair<Value, std::pair<int64_t, int64_t>>
-KernelCallBuilder::intClampAfter(Value v) {
-  unsigned bits = cast<RankedTensorType>(v.getType()).getElementTypeBitWidth();
-  int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
-  if (auto clamp = soleUser<tosa::ClampOp>(v)) {
-    consume(clamp);
-    lo = std::max(lo, cast<IntegerAttr>(clamp.getMinValAttr()).getInt());
-    hi = std::min(hi, cast<IntegerAttr>(clamp.getMaxValAttr()).getInt());
-    return {clamp.getResult(), {lo, hi}};
-  }
-  return {v, {lo, hi}};
-}
-
 std::pair<Value, std::pair<double, double>>
 KernelCallBuilder::floatClampAfter(Value v) {
   if (auto clamp = soleUser<tosa::ClampOp>(v)) {
@@ -260,21 +247,18 @@ LogicalResult KernelCallBuilder::lower(Operation *op) {
           [&](Operation *o) { return lowerTinyPrune(o); })
       .Case([&](MeanOp m) { return lowerMean(m); })
       .Case([&](QuantizeOp q) { return lowerQuantize(q); })
-      .Case<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(
-          [&](Operation *o) { return lowerTosaConv(o); })
       .Case<tosa::AddOp, tosa::SubOp, tosa::MulOp>([&](Operation *o) {
+        // int32 arithmetic stays TOSA; the importer's int8 layers rescale
+        // their operands first and, like float arithmetic, are layer ops.
         auto t = cast<RankedTensorType>(o->getResult(0).getType());
-        if (isa<FloatType>(t.getElementType()))
-          return lowerTosaFloatBinary(o);
-        // The importer's int8 layers rescale their operands first.
         if (t.getElementType().isInteger(32) &&
             !o->getOperand(0).getDefiningOp<tosa::RescaleOp>() &&
             !o->getOperand(1).getDefiningOp<tosa::RescaleOp>())
           return lowerInt32Binary(o);
-        return lowerTosaBinaryInt(o);
+        return notALayerOp(o);
       })
-      .Case([&](tosa::RescaleOp r) { return lowerTosaRequantize(r); })
-      .Case([&](tosa::MaxPool2dOp m) { return lowerTosaMaxPool(m); })
+      .Case<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::RescaleOp,
+            tosa::MaxPool2dOp>([&](Operation *o) { return notALayerOp(o); })
       .Case<tosa::SliceOp, tosa::PadOp, tosa::TransposeOp, tosa::ConcatOp,
             tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
       .Case([&](tosa::ReduceSumOp r) { return lowerReduceSum(r); })

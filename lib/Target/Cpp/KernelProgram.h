@@ -9,9 +9,9 @@
 //   --tinyprune-plan-arena           places the buffers, records attributes,
 //   --emit-cpp                       reads those attributes and prints.
 //
-// A layer op (tinyprune.conv2d, ...) is one step. TOSA chains the importer
-// writes and `--tinyprune-raise-to-layers` does not (yet) raise are matched
-// here too, the chain becoming one step (TosaKernelCalls.cpp).
+// A layer op (tinyprune.conv2d, ...) is one step, and so is each TOSA op that
+// stays TOSA (TosaKernelCalls.cpp). A layer chain of the importer that
+// `--tinyprune-raise-to-layers` left TOSA is an error, not matched here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -171,8 +171,8 @@ struct BinaryInt8Layer {
 };
 
 /// Builds the steps of one function: one method per kind of kernel call.
-/// The layer ops' calls are in KernelCalls.cpp, the TOSA chains' in
-/// TosaKernelCalls.cpp.
+/// The layer ops' calls are in KernelCalls.cpp, those of the TOSA ops that
+/// stay TOSA in TosaKernelCalls.cpp.
 class KernelCallBuilder {
 public:
   explicit KernelCallBuilder(KernelProgram &program) : p(program) {}
@@ -238,12 +238,10 @@ private:
   mlir::LogicalResult lowerMean(MeanOp op);
   mlir::LogicalResult lowerQuantize(QuantizeOp op);
 
-  // TOSA ops and chains (TosaKernelCalls.cpp).
-  mlir::LogicalResult lowerTosaConv(mlir::Operation *conv);
-  mlir::LogicalResult lowerTosaBinaryInt(mlir::Operation *op);
-  mlir::LogicalResult lowerTosaRequantize(mlir::tosa::RescaleOp op);
-  mlir::LogicalResult lowerTosaMaxPool(mlir::tosa::MaxPool2dOp op);
-  mlir::LogicalResult lowerTosaFloatBinary(mlir::Operation *op);
+  // TOSA ops that stay TOSA (TosaKernelCalls.cpp).
+  /// Fails at a TOSA op of a layer chain the raise pass did not raise (at
+  /// the ADD/SUB/MUL of an operand rescale), with the pass's reason.
+  mlir::LogicalResult notALayerOp(mlir::Operation *op);
   mlir::LogicalResult lowerDataMovement(mlir::Operation *op);
   mlir::LogicalResult lowerReduceSum(mlir::tosa::ReduceSumOp op);
   mlir::LogicalResult lowerInt32Binary(mlir::Operation *op);
@@ -251,7 +249,8 @@ private:
   mlir::LogicalResult lowerLeakyRelu(mlir::tosa::SelectOp op);
   mlir::LogicalResult lowerFloatActivation(mlir::Operation *op);
   mlir::LogicalResult lowerFloatAvgPool(mlir::tosa::AvgPool2dOp op);
-  /// Claims, before lowering, the ops a later op's chain starts with.
+  /// Claims, before lowering, the ops a later op's step starts with (the
+  /// branches of LEAKY_RELU's select, a convolution's trimming slice).
   void claimChains(mlir::Block &entry);
 
   /// The single user of `v` if it is an `OpT`.
@@ -261,8 +260,6 @@ private:
     return llvm::dyn_cast<OpT>(*v.getUsers().begin());
   }
   /// Clamp range after `v`: consumes a following clamp if there is one.
-  std::pair<mlir::Value, std::pair<int64_t, int64_t>>
-  intClampAfter(mlir::Value v);
   std::pair<mlir::Value, std::pair<double, double>>
   floatClampAfter(mlir::Value v);
   /// Appends a step with the reads and writes recorded since the last one.

@@ -19,10 +19,9 @@ using namespace mlir;
 using namespace tinyprune;
 
 void tinyprune::buildLowerToCppPipeline(OpPassManager &pm) {
-  // CppPhase::RaiseToLayers: one layer op per kernel call. Chains it leaves
-  // TOSA (see its description) are matched by the later phases themselves
-  // (lib/Target/Cpp/TosaKernelCalls.cpp), so raising is an optimisation of
-  // the IR, not a requirement of the lowering.
+  // CppPhase::RaiseToLayers: one layer op per kernel call. The later phases
+  // know layers only as layer ops: a chain it leaves TOSA (see its
+  // description) fails the lowering with the reason raising gave.
   pm.addPass(createRaiseToLayers());
 
   // CppPhase::ScheduleForMemory: the layer order sets which tensors are

@@ -1,24 +1,19 @@
-//===- TosaKernelCalls.cpp - Kernel calls of TOSA ops and chains ----------===//
+//===- TosaKernelCalls.cpp - Kernel calls of the TOSA ops that stay TOSA --===//
 //
 // The kernel calls of the TOSA ops that stay TOSA (reshape views, slice, pad,
 // transpose, concat, a clamp alone, float sigmoid/tanh/avg_pool, reduce_sum,
-// the casts of DEQUANTIZE, the select of LEAKY_RELU, int32 arithmetic), and
-// of the importer's layer chains that `--tinyprune-raise-to-layers` has not
-// raised, each matched into one call:
+// the casts of DEQUANTIZE, the select of LEAKY_RELU, int32 arithmetic).
 //
-//   conv2d / depthwise_conv2d -> rescale -> [clamp]     convPerChannelInt8
-//   rescale(<<20) -> rescale, x2 -> add|sub -> rescale  addInt8 / subInt8
-//   rescale(-zp), x2 -> mul -> rescale -> [clamp]       mulInt8
-//   rescale (i8 -> i8) -> [clamp]                       requantizeInt8
-//   max_pool2d -> [clamp]                               maxPoolInt8
-//
-// The chains fill the same parameter structs as the layer ops
-// (KernelCalls.cpp), so both print the same calls. The requantization
-// constants the importer computed are copied, not recomputed.
+// The importer's layer chains (convolution, requantization, int8 and float
+// element-wise arithmetic, max pool) are not matched here: they are lowered
+// only as the layer ops `--tinyprune-raise-to-layers` makes of them. A chain
+// that pass left TOSA fails with the reason it gives (notALayerOp).
 //
 //===----------------------------------------------------------------------===//
 
 #include "KernelProgram.h"
+
+#include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -45,24 +40,6 @@ bool cpp::rescaleConstants(tosa::RescaleOp r, int64_t channels,
 }
 
 void KernelCallBuilder::claimChains(Block &entry) {
-  // The operand rescales of an int8 ADD/SUB/MUL come before it: claim them
-  // for the binary layer so they are not lowered on their own.
-  for (Operation &op : entry) {
-    if (!isa<tosa::AddOp, tosa::SubOp, tosa::MulOp>(op) ||
-        !cast<RankedTensorType>(op.getResult(0).getType())
-             .getElementType()
-             .isInteger(32))
-      continue;
-    int chain = isa<tosa::MulOp>(op) ? 1 : 2;
-    for (Value operand : op.getOperands().take_front(2)) {
-      auto r = operand.getDefiningOp<tosa::RescaleOp>();
-      for (int depth = 0; r && depth < chain; ++depth) {
-        consumed.insert(r);
-        claimedBy[&op].push_back(r);
-        r = r.getInput().getDefiningOp<tosa::RescaleOp>();
-      }
-    }
-  }
   // LEAKY_RELU is a select between two branches computed before it.
   for (Operation &op : entry)
     if (auto select = dyn_cast<tosa::SelectOp>(op))
@@ -86,122 +63,22 @@ void KernelCallBuilder::claimChains(Block &entry) {
       }
 }
 
-LogicalResult KernelCallBuilder::lowerTosaConv(Operation *op) {
-  ConvLayer c;
-  c.op = op;
-  c.depthwise = isa<tosa::DepthwiseConv2DOp>(op);
-  c.input = op->getOperand(0), c.weights = op->getOperand(1);
-  c.bias = op->getOperand(2);
-  if (auto conv = dyn_cast<tosa::Conv2DOp>(op)) {
-    c.pad = conv.getPad(), c.stride = conv.getStride();
-    c.dilation = conv.getDilation();
-  } else {
-    auto d = cast<tosa::DepthwiseConv2DOp>(op);
-    c.pad = d.getPad(), c.stride = d.getStride(), c.dilation = d.getDilation();
-  }
-  c.filterlets = op->getAttrOfType<FilterletsAttr>(
-      TinyPruneDialect::getFilterletsAttrName());
-  auto accType = cast<RankedTensorType>(op->getResult(0).getType());
-  if (isa<FloatType>(
-          cast<RankedTensorType>(c.input.getType()).getElementType())) {
-    auto [out, range] = floatClampAfter(op->getResult(0));
-    c.output = out, c.flo = range.first, c.fhi = range.second;
-    return lowerConvLayer(c);
-  }
-  auto rescale = soleUser<tosa::RescaleOp>(op->getResult(0));
-  if (!rescale ||
-      !cast<RankedTensorType>(rescale.getType()).getElementType().isInteger(8))
-    return op->emitOpError()
-           << "C++ lowering expects an int8 rescale after the convolution";
-  if (!rescaleConstants(rescale, accType.getDimSize(3), c.mult, c.shift))
-    return rescale.emitOpError() << "has constants the C++ lowering cannot use";
-  consume(rescale);
-  c.outZp = constInts(rescale.getOutputZp()).front();
-  auto [out, range] = intClampAfter(rescale.getResult());
-  c.output = out, c.lo = range.first, c.hi = range.second;
-  c.inZp = constInts(op->getOperand(3)).front();
-  return lowerConvLayer(c);
-}
-
-/// The importer's int8 ADD/SUB/MUL: each operand is `rescale(x)` (ADD/SUB:
-/// then a second rescale); the i32 result is rescaled to int8.
-LogicalResult KernelCallBuilder::lowerTosaBinaryInt(Operation *op) {
-  BinaryInt8Layer b;
-  b.op = op;
-  b.kind = isa<tosa::MulOp>(op)   ? BinaryInt8Layer::Mul
-           : isa<tosa::SubOp>(op) ? BinaryInt8Layer::Sub
-                                  : BinaryInt8Layer::Add;
-  bool isMul = b.kind == BinaryInt8Layer::Mul;
-  for (int k = 0; k < 2; ++k) {
-    auto r = op->getOperand(k).getDefiningOp<tosa::RescaleOp>();
-    if (!r || !r->hasOneUse())
-      return op->emitOpError() << "C++ lowering expects rescaled operands";
-    consume(r);
-    if (!isMul) {
-      SmallVector<int64_t> m, s;
-      if (!rescaleConstants(r, 1, m, s))
-        return r.emitOpError() << "has unsupported constants";
-      (k == 0 ? b.lhsMult : b.rhsMult) = m[0];
-      (k == 0 ? b.lhsShift : b.rhsShift) = s[0];
-      r = r.getInput().getDefiningOp<tosa::RescaleOp>();
-      if (!r || !r->hasOneUse())
-        return op->emitOpError() << "C++ lowering expects the 20-bit shift";
-      consume(r);
-    }
-    (k == 0 ? b.lhs : b.rhs) = r.getInput();
-    (k == 0 ? b.lhsZp : b.rhsZp) = constInts(r.getInputZp()).front();
-  }
-  auto outR = soleUser<tosa::RescaleOp>(op->getResult(0));
-  SmallVector<int64_t> om, os;
-  if (!outR || !rescaleConstants(outR, 1, om, os))
-    return op->emitOpError() << "C++ lowering expects an output rescale";
-  consume(outR);
-  b.outMult = om[0], b.outShift = os[0];
-  b.outZp = constInts(outR.getOutputZp()).front();
-  auto [out, range] = intClampAfter(outR.getResult());
-  b.output = out, b.lo = range.first, b.hi = range.second;
-  return lowerBinaryInt8Layer(b);
-}
-
-LogicalResult KernelCallBuilder::lowerTosaRequantize(tosa::RescaleOp op) {
-  auto inType = cast<RankedTensorType>(op.getInput().getType());
-  if (!inType.getElementType().isInteger(8) ||
-      !op.getType().getElementType().isInteger(8))
-    return op.emitOpError() << "C++ lowering supports i8 -> i8 rescales";
-  SmallVector<int64_t> m, s;
-  if (!rescaleConstants(op, 1, m, s) ||
-      constInts(op.getMultiplier()).size() != 1)
-    return op.emitOpError() << "C++ lowering needs a per-tensor rescale";
-  int64_t inZp = constInts(op.getInputZp()).front();
-  int64_t outZp = constInts(op.getOutputZp()).front();
-  auto [out, range] = intClampAfter(op.getResult());
-  return lowerRequantizeLayer(op, op.getInput(), out, inZp, m[0], s[0], outZp,
-                              range.first, range.second);
-}
-
-LogicalResult KernelCallBuilder::lowerTosaMaxPool(tosa::MaxPool2dOp op) {
-  auto in = cast<RankedTensorType>(op.getInput().getType());
-  if (isa<FloatType>(in.getElementType())) {
-    auto [out, range] = floatClampAfter(op.getResult());
-    return lowerMaxPoolLayer(op, op.getInput(), out, op.getKernel(),
-                             op.getStride(), op.getPad(), range.first,
-                             range.second);
-  }
-  if (!in.getElementType().isInteger(8))
-    return op.emitOpError() << "C++ lowering supports int8 and float pools";
-  auto [out, range] = intClampAfter(op.getResult());
-  return lowerMaxPoolLayer(op, op.getInput(), out, op.getKernel(),
-                           op.getStride(), op.getPad(), range.first,
-                           range.second);
-}
-
-LogicalResult KernelCallBuilder::lowerTosaFloatBinary(Operation *op) {
-  auto [out, range] = floatClampAfter(op->getResult(0));
-  StringRef fn = isa<tosa::AddOp>(op)   ? "addFloat"
-                 : isa<tosa::SubOp>(op) ? "subFloat"
-                                        : "mulFloat";
-  return lowerFloatBinaryLayer(op, fn, op->getOperand(0), op->getOperand(1),
-                               out, range.first, range.second);
+LogicalResult KernelCallBuilder::notALayerOp(Operation *op) {
+  // The operand rescales of an int8 ADD/SUB/MUL come before it: the
+  // chain, and the pattern that refused it, are the arithmetic's.
+  Operation *anchor = op;
+  while (isa<tosa::RescaleOp>(anchor) && anchor->hasOneUse() &&
+         cast<RankedTensorType>(anchor->getResult(0).getType())
+             .getElementType()
+             .isInteger(32) &&
+         isa<tosa::RescaleOp, tosa::AddOp, tosa::SubOp, tosa::MulOp>(
+             *anchor->getUsers().begin()))
+    anchor = *anchor->getUsers().begin();
+  return anchor->emitOpError()
+         << "is not a layer op: the C++ lowering prints layer chains only as "
+            "the layer ops --tinyprune-raise-to-layers makes, and it left this "
+            "one TOSA: "
+         << whyNotRaised(anchor);
 }
 
 LogicalResult KernelCallBuilder::lowerDataMovement(Operation *op) {
