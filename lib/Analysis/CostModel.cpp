@@ -593,14 +593,6 @@ static int64_t elementsOf(Type t) {
   return r && r.hasStaticShape() ? r.getNumElements() : 0;
 }
 
-static int64_t bytesOf(Type t) {
-  auto r = dyn_cast<RankedTensorType>(t);
-  if (!r || !r.hasStaticShape())
-    return 0;
-  return r.getNumElements() *
-         std::max<int64_t>(1, r.getElementTypeBitWidth() / 8);
-}
-
 static bool isConstant(Value v) {
   return static_cast<bool>(constantElements(v));
 }
@@ -688,7 +680,8 @@ static LayerCost costOf(Operation *op, McuCore core) {
     FailureOr<ConvGeometry> g = getConvGeometry(op);
     if (failed(g))
       return c;
-    c.flashBytes = bytesOf(op->getOperand(1).getType()) + perFilterFlash(*g);
+    c.flashBytes =
+        tensorBytes(op->getOperand(1).getType()) + perFilterFlash(*g);
     c.macs = inBoundsMacs(*g) / std::max<int64_t>(1, g->channels);
     c.instructions = depthwiseInstructions(*g, core);
     return c;
@@ -700,7 +693,7 @@ static LayerCost costOf(Operation *op, McuCore core) {
     int64_t bytes = 0;
     for (Value v : operands)
       if (isConstant(v))
-        bytes += bytesOf(v.getType());
+        bytes += tensorBytes(v.getType());
     return bytes;
   };
   if (auto pool = dyn_cast<MaxPool2dOp>(op)) {
@@ -747,7 +740,7 @@ static LayerCost costOf(Operation *op, McuCore core) {
     c.flashBytes = 3 * 4 * rankOf(s.getInput1()) + constants(s.getInput1());
   else if (auto p = dyn_cast<tosa::PadOp>(op))
     c.flashBytes = 3 * 4 * rankOf(p.getInput1()) +
-                   bytesOf(p.getPadConst().getType()) +
+                   tensorBytes(p.getPadConst().getType()) +
                    constants(p.getInput1());
   else if (auto t = dyn_cast<tosa::TransposeOp>(op))
     c.flashBytes = 2 * 4 * rankOf(t.getInput1()) + constants(t.getInput1());

@@ -24,6 +24,14 @@ DenseElementsAttr tinyprune::constantElements(Value v) {
   return attr;
 }
 
+int64_t tinyprune::tensorBytes(Type type) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || !t.hasStaticShape())
+    return 0;
+  return t.getNumElements() *
+         std::max<int64_t>(1, t.getElementTypeBitWidth() / 8);
+}
+
 std::optional<SmallVector<int64_t>> tinyprune::constantInts(Value v) {
   DenseElementsAttr attr = constantElements(v);
   if (!attr || !attr.getElementType().isInteger())

@@ -31,6 +31,10 @@ std::optional<llvm::SmallVector<int64_t>> constantInts(mlir::Value v);
 /// The float elements of constant `v`.
 std::optional<llvm::SmallVector<float>> constantFloats(mlir::Value v);
 
+/// Bytes of a statically shaped tensor as stored (sub-byte elements take a
+/// byte each), 0 for anything else.
+int64_t tensorBytes(mlir::Type type);
+
 /// The quantization of activation `v` as its producer states it: the
 /// producer's `tinyprune.quant` (or a tinyprune op's output quantization),
 /// a function argument's `tinyprune.quant`, or, through ops that move

@@ -28,12 +28,6 @@ using namespace tinyprune::cpp;
 // Helpers
 //===----------------------------------------------------------------------===//
 
-int64_t cpp::byteSize(Type type) {
-  auto t = cast<RankedTensorType>(type);
-  return t.getNumElements() *
-         std::max<int64_t>(1, t.getElementType().getIntOrFloatBitWidth() / 8);
-}
-
 int64_t cpp::elementBytes(Type t) {
   return std::max<int64_t>(
       1, cast<RankedTensorType>(t).getElementTypeBitWidth() / 8);
@@ -53,12 +47,10 @@ std::string cpp::floatLiteral(float f) {
 }
 
 SmallVector<int64_t> cpp::constInts(Value v) {
-  SmallVector<int64_t> out;
-  if (auto c = v.getDefiningOp<tosa::ConstOp>())
-    for (const APInt &i :
-         cast<DenseElementsAttr>(c.getValues()).getValues<APInt>())
-      out.push_back(i.getSExtValue());
-  return out;
+  if (!v.getDefiningOp<tosa::ConstOp>())
+    return {};
+  std::optional<SmallVector<int64_t>> ints = constantInts(v);
+  return ints ? *ints : SmallVector<int64_t>();
 }
 
 SmallVector<int64_t> cpp::shapeValues(Value v) {
@@ -91,7 +83,7 @@ unsigned KernelCallBuilder::bufferOf(Value v) {
   Buffer b;
   b.value = v;
   b.elementType = cast<RankedTensorType>(v.getType()).getElementType();
-  b.bytes = byteSize(v.getType());
+  b.bytes = tensorBytes(v.getType());
   b.firstUse = b.lastUse = (int64_t)p.steps.size();
   if (isa<BlockArgument>(v))
     b.home = Home::Input;
@@ -148,7 +140,7 @@ std::string KernelCallBuilder::constArray(Value v, StringRef cType) {
     }
   }
   os << "\n};\n";
-  p.constantBytes += byteSize(v.getType());
+  p.constantBytes += tensorBytes(v.getType());
   constNames[v] = id;
   return id;
 }
@@ -293,7 +285,7 @@ LogicalResult KernelCallBuilder::build(func::FuncOp func) {
   // constant, or already another output is copied.
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   for (Value result : ret.getOperands()) {
-    int64_t bytes = byteSize(result.getType());
+    int64_t bytes = tensorBytes(result.getType());
     Value r = rootValue(result);
     bool computed = !isa<BlockArgument>(r) && !isConst(r) &&
                     p.bufs[bufferOf(r)].home == Home::Arena;

@@ -18,6 +18,7 @@
 #ifndef TINYPRUNE_LIB_TARGET_CPP_KERNELPROGRAM_H
 #define TINYPRUNE_LIB_TARGET_CPP_KERNELPROGRAM_H
 
+#include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Target/MemoryPlanner.h"
 
@@ -130,7 +131,6 @@ std::vector<size_t> scheduleForMemory(const KernelProgram &program);
 // Shared by the kernel-call builders
 //===----------------------------------------------------------------------===//
 
-int64_t byteSize(mlir::Type type);
 int64_t elementBytes(mlir::Type type);
 std::string cTypeOf(mlir::Type elt);
 /// Prints a float so that it parses back to the same float.
