@@ -46,10 +46,11 @@ BUILTIN_CODES = {
     "RESHAPE": 22, "SOFTMAX": 25, "TANH": 28, "CUSTOM": 32, "PAD": 34,
     "TRANSPOSE": 39, "MEAN": 40, "SUB": 41, "SQUEEZE": 43,
     "STRIDED_SLICE": 45, "LEAKY_RELU": 98, "QUANTIZE": 114, "HARD_SWISH": 117,
+    "GATHER": 36, "UNIDIRECTIONAL_SEQUENCE_LSTM": 44, "SHAPE": 77, "PACK": 83,
 }
 # struct formats (little endian) for const tensor payloads.
-VALUE_FORMATS = {"FLOAT32": "f", "INT8": "b", "INT16": "h", "INT32": "i",
-                 "INT64": "q", "UINT8": "B", "BOOL": "?"}
+VALUE_FORMATS = {"FLOAT32": "f", "FLOAT16": "e", "INT8": "b", "INT16": "h",
+                 "INT32": "i", "INT64": "q", "UINT8": "B", "BOOL": "?"}
 PLACEHOLDER_FOR_GREATER_OP_CODES = 127
 
 

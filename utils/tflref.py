@@ -1,4 +1,4 @@
-"""tflref: TFLite's int8 reference arithmetic in plain Python integers.
+"""tflref: TFLite's int8 and uint8 reference arithmetic in plain Python integers.
 
 An independent statement of what TFLite (Micro) reference kernels compute,
 used by tests to derive expected output bytes for small models. It follows
@@ -78,8 +78,10 @@ def same_pads(size, k, s, d=1):
 
 
 def conv2d(x, xshape, in_q, w, wshape, w_scales, bias, out_q, stride,
-           padding, act, dilation=(1, 1), depthwise=False):
-    """NHWC int8 conv (OHWI filters) or depthwise ([1,KH,KW,C*M])."""
+           padding, act, dilation=(1, 1), depthwise=False, w_zp=0,
+           qmin=-128, qmax=127):
+    """NHWC int8 conv (OHWI filters) or depthwise ([1,KH,KW,C*M]); uint8
+    with qmin=0, qmax=255 and the filter's zero point w_zp."""
     n, ih, iw, ic = xshape
     if depthwise:
         _, kh, kw, oc = wshape
@@ -95,7 +97,7 @@ def conv2d(x, xshape, in_q, w, wshape, w_scales, bias, out_q, stride,
         pt = pl = 0
     mults = [quantize_multiplier(f32(in_q[0]) * f32(s) / f32(out_q[0]))
              for s in w_scales]
-    lo, hi = act_range(act, f32(out_q[0]), out_q[1])
+    lo, hi = act_range(act, f32(out_q[0]), out_q[1], qmin, qmax)
     out = []
     for b in range(n):
         for oy in range(oh):
@@ -114,19 +116,22 @@ def conv2d(x, xshape, in_q, w, wshape, w_scales, bias, out_q, stride,
                             if depthwise:
                                 c = o // mult
                                 acc += (x[base + c] - in_q[1]) * \
-                                    w[(ky * kw + kx) * oc + o]
+                                    (w[(ky * kw + kx) * oc + o] - w_zp)
                             else:
                                 wb = ((o * kh + ky) * kw + kx) * ic
                                 for c in range(ic):
-                                    acc += (x[base + c] - in_q[1]) * w[wb + c]
+                                    acc += (x[base + c] - in_q[1]) * \
+                                        (w[wb + c] - w_zp)
                     m, e = mults[o if len(mults) > 1 else 0]
                     v = mbqm(acc, m, e) + out_q[1]
                     out.append(min(max(v, lo), hi))
     return out, [n, oh, ow, oc]
 
 
-def add(a, ashape, qa, b, bshape, qb, out_shape, qo, act, sub=False):
-    """TFLite int8 ADD/SUB with broadcasting (20-bit left shift)."""
+def add(a, ashape, qa, b, bshape, qb, out_shape, qo, act, sub=False,
+        qmin=-128, qmax=127):
+    """TFLite int8 (or uint8) ADD/SUB with broadcasting (20-bit left
+    shift)."""
     sa, sb, so = f32(qa[0]), f32(qb[0]), f32(qo[0])
     twice_max = 2.0 * max(sa, sb)
     if sub:
@@ -138,7 +143,7 @@ def add(a, ashape, qa, b, bshape, qb, out_shape, qo, act, sub=False):
         m1 = quantize_multiplier(sa / twice_max)
         m2 = quantize_multiplier(sb / twice_max)
         mo = quantize_multiplier(twice_max / ((1 << 20) * so))
-    lo, hi = act_range(act, so, qo[1])
+    lo, hi = act_range(act, so, qo[1], qmin, qmax)
     out = []
     for k in range(prod(out_shape)):
         ia = broadcast_index(k, out_shape, ashape)
@@ -165,6 +170,8 @@ def mul(a, ashape, qa, b, bshape, qb, out_shape, qo, act):
 
 
 def max_pool(x, shape, k, s, padding, lo=-128, hi=127):
+    """Max pool; `lo`/`hi` are the activation range (uint8: within
+    [0, 255])."""
     n, ih, iw, c = shape
     if padding == "SAME":
         oh, pt = same_pads(ih, k[0], s[0])
@@ -176,7 +183,7 @@ def max_pool(x, shape, k, s, padding, lo=-128, hi=127):
         for oy in range(oh):
             for ox in range(ow):
                 for ch in range(c):
-                    best = -129
+                    best = -(1 << 31)
                     for ky in range(k[0]):
                         for kx in range(k[1]):
                             y, xx = oy * s[0] - pt + ky, ox * s[1] - pl + kx
@@ -207,5 +214,32 @@ def broadcast_index(k, out_shape, in_shape):
     return idx
 
 
-def to_bytes(values):
-    return struct.pack(f"<{len(values)}b", *values)
+def avg_pool(x, shape, k, s, padding, lo, hi):
+    """TFLite's integer average pool: the sum of the window's in-bounds
+    values divided by their count, rounded half away from zero."""
+    n, ih, iw, c = shape
+    if padding == "SAME":
+        oh, pt = same_pads(ih, k[0], s[0])
+        ow, pl = same_pads(iw, k[1], s[1])
+    else:
+        oh, ow, pt, pl = (ih - k[0]) // s[0] + 1, (iw - k[1]) // s[1] + 1, 0, 0
+    out = []
+    for b in range(n):
+        for oy in range(oh):
+            for ox in range(ow):
+                for ch in range(c):
+                    total = count = 0
+                    for ky in range(k[0]):
+                        for kx in range(k[1]):
+                            y, xx = oy * s[0] - pt + ky, ox * s[1] - pl + kx
+                            if 0 <= y < ih and 0 <= xx < iw:
+                                total += x[((b * ih + y) * iw + xx) * c + ch]
+                                count += 1
+                    q = (total + count // 2) // count if total >= 0 else \
+                        -((-total + count // 2) // count)
+                    out.append(min(max(q, lo), hi))
+    return out
+
+
+def to_bytes(values, unsigned=False):
+    return struct.pack(f"<{len(values)}{'B' if unsigned else 'b'}", *values)

@@ -98,6 +98,12 @@ def TinyPrune_AvgPool2dOp : TinyPrune_Op<"avg_pool2d", [Pure]> {
     requires input and output to share `quant`; the zero point is never
     subtracted. `pad` is `[top, bottom, left, right]`.
 
+    `input_offset` is added to every input before summing and subtracted
+    from the rounded average (before the clamp). The importer sets it to 128
+    on uint8 models, whose body computes on `q - 128`: TFLite's uint8 kernel
+    rounds the average of the (non-negative) raw uint8 values, and this is
+    that rounding on the shifted values.
+
     TOSA's `avg_pool2d` differs: it subtracts the zero point and divides by
     a fixed-point reciprocal, so results differ by one in some positions.
   }];
@@ -107,7 +113,8 @@ def TinyPrune_AvgPool2dOp : TinyPrune_Op<"avg_pool2d", [Pure]> {
                    DenseI64ArrayAttr:$pad,
                    I64Attr:$min_val,
                    I64Attr:$max_val,
-                   TinyPrune_QuantAttr:$quant);
+                   TinyPrune_QuantAttr:$quant,
+                   DefaultValuedAttr<I64Attr, "0">:$input_offset);
   let results = (outs TinyPrune_IntTensor:$output);
   let assemblyFormat =
       "$input attr-dict `:` functional-type(operands, results)";

@@ -36,6 +36,13 @@ int8_t tinyprune::data::quantizeInt8(float x, float scale, int32_t zeroPoint) {
   return q;
 }
 
+uint8_t tinyprune::data::quantizeUInt8(float x, float scale,
+                                       int32_t zeroPoint) {
+  // round(x / scale) + zp clamped to [0, 255] is the int8 quantization
+  // with zero point zp - 128, plus 128.
+  return static_cast<uint8_t>(quantizeInt8(x, scale, zeroPoint - 128) + 128);
+}
+
 int64_t InputSpec::numElements() const {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -163,8 +170,9 @@ Error NpyDataset::read(size_t i, MutableArrayRef<uint8_t> out) const {
     int64_t ch = k % c, pixel = k / c; // pixel = y * w + x
     return base + ch * h * w + pixel;
   };
-  // int8 data for an int8 model: the bytes as they are.
-  if (!inputSpec.isFloat && array.dtype == DType::Int8) {
+  // int8 data for an int8 model (uint8 for uint8): the bytes as they are.
+  DType raw = inputSpec.isUnsigned ? DType::UInt8 : DType::Int8;
+  if (!inputSpec.isFloat && array.dtype == raw) {
     if (!transpose) {
       std::memcpy(out.data(), array.data().data() + base, elems);
       return Error::success();
@@ -188,8 +196,11 @@ Error NpyDataset::read(size_t i, MutableArrayRef<uint8_t> out) const {
     return Error::success();
   }
   for (int64_t k = 0; k < elems; ++k)
-    out[k] = static_cast<uint8_t>(
-        quantizeInt8(value(src(k)), inputSpec.scale, inputSpec.zeroPoint));
+    out[k] =
+        inputSpec.isUnsigned
+            ? quantizeUInt8(value(src(k)), inputSpec.scale, inputSpec.zeroPoint)
+            : static_cast<uint8_t>(quantizeInt8(value(src(k)), inputSpec.scale,
+                                                inputSpec.zeroPoint));
   return Error::success();
 }
 
@@ -385,12 +396,14 @@ tinyprune::data::openDataset(const DatasetOptions &options,
   bool transpose = false;
   if (Error e = checkShape(*array, spec, options.layout, transpose))
     return std::move(e);
-  if (!spec.isFloat && !spec.hasQuant && array->dtype != DType::Int8)
+  if (!spec.isFloat && !spec.hasQuant &&
+      array->dtype != (spec.isUnsigned ? DType::UInt8 : DType::Int8))
     return fileError(dataPath,
                      dtypeName(array->dtype) +
                          " data must be quantized with the model input's "
                          "scale and zero point, and the model input " +
-                         spec.typeName + " has none; pass int8 data");
+                         spec.typeName + " has none; pass " +
+                         (spec.isUnsigned ? "uint8" : "int8") + " data");
   auto set = std::make_unique<NpyDataset>(spec, std::move(*array),
                                           options.dataScale, transpose);
   if (!options.labelsPath.empty()) {

@@ -58,7 +58,9 @@ llvm::Error checkLabels(ArrayRef<int64_t> labels, size_t count,
 
 TensorFormat TensorFormat::of(const InputSpec &spec) {
   TensorFormat format;
-  format.kind = spec.isFloat ? ElementKind::Float32 : ElementKind::Int8;
+  format.kind = spec.isFloat      ? ElementKind::Float32
+                : spec.isUnsigned ? ElementKind::UInt8
+                                  : ElementKind::Int8;
   format.numElements = spec.numElements();
   format.hasQuant = !spec.isFloat && spec.hasQuant;
   format.scale = spec.scale;
@@ -69,6 +71,7 @@ TensorFormat TensorFormat::of(const InputSpec &spec) {
 unsigned TensorFormat::elementBytes() const {
   switch (kind) {
   case ElementKind::Int8:
+  case ElementKind::UInt8:
     return 1;
   case ElementKind::Int16:
     return 2;
@@ -91,6 +94,9 @@ double TensorFormat::value(ArrayRef<uint8_t> raw, int64_t k) const {
   }
   case ElementKind::Int8:
     q = static_cast<int8_t>(raw[k]);
+    break;
+  case ElementKind::UInt8:
+    q = raw[k];
     break;
   case ElementKind::Int16: {
     int16_t v;

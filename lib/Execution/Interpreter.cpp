@@ -152,7 +152,9 @@ static void decodeInto(Tensor &t, ArrayRef<uint8_t> bytes) {
     if (t.isFloat()) {
       std::memcpy(&t.f[k], p + 4 * k, 4);
     } else if (bits <= 8) {
-      t.i[k] = bits == 1 ? (p[k] != 0) : static_cast<int8_t>(p[k]);
+      t.i[k] = bits == 1 || t.elementType.isUnsignedInteger()
+                   ? (bits == 1 ? p[k] != 0 : p[k])
+                   : static_cast<int8_t>(p[k]);
     } else if (bits == 16) {
       int16_t v;
       std::memcpy(&v, p + 2 * k, 2);
@@ -230,8 +232,9 @@ static FailureOr<Tensor> decodeConstant(tosa::ConstOp op) {
       t.i[k++] = v;
   } else {
     int64_t k = 0;
+    bool isUnsigned = t.elementType.isUnsignedInteger();
     for (const APInt &v : attr.getValues<APInt>())
-      t.i[k++] = v.getSExtValue();
+      t.i[k++] = isUnsigned ? int64_t(v.getZExtValue()) : v.getSExtValue();
   }
   return t;
 }
@@ -252,8 +255,14 @@ LogicalResult Interpreter::conv2d(Operation *op, Value inV, Value wV,
 }
 
 LogicalResult Interpreter::rescale(tosa::RescaleOp op) {
-  if (op.getInputUnsigned() || op.getOutputUnsigned())
-    return op.emitOpError() << "interpreter does not support unsigned rescale";
+  // Unsigned operands are `ui8`/`ui16` values (decoded zero-extended); the
+  // flags must agree with the types.
+  if (op.getInputUnsigned() !=
+          getElementTypeOrSelf(op.getInput()).isUnsignedInteger() ||
+      op.getOutputUnsigned() !=
+          getElementTypeOrSelf(op.getOutput()).isUnsignedInteger())
+    return op.emitOpError() << "interpreter needs input_unsigned and "
+                               "output_unsigned to match unsigned types";
   if (!op.getScale32())
     return op.emitOpError() << "interpreter supports only scale32 rescale";
   bool doubleRound = op.getRoundingMode() == tosa::RoundingMode::DOUBLE_ROUND;
@@ -267,6 +276,10 @@ LogicalResult Interpreter::rescale(tosa::RescaleOp op) {
   if (!op.getPerChannel())
     channels = 1;
   unsigned bits = out.elementType.getIntOrFloatBitWidth();
+  bool outUnsigned = op.getOutputUnsigned();
+  int64_t lo = outUnsigned ? 0 : saturateBits(INT64_MIN, bits),
+          hi = outUnsigned ? (int64_t(1) << bits) - 1
+                           : saturateBits(INT64_MAX, bits);
   int64_t e = out.numElements();
   // With inputs of at most 32 bits, small zero points and multipliers and
   // shifts in TOSA's ranges, value * multiplier + rounding stays below 2^63:
@@ -282,13 +295,11 @@ LogicalResult Interpreter::rescale(tosa::RescaleOp op) {
         int64_t v = applyScale32(in.i[k + c] - inZp, mult.i[c], shift.i[c],
                                  doubleRound) +
                     outZp;
-        out.i[k + c] = saturateBits(v, bits);
+        out.i[k + c] = std::min(std::max(v, lo), hi);
       }
     values[op.getResult()] = std::move(out);
     return success();
   }
-  int64_t lo = saturateBits(INT64_MIN, bits),
-          hi = saturateBits(INT64_MAX, bits);
   // Per channel: the rounding term and DOUBLE_ROUND's extra 2^30.
   SmallVector<int64_t, 64> round(channels), extra(channels);
   for (int64_t c = 0; c < channels; ++c) {
@@ -433,12 +444,14 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
             p.actMax = static_cast<int32_t>(a.getMaxValAttr().getInt());
             bool ok = true;
             int8Kernel(in, out, [&](const int8_t *x, int8_t *r) {
-              ok = rt::averagePoolInt8(p, static_cast<int32_t>(in.shape[0]),
-                                       static_cast<int32_t>(in.shape[1]),
-                                       static_cast<int32_t>(in.shape[2]),
-                                       static_cast<int32_t>(in.shape[3]), x,
-                                       static_cast<int32_t>(out.shape[1]),
-                                       static_cast<int32_t>(out.shape[2]), r);
+              ok =
+                  rt::averagePoolInt8(p, static_cast<int32_t>(in.shape[0]),
+                                      static_cast<int32_t>(in.shape[1]),
+                                      static_cast<int32_t>(in.shape[2]),
+                                      static_cast<int32_t>(in.shape[3]), x,
+                                      static_cast<int32_t>(out.shape[1]),
+                                      static_cast<int32_t>(out.shape[2]), r,
+                                      static_cast<int32_t>(a.getInputOffset()));
             });
             if (!ok)
               return a.emitOpError() << "has a window that covers no input";

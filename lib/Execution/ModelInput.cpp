@@ -28,8 +28,9 @@ llvm::Expected<data::InputSpec> tinyprune::getInputSpec(func::FuncOp func) {
   spec.typeName = debugString(inType);
   Type elt = inType.getElementType();
   spec.isFloat = elt.isF32();
-  if (!spec.isFloat && !elt.isInteger(8))
-    return fail("int8 and float32 model inputs are supported, not " +
+  spec.isUnsigned = elt.isUnsignedInteger(8);
+  if (!spec.isFloat && !elt.isSignlessInteger(8) && !spec.isUnsigned)
+    return fail("int8, uint8 and float32 model inputs are supported, not " +
                 spec.typeName);
   if (spec.shape.empty() || spec.shape[0] != 1)
     return fail("the model input " + spec.typeName +

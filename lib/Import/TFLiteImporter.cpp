@@ -24,6 +24,7 @@
 #include "tinyprune/Import/TFLiteImporter.h"
 
 #include "TFLiteModel.h"
+#include "TFLitePrepare.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/rt/quant_params.h"
 
@@ -104,8 +105,10 @@ static WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride,
 /// Imports one subgraph.
 class SubgraphImporter {
 public:
-  SubgraphImporter(MLIRContext *ctx, const SubgraphInfo &sg, Location fileLoc)
-      : ctx(ctx), sg(sg), fileLoc(fileLoc), b(ctx), values(sg.tensors.size()) {}
+  SubgraphImporter(MLIRContext *ctx, const PreparedSubgraph &prepared,
+                   Location fileLoc)
+      : ctx(ctx), sg(prepared.sg), fromUInt8(prepared.fromUInt8),
+        fileLoc(fileLoc), b(ctx), values(sg.tensors.size()) {}
 
   /// Builds `@name` at the end of `module`.
   LogicalResult import(ModuleOp module, StringRef name);
@@ -183,6 +186,9 @@ private:
   FailureOr<Value> rescale(Value v, Type outElt,
                            ArrayRef<rt::QuantizedMultiplier> multipliers,
                            int64_t inZp, int64_t outZp);
+  /// The exact uint8 <-> int8 conversion of a model edge: `q - zpFrom + zpTo`
+  /// (TOSA rescale by 1 with `input_unsigned` or `output_unsigned`).
+  Value uint8Edge(Value v, Type outElt, int64_t zpFrom, int64_t zpTo);
   Value clampInt(Value v, int64_t lo, int64_t hi);
   Value clampFloat(Value v, float lo, float hi);
   /// Applies a fused activation to the value of output tensor `outIdx`.
@@ -210,10 +216,23 @@ private:
     bool isFloat = false;
     QuantParams input, output;
     SmallVector<rt::QuantizedMultiplier> multipliers;
+    /// Zero point of uint8 weights (after the shift to int8); int8 weights
+    /// are symmetric.
+    int64_t weightZp = 0;
   };
   FailureOr<LinearQuant> linearQuant(int32_t inIdx, int32_t wIdx,
                                      int32_t outIdx, int64_t chanAxis,
                                      int64_t channels, StringRef what);
+  /// The weights of a conv-like op whose uint8 weights have zero point
+  /// `lq.weightZp != 0`, as symmetric int8 weights over an input with the
+  /// channels (axis 3) repeated `repeat` times: `w - zp` lies in
+  /// [-255, 255], so it is split into `a = clamp(w - zp, -128, 127)` and
+  /// `w - zp - a`, and `sum (x - x_zp) (w - zp)` is the convolution of
+  /// `concat(x, x)` with `concat(a, w - zp - a)`: exact, on the int8
+  /// kernels. `repeat` is 1 when every `w - zp` fits int8. `shape` is the
+  /// OHWI shape of the weights.
+  FailureOr<Value> asymmetricWeights(const LinearQuant &lq,
+                                     ArrayRef<int64_t> shape, int64_t &repeat);
   /// Input 2 as a [channels] bias, or zeros when it is omitted.
   FailureOr<Value> linearBias(int64_t channels, bool isFloat);
   /// Requantizes (int8), applies the fused activation and defines the
@@ -244,6 +263,8 @@ private:
 
   MLIRContext *ctx;
   const SubgraphInfo &sg;
+  /// Per tensor: an affine UINT8 tensor of the file, now INT8 (TFLitePrepare).
+  const std::vector<bool> &fromUInt8;
   Location fileLoc;
   OpBuilder b;
   std::vector<Value> values;
@@ -274,11 +295,17 @@ FailureOr<Type> SubgraphImporter::elementType(int32_t idx) {
   default:
     break;
   }
+  if (tensor(idx).type == tflite::TensorType::UINT8) {
+    opError() << "tensor '" << tensor(idx).name
+              << "' is UINT8 without quantization, which is not supported "
+                 "(affine uint8 tensors are)";
+    return failure();
+  }
   const char *name = tflite::EnumNameTensorType(tensor(idx).type);
   opError() << "tensor '" << tensor(idx).name << "' has type "
             << (name && *name ? name : "<unknown>")
-            << ", which is not supported (float32, int8, int16, int32, int64 "
-               "and bool are)";
+            << ", which is not supported (float32, int8, affine uint8, int16, "
+               "int32, int64 and bool are)";
   return failure();
 }
 
@@ -450,7 +477,8 @@ Value SubgraphImporter::constantOf(ArrayRef<int64_t> shape, Type elt,
   else {
     SmallVector<APInt> ints;
     for (T v : vals)
-      ints.push_back(APInt(elt.getIntOrFloatBitWidth(), int64_t(v), true));
+      ints.push_back(APInt(elt.getIntOrFloatBitWidth(), int64_t(v),
+                           /*isSigned=*/!elt.isUnsignedInteger()));
     attr = DenseElementsAttr::get(type, ints);
   }
   return tosa::ConstOp::create(b, loc, type, attr);
@@ -507,6 +535,22 @@ SubgraphImporter::rescale(Value v, Type outElt,
              shiftV, inZpV, outZpV, /*scale32=*/true,
              tosa::RoundingMode::DOUBLE_ROUND, /*per_channel=*/n > 1,
              /*input_unsigned=*/false, /*output_unsigned=*/false)
+      .getResult();
+}
+
+Value SubgraphImporter::uint8Edge(Value v, Type outElt, int64_t zpFrom,
+                                  int64_t zpTo) {
+  auto inType = cast<RankedTensorType>(v.getType());
+  // 2^30 >> 30 multiplies by one exactly.
+  Value multV = constantOf<int32_t>({1}, b.getI32Type(), {1 << 30});
+  Value shiftV = constantOf<int8_t>({1}, b.getI8Type(), {30});
+  return tosa::RescaleOp::create(
+             b, loc, RankedTensorType::get(inType.getShape(), outElt), v, multV,
+             shiftV, zeroPoint(inType.getElementType(), zpFrom),
+             zeroPoint(outElt, zpTo), /*scale32=*/true,
+             tosa::RoundingMode::DOUBLE_ROUND, /*per_channel=*/false,
+             /*input_unsigned=*/inType.getElementType().isUnsignedInteger(),
+             /*output_unsigned=*/outElt.isUnsignedInteger())
       .getResult();
 }
 
@@ -806,8 +850,10 @@ SubgraphImporter::linearQuant(int32_t inIdx, int32_t wIdx, int32_t outIdx,
               << w.quant->axis << ", expected " << chanAxis;
     return failure();
   }
+  if (fromUInt8[wIdx] && !w.quant->isPerChannel())
+    lq.weightZp = w.quant->zeroPoint[0];
   for (int64_t zp : w.quant->zeroPoint) {
-    if (zp != 0) {
+    if (zp != lq.weightZp) {
       opError() << what << " '" << w.name << "' has zero point " << zp
                 << "; TFLite int8 weights are symmetric";
       return failure();
@@ -822,6 +868,53 @@ SubgraphImporter::linearQuant(int32_t inIdx, int32_t wIdx, int32_t outIdx,
     lq.multipliers.push_back(rt::quantizeMultiplier(effective));
   }
   return lq;
+}
+
+FailureOr<Value> SubgraphImporter::asymmetricWeights(const LinearQuant &lq,
+                                                     ArrayRef<int64_t> shape,
+                                                     int64_t &repeat) {
+  const TensorInfo &w = tensor(cur->inputs[1]);
+  int64_t count = w.numElements(), inner = shape.back();
+  SmallVector<int8_t> a(count), rest(count);
+  bool split = false;
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t v = int64_t(int8_t(w.data[k])) - lq.weightZp;
+    a[k] = int8_t(std::clamp<int64_t>(v, -128, 127));
+    rest[k] = int8_t(v - a[k]);
+    split |= rest[k] != 0;
+  }
+  repeat = split ? 2 : 1;
+  SmallVector<int64_t> outShape(shape);
+  outShape.back() = inner * repeat;
+  SmallVector<int8_t> values;
+  values.reserve(count * repeat);
+  for (int64_t k = 0; k < count; k += inner) {
+    values.append(a.begin() + k, a.begin() + k + inner);
+    if (split)
+      values.append(rest.begin() + k, rest.begin() + k + inner);
+  }
+  Value c = constantOf<int8_t>(outShape, b.getI8Type(), values);
+  c.getDefiningOp()->setLoc(tensorLoc(cur->inputs[1]));
+  setResultQuant(c.getDefiningOp(),
+                 QuantAttr::get(ctx, w.quant->scale, {0}, -1));
+  return c;
+}
+
+/// `x` with its innermost dimension repeated `repeat` times.
+static Value repeatChannels(OpBuilder &b, Location loc, Value x, int64_t repeat,
+                            QuantAttr quant) {
+  if (repeat == 1)
+    return x;
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(t.getShape());
+  shape.back() *= repeat;
+  SmallVector<Value> parts(repeat, x);
+  auto cat = tosa::ConcatOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), parts,
+      t.getRank() - 1);
+  if (quant)
+    setResultQuant(cat, quant);
+  return cat;
 }
 
 FailureOr<Value> SubgraphImporter::linearBias(int64_t channels, bool isFloat) {
@@ -1007,7 +1100,19 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
     // With M == 1 the channel axis (2) carries the per-channel scales; with
     // M > 1 the constant keeps TFLite's shape and is reshaped.
     Value weights;
-    if (multiplier == 1) {
+    if (lq->weightZp != 0) {
+      int64_t repeat = 1;
+      FailureOr<Value> wv =
+          asymmetricWeights(*lq, {kh, kw, ic, multiplier}, repeat);
+      if (failed(wv))
+        return failure();
+      if (repeat != 1)
+        return opError() << "uint8 filter '" << w.name << "' has zero point "
+                         << lq->weightZp + 128
+                         << " and values more than 127 away from it, which "
+                            "the int8 depthwise kernels cannot hold";
+      weights = *wv;
+    } else if (multiplier == 1) {
       FailureOr<Value> wv = inputAs(1, {kh, kw, ic, 1});
       if (failed(wv))
         return failure();
@@ -1027,6 +1132,14 @@ LogicalResult SubgraphImporter::convertConvLike(bool depthwise) {
     acc = tosa::DepthwiseConv2DOp::create(b, loc, accType, x, weights, bias,
                                           inZpV, wZpV, pad, stride, dilation,
                                           accElt);
+  } else if (lq->weightZp != 0) {
+    int64_t repeat = 1;
+    FailureOr<Value> wv = asymmetricWeights(*lq, w.shape, repeat);
+    if (failed(wv))
+      return failure();
+    acc = tosa::Conv2DOp::create(
+        b, loc, accType, repeatChannels(b, loc, x, repeat, quantAttr(inIdx)),
+        *wv, bias, inZpV, wZpV, pad, stride, dilation, accElt);
   } else {
     FailureOr<Value> wv = input(1);
     if (failed(wv))
@@ -1110,10 +1223,14 @@ LogicalResult SubgraphImporter::convertFullyConnected() {
   if (failed(inV))
     return failure();
   Value x = reshape(*inV, {rows, 1, 1, depth});
-  FailureOr<Value> wv = inputAs(1, {units, 1, 1, depth});
+  int64_t repeat = 1;
+  FailureOr<Value> wv =
+      lq->weightZp != 0 ? asymmetricWeights(*lq, {units, 1, 1, depth}, repeat)
+                        : inputAs(1, {units, 1, 1, depth});
   if (failed(wv))
     return failure();
-  if (w.quant && !isFloat)
+  x = repeatChannels(b, loc, x, repeat, quantAttr(inIdx));
+  if (w.quant && !isFloat && lq->weightZp == 0)
     setResultQuant(wv->getDefiningOp(),
                    QuantAttr::get(ctx, w.quant->scale, w.quant->zeroPoint,
                                   w.quant->isPerChannel() ? 0 : -1));
@@ -1230,7 +1347,9 @@ LogicalResult SubgraphImporter::convertPool(bool isMax) {
     result = AvgPool2dOp::create(
         b, loc, outType, x, b.getDenseI64ArrayAttr(kernel),
         b.getDenseI64ArrayAttr(stride), b.getDenseI64ArrayAttr(pad),
-        b.getI64IntegerAttr(r.min), b.getI64IntegerAttr(r.max), quant);
+        b.getI64IntegerAttr(r.min), b.getI64IntegerAttr(r.max), quant,
+        // TFLite's uint8 kernel rounds averages of raw uint8 values.
+        b.getI64IntegerAttr(fromUInt8[inIdx] ? 128 : 0));
     defineOutput(0, result);
     return success();
   }
@@ -1960,6 +2079,14 @@ LogicalResult SubgraphImporter::convertMean() {
     return opError() << "reduces over an empty dimension";
   if (in.type != out.type)
     return opError() << "input and output types differ";
+  // With equal quantization TFLite divides the raw sum, which on uint8 is a
+  // floor and on the shifted int8 values a truncation toward zero.
+  if (fromUInt8[inIdx] && in.quant && out.quant &&
+      in.quant->scale == out.quant->scale &&
+      in.quant->zeroPoint == out.quant->zeroPoint)
+    return opError() << "uint8 MEAN with equal input and output quantization "
+                        "is not supported (TFLite divides the raw uint8 sum, "
+                        "which the int8 kernel does not reproduce)";
   FailureOr<RankedTensorType> type = tensorType(outIdx);
   FailureOr<Value> x = input(0);
   if (failed(type) || failed(x))
@@ -2214,15 +2341,33 @@ LogicalResult SubgraphImporter::convertTranspose() {
 
 LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
   // Signature.
+  // Affine uint8 inputs and outputs keep their uint8 interface (`ui8`,
+  // with the file's zero point); the body computes on int8.
   SmallVector<Type> argTypes, resultTypes;
-  for (int32_t idx : sg.inputs) {
+  auto edgeType = [&](int32_t idx) -> FailureOr<RankedTensorType> {
     FailureOr<RankedTensorType> t = tensorType(idx);
+    if (failed(t) || !fromUInt8[idx])
+      return t;
+    return RankedTensorType::get(
+        t->getShape(), IntegerType::get(ctx, 8, IntegerType::Unsigned));
+  };
+  auto edgeQuant = [&](int32_t idx) -> QuantAttr {
+    QuantAttr q = quantAttr(idx);
+    if (!q || !fromUInt8[idx])
+      return q;
+    SmallVector<int64_t> zps(q.getZeroPoint());
+    for (int64_t &zp : zps)
+      zp += 128;
+    return QuantAttr::get(ctx, q.getScale(), zps, q.getAxis());
+  };
+  for (int32_t idx : sg.inputs) {
+    FailureOr<RankedTensorType> t = edgeType(idx);
     if (failed(t))
       return failure();
     argTypes.push_back(*t);
   }
   for (int32_t idx : sg.outputs) {
-    FailureOr<RankedTensorType> t = tensorType(idx);
+    FailureOr<RankedTensorType> t = edgeType(idx);
     if (failed(t))
       return failure();
     resultTypes.push_back(*t);
@@ -2240,10 +2385,19 @@ LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
                                 << "' is listed twice as a subgraph input";
     }
     values[idx] = arg;
-    if (QuantAttr q = quantAttr(idx))
+    if (QuantAttr q = edgeQuant(idx))
       func.setArgAttr(i, TinyPruneDialect::getQuantAttrName(), q);
   }
   b.setInsertionPointToStart(entry);
+  for (auto [i, idx] : llvm::enumerate(sg.inputs)) {
+    if (!fromUInt8[idx])
+      continue;
+    loc = tensorLoc(idx);
+    int64_t zp = tensor(idx).quant->zeroPoint[0];
+    Value v = uint8Edge(entry->getArgument(i), b.getI8Type(), zp + 128, zp);
+    setResultQuant(v.getDefiningOp(), quantAttr(idx));
+    values[idx] = v;
+  }
 
   for (const OpInfo &op : sg.ops)
     if (failed(convertOp(op)))
@@ -2262,8 +2416,15 @@ LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
     if (!v)
       return emitError(fileLoc)
              << "subgraph output '" << tensor(idx).name << "' is never written";
+    if (fromUInt8[idx]) {
+      loc = tensorLoc(idx);
+      int64_t zp = tensor(idx).quant->zeroPoint[0];
+      v = uint8Edge(v, IntegerType::get(ctx, 8, IntegerType::Unsigned), zp,
+                    zp + 128);
+      setResultQuant(v.getDefiningOp(), edgeQuant(idx));
+    }
     results.push_back(v);
-    if (QuantAttr q = quantAttr(idx))
+    if (QuantAttr q = edgeQuant(idx))
       func.setResultAttr(i, TinyPruneDialect::getQuantAttrName(), q);
   }
   func::ReturnOp::create(b, fileLoc, results);
@@ -2301,7 +2462,12 @@ OwningOpRef<ModuleOp> tinyprune::importTFLite(StringRef bytes,
     std::string name = functionName(sg, i);
     if (!names.insert(name).second)
       name = llvm::formatv("subgraph{0}", i).str();
-    SubgraphImporter importer(context, sg, fileLoc);
+    PreparedSubgraph prepared;
+    if (llvm::Error err = prepareSubgraph(sg, prepared)) {
+      emitError(fileLoc) << llvm::toString(std::move(err));
+      return {};
+    }
+    SubgraphImporter importer(context, prepared, fileLoc);
     if (failed(importer.import(*module, name)))
       return {};
   }

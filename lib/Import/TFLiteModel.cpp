@@ -51,6 +51,7 @@ unsigned ModelView::elementSize(tflite::TensorType type) {
   case tflite::TensorType::BOOL:
     return 1;
   case tflite::TensorType::INT16:
+  case tflite::TensorType::FLOAT16:
     return 2;
   case tflite::TensorType::INT64:
     return 8;

@@ -20,7 +20,7 @@
 # RUN: not tinyprune-translate --import-tflite %t/unsupported_op.tflite 2>&1 | FileCheck %s --check-prefix=UNSUP --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/custom_op.tflite 2>&1 | FileCheck %s --check-prefix=CUSTOM --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/bad_version.tflite 2>&1 | FileCheck %s --check-prefix=VERSION --implicit-check-not={{.}}
-# RUN: not tinyprune-translate --import-tflite %t/uint8.tflite 2>&1 | FileCheck %s --check-prefix=UINT8 --implicit-check-not={{.}}
+# RUN: not tinyprune-translate --import-tflite %t/float64.tflite 2>&1 | FileCheck %s --check-prefix=FLOAT64 --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/bad_out_shape.tflite 2>&1 | FileCheck %s --check-prefix=OUTSHAPE --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/read_before_write.tflite 2>&1 | FileCheck %s --check-prefix=RBW --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/int8_tanh_fused.tflite 2>&1 | FileCheck %s --check-prefix=FUSED --implicit-check-not={{.}}
@@ -139,12 +139,12 @@ m.outputs([y])
 m.write(path("custom_op"))
 conv_model(version=99)[0].write(path("bad_version"))
 m = Model()
-x = m.tensor("input", [1, 4], "UINT8", scale=1.0, zero_point=128)
-y = m.tensor("output", [1, 4], "UINT8", scale=1.0, zero_point=128)
+x = m.tensor("input", [1, 4], "FLOAT64")
+y = m.tensor("output", [1, 4], "FLOAT64")
 m.op("RELU", inputs=[x], outputs=[y])
 m.inputs([x])
 m.outputs([y])
-m.write(path("uint8"))
+m.write(path("float64"))
 
 # Semantically wrong operators.
 conv_model(out_shape=[1, 5, 5, 3])[0].write(path("bad_out_shape"))
@@ -232,7 +232,7 @@ m.write(path("fc_bad_out"))
 # UNSUP: {{^}}{{.*}}unsupported_op.tflite: error: operator 0 (DIV): operator is not supported{{$}}
 # CUSTOM: {{^}}{{.*}}custom_op.tflite: error: operator 0 (CUSTOM(MyFancyOp)): custom operators are not supported{{$}}
 # VERSION: {{^}}{{.*}}bad_version.tflite: error: operator 0 (CONV_2D): version 99 is not supported (supported: 1 to 6){{$}}
-# UINT8: {{^}}{{.*}}uint8.tflite: error: tensor 'input' has type UINT8, which is not supported (float32, int8, int16, int32, int64 and bool are){{$}}
+# FLOAT64: {{^}}{{.*}}float64.tflite: error: tensor 'input' has type FLOAT64, which is not supported (float32, int8, affine uint8, int16, int32, int64 and bool are){{$}}
 # OUTSHAPE: {{^}}{{.*}}bad_out_shape.tflite: error: operator 0 (CONV_2D): output [1, 5, 5, 3] does not match the shape [1, 4, 4, 3] given by input, filter, strides and padding{{$}}
 # RBW: {{^}}{{.*}}read_before_write.tflite: error: operator 0 (ADD): input 1 reads tensor 'never_written' before any operator writes it{{$}}
 # FUSED: {{^}}{{.*}}int8_tanh_fused.tflite: error: operator 0 (CONV_2D): fused activation TANH is not supported on integer outputs{{$}}

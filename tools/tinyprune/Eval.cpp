@@ -162,6 +162,8 @@ std::optional<data::TensorFormat> outputFormat(RankedTensorType type,
   Type element = type.getElementType();
   if (element.isF32())
     format.kind = data::ElementKind::Float32;
+  else if (element.isUnsignedInteger(8))
+    format.kind = data::ElementKind::UInt8;
   else if (element.isInteger(8))
     format.kind = data::ElementKind::Int8;
   else if (element.isInteger(16))
@@ -169,7 +171,8 @@ std::optional<data::TensorFormat> outputFormat(RankedTensorType type,
   else if (element.isInteger(32))
     format.kind = data::ElementKind::Int32;
   else {
-    modelError("eval supports int8, int16, int32 and float32 model outputs, "
+    modelError("eval supports int8, uint8, int16, int32 and float32 model "
+               "outputs, "
                "not " +
                debugString(type));
     return std::nullopt;

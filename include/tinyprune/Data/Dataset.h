@@ -105,7 +105,9 @@ struct InputSpec {
   /// The full input shape, [1, d1, ..., dk].
   llvm::SmallVector<int64_t, 4> shape;
   bool isFloat = false;
-  /// Quantization of an int8 input (`hasQuant` false: unknown).
+  /// A uint8 input (`ui8`, a uint8 model's interface): bytes are 0..255.
+  bool isUnsigned = false;
+  /// Quantization of an int8 or uint8 input (`hasQuant` false: unknown).
   bool hasQuant = false;
   float scale = 1.0f;
   int32_t zeroPoint = 0;
@@ -182,6 +184,8 @@ openDataset(const DatasetOptions &options, const InputSpec &spec);
 /// Quantizes `x` to int8 as TFLite's QUANTIZE does: round(x / scale) with
 /// ties away from zero, plus the zero point, clamped to [-128, 127].
 int8_t quantizeInt8(float x, float scale, int32_t zeroPoint);
+/// TFLite's uint8 QUANTIZE of one value (zero point in [0, 255]).
+uint8_t quantizeUInt8(float x, float scale, int32_t zeroPoint);
 
 } // namespace data
 } // namespace tinyprune

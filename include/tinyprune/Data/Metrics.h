@@ -43,7 +43,7 @@ namespace data {
 //===----------------------------------------------------------------------===//
 
 /// Element types of the raw tensors a model reads and writes.
-enum class ElementKind { Float32, Int8, Int16, Int32 };
+enum class ElementKind { Float32, Int8, UInt8, Int16, Int32 };
 
 /// How to read a raw tensor (row-major, little-endian) as real numbers.
 struct TensorFormat {
@@ -55,7 +55,8 @@ struct TensorFormat {
   float scale = 1.0f;
   int64_t zeroPoint = 0;
 
-  /// The format of the model input `spec` describes (float32 or int8).
+  /// The format of the model input `spec` describes (float32, int8 or
+  /// uint8).
   static TensorFormat of(const InputSpec &spec);
 
   /// Bytes of one element.

@@ -523,12 +523,15 @@ LogicalResult KernelCallBuilder::lowerTinyPrune(Operation *op) {
          llvm::formatv(
              "tinyprune::rt::averagePoolInt8(tinyprune::rt::PoolParams{{"
              "{0}, {1}, {2}, {3}, {4}, {5}, {6}, {7}}, {8}, {9}, {10}, "
-             "{11}, (const int8_t *){12}, {13}, {14}, (int8_t *){15});",
+             "{11}, (const int8_t *){12}, {13}, {14}, (int8_t *){15}{16});",
              a.getStride()[0], a.getStride()[1], a.getKernel()[0],
              a.getKernel()[1], a.getPad()[0], a.getPad()[2],
              a.getMinValAttr().getInt(), a.getMaxValAttr().getInt(),
              inT.getDimSize(0), inT.getDimSize(1), inT.getDimSize(2),
-             inT.getDimSize(3), x, outT.getDimSize(1), outT.getDimSize(2), y)
+             inT.getDimSize(3), x, outT.getDimSize(1), outT.getDimSize(2), y,
+             a.getInputOffset()
+                 ? llvm::formatv(", {0}", a.getInputOffset()).str()
+                 : std::string())
              .str());
     return success();
   }

@@ -249,8 +249,13 @@ LogicalResult KernelCallBuilder::lower(Operation *op) {
           return lowerInt32Binary(o);
         return notALayerOp(o);
       })
-      .Case<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::RescaleOp,
-            tosa::MaxPool2dOp>([&](Operation *o) { return notALayerOp(o); })
+      .Case([&](tosa::RescaleOp r) {
+        if (r.getInputUnsigned() || r.getOutputUnsigned())
+          return lowerUInt8Edge(r);
+        return notALayerOp(r);
+      })
+      .Case<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::MaxPool2dOp>(
+          [&](Operation *o) { return notALayerOp(o); })
       .Case<tosa::SliceOp, tosa::PadOp, tosa::TransposeOp, tosa::ConcatOp,
             tosa::ClampOp>([&](Operation *o) { return lowerDataMovement(o); })
       .Case([&](tosa::ReduceSumOp r) { return lowerReduceSum(r); })

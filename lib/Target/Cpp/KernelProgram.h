@@ -246,6 +246,8 @@ private:
   mlir::LogicalResult lowerReduceSum(mlir::tosa::ReduceSumOp op);
   mlir::LogicalResult lowerInt32Binary(mlir::Operation *op);
   mlir::LogicalResult lowerDequantize(mlir::tosa::CastOp op);
+  /// The importer's uint8 <-> int8 rescale by one at a uint8 model's edge.
+  mlir::LogicalResult lowerUInt8Edge(mlir::tosa::RescaleOp op);
   mlir::LogicalResult lowerLeakyRelu(mlir::tosa::SelectOp op);
   mlir::LogicalResult lowerFloatActivation(mlir::Operation *op);
   mlir::LogicalResult lowerFloatAvgPool(mlir::tosa::AvgPool2dOp op);

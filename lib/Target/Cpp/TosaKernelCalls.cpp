@@ -2,7 +2,8 @@
 //
 // The kernel calls of the TOSA ops that stay TOSA (reshape views, slice, pad,
 // transpose, concat, a clamp alone, float sigmoid/tanh/avg_pool, reduce_sum,
-// the casts of DEQUANTIZE, the select of LEAKY_RELU, int32 arithmetic).
+// the casts of DEQUANTIZE, the select of LEAKY_RELU, int32 arithmetic, the
+// uint8 <-> int8 rescales at the edges of a uint8 model).
 //
 // The importer's layer chains (convolution, requantization, int8 and float
 // element-wise arithmetic, max pool) are not matched here: they are lowered
@@ -255,6 +256,46 @@ LogicalResult KernelCallBuilder::lowerDequantize(tosa::CastOp op) {
                          floatLiteral(scale), static_cast<int64_t>(zp),
                          inT.getNumElements(), x, ptr(mul.getResult()))
                .str());
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerUInt8Edge(tosa::RescaleOp op) {
+  Type inElt = op.getInput().getType().getElementType();
+  Type outElt = op.getOutput().getType().getElementType();
+  SmallVector<int64_t> mult = constInts(op.getMultiplier());
+  SmallVector<int64_t> shift = constInts(op.getShift());
+  auto zp = [](Value v) -> std::optional<int64_t> {
+    auto c = v.getDefiningOp<tosa::ConstOp>();
+    auto attr = c ? dyn_cast<DenseIntElementsAttr>(c.getValues())
+                  : DenseIntElementsAttr();
+    if (!attr || attr.getNumElements() != 1)
+      return std::nullopt;
+    APInt z = *attr.getValues<APInt>().begin();
+    return getElementTypeOrSelf(v.getType()).isUnsignedInteger()
+               ? int64_t(z.getZExtValue())
+               : z.getSExtValue();
+  };
+  std::optional<int64_t> inZp = zp(op.getInputZp()),
+                         outZp = zp(op.getOutputZp());
+  bool edge = op.getInputUnsigned() == inElt.isUnsignedInteger(8) &&
+              op.getOutputUnsigned() == outElt.isUnsignedInteger(8) &&
+              inElt.isInteger(8) && outElt.isInteger(8) && mult.size() == 1 &&
+              shift.size() == 1 && shift[0] >= 2 && shift[0] <= 30 &&
+              mult[0] == int64_t(1) << shift[0] && inZp && outZp;
+  if (!edge)
+    return op.emitOpError()
+           << "C++ lowering supports unsigned rescales only as the uint8 <-> "
+              "int8 conversion by one at a model's edge";
+  std::string x = operand(op.getInput());
+  define(op.getResult());
+  emit(op, llvm::formatv("tinyprune::rt::shiftZeroPoint<{0}, {1}>({2}, (const "
+                         "{0} *){3}, {4}, {5}, ({1} *){6});",
+                         inElt.isUnsignedInteger() ? "uint8_t" : "int8_t",
+                         outElt.isUnsignedInteger() ? "uint8_t" : "int8_t",
+                         op.getInput().getType().getNumElements(), x, *inZp,
+                         *outZp, ptr(op.getResult()))
+               .str());
+  allowInPlace(op.getInput(), op.getResult());
   return success();
 }
 

@@ -29,7 +29,8 @@ for script in sorted(os.listdir(test_dir)):
                         os.path.join(model_dir, script[:-3])], check=True,
                        capture_output=True)
 cxx = ["g++", "-std=c++17", "-O0", "-Wall", "-Wextra", "-Werror"]
-BYTES = {"i1": 1, "i8": 1, "i16": 2, "i32": 4, "i64": 8, "f32": 4}
+BYTES = {"i1": 1, "i8": 1, "ui8": 1, "i16": 2, "i32": 4, "i64": 8,
+         "f32": 4}
 
 
 def rand_bytes(n, tag):

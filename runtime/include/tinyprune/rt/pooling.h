@@ -73,7 +73,8 @@ inline Window clipWindow(const P &p, int32_t outY, int32_t outX, int32_t inH,
 template <typename T>
 inline bool averagePoolInteger(const PoolParams &p, int32_t n, int32_t inH,
                                int32_t inW, int32_t c, const T *in,
-                               int32_t outH, int32_t outW, T *out) {
+                               int32_t outH, int32_t outW, T *out,
+                               int32_t inputOffset = 0) {
   for (int32_t b = 0; b < n; ++b) {
     for (int32_t oy = 0; oy < outH; ++oy) {
       for (int32_t ox = 0; ox < outW; ++ox) {
@@ -85,7 +86,8 @@ inline bool averagePoolInteger(const PoolParams &p, int32_t n, int32_t inH,
           for (int32_t iy = w.yBegin; iy < w.yEnd; ++iy) {
             for (int32_t ix = w.xBegin; ix < w.xEnd; ++ix) {
               sum += in[((static_cast<int64_t>(b) * inH + iy) * inW + ix) * c +
-                        ch];
+                        ch] +
+                     inputOffset;
               ++count;
             }
           }
@@ -93,8 +95,9 @@ inline bool averagePoolInteger(const PoolParams &p, int32_t n, int32_t inH,
           if (count == 0)
             return false;
           // Round half away from zero; truncating division does the rest.
-          const int32_t avg =
-              sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count;
+          const int32_t avg = (sum > 0 ? (sum + count / 2) / count
+                                       : (sum - count / 2) / count) -
+                              inputOffset;
           out[((static_cast<int64_t>(b) * outH + oy) * outW + ox) * c + ch] =
               static_cast<T>(clamp(avg, p.actMin, p.actMax));
         }
@@ -142,11 +145,15 @@ inline void maxPoolGeneric(const P &p, int32_t n, int32_t inH, int32_t inW,
 /// int8 NHWC average pool, TFLite's reference_integer_ops::AveragePool.
 /// Returns false, leaving the output partly written, if some window covers
 /// no input element (TFLite fails the op then); a verifier that rejects
-/// padding of a whole filter extent or more rules that out.
+/// padding of a whole filter extent or more rules that out. With
+/// `inputOffset` 128 it is TFLite's uint8 AveragePool on the int8 values
+/// `q - 128` (the uint8 kernel rounds the average of non-negative sums).
 inline bool averagePoolInt8(const PoolParams &p, int32_t n, int32_t inH,
                             int32_t inW, int32_t c, const int8_t *in,
-                            int32_t outH, int32_t outW, int8_t *out) {
-  return detail::averagePoolInteger(p, n, inH, inW, c, in, outH, outW, out);
+                            int32_t outH, int32_t outW, int8_t *out,
+                            int32_t inputOffset = 0) {
+  return detail::averagePoolInteger(p, n, inH, inW, c, in, outH, outW, out,
+                                    inputOffset);
 }
 
 /// int16 NHWC average pool (TFLite's int16 AveragePool, same algorithm).

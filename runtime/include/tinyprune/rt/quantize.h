@@ -1,7 +1,8 @@
 //===- quantize.h - float32 <-> integer affine (de)quantization -*- C++ -*-===//
 //
 // TFLite's reference QUANTIZE (float32 to int8/int16, per tensor and per
-// channel) and DEQUANTIZE (int8/int16 to float32, per tensor).
+// channel) and DEQUANTIZE (int8/int16 to float32, per tensor), and the
+// uint8 <-> int8 conversion at the edges of a uint8 model.
 //
 // Quantization is `clamp(round(x / scale) + zero_point)` with a true float32
 // division and rounding half away from zero (TfLiteRound, i.e.
@@ -152,6 +153,21 @@ inline void dequantizeInt8(float scale, int32_t zeroPoint, int32_t size,
 inline void dequantizeInt16(float scale, int32_t zeroPoint, int32_t size,
                             const int16_t *in, float *out) {
   detail::dequantizePerTensor(scale, zeroPoint, size, in, out);
+}
+
+/// uint8 <-> int8 at the edge of a uint8 model, whose body computes on the
+/// int8 values `q - 128`: `out = clamp(in - inZp + outZp)` to the range of
+/// `Out` (a TOSA rescale by exactly one). `inZp - outZp` is +-128 here, so
+/// nothing saturates; the clamp keeps any other offset defined.
+template <typename In, typename Out>
+inline void shiftZeroPoint(int32_t size, const In *in, int32_t inZp,
+                           int32_t outZp, Out *out) {
+  const int32_t lo = static_cast<Out>(-1) < 0 ? -128 : 0;
+  const int32_t hi = lo + 255;
+  for (int32_t i = 0; i < size; ++i) {
+    const int32_t v = static_cast<int32_t>(in[i]) - inZp + outZp;
+    out[i] = static_cast<Out>(v < lo ? lo : (v > hi ? hi : v));
+  }
 }
 
 } // namespace rt
