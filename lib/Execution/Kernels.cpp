@@ -87,8 +87,9 @@ void exec::convolve(const Tensor &in, const Tensor &w, const Tensor &bias,
     for (int64_t b = 0; b < n; ++b)
       for (int64_t oy = 0; oy < oh; ++oy)
         for (int64_t ox = 0; ox < ow; ++ox) {
-          for (int64_t o = 0; o < oc; ++o)
-            acc[o] = bias.f[perChannelBias ? o : 0];
+          // TFLite's reference kernels sum the products from 0 and add the
+          // bias last; starting from the bias rounds differently.
+          std::fill(acc.begin(), acc.end(), 0.0f);
           for (int64_t ky = 0; ky < kh; ++ky) {
             int64_t y = oy * stride[0] - pad[0] + ky * dilation[0];
             if (y < 0 || y >= ih)
@@ -115,7 +116,8 @@ void exec::convolve(const Tensor &in, const Tensor &w, const Tensor &bias,
             }
           }
           float *po = &out.f[((b * oh + oy) * ow + ox) * oc];
-          std::copy(acc.begin(), acc.end(), po);
+          for (int64_t o = 0; o < oc; ++o)
+            po[o] = acc[o] + bias.f[perChannelBias ? o : 0];
         }
     return;
   }
