@@ -6,7 +6,13 @@
 //  * affine uint8 tensors become the int8 tensors `q - 128` with zero point
 //    `zp - 128` (TFLite's uint8 kernels compute on `q - zp`, which the shift
 //    leaves unchanged), and are marked so that the model's inputs and
-//    outputs keep their uint8 interface.
+//    outputs keep their uint8 interface;
+//  * FLOAT16 constants behind DEQUANTIZE become the float32 constants the
+//    DEQUANTIZE computes (exact), and the DEQUANTIZE is dropped;
+//  * int8 weights of float CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED
+//    (dynamic-range models) are dequantized to float32;
+//  * SHAPE, and PACK, STRIDED_SLICE, GATHER and CONCATENATION of int32/int64
+//    values known at import, are folded into constants and dropped.
 //
 //===----------------------------------------------------------------------===//
 
