@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Data/Dataset.h"
+#include "tinyprune/Support/Files.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -413,9 +414,10 @@ tinyprune::data::parseNpy(std::unique_ptr<MemoryBuffer> buffer) {
 }
 
 Expected<NpyArray> tinyprune::data::readNpy(StringRef path) {
-  auto file = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                    /*RequiresNullTerminator=*/false);
+  // Bounded (the size is checked first, special files are refused), and
+  // copied rather than mapped (tinyprune/Support/Files.h).
+  Expected<std::unique_ptr<MemoryBuffer>> file = readInputFile(path);
   if (!file)
-    return npyError(path, "cannot read: " + file.getError().message());
+    return file.takeError();
   return parseNpy(std::move(*file));
 }

@@ -251,7 +251,7 @@ TEST(Npy, ReadMissingFile) {
   llvm::Expected<NpyArray> a = readNpy("/nonexistent/x.npy");
   ASSERT_FALSE(bool(a));
   EXPECT_EQ(llvm::toString(a.takeError()),
-            "/nonexistent/x.npy: cannot read: No such file or directory");
+            "cannot read '/nonexistent/x.npy': No such file or directory");
 }
 
 TEST(LabelCsv, Forms) {
