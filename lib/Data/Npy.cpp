@@ -390,10 +390,17 @@ tinyprune::data::parseNpy(std::unique_ptr<MemoryBuffer> buffer) {
       return npyError(name, "bad header: 'shape' holds something other than "
                             "non-negative integers");
     array.shape.push_back(d.integer);
-    count = SaturatingMultiply<uint64_t>(count, d.integer, &overflow);
+    // SaturatingMultiply clears its flag on every call: keep it sticky, so
+    // that a zero after an overflowing product (a shape of 0 elements whose
+    // other dimensions overflow int64) is refused too.
+    bool o = false;
+    count = SaturatingMultiply<uint64_t>(count, d.integer, &o);
+    overflow |= o;
   }
+  bool o = false;
   uint64_t payload =
-      SaturatingMultiply<uint64_t>(count, dtypeSize(array.dtype), &overflow);
+      SaturatingMultiply<uint64_t>(count, dtypeSize(array.dtype), &o);
+  overflow |= o;
   array.dataOffset = headerStart + headerLen;
   uint64_t available = bytes.size() - array.dataOffset;
   if (overflow || payload > available)
