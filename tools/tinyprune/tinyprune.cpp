@@ -77,7 +77,10 @@ static cl::opt<std::string> functionName("function",
 static void installDiagnosticPrinter(MLIRContext &context) {
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     llvm::errs() << "tinyprune: ";
-    if (!isa<UnknownLoc>(diag.getLocation()))
+    if (auto file = dyn_cast<FileLineColLoc>(diag.getLocation()))
+      llvm::errs() << file.getFilename().getValue() << ":" << file.getLine()
+                   << ":" << file.getColumn() << ": ";
+    else if (!isa<UnknownLoc>(diag.getLocation()))
       llvm::errs() << diag.getLocation() << ": ";
     llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
                                                                      : "note: ")
@@ -106,9 +109,12 @@ func::FuncOp tinyprune::driver::lookupFunction(ModuleOp module,
                                                llvm::StringRef name) {
   auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
       module, StringAttr::get(module.getContext(), name));
-  if (!func)
+  if (!func) {
+    // An absurd name is not printed whole.
+    llvm::StringRef shown = name.take_front(64);
     llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
-                 << name << "\n";
+                 << shown << (shown.size() < name.size() ? "..." : "") << "\n";
+  }
   return func;
 }
 
