@@ -11,15 +11,14 @@
 #include "tinyprune/Analysis/CostModel.h"
 #include "tinyprune/Analysis/Passes.h"
 #include "tinyprune/Dialect/LayerView.h"
+#include "tinyprune/Support/Files.h"
 #include "tinyprune/Transforms/Layers.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OwningOpRef.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace tinyprune {
@@ -163,23 +162,21 @@ struct ModelStatsPass
                                  << "' (cortex-m0plus, cortex-m4, cortex-m7)";
       return signalPassFailure();
     }
-    std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file;
-    llvm::raw_ostream *os = &llvm::errs();
-    if (output != "-") {
-      file = openOutputFile(output, &error);
-      if (!file) {
-        getOperation().emitError()
-            << "cannot open '" << output << "': " << error;
-        return signalPassFailure();
-      }
-      os = &file->os();
-    }
-    print(*os, *raised, rows);
+    // To a file: atomically, and never over a file the tool read
+    // (tinyprune/Support/Files.h); a file that cannot be written fails
+    // the pass.
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    print(os, *raised, rows);
     if (mcu)
-      printCosts(*os, estimateFunction(*raised, *mcu), *mcu);
-    if (file)
-      file->keep();
+      printCosts(os, estimateFunction(*raised, *mcu), *mcu);
+    if (output == "-") {
+      llvm::errs() << text;
+    } else if (llvm::Error e = writeOutputFile(output, text)) {
+      mlir::emitError(UnknownLoc::get(&getContext()))
+          << "tinyprune-model-stats: " << llvm::toString(std::move(e));
+      return signalPassFailure();
+    }
     markAllAnalysesPreserved();
   }
 

@@ -1,15 +1,16 @@
 //===- Dataset.cpp - Evaluation data sets ---------------------------------===//
 //
-// .npy data sets convert one sample at a time from the mapped file; folder
-// data sets read one .bin file per sample. Everything that can be checked
-// up front (shapes, dtypes, file sizes, label counts) is checked when the
-// set is opened, so reading a sample fails only if the file system changes
+// .npy data sets convert one sample at a time from the file read whole;
+// folder data sets read one .bin file per sample. Everything that can be
+// checked up front (shapes, dtypes, file sizes, label counts) is checked when
+// the set is opened, so reading a sample fails only if the file system changes
 // under us.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Data/Dataset.h"
 
+#include "tinyprune/Support/Files.h"
 #include "tinyprune/rt/quantize.h"
 
 #include "llvm/ADT/STLExtras.h"
@@ -19,15 +20,38 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 using namespace llvm;
+using namespace tinyprune;
 using namespace tinyprune::data;
 
 /// An error "<file>: <message>".
 static Error fileError(StringRef file, const Twine &message) {
   return createStringError(inconvertibleErrorCode(),
                            (file + ": " + message).str());
+}
+
+/// Checks that the `count` float32 values at `bytes` are finite; the error
+/// names `file` and the first bad element (`first` + its index, and the
+/// sample it belongs to when `perSample` is known).
+static Error checkFinite(StringRef file, const uint8_t *bytes, int64_t count,
+                         int64_t perSample, int64_t first = 0) {
+  for (int64_t k = 0; k < count; ++k) {
+    float v;
+    std::memcpy(&v, bytes + 4 * k, 4);
+    if (std::isfinite(v))
+      continue;
+    int64_t at = first + k;
+    std::string what = std::isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf";
+    return fileError(file,
+                     formatv("element {0} (sample {1}, element {2} of it) "
+                             "is {3}; data must be finite",
+                             at, at / perSample, at % perSample, what));
+  }
+  return Error::success();
 }
 
 int8_t tinyprune::data::quantizeInt8(float x, float scale, int32_t zeroPoint) {
@@ -206,7 +230,8 @@ Error NpyDataset::read(size_t i, MutableArrayRef<uint8_t> out) const {
 
 namespace {
 
-/// One raw .bin file per sample, listed by a label CSV.
+/// One raw .bin file per sample, listed by a label CSV (or, without one,
+/// the folder's .bin files in name order, unlabelled).
 class FolderDataset : public Dataset {
 public:
   FolderDataset(InputSpec spec, std::string dir, std::vector<LabelRow> rows,
@@ -223,6 +248,15 @@ public:
         csvClasses = row.numClasses;
     }
   }
+  /// The unlabelled samples `files` (names in the folder).
+  FolderDataset(InputSpec spec, std::string dir,
+                const std::vector<std::string> &files)
+      : Dataset(std::move(spec)), dir(std::move(dir)) {
+    numSamples = files.size();
+    dataFile = this->dir;
+    for (const std::string &f : files)
+      paths.push_back(pathOf(f));
+  }
 
   /// `file` relative to the folder (absolute names stay as they are).
   std::string pathOf(StringRef file) const {
@@ -233,33 +267,37 @@ public:
     return std::string(p);
   }
 
-  /// Checks that every listed file exists with the input's byte size.
+  /// Checks that every listed file is a regular file of the input's byte
+  /// size.
   Error checkFiles() const {
     for (const std::string &path : paths) {
-      sys::fs::file_status status;
-      if (std::error_code ec = sys::fs::status(path, status))
-        return fileError(path, "cannot read: " + ec.message());
-      if (!sys::fs::is_regular_file(status))
-        return fileError(path, "is not a regular file");
-      if ((int64_t)status.getSize() != inputSpec.byteSize())
-        return sizeError(path, status.getSize());
+      Expected<uint64_t> size = checkInputFile(path);
+      if (!size)
+        return size.takeError();
+      if ((int64_t)*size != inputSpec.byteSize())
+        return sizeError(path, *size);
     }
     return Error::success();
   }
 
   Error read(size_t i, MutableArrayRef<uint8_t> out) const override {
-    auto file = MemoryBuffer::getFile(paths[i], /*IsText=*/false,
-                                      /*RequiresNullTerminator=*/false);
+    // At most the input's size: a file grown since the check is refused.
+    Expected<std::unique_ptr<MemoryBuffer>> file =
+        readInputFile(paths[i], inputSpec.byteSize());
     if (!file)
-      return fileError(paths[i], "cannot read: " + file.getError().message());
+      return file.takeError();
     if ((int64_t)(*file)->getBufferSize() != inputSpec.byteSize())
       return sizeError(paths[i], (*file)->getBufferSize());
     std::memcpy(out.data(), (*file)->getBufferStart(), out.size());
+    if (inputSpec.isFloat)
+      return checkFinite(paths[i], out.data(), inputSpec.numElements(),
+                         inputSpec.numElements());
     return Error::success();
   }
 
   std::string describe() const override {
-    return formatv("{0} ({1} .bin files)", dir, paths.size());
+    return formatv("{0} ({1} .bin files{2})", dir, paths.size(),
+                   hasLabels() ? "" : ", no labels");
   }
 
 private:
@@ -328,6 +366,8 @@ static Error checkShape(const NpyArray &array, const InputSpec &spec,
 
 /// Whether `path` starts with the .npy magic.
 static bool looksLikeNpy(StringRef path) {
+  if (!sys::fs::is_regular_file(path))
+    return false; // a FIFO would block the read
   auto file = MemoryBuffer::getFileSlice(path, 6, 0, /*IsVolatile=*/false);
   return file && (*file)->getBuffer() == "\x93NUMPY";
 }
@@ -350,26 +390,53 @@ static Expected<std::vector<int64_t>> readLabelNpy(StringRef path) {
   return labels;
 }
 
+/// The .bin files of folder `dir`, in name order, without labels.
+static Expected<std::unique_ptr<Dataset>>
+openUnlabelledFolder(StringRef dir, const InputSpec &spec) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef name = sys::path::filename(it->path());
+    if (name.ends_with(".bin"))
+      files.push_back(name.str());
+  }
+  if (ec)
+    return fileError(dir, "cannot list: " + ec.message());
+  if (files.empty())
+    return fileError(dir, "holds no .bin files (and no y_labels.csv)");
+  llvm::sort(files);
+  auto set = std::make_unique<FolderDataset>(spec, dir.str(), files);
+  if (Error e = set->checkFiles())
+    return std::move(e);
+  return std::unique_ptr<Dataset>(std::move(set));
+}
+
 Expected<std::unique_ptr<Dataset>>
 tinyprune::data::openDataset(const DatasetOptions &options,
                              const InputSpec &spec) {
   StringRef dataPath = options.dataPath;
+  if (!std::isfinite(options.dataScale))
+    return fileError(dataPath, "the data scale " +
+                                   std::to_string(options.dataScale) +
+                                   " is not finite");
   if (sys::fs::is_directory(dataPath)) {
     std::string csv = options.labelsPath;
     if (csv.empty()) {
       SmallString<256> p(dataPath);
       sys::path::append(p, "y_labels.csv");
       if (!sys::fs::exists(p))
-        return fileError(dataPath, "a folder of .bin files needs --labels "
-                                   "FILE.csv (or a y_labels.csv inside it)");
+        return openUnlabelledFolder(dataPath, spec);
       csv = std::string(p);
     }
+    if (Expected<uint64_t> size = checkInputFile(csv); !size)
+      return size.takeError();
     if (looksLikeNpy(csv))
       return fileError(csv, "the labels of a folder of .bin files must be "
                             "a CSV of 'file,label' rows, not a .npy file");
-    auto text = MemoryBuffer::getFile(csv, /*IsText=*/true);
+    Expected<std::unique_ptr<MemoryBuffer>> text = readInputFile(csv);
     if (!text)
-      return fileError(csv, "cannot read: " + text.getError().message());
+      return text.takeError();
     Expected<std::vector<LabelRow>> rows =
         parseLabelCsv((*text)->getBuffer(), csv);
     if (!rows)
@@ -393,6 +460,12 @@ tinyprune::data::openDataset(const DatasetOptions &options,
   Expected<NpyArray> array = readNpy(dataPath);
   if (!array)
     return array.takeError();
+  if (array->dtype == DType::Float32 && !array->shape.empty() &&
+      array->shape[0] > 0)
+    if (Error e =
+            checkFinite(dataPath, array->data().data(), array->numElements(),
+                        array->numElements() / array->shape[0]))
+      return std::move(e);
   bool transpose = false;
   if (Error e = checkShape(*array, spec, options.layout, transpose))
     return std::move(e);
@@ -408,8 +481,8 @@ tinyprune::data::openDataset(const DatasetOptions &options,
                                           options.dataScale, transpose);
   if (!options.labelsPath.empty()) {
     StringRef labelsPath = options.labelsPath;
-    if (!sys::fs::exists(labelsPath))
-      return fileError(labelsPath, "cannot read: No such file or directory");
+    if (Expected<uint64_t> size = checkInputFile(labelsPath); !size)
+      return size.takeError();
     if (!looksLikeNpy(labelsPath))
       return fileError(labelsPath, "the labels of .npy data must be a .npy "
                                    "file of integers (label CSVs go with "

@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Data/Dataset.h"
+#include "tinyprune/Support/Files.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringExtras.h"
@@ -389,10 +390,17 @@ tinyprune::data::parseNpy(std::unique_ptr<MemoryBuffer> buffer) {
       return npyError(name, "bad header: 'shape' holds something other than "
                             "non-negative integers");
     array.shape.push_back(d.integer);
-    count = SaturatingMultiply<uint64_t>(count, d.integer, &overflow);
+    // SaturatingMultiply clears its flag on every call: keep it sticky, so
+    // that a zero after an overflowing product (a shape of 0 elements whose
+    // other dimensions overflow int64) is refused too.
+    bool o = false;
+    count = SaturatingMultiply<uint64_t>(count, d.integer, &o);
+    overflow |= o;
   }
+  bool o = false;
   uint64_t payload =
-      SaturatingMultiply<uint64_t>(count, dtypeSize(array.dtype), &overflow);
+      SaturatingMultiply<uint64_t>(count, dtypeSize(array.dtype), &o);
+  overflow |= o;
   array.dataOffset = headerStart + headerLen;
   uint64_t available = bytes.size() - array.dataOffset;
   if (overflow || payload > available)
@@ -413,9 +421,10 @@ tinyprune::data::parseNpy(std::unique_ptr<MemoryBuffer> buffer) {
 }
 
 Expected<NpyArray> tinyprune::data::readNpy(StringRef path) {
-  auto file = MemoryBuffer::getFile(path, /*IsText=*/false,
-                                    /*RequiresNullTerminator=*/false);
+  // Bounded (the size is checked first, special files are refused), and
+  // copied rather than mapped (tinyprune/Support/Files.h).
+  Expected<std::unique_ptr<MemoryBuffer>> file = readInputFile(path);
   if (!file)
-    return npyError(path, "cannot read: " + file.getError().message());
+    return file.takeError();
   return parseNpy(std::move(*file));
 }

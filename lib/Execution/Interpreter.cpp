@@ -131,12 +131,46 @@ private:
 
 } // namespace
 
-int64_t tinyprune::rawByteSize(Type type) {
+/// Why `type` cannot be a raw argument or result, or an empty string.
+static std::string rawTypeProblem(Type type) {
   auto t = dyn_cast<RankedTensorType>(type);
-  if (!t || !t.hasStaticShape())
+  if (!t)
+    return "is not a ranked tensor";
+  if (!t.hasStaticShape())
+    return "has a dynamic shape";
+  Type e = t.getElementType();
+  if (e.isF32())
+    return "";
+  if (auto i = dyn_cast<IntegerType>(e))
+    if (llvm::is_contained({8u, 16u, 32u, 64u}, i.getWidth()))
+      return "";
+  return "has elements of a type raw buffers do not carry (i8, i16, i32, "
+         "i64 and f32 do)";
+}
+
+int64_t tinyprune::rawByteSize(Type type) {
+  if (!rawTypeProblem(type).empty())
     return -1;
+  auto t = cast<RankedTensorType>(type);
   unsigned bits = t.getElementType().getIntOrFloatBitWidth();
   return t.getNumElements() * std::max<unsigned>(1, bits / 8);
+}
+
+LogicalResult tinyprune::checkRawSignature(func::FuncOp func) {
+  auto check = [&](StringRef what, unsigned i, Type type) -> LogicalResult {
+    std::string problem = rawTypeProblem(type);
+    if (problem.empty())
+      return success();
+    return func.emitError() << what << " " << i << " of @" << func.getName()
+                            << " (" << type << ") " << problem;
+  };
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+    if (failed(check("argument", i, type)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
+    if (failed(check("result", i, type)))
+      return failure();
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
@@ -780,9 +814,9 @@ LogicalResult Interpreter::prepare(Prepared &prepared) {
     return func.emitError() << "cannot run a function without a body";
   Block &entry = func.getBody().front();
   for (auto [i, arg] : llvm::enumerate(entry.getArguments()))
-    if (rawByteSize(arg.getType()) < 0)
-      return func.emitError()
-             << "argument " << i << " is not a statically shaped tensor";
+    if (std::string problem = rawTypeProblem(arg.getType()); !problem.empty())
+      return func.emitError() << "argument " << i << " of @" << func.getName()
+                              << " (" << arg.getType() << ") " << problem;
   for (Operation &op : entry.without_terminator()) {
     if (auto c = dyn_cast<tosa::ConstOp>(op)) {
       FailureOr<Tensor> t = decodeConstant(c);

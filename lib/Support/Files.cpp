@@ -4,7 +4,9 @@
 // descriptor whose status is checked first (so a file swapped between the
 // check and the read cannot bypass it), and copied rather than mapped.
 // Outputs go to a hidden temporary file beside the target, removed on
-// failure or on a signal, and renamed over the target on commit.
+// failure or on a signal, and renamed over the target on commit. The files
+// read are remembered by device and inode, which no later spelling of
+// their path can hide.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +17,11 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Signals.h"
+
+#include <mutex>
+#include <optional>
+#include <utility>
+#include <vector>
 
 using namespace llvm;
 using namespace tinyprune;
@@ -30,6 +37,49 @@ static std::string sizeString(uint64_t bytes) {
     return std::to_string(bytes >> 20) + " MiB";
   return std::to_string(bytes) + " bytes";
 }
+
+namespace {
+/// The files this process has read, with the path they were read by.
+struct InputRegistry {
+  std::mutex mutex;
+  std::vector<std::pair<sys::fs::UniqueID, std::string>> files;
+};
+} // namespace
+
+static InputRegistry &inputRegistry() {
+  static InputRegistry registry;
+  return registry;
+}
+
+static void rememberInput(const sys::fs::file_status &status, StringRef path) {
+  InputRegistry &r = inputRegistry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  sys::fs::UniqueID id = status.getUniqueID();
+  for (const auto &file : r.files)
+    if (file.first == id)
+      return;
+  r.files.emplace_back(id, path.str());
+}
+
+void tinyprune::forgetInputFiles() {
+  InputRegistry &r = inputRegistry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  r.files.clear();
+}
+
+/// The path by which this process read the file `id`, if it did.
+static std::optional<std::string> readAs(sys::fs::UniqueID id) {
+  InputRegistry &r = inputRegistry();
+  std::lock_guard<std::mutex> lock(r.mutex);
+  for (const auto &file : r.files)
+    if (file.first == id)
+      return file.second;
+  return std::nullopt;
+}
+
+/// Checks the status of an input: a regular file of at most `maxBytes`.
+static Error checkStatus(const sys::fs::file_status &status, StringRef path,
+                         uint64_t maxBytes);
 
 /// Reads standard input up to one byte past `maxBytes`.
 static Expected<std::unique_ptr<MemoryBuffer>> readStdin(uint64_t maxBytes) {
@@ -61,6 +111,19 @@ tinyprune::readInputFile(StringRef path, uint64_t maxBytes) {
   sys::fs::file_status status;
   if (std::error_code ec = sys::fs::status(*fd, status))
     return fail("cannot read '" + path + "': " + ec.message());
+  if (Error e = checkStatus(status, path, maxBytes))
+    return std::move(e);
+  uint64_t size = status.getSize();
+  rememberInput(status, path);
+  ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getOpenFileSlice(
+      *fd, path, size, /*Offset=*/0, /*IsVolatile=*/true);
+  if (!buf)
+    return fail("cannot read '" + path + "': " + buf.getError().message());
+  return std::move(*buf);
+}
+
+static Error checkStatus(const sys::fs::file_status &status, StringRef path,
+                         uint64_t maxBytes) {
   if (status.type() != sys::fs::file_type::regular_file)
     return fail("'" + path + "' is not a regular file");
   uint64_t size = status.getSize();
@@ -68,11 +131,18 @@ tinyprune::readInputFile(StringRef path, uint64_t maxBytes) {
     return fail("'" + path + "' holds " + std::to_string(size) +
                 " bytes, more than the " + sizeString(maxBytes) +
                 " an input may have");
-  ErrorOr<std::unique_ptr<MemoryBuffer>> buf = MemoryBuffer::getOpenFileSlice(
-      *fd, path, size, /*Offset=*/0, /*IsVolatile=*/true);
-  if (!buf)
-    return fail("cannot read '" + path + "': " + buf.getError().message());
-  return std::move(*buf);
+  return Error::success();
+}
+
+Expected<uint64_t> tinyprune::checkInputFile(StringRef path,
+                                             uint64_t maxBytes) {
+  sys::fs::file_status status;
+  if (std::error_code ec = sys::fs::status(path, status))
+    return fail("cannot read '" + path + "': " + ec.message());
+  if (Error e = checkStatus(status, path, maxBytes))
+    return std::move(e);
+  rememberInput(status, path);
+  return status.getSize();
 }
 
 bool tinyprune::isSameFile(StringRef a, StringRef b) {
@@ -87,7 +157,22 @@ Error tinyprune::checkNotAnInput(StringRef path, ArrayRef<std::string> inputs) {
     if (in != "-" && isSameFile(path, in))
       return fail("output '" + path + "' is the input '" + in +
                   "'; write the output elsewhere");
+  // A file read earlier in this process (status follows links).
+  sys::fs::file_status status;
+  if (!sys::fs::status(path, status))
+    if (std::optional<std::string> in = readAs(status.getUniqueID()))
+      return fail("output '" + path + "' is the input '" + *in +
+                  "'; write the output elsewhere");
   return Error::success();
+}
+
+Error tinyprune::writeOutputFile(StringRef path, StringRef text,
+                                 ArrayRef<std::string> inputs) {
+  Expected<std::unique_ptr<OutputFile>> out = OutputFile::create(path, inputs);
+  if (!out)
+    return out.takeError();
+  (*out)->os() << text;
+  return (*out)->commit();
 }
 
 Expected<std::unique_ptr<OutputFile>>

@@ -189,12 +189,16 @@ private:
   LogicalResult recoverLayers(Run &run);
   /// Zeroes the pruned filterlets and attaches the attribute.
   void rewrite(Layer &layer);
-  void writeReport(const Run &run, bool calibrated);
+  /// Options given where they have no effect are errors, not silently
+  /// ignored settings.
+  LogicalResult checkCombinations();
+  /// Fails when the report cannot be written (the pass fails with it).
+  LogicalResult writeReport(const Run &run, bool calibrated);
   void progress(const Twine &message);
-  /// An error about the options or the whole model, at the module's
-  /// location and without the module printed after it.
+  /// An error about the options or the whole model: without a location,
+  /// so that it is one line (no `module {` source line after it).
   InFlightDiagnostic modelError() {
-    return mlir::emitError(getOperation().getLoc());
+    return mlir::emitError(UnknownLoc::get(&getContext()));
   }
 };
 
@@ -235,6 +239,44 @@ LogicalResult FilterletPrunePass::checkOptions() {
   if (!(damping > 0.0))
     return modelError() << "filterlet-prune: damping must be positive, got "
                         << shortNumber(damping);
+  return success();
+}
+
+LogicalResult FilterletPrunePass::checkCombinations() {
+  auto noEffect = [&](StringRef option, StringRef where) {
+    return modelError() << "filterlet-prune: " << option << " has no effect "
+                        << where;
+  };
+  // What only calibration uses.
+  if (calibration.empty()) {
+    for (auto [given, option] :
+         {std::pair(recover.hasValue(), "recover"),
+          std::pair(correctAll.hasValue(), "correct-all"),
+          std::pair(correctDepthwise.hasValue(), "correct-depthwise"),
+          std::pair(clipAware.hasValue(), "clip-aware"),
+          std::pair(clipIterations.hasValue(), "clip-iterations"),
+          std::pair(sensitivitySamples.hasValue(), "sensitivity-samples"),
+          std::pair(damping.hasValue(), "damping"),
+          std::pair(calibrationLimit.hasValue(), "calibration-limit"),
+          std::pair(calibrationScale.hasValue(), "calibration-scale"),
+          std::pair(threads.hasValue(), "threads")})
+      if (given)
+        return noEffect(option, "without calibration (give calibration=FILE)");
+    return success();
+  }
+  // What only recovery uses.
+  if (!recover) {
+    for (auto [given, option] :
+         {std::pair(correctAll.hasValue(), "correct-all"),
+          std::pair(correctDepthwise.hasValue(), "correct-depthwise"),
+          std::pair(clipAware.hasValue(), "clip-aware"),
+          std::pair(clipIterations.hasValue(), "clip-iterations")})
+      if (given)
+        return noEffect(option, "with recover=false");
+    return success();
+  }
+  if (clipIterations.hasValue() && clipAware == ClipAware::None)
+    return noEffect("clip-iterations", "with clip-aware=none");
   return success();
 }
 
@@ -414,7 +456,7 @@ LogicalResult FilterletPrunePass::loadCalibration(Run &run) {
   func::FuncOp func = run.layers.front().conv->getParentOfType<func::FuncOp>();
   for (Layer &l : run.layers) {
     if (l.conv->getParentOfType<func::FuncOp>() != func)
-      return modelError()
+      return mlir::emitError(getOperation().getLoc())
              << "filterlet-prune: calibration needs the eligible "
                 "convolutions in one function; they are in @"
              << func.getSymName() << " and @"
@@ -724,7 +766,7 @@ void FilterletPrunePass::rewrite(Layer &l) {
       FilterletsAttr::get(&getContext(), l.block, rowPtr, index));
 }
 
-void FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
+LogicalResult FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
   PruningReport r;
   r.pass = "filterlet-prune";
   r.asked = run.goal.budget.given() ? run.goal.budget.asked
@@ -755,12 +797,15 @@ void FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
   if (run.depthwiseRecovered)
     r.notes.push_back(llvm::formatv("depthwise convolutions re-solved: {0}",
                                     run.depthwiseRecovered));
-  if (llvm::Error err = r.write(report))
-    modelError() << "filterlet-prune: " << llvm::toString(std::move(err));
+  if (llvm::Error err = r.write(report, {calibration.getValue()}))
+    return modelError() << "filterlet-prune: report: "
+                        << llvm::toString(std::move(err));
+  return success();
 }
 
 LogicalResult FilterletPrunePass::prune(Run &run) {
-  if (failed(checkOptions()) || failed(checkRaised()) || failed(parseGoal(run)))
+  if (failed(checkOptions()) || failed(checkCombinations()) ||
+      failed(checkRaised()) || failed(parseGoal(run)))
     return failure();
   collectLayers(run);
   if (failed(fixLayers(run)) || failed(estimateCosts(run)))
@@ -773,12 +818,12 @@ LogicalResult FilterletPrunePass::prune(Run &run) {
       if (l.prunedCount > 0)
         rewrite(l);
     if (!report.empty())
-      writeReport(run, /*calibrated=*/false);
+      return writeReport(run, /*calibrated=*/false);
     return success();
   }
   if (run.layers.empty()) {
     if (!report.empty())
-      writeReport(run, /*calibrated=*/true);
+      return writeReport(run, /*calibrated=*/true);
     return success();
   }
   if (failed(loadCalibration(run)) || failed(calibratedStreams(run)) ||
@@ -786,7 +831,7 @@ LogicalResult FilterletPrunePass::prune(Run &run) {
       failed(recoverLayers(run)))
     return failure();
   if (!report.empty())
-    writeReport(run, /*calibrated=*/true);
+    return writeReport(run, /*calibrated=*/true);
   return success();
 }
 

@@ -16,6 +16,7 @@
 
 #ifdef TINYPRUNE_HAVE_TRAINING
 #include "tinyprune/Import/TFLiteImporter.h"
+#include "tinyprune/Support/Files.h"
 #include "tinyprune/Training/Finetune.h"
 
 #include "mlir/Parser/Parser.h"
@@ -88,11 +89,11 @@ static llvm::Error readSamples(func::FuncOp func, StringRef path,
 /// The teacher model at `path` (.tflite or .mlir) in `context`.
 static llvm::Expected<OwningOpRef<ModuleOp>> loadTeacher(MLIRContext *context,
                                                          StringRef path) {
-  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
+  // Bounded, like every input (tinyprune/Support/Files.h).
+  auto file = readInputFile(path);
   if (!file)
-    return llvm::createStringError(llvm::formatv(
-        "cannot read teacher '{0}': {1}", path, file.getError().message()));
+    return llvm::createStringError("teacher: " +
+                                   llvm::toString(file.takeError()));
   OwningOpRef<ModuleOp> module;
   if (llvm::sys::path::extension(path) == ".tflite") {
     module = importTFLite((*file)->getBuffer(), path, context);

@@ -33,7 +33,7 @@
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/baddict.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=DICT --implicit-check-not={{.}}
 # DICT: tinyprune: error: {{.*}}baddict.npy: bad header: missing key 'shape'
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/missing.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=MISSING --implicit-check-not={{.}}
-# MISSING: tinyprune: error: {{.*}}missing.npy: cannot read: No such file or directory
+# MISSING: tinyprune: error: cannot read '{{.*}}missing.npy': No such file or directory
 # RUN: %expect_exit 1 tinyprune eval %t/noquant.mlir --data %t/x.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=NOQUANT --implicit-check-not={{.}}
 # NOQUANT: tinyprune: error: {{.*}}x.npy: float32 data must be quantized with the model input's scale and zero point, and the model input tensor<1x2x2x1xi8> has none; pass int8 data
 # RUN: tinyprune eval %t/noquant.mlir --data %t/xq.npy --labels %t/labels.npy | FileCheck %s --check-prefix=RAW
@@ -56,19 +56,23 @@
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/x.npy --labels %t/bins/y_labels.csv 2>&1 | FileCheck %s --check-prefix=NPYCSV --implicit-check-not={{.}}
 # NPYCSV: tinyprune: error: {{.*}}y_labels.csv: the labels of .npy data must be a .npy file of integers (label CSVs go with folders of .bin files)
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/x.npy --labels %t/nolabels.npy 2>&1 | FileCheck %s --check-prefix=NOLABELFILE --implicit-check-not={{.}}
-# NOLABELFILE: tinyprune: error: {{.*}}nolabels.npy: cannot read: No such file or directory
+# NOLABELFILE: tinyprune: error: cannot read '{{.*}}nolabels.npy': No such file or directory
 # RUN: %expect_exit 1 tinyprune eval %t/ae.tflite --data %t/ae.npy --labels %t/ae_labels.npy --metric auc 2>&1 | FileCheck %s --check-prefix=AUCLABEL --implicit-check-not={{.}}
 # AUCLABEL: tinyprune: error: {{.*}}ae_labels.npy: label 2 of sample 1 is outside [0, 2) (anomaly labels are 0 (normal) or 1 (anomalous))
 #
 # Folders of .bin files.
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/missing_bin 2>&1 | FileCheck %s --check-prefix=NOBIN --implicit-check-not={{.}}
-# NOBIN: tinyprune: error: {{.*}}missing_bin{{/|\\}}sample_99.bin: cannot read: No such file or directory
+# NOBIN: tinyprune: error: cannot read '{{.*}}missing_bin{{/|\\}}sample_99.bin': No such file or directory
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/bad_size 2>&1 | FileCheck %s --check-prefix=BINSIZE --implicit-check-not={{.}}
 # BINSIZE: tinyprune: error: {{.*}}bad_size{{/|\\}}sample_05.bin: holds 5 bytes, but the model input tensor<1x2x2x1xi8> needs 4 (raw int8)
 # RUN: %expect_exit 1 tinyprune eval %t/float.tflite --data %t/bins 2>&1 | FileCheck %s --check-prefix=FLOATBIN --implicit-check-not={{.}}
 # FLOATBIN: tinyprune: error: {{.*}}bins{{/|\\}}sample_00.bin: holds 4 bytes, but the model input tensor<1x2x2x1xf32> needs 16 (raw float32)
+# A folder without a CSV is its .bin files, unlabelled: enough for an
+# autoencoder's mean error, not for accuracy.
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/no_csv 2>&1 | FileCheck %s --check-prefix=NOCSV --implicit-check-not={{.}}
-# NOCSV: tinyprune: error: {{.*}}no_csv: a folder of .bin files needs --labels FILE.csv (or a y_labels.csv inside it)
+# NOCSV: tinyprune: error: {{.*}}no_csv: --metric accuracy needs labels (--labels)
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/no_bins 2>&1 | FileCheck %s --check-prefix=NOBINS --implicit-check-not={{.}}
+# NOBINS: tinyprune: error: {{.*}}no_bins: holds no .bin files (and no y_labels.csv)
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/bins --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=BINNPY --implicit-check-not={{.}}
 # BINNPY: tinyprune: error: {{.*}}labels.npy: the labels of a folder of .bin files must be a CSV of 'file,label' rows, not a .npy file
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/bins --labels %t/csv_range.csv 2>&1 | FileCheck %s --check-prefix=CSVRANGE --implicit-check-not={{.}}
@@ -92,7 +96,26 @@
 # RUN: %expect_exit 1 tinyprune eval %t/nomodel.tflite --data %t/x.npy 2>&1 | FileCheck %s --check-prefix=NOMODEL --implicit-check-not={{.}}
 # NOMODEL: tinyprune: error: cannot read '{{.*}}nomodel.tflite': No such file or directory
 # RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/x.npy --labels %t/labels.npy --json %t/no/such/dir/r.json 2>&1 | FileCheck %s --check-prefix=JSONDIR --implicit-check-not={{.}}
-# JSONDIR: tinyprune: error: {{.*}}r.json: cannot write: No such file or directory
+# JSONDIR: tinyprune: error: cannot write '{{.*}}r.json': No such file or directory
+#
+# Not finite data is an error naming the file and the first bad element,
+# never a silently wrong accuracy: a NaN, an infinity, in .npy data or a
+# raw float32 .bin file (for the float model), or a data scale.
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/nan.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=NAN --implicit-check-not={{.}}
+# NAN: tinyprune: error: {{.*}}nan.npy: element 21 (sample 5, element 1 of it) is NaN; data must be finite
+# RUN: %expect_exit 1 tinyprune eval %t/float.tflite --data %t/inf.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=INF --implicit-check-not={{.}}
+# INF: tinyprune: error: {{.*}}inf.npy: element 0 (sample 0, element 0 of it) is -inf; data must be finite
+# RUN: %expect_exit 1 tinyprune eval %t/float.tflite --data %t/nan_bins 2>&1 | FileCheck %s --check-prefix=NANBIN --implicit-check-not={{.}}
+# NANBIN: tinyprune: error: {{.*}}nan_bins{{/|\\}}sample_01.bin: element 3 (sample 0, element 3 of it) is +inf; data must be finite
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/xq.npy --labels %t/labels.npy --data-scale inf 2>&1 | FileCheck %s --check-prefix=SCALE --implicit-check-not={{.}}
+# SCALE: tinyprune: error: {{.*}}xq.npy: the data scale inf is not finite
+#
+# Special files are refused before anything is read.
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data /dev/zero --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=ZERO --implicit-check-not={{.}}
+# ZERO: tinyprune: error: '/dev/zero' is not a regular file
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/x.npy --labels /dev/zero 2>&1 | FileCheck %s --check-prefix=ZERO --implicit-check-not={{.}}
+# RUN: %expect_exit 1 tinyprune eval /dev/zero --data %t/x.npy --labels %t/labels.npy 2>&1 | FileCheck %s --check-prefix=ZERO --implicit-check-not={{.}}
+# RUN: %expect_exit 1 tinyprune eval %t/m.tflite --data %t/bins --labels /dev/zero 2>&1 | FileCheck %s --check-prefix=ZERO --implicit-check-not={{.}}
 
 import os
 import sys
@@ -157,6 +180,22 @@ e.mlperf_folder(p("bad_size"))
 with open(p("bad_size/sample_05.bin"), "ab") as f:
     f.write(b"\0")
 e.mlperf_folder(p("no_csv"), csv_name=None)
+os.makedirs(p("no_bins"), exist_ok=True)
+
+bad = list(x)
+bad[21] = float("nan")
+e.write_npy(p("nan.npy"), bad, [12, 2, 2])
+bad = list(x)
+bad[0] = float("-inf")
+e.write_npy(p("inf.npy"), bad, [12, 2, 2])
+os.makedirs(p("nan_bins"), exist_ok=True)
+with open(p("nan_bins/y_labels.csv"), "w") as f:
+    for k in range(3):
+        v = x[4 * k:4 * k + 4]
+        if k == 1:
+            v[3] = float("inf")
+        e.write_bin(p("nan_bins/sample_%02d.bin" % k), v, "f")
+        f.write("sample_%02d.bin,4,%d\n" % (k, e.LABELS[k]))
 
 
 def csv(name, lines):

@@ -10,6 +10,7 @@
 
 #include "tinyprune/Import/TFLiteImporter.h"
 #include "tinyprune/Support/Files.h"
+#include "tinyprune/Support/OutOfMemory.h"
 #include "tinyprune/Target/Cpp.h"
 
 #include "mlir/IR/AsmState.h"
@@ -24,6 +25,7 @@ namespace cl = llvm::cl;
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  tinyprune::installOutOfMemoryHandler("tinyprune-translate");
   tinyprune::registerTFLiteImportTranslation();
   tinyprune::registerEmitCppTranslation();
 

@@ -17,13 +17,13 @@
 #include "tinyprune/Execution/BatchRunner.h"
 #include "tinyprune/Execution/Interpreter.h"
 #include "tinyprune/Execution/ModelInput.h"
+#include "tinyprune/Support/Files.h"
 
 #include "mlir/Support/DebugStringHelper.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -45,7 +45,9 @@ cl::SubCommand driver::evalCommand(
     "(format 1.0-3.0, little-endian, C order; float32, int8, uint8, int32 or\n"
     "int64; a trailing channel of 1 may be left out), or a folder of raw\n"
     ".bin input tensors (exactly the model input's bytes: raw int8 for int8\n"
-    "models, raw float32 for float models) listed by a label CSV.\n"
+    "models, raw float32 for float models) listed by a label CSV, or without\n"
+    "one, all its .bin files in name order, unlabelled (enough for --metric\n"
+    "mse). Float data must be finite: a NaN or an infinity is an error.\n"
     "LABELS is a .npy of integers, shape [N] or [N,1], for .npy data; or a\n"
     "CSV of 'file,label' or 'file,num_classes,label' rows (MLPerf Tiny's\n"
     "y_labels.csv) for a folder (default: FOLDER/y_labels.csv).\n"
@@ -76,7 +78,7 @@ static cl::opt<std::string> labelsPath(
     "labels",
     cl::desc("The labels: a .npy of integers [N] or [N,1] (for .npy data), "
              "or a CSV of file,label / file,num_classes,label rows (for a "
-             "folder; default: the folder's y_labels.csv). Needed for "
+             "folder; default: the folder's y_labels.csv if any). Needed for "
              "--metric accuracy and auc; labels must lie in [0, classes) "
              "(auc: 0 = normal, 1 = anomalous)"),
     cl::value_desc("file.npy|file.csv"), cl::sub(driver::evalCommand));
@@ -297,16 +299,16 @@ int driver::evalMain(MLIRContext &context) {
   }
 
   // Open the JSON file now: a bad path should not cost an evaluation.
-  std::unique_ptr<llvm::ToolOutputFile> jsonFile;
+  // It may not be the model, the data or the labels (Support/Files.h);
+  // it is moved into place only once written whole.
+  std::unique_ptr<OutputFile> jsonFile;
   if (!jsonPath.empty()) {
-    std::error_code ec;
-    jsonFile = std::make_unique<llvm::ToolOutputFile>(jsonPath, ec,
-                                                      llvm::sys::fs::OF_Text);
-    if (ec) {
-      llvm::errs() << "tinyprune: error: " << jsonPath
-                   << ": cannot write: " << ec.message() << "\n";
-      return 1;
-    }
+    auto opened =
+        OutputFile::create(jsonPath, {evalModel.getValue(), dataPath.getValue(),
+                                      labelsPath.getValue()});
+    if (!opened)
+      return reportError(opened.takeError());
+    jsonFile = std::move(*opened);
   }
 
   // Run: score each sample as it comes out of the interpreter.
@@ -409,7 +411,8 @@ int driver::evalMain(MLIRContext &context) {
     json->objectEnd();
     json.reset();
     jsonFile->os() << "\n";
-    jsonFile->keep();
+    if (llvm::Error e = jsonFile->commit())
+      return reportError(std::move(e));
   }
   return 0;
 }

@@ -6,6 +6,8 @@
 //   tinyprune eval MODEL --data X [--labels Y] (Eval.cpp)
 // Inputs and outputs are raw tensor bytes (row-major, little-endian, the
 // element type the model declares), one file per function argument/result.
+// Every file is read with a size bound and written atomically
+// (tinyprune/Support/Files.h): no output may be a file the run read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,12 +16,13 @@
 #include "tinyprune/Execution/Interpreter.h"
 #include "tinyprune/Import/TFLiteImporter.h"
 #include "tinyprune/InitAll.h"
+#include "tinyprune/Support/Files.h"
+#include "tinyprune/Support/OutOfMemory.h"
 #include "tinyprune/Target/Cpp.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
@@ -28,8 +31,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
-#include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <limits>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -73,7 +77,10 @@ static cl::opt<std::string> functionName("function",
 static void installDiagnosticPrinter(MLIRContext &context) {
   context.getDiagEngine().registerHandler([](Diagnostic &diag) {
     llvm::errs() << "tinyprune: ";
-    if (!isa<UnknownLoc>(diag.getLocation()))
+    if (auto file = dyn_cast<FileLineColLoc>(diag.getLocation()))
+      llvm::errs() << file.getFilename().getValue() << ":" << file.getLine()
+                   << ":" << file.getColumn() << ": ";
+    else if (!isa<UnknownLoc>(diag.getLocation()))
       llvm::errs() << diag.getLocation() << ": ";
     llvm::errs() << (diag.getSeverity() == DiagnosticSeverity::Error ? "error: "
                                                                      : "note: ")
@@ -84,11 +91,10 @@ static void installDiagnosticPrinter(MLIRContext &context) {
 
 OwningOpRef<ModuleOp> tinyprune::driver::loadModel(MLIRContext &context,
                                                    llvm::StringRef path) {
-  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                          /*RequiresNullTerminator=*/false);
+  auto file = tinyprune::readInputFile(path);
   if (!file) {
-    llvm::errs() << "tinyprune: error: cannot read '" << path
-                 << "': " << file.getError().message() << "\n";
+    llvm::errs() << "tinyprune: error: " << llvm::toString(file.takeError())
+                 << "\n";
     return {};
   }
   if (llvm::sys::path::extension(path) == ".tflite")
@@ -103,9 +109,12 @@ func::FuncOp tinyprune::driver::lookupFunction(ModuleOp module,
                                                llvm::StringRef name) {
   auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
       module, StringAttr::get(module.getContext(), name));
-  if (!func)
+  if (!func) {
+    // An absurd name is not printed whole.
+    llvm::StringRef shown = name.take_front(64);
     llvm::errs() << "tinyprune: error: " << modelPath << " has no function @"
-                 << name << "\n";
+                 << shown << (shown.size() < name.size() ? "..." : "") << "\n";
+  }
   return func;
 }
 
@@ -130,68 +139,129 @@ static int runMain(MLIRContext &context) {
                  << " --output given\n";
     return 1;
   }
+  if (failed(tinyprune::checkRawSignature(func)))
+    return 1;
+  auto fail = [](llvm::Error e) {
+    llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
+                 << "\n";
+    return 1;
+  };
   std::vector<std::unique_ptr<llvm::MemoryBuffer>> buffers;
   std::vector<llvm::ArrayRef<uint8_t>> inputs;
   for (auto [i, path] : llvm::enumerate(inputPaths)) {
-    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-    if (!file) {
-      llvm::errs() << "tinyprune: error: cannot read '" << path
-                   << "': " << file.getError().message() << "\n";
-      return 1;
-    }
+    // The size first, so that a wrong file is not read (and is reported
+    // against the size it should have).
     int64_t want = tinyprune::rawByteSize(func.getArgumentTypes()[i]);
-    if ((int64_t)(*file)->getBufferSize() != want) {
-      llvm::errs() << "tinyprune: error: '" << path << "' holds "
-                   << (*file)->getBufferSize() << " bytes, but input " << i
-                   << " (" << func.getArgumentTypes()[i] << ") needs " << want
-                   << "\n";
+    llvm::Expected<uint64_t> size =
+        tinyprune::checkInputFile(path, std::numeric_limits<uint64_t>::max());
+    if (!size)
+      return fail(size.takeError());
+    if ((int64_t)*size != want) {
+      llvm::errs() << "tinyprune: error: '" << path << "' holds " << *size
+                   << " bytes, but input " << i << " ("
+                   << func.getArgumentTypes()[i] << ") needs " << want << "\n";
       return 1;
     }
+    auto file = tinyprune::readInputFile(path, want);
+    if (!file)
+      return fail(file.takeError());
     inputs.push_back(llvm::ArrayRef<uint8_t>(
         reinterpret_cast<const uint8_t *>((*file)->getBufferStart()),
         (*file)->getBufferSize()));
     buffers.push_back(std::move(*file));
   }
+  // Every output is opened (and checked against the inputs) before the
+  // run, and none is moved into place unless all can be.
+  std::vector<std::unique_ptr<tinyprune::OutputFile>> files;
+  for (auto [i, path] : llvm::enumerate(outputPaths)) {
+    for (size_t j = 0; j < i; ++j)
+      if (outputPaths[j] == path || tinyprune::isSameFile(outputPaths[j], path))
+        return fail(llvm::createStringError(
+            "--output '" + path + "' is given twice (results " +
+            std::to_string(j) + " and " + std::to_string(i) + ")"));
+    auto out = tinyprune::OutputFile::create(path, {modelPath});
+    if (!out)
+      return fail(out.takeError());
+    files.push_back(std::move(*out));
+  }
   FailureOr<std::vector<std::vector<uint8_t>>> outputs =
       tinyprune::runFunction(func, inputs);
   if (failed(outputs))
     return 1;
-  for (auto [i, path] : llvm::enumerate(outputPaths)) {
-    std::string error;
-    auto out = openOutputFile(path, &error);
-    if (!out) {
-      llvm::errs() << "tinyprune: error: " << error << "\n";
-      return 1;
-    }
+  for (auto [i, out] : llvm::enumerate(files)) {
     const std::vector<uint8_t> &bytes = (*outputs)[i];
     out->os().write(reinterpret_cast<const char *>(bytes.data()), bytes.size());
-    out->keep();
   }
+  for (auto &out : files)
+    if (llvm::Error e = out->commit())
+      return fail(std::move(e));
   return 0;
 }
 
-/// Writes `text` to `path`, creating parent directories.
-static bool writeFile(llvm::StringRef path, llvm::StringRef text) {
-  if (std::error_code ec = llvm::sys::fs::create_directories(
-          llvm::sys::path::parent_path(path))) {
-    llvm::errs() << "tinyprune: error: cannot create the directory of '" << path
-                 << "': " << ec.message() << "\n";
-    return false;
+namespace {
+/// The files of `tinyprune compile`, written atomically one by one; unless
+/// `keep()` is called, the destructor removes the files written and the
+/// directories created, so that a failed compile leaves nothing behind.
+class CompileOutputs {
+public:
+  ~CompileOutputs() {
+    if (kept)
+      return;
+    for (const std::string &f : llvm::reverse(written))
+      llvm::sys::fs::remove(f);
+    for (const std::string &d : llvm::reverse(createdDirs))
+      llvm::sys::fs::remove(d); // only if empty
   }
-  std::string error;
-  auto out = openOutputFile(path, &error);
-  if (!out) {
-    llvm::errs() << "tinyprune: error: " << error << "\n";
-    return false;
+
+  /// Writes `text` to `path`, creating its parent directories.
+  bool write(llvm::StringRef path, llvm::StringRef text) {
+    if (!makeDirectories(llvm::sys::path::parent_path(path)))
+      return false;
+    if (llvm::Error e = tinyprune::writeOutputFile(path, text, {modelPath})) {
+      llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
+                   << "\n";
+      return false;
+    }
+    written.push_back(path.str());
+    return true;
   }
-  out->os() << text;
-  out->keep();
-  return true;
-}
+
+  void keep() { kept = true; }
+
+private:
+  /// Creates `dir` and its missing parents, remembering which were made.
+  bool makeDirectories(llvm::StringRef dir) {
+    if (dir.empty() || llvm::sys::fs::is_directory(dir))
+      return true;
+    if (!makeDirectories(llvm::sys::path::parent_path(dir)))
+      return false;
+    // Not IgnoreExisting: a file of that name is in the way, not made here.
+    if (std::error_code ec =
+            llvm::sys::fs::create_directory(dir, /*IgnoreExisting=*/false)) {
+      llvm::errs() << "tinyprune: error: cannot create the directory '" << dir
+                   << "': " << ec.message() << "\n";
+      return false;
+    }
+    createdDirs.push_back(dir.str());
+    return true;
+  }
+
+  std::vector<std::string> written, createdDirs;
+  bool kept = false;
+};
+} // namespace
+
+/// The longest --name: generated file names (NAME.cpp) and identifiers
+/// (NAME_INPUT_BYTES) stay far below the file system's 255-byte limit.
+static constexpr size_t kMaxNameLength = 128;
 
 static int compileMain(MLIRContext &context) {
   llvm::StringRef name = modelName;
+  if (name.size() > kMaxNameLength) {
+    llvm::errs() << "tinyprune: error: --name holds " << name.size()
+                 << " characters; at most " << kMaxNameLength << "\n";
+    return 1;
+  }
   if (!tinyprune::isValidCppName(name)) {
     llvm::errs() << "tinyprune: error: --name '" << name
                  << "' is not a C identifier\n";
@@ -203,7 +273,7 @@ static int compileMain(MLIRContext &context) {
     return 1;
   func::FuncOp func =
       tinyprune::driver::lookupFunction(*module, modelPath, functionName);
-  if (!func)
+  if (!func || failed(tinyprune::checkRawSignature(func)))
     return 1;
   FailureOr<tinyprune::CppModel> model = tinyprune::lowerToCpp(func, name);
   if (failed(model))
@@ -214,12 +284,23 @@ static int compileMain(MLIRContext &context) {
     llvm::sys::path::append(p, rel);
     return std::string(p);
   };
-  if (!writeFile(join((name + ".h").str()), model->header) ||
-      !writeFile(join((name + ".cpp").str()), model->source))
-    return 1;
+  std::vector<std::pair<std::string, std::string>> outputs = {
+      {join((name + ".h").str()), model->header},
+      {join((name + ".cpp").str()), model->source}};
   for (auto &[rel, text] : tinyprune::runtimeHeaders())
-    if (!writeFile(join(rel), text))
+    outputs.emplace_back(join(rel), text);
+  // No file is written if any would replace an input.
+  for (auto &[path, text] : outputs)
+    if (llvm::Error e = tinyprune::checkNotAnInput(path, {modelPath})) {
+      llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
+                   << "\n";
       return 1;
+    }
+  CompileOutputs files;
+  for (auto &[path, text] : outputs)
+    if (!files.write(path, text))
+      return 1;
+  files.keep();
   llvm::outs() << "tinyprune: " << name << ": " << model->layers << " layers, "
                << model->weightBytes << " constant bytes, arena "
                << model->arenaBytes << " bytes (live peak "
@@ -230,6 +311,7 @@ static int compileMain(MLIRContext &context) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  tinyprune::installOutOfMemoryHandler("tinyprune");
   cl::ParseCommandLineOptions(
       argc, argv,
       "tinyprune: prune TinyML models for microcontrollers\n\n"

@@ -247,11 +247,19 @@ TEST(Npy, ShapeOverflow) {
       << errorOf(bytes);
 }
 
+// Found by fuzz/NpyFuzzer.cpp: dimensions whose product overflows int64,
+// then a zero, made an array of "0 elements" whose numElements() overflowed.
+TEST(Npy, ShapeOverflowThenZero) {
+  std::string bytes = npy(dict("<f4", "(2147483649, 429496727483649, 0)"), "");
+  EXPECT_NE(errorOf(bytes).find("needs too many data bytes"), std::string::npos)
+      << errorOf(bytes);
+}
+
 TEST(Npy, ReadMissingFile) {
   llvm::Expected<NpyArray> a = readNpy("/nonexistent/x.npy");
   ASSERT_FALSE(bool(a));
   EXPECT_EQ(llvm::toString(a.takeError()),
-            "/nonexistent/x.npy: cannot read: No such file or directory");
+            "cannot read '/nonexistent/x.npy': No such file or directory");
 }
 
 TEST(LabelCsv, Forms) {

@@ -2,9 +2,15 @@
 //
 // Readers for the data that `tinyprune eval` feeds a model:
 //  * NumPy `.npy` files (format 1.0, 2.0 and 3.0; little-endian float32,
-//    int8, uint8, int32 or int64; C order), memory-mapped;
+//    int8, uint8, int32 or int64; C order);
 //  * MLPerf Tiny style folders: one raw `.bin` tensor per sample plus a CSV
-//    of `file,label` or `file,num_classes,label` rows.
+//    of `file,label` or `file,num_classes,label` rows; without a CSV, the
+//    folder's `.bin` files in name order, unlabelled (for calibration or
+//    an autoencoder's mean error).
+//
+// Files are read with a size bound (tinyprune/Support/Files.h). Float data
+// must be finite: a NaN or an infinity is an error naming the file and the
+// first bad element, never a silently wrong result.
 //
 // A Dataset converts one sample at a time into the model input's raw bytes
 // (quantizing float data for int8 models), so a large file is never copied
@@ -127,7 +133,8 @@ struct DatasetOptions {
   /// A .npy file, or a folder of .bin files.
   std::string dataPath;
   /// A .npy file of integer labels, or a label CSV. Empty: none (for a
-  /// folder: `<folder>/y_labels.csv` if it exists).
+  /// folder: `<folder>/y_labels.csv` if it exists, else the folder's .bin
+  /// files without labels).
   std::string labelsPath;
   /// Integer data other than int8-for-int8-models is multiplied by this
   /// into floats.

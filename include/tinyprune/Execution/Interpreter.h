@@ -24,6 +24,12 @@ namespace tinyprune {
 /// in the raw little-endian layout that `run` reads and writes.
 int64_t rawByteSize(mlir::Type type);
 
+/// Checks that every argument and result of `func` is a statically shaped
+/// tensor whose elements raw buffers carry unchanged (i8, i16, i32, i64 or
+/// f32); otherwise emits one error naming the argument or result and its
+/// type, and fails. `tinyprune run` and `compile` refuse such functions.
+mlir::LogicalResult checkRawSignature(mlir::func::FuncOp func);
+
 /// Runs `func` on `inputs`, one raw buffer per argument (row-major,
 /// little-endian, element type as declared). Returns one raw buffer per
 /// result, or emits an error on the failing op and returns failure.

@@ -7,12 +7,16 @@
 //  - readInputFile checks the file's size before reading it, refuses special
 //    files (/dev/zero, FIFOs, directories) and files above a limit, and
 //    copies the bytes into memory instead of mapping them, so that nothing a
-//    later writer does to the file can change what was read.
+//    later writer does to the file can change what was read. Every file it
+//    reads is remembered for the rest of the process.
 //  - OutputFile writes to a temporary file in the target's directory and
 //    renames it into place on commit() only; an output that is an input
 //    (however its path is spelled: the same path, another spelling of it, a
 //    link to it) is refused before anything is written, and a failed or
-//    interrupted run leaves no partial output.
+//    interrupted run leaves no partial output. The inputs are the ones the
+//    caller names plus every file readInputFile has read in this process,
+//    so that a pass's `report=` cannot overwrite the model the tool read
+//    or the calibration data the pass read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,16 +43,28 @@ constexpr uint64_t kMaxInputFileBytes = uint64_t(1) << 30;
 /// Reads `path` ("-": standard input) whole. Fails with a one-line message
 /// naming the file when it does not exist, is not a regular file, or holds
 /// more than `maxBytes` bytes (checked before reading; standard input is
-/// read up to one byte past the limit).
+/// read up to one byte past the limit). The file is remembered as an input
+/// of the process (see OutputFile).
 llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>>
 readInputFile(llvm::StringRef path, uint64_t maxBytes = kMaxInputFileBytes);
+
+/// Checks, without reading it, that `path` is a regular file of at most
+/// `maxBytes` bytes, and remembers it as an input of the process; for
+/// files read through other means (a folder's listing). Returns its size.
+llvm::Expected<uint64_t> checkInputFile(llvm::StringRef path,
+                                        uint64_t maxBytes = kMaxInputFileBytes);
+
+/// Forgets the files read so far; for fuzzers, which read a new file on
+/// every one of millions of runs.
+void forgetInputFiles();
 
 /// Whether `a` and `b` name the same existing file (same device and inode:
 /// equal paths, other spellings of one path, hard or symbolic links).
 bool isSameFile(llvm::StringRef a, llvm::StringRef b);
 
 /// An output written atomically. `create` refuses a `path` that is one of
-/// `inputs` and opens a temporary file beside it; `os()` writes to it;
+/// `inputs` or a file this process has read (readInputFile, checkInputFile)
+/// and opens a temporary file beside it; `os()` writes to it;
 /// `commit()` renames it over `path`. Destroying an uncommitted OutputFile
 /// removes the temporary file. Path "-" writes to standard output directly.
 class OutputFile {
@@ -72,9 +88,15 @@ private:
 };
 
 /// Refuses, with an error naming both, an output `path` that is one of
-/// `inputs` (see isSameFile); for tools that write through other means.
+/// `inputs` or a file this process has read (see isSameFile); for tools
+/// that write through other means.
 llvm::Error checkNotAnInput(llvm::StringRef path,
-                            llvm::ArrayRef<std::string> inputs);
+                            llvm::ArrayRef<std::string> inputs = {});
+
+/// Writes `text` to `path` through an OutputFile (refusing an input,
+/// atomically); the error is one line naming the path.
+llvm::Error writeOutputFile(llvm::StringRef path, llvm::StringRef text,
+                            llvm::ArrayRef<std::string> inputs = {});
 
 } // namespace tinyprune
 

@@ -8,9 +8,9 @@
 
 #include "mlir/IR/Location.h"
 #include "mlir/IR/Operation.h"
-#include "mlir/Support/FileUtilities.h"
+#include "tinyprune/Support/Files.h"
+
 #include "llvm/Support/Format.h"
-#include "llvm/Support/ToolOutputFile.h"
 
 using namespace tinyprune;
 using namespace tinyprune::pruning;
@@ -104,13 +104,16 @@ void PruningReport::print(llvm::raw_ostream &os) const {
   }
 }
 
-llvm::Error PruningReport::write(llvm::StringRef path) const {
-  std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> file =
-      mlir::openOutputFile(path, &error);
-  if (!file)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(), error);
-  print(file->os());
-  file->keep();
-  return llvm::Error::success();
+llvm::Error PruningReport::write(llvm::StringRef path,
+                                 llvm::ArrayRef<std::string> inputs) const {
+  if (path == "-") {
+    print(llvm::outs());
+    return llvm::Error::success();
+  }
+  // Atomically, and never over an input: the pass's data, or a file the
+  // process has read (the model).
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  print(os);
+  return writeOutputFile(path, text, inputs);
 }

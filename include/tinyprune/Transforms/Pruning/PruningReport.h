@@ -14,6 +14,7 @@
 
 #include "tinyprune/Analysis/CostModel.h"
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -72,9 +73,11 @@ struct PruningReport {
   std::vector<std::string> notes;
 
   void print(llvm::raw_ostream &os) const;
-  /// Writes the report to `path` ('-': stderr); a one-line reason if the
-  /// file cannot be opened.
-  llvm::Error write(llvm::StringRef path) const;
+  /// Writes the report to `path` ('-': stdout) atomically; a one-line
+  /// reason if it cannot be written, or if it is one of `inputs` (the
+  /// pass's data files) or a file the process has read.
+  llvm::Error write(llvm::StringRef path,
+                    llvm::ArrayRef<std::string> inputs = {}) const;
 };
 
 } // namespace pruning
