@@ -204,6 +204,16 @@ llvm::Error Network::addConv(Operation *op) {
     for (int64_t o = 0; o < filters; ++o)
       scales[o] = wQ.getScaleAt(o);
     c.storedScales = torch::tensor(scales, torch::kDouble).to(torch::kFloat);
+    auto mAttr = op->getAttrOfType<DenseI32ArrayAttr>("multiplier");
+    auto sAttr = op->getAttrOfType<DenseI8ArrayAttr>("shift");
+    if (mAttr && sAttr && mAttr.size() == sAttr.size() &&
+        (mAttr.size() == 1 || mAttr.size() == filters)) {
+      for (int64_t o = 0; o < filters; ++o) {
+        int64_t at = mAttr.size() == 1 ? 0 : o;
+        c.storedMultiplier.push_back(mAttr[at]);
+        c.storedShift.push_back(sAttr[at]);
+      }
+    }
     torch::Tensor s = torch::tensor(scales, torch::kDouble);
     // Dequantize per output channel; TFLite's bias scale is input x weight.
     wt = c.depthwise ? wt * s.reshape(sizes(wType.getShape().drop_front(2)))
@@ -355,10 +365,14 @@ torch::Tensor Network::runConv(const ConvParams &c,
                                const torch::Tensor &x) const {
   int64_t filters = c.bias.size(0);
   torch::Tensor w = c.weight * c.mask, b = c.bias, wScales;
+  // A frozen int8 layer computes with the scales and requantization it was
+  // found with.
+  bool asFound = c.frozen && !c.storedMultiplier.empty();
   if (c.quantized) {
     torch::Tensor rows =
         c.depthwise ? w.reshape({-1, filters}).t() : w.reshape({filters, -1});
-    torch::Tensor s = weightScales(rows, c.storedScales);
+    torch::Tensor s = asFound ? c.storedScales.to(w.scalar_type())
+                              : weightScales(rows, c.storedScales);
     wScales = s.detach();
     torch::Tensor sw = c.depthwise ? s.reshape({w.size(2), w.size(3)})
                                    : s.reshape({filters, 1, 1, 1});
@@ -402,13 +416,18 @@ torch::Tensor Network::runConv(const ConvParams &c,
     std::vector<double> accScale(filters);
     const float *sp = scales.data_ptr<float>();
     for (int64_t o = 0; o < filters; ++o) {
+      accScale[o] = double(sp[o]) * double(float(c.inScale));
+      if (asFound) {
+        mult[o] = c.storedMultiplier[o];
+        shift[o] = c.storedShift[o];
+        continue;
+      }
       // As the write-back and the importer compute them.
       double eff =
           double(float(c.inScale)) * double(sp[o]) / double(float(c.outScale));
       rt::QuantizedMultiplier m = rt::quantizeMultiplier(eff);
       mult[o] = m.multiplier;
       shift[o] = m.multiplier == 0 ? 31 : rt::tosaShift(m);
-      accScale[o] = double(sp[o]) * double(float(c.inScale));
     }
     auto longs = torch::TensorOptions().dtype(torch::kLong);
     torch::Tensor acc = torch::round(y.detach().to(torch::kDouble) /

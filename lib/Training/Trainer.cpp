@@ -15,6 +15,7 @@
 
 #include "tinyprune/Training/Finetune.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -125,6 +126,8 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
   if (!built)
     return built.takeError();
   Network &net = **built;
+  for (ConvParams &c : net.convs())
+    c.frozen = llvm::is_contained(options.frozen, c.op);
   if (data.labels.empty() &&
       int64_t(data.teacher.front().size()) != net.outputSize())
     return llvm::createStringError(
@@ -236,6 +239,8 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
   // Back into the IR: masked master weights in the IR's layout.
   std::vector<TrainedConv> trained;
   for (ConvParams &c : net.convs()) {
+    if (c.frozen)
+      continue; // As found, byte for byte.
     torch::Tensor w =
         (c.weight * c.mask).detach().to(torch::kFloat).contiguous();
     torch::Tensor b = c.bias.detach().to(torch::kFloat).contiguous();
