@@ -4,7 +4,8 @@
     /usr/bin/python3 bench/train_bench.py speed [--models ...] [--samples N]
         [--threads T]
     /usr/bin/python3 bench/train_bench.py results [--models ...]
-        [--sparsity S] [--samples N] [--epochs E] [--learning-rate LR]
+        [--sparsity S,...] [--samples N] [--epochs E] [--learning-rate LR]
+        [--prune-samples P]
 
 speed: for each Fashion-MNIST fixture, training samples per second of
 `--tinyprune-finetune` and the wall time of one prune + fine-tune.
@@ -13,17 +14,21 @@ speed: for each Fashion-MNIST fixture, training samples per second of
     wall time is the time of two epochs over the training part of the
     samples (the first N training images minus the 10 % validation split).
     Loading the data, the validation passes and process start are in both
-    runs and cancel out.
+    runs and cancel out. "CPU samples/s" is the same from the CPU time
+    (user + system) of the two runs: on a loaded machine it is what the
+    work costs, where the wall time also counts the waits for a core.
   - prune + fine-tune: one `tinyprune-opt` run of `--filterlet-prune`
     (sparsity 0.5, calibration on 512 training images, with recovery) then
     `--tinyprune-raise-to-layers` and `--tinyprune-finetune` (N samples,
     1 epoch, labels), wall time.
 
-results: for each fixture, top-1 on the 10,000 test images of the dense
-model, of the model pruned by `--filterlet-prune` (sparsity S, calibration
-on 512 training images, recovery on, `target=none`), and of that model
-fine-tuned with labels and by distillation from the dense `.tflite`
-(`calibration-limit=N epochs=E`, the other options at their defaults).
+results: for each fixture and sparsity S, top-1 on the 10,000 test images
+of the dense model, of the model pruned by `--filterlet-prune` (sparsity S,
+calibration on --prune-samples training images, recovery on,
+`target=none`), and of the same pass with `epochs=E finetune-limit=N`
+(fine-tuning after recovery, options at their defaults otherwise) with
+labels and without (distillation from the model before pruning). N=0:
+all 60,000 training images.
 
 The data come from scripts/fetch-data.sh (${TINYPRUNE_DATA:-~/.cache/
 tinyprune-data}); the tools from build/bin.
@@ -32,13 +37,14 @@ tinyprune-data}); the tools from build/bin.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build", "bin")
+BIN = os.environ.get("TINYPRUNE_BIN", os.path.join(ROOT, "build", "bin"))
 MODELS = os.path.join(ROOT, "test", "models")
 DATA = os.path.join(
     os.environ.get("TINYPRUNE_DATA",
@@ -49,10 +55,18 @@ FIXTURES = ["fashion_dscnn_int8", "fashion_mobilenet_int8",
             "fashion_mobilenet_float", "fashion_resnet8_float"]
 
 
+CPU_SECONDS = [0.0]
+
+
 def run(args):
-    """Runs a tool; its wall time in seconds. Exits with its error."""
+    """Runs a tool; its wall time in seconds (its CPU time, user + system,
+    in CPU_SECONDS[0]). Exits with its error."""
     start = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run(args, capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU_SECONDS[0] = (after.ru_utime - before.ru_utime +
+                      after.ru_stime - before.ru_stime)
     if r.returncode != 0:
         sys.exit(f"train_bench: {' '.join(args[:2])} failed:\n{r.stderr}")
     return time.monotonic() - start
@@ -73,61 +87,72 @@ def top1(model):
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         run([f"{BIN}/tinyprune", "eval", model, "--data",
              f"{DATA}/test_x.npy", "--labels", f"{DATA}/test_y.npy",
-             "--threads", "2", "--json", report.name])
+             "--threads", "1", "--json", report.name])
         with open(report.name) as f:
             return 100.0 * json.load(f)["top1_accuracy"]
 
 
 def speed(args, tmp):
-    print(f"{'model':28} {'samples/s':>10} {'prune+finetune s':>17}")
+    print(f"{'model':28} {'samples/s':>10} {'CPU samples/s':>14} "
+          f"{'prune+finetune s':>17}")
     for name in args.models:
         dense = os.path.join(tmp, name + ".mlir")
         import_model(name, dense)
         raised = os.path.join(tmp, name + "_raised.mlir")
         run([f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
              "-o", raised])
-        times = {}
+        times, cpu = {}, {}
         for epochs in (0, 2):
             times[epochs] = run([
                 f"{BIN}/tinyprune-opt", raised,
                 "--tinyprune-finetune=" + finetune_opts(
                     args.samples, epochs, args.threads), "-o", os.devnull])
+            cpu[epochs] = CPU_SECONDS[0]
         trained = 2 * (args.samples - int(args.samples * 0.1))
         rate = trained / max(1e-9, times[2] - times[0])
+        cpu_rate = trained / max(1e-9, cpu[2] - cpu[0])
         whole = run([
             f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
             "--filterlet-prune=sparsity=0.5 target=none "
             f"calibration={DATA}/train_x.npy calibration-limit=512",
             "--tinyprune-finetune=" + finetune_opts(
                 args.samples, 1, args.threads), "-o", os.devnull])
-        print(f"{name:28} {rate:10.0f} {whole:17.1f}", flush=True)
+        print(f"{name:28} {rate:10.0f} {cpu_rate:14.0f} {whole:17.1f}",
+              flush=True)
 
 
 def results(args, tmp):
-    print(f"{'model':28} {'dense':>7} {'pruned':>7} {'labels':>7} "
-          f"{'distill':>7}   (top-1 %, sparsity {args.sparsity}, "
-          f"{args.samples} samples, {args.epochs} epochs)")
+    print(f"{'model':28} {'sparsity':>8} {'dense':>7} {'pruned':>7} "
+          f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by "
+          f"--filterlet-prune on {args.samples or 'all'} training images, "
+          f"{args.epochs} epochs, learning rate {args.learning_rate})",
+          flush=True)
     for name in args.models:
         dense = os.path.join(tmp, name + ".mlir")
         import_model(name, dense)
-        pruned = os.path.join(tmp, name + "_pruned.mlir")
-        run([f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
-             f"--filterlet-prune=sparsity={args.sparsity} target=none "
-             f"calibration={DATA}/train_x.npy calibration-limit=512",
-             "-o", pruned])
-        row = [top1(dense), top1(pruned)]
-        for target in (f"labels={DATA}/train_y.npy",
-                       f"teacher={MODELS}/{name}.tflite"):
-            tuned = os.path.join(tmp, name + "_tuned.mlir")
-            run([f"{BIN}/tinyprune-opt", pruned,
-                 f"--tinyprune-finetune=calibration={DATA}/train_x.npy "
-                 f"{target} "
-                 f"calibration-limit={args.samples} epochs={args.epochs} "
-                 f"learning-rate={args.learning_rate} threads={args.threads}",
-                 "-o", tuned])
-            row.append(top1(tuned))
-        print(f"{name:28} " + " ".join(f"{v:7.2f}" for v in row),
-              flush=True)
+        dense_top1 = top1(dense)
+        for sparsity in args.sparsity.split(","):
+            prune = (f"--filterlet-prune=sparsity={sparsity} target=none "
+                     f"calibration={DATA}/train_x.npy "
+                     f"calibration-limit={args.prune_samples}")
+            pruned = os.path.join(tmp, name + "_pruned.mlir")
+            run([f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
+                 prune, "-o", pruned])
+            row = [dense_top1, top1(pruned)]
+            # With labels, and without: distillation from the model as it
+            # was before the pass pruned it.
+            for target in (f" labels={DATA}/train_y.npy", ""):
+                tuned = os.path.join(tmp, name + "_tuned.mlir")
+                run([f"{BIN}/tinyprune-opt", dense,
+                     "--tinyprune-raise-to-layers",
+                     prune + f" epochs={args.epochs} "
+                     f"finetune-limit={args.samples} "
+                     f"learning-rate={args.learning_rate} "
+                     f"finetune-threads={args.threads}" + target,
+                     "-o", tuned])
+                row.append(top1(tuned))
+            print(f"{name:28} {sparsity:>8} " +
+                  " ".join(f"{v:7.2f}" for v in row), flush=True)
 
 
 def main():
@@ -136,8 +161,11 @@ def main():
     ap.add_argument("--models", default=",".join(FIXTURES))
     ap.add_argument("--samples", type=int, default=2048)
     ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--learning-rate", type=float, default=1e-4)
-    ap.add_argument("--sparsity", type=float, default=0.5)
+    ap.add_argument("--learning-rate", type=float, default=1e-3)
+    ap.add_argument("--sparsity", default="0.5,0.7",
+                    help="results: comma-separated sparsities")
+    ap.add_argument("--prune-samples", type=int, default=512,
+                    help="results: calibration samples of the pruning")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     args.models = args.models.split(",")

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -112,7 +113,16 @@ static torch::Tensor applyScale32(const torch::Tensor &v,
   torch::Tensor nudge = torch::where(
       s > 31, torch::full_like(s, int64_t(1) << 30), torch::zeros_like(s));
   torch::Tensor round = half + torch::where(v >= 0, nudge, -nudge);
-  return torch::div(v * m + round, torch::bitwise_left_shift(one, s), "floor");
+  // An arithmetic right shift: the floor of the division by 2^s.
+  return torch::bitwise_right_shift(v * m + round, s);
+}
+
+/// The same on one value.
+static int64_t applyScale32(int64_t v, int64_t m, int64_t s) {
+  int64_t round =
+      (int64_t(1) << (s - 1)) +
+      (s > 31 ? (v >= 0 ? int64_t(1) << 30 : -(int64_t(1) << 30)) : 0);
+  return (v * m + round) >> s;
 }
 
 /// The same with one multiplier and shift.
@@ -204,6 +214,16 @@ llvm::Error Network::addConv(Operation *op) {
     for (int64_t o = 0; o < filters; ++o)
       scales[o] = wQ.getScaleAt(o);
     c.storedScales = torch::tensor(scales, torch::kDouble).to(torch::kFloat);
+    auto mAttr = op->getAttrOfType<DenseI32ArrayAttr>("multiplier");
+    auto sAttr = op->getAttrOfType<DenseI8ArrayAttr>("shift");
+    if (mAttr && sAttr && mAttr.size() == sAttr.size() &&
+        (mAttr.size() == 1 || mAttr.size() == filters)) {
+      for (int64_t o = 0; o < filters; ++o) {
+        int64_t at = mAttr.size() == 1 ? 0 : o;
+        c.storedMultiplier.push_back(mAttr[at]);
+        c.storedShift.push_back(sAttr[at]);
+      }
+    }
     torch::Tensor s = torch::tensor(scales, torch::kDouble);
     // Dequantize per output channel; TFLite's bias scale is input x weight.
     wt = c.depthwise ? wt * s.reshape(sizes(wType.getShape().drop_front(2)))
@@ -351,14 +371,89 @@ torch::Tensor Network::storedOutputs(const torch::Tensor &real) const {
   return (torch::sign(q) * torch::floor(torch::abs(q) + 0.5)).to(torch::kLong);
 }
 
+namespace {
+/// The requantization of an int8 convolution's accumulators, per output
+/// channel: acc = round(y / accScale), then TOSA's `apply_scale_32` with
+/// DOUBLE_ROUND (shift in [1, 62]), the zero point and the clamp.
+struct Requantization {
+  std::vector<double> accScale;
+  std::vector<int64_t> mult, shift;
+  int64_t outZp = 0, lo = 0, hi = 0;
+  double outScale = 1;
+};
+} // namespace
+
+/// The int8 output of a convolution, as real values, for its real-valued
+/// accumulator `y` (NHWC, channels last): one pass over the elements, with
+/// the int8 kernel's integer arithmetic (the interpreter's, as
+/// `applyScale32` states it). With gradients on, the gradient is the fake
+/// quantization's, `clamp(y / outScale + outZp, lo, hi)` straight through
+/// (1 inside the clamp, 0 outside), the forward value exact.
+static torch::Tensor requantizeConv(const torch::Tensor &y,
+                                    const Requantization &r) {
+  torch::Tensor in = y.detach().contiguous();
+  torch::Tensor exact = torch::empty_like(in);
+  bool grad = torch::GradMode::is_enabled() && y.requires_grad();
+  torch::Tensor gate = grad ? torch::empty_like(in) : torch::Tensor();
+  int64_t channels = r.mult.size(), count = in.numel();
+  std::vector<double> inv(channels);
+  std::vector<int64_t> roundUp(channels), roundDown(channels);
+  for (int64_t o = 0; o < channels; ++o) {
+    inv[o] = 1.0 / r.accScale[o];
+    int64_t half = int64_t(1) << (r.shift[o] - 1);
+    int64_t nudge = r.shift[o] > 31 ? int64_t(1) << 30 : 0;
+    roundUp[o] = half + nudge;
+    roundDown[o] = half - nudge;
+  }
+  // The surrogate's clamp `lo <= y / outScale + outZp <= hi` in the units
+  // of y.
+  double yLo = (double(r.lo) - double(r.outZp)) * r.outScale;
+  double yHi = (double(r.hi) - double(r.outZp)) * r.outScale;
+  AT_DISPATCH_FLOATING_TYPES(in.scalar_type(), "requantizeConv", [&] {
+    const scalar_t *src = in.data_ptr<scalar_t>();
+    scalar_t *dst = exact.data_ptr<scalar_t>();
+    scalar_t *g = grad ? gate.data_ptr<scalar_t>() : nullptr;
+    for (int64_t i = 0; i < count; i += channels) {
+      for (int64_t o = 0; o < channels; ++o) {
+        double v = double(src[i + o]);
+        // The accumulator: y is acc x accScale up to the rounding of the
+        // convolution's float arithmetic, far below half a step, so the
+        // nearest integer (ties to even, as torch::round) is acc. Adding
+        // and subtracting 1.5 x 2^52 rounds to the nearest integer in the
+        // default rounding mode (|x| < 2^51; an int32 accumulator is).
+        double x = v * inv[o];
+        double rounded = std::fabs(x) < 0x1p51 ? (x + 0x1.8p52) - 0x1.8p52
+                                               : std::nearbyint(x);
+        int64_t acc = int64_t(rounded);
+        int64_t q =
+            ((acc * r.mult[o] + (acc >= 0 ? roundUp[o] : roundDown[o])) >>
+             r.shift[o]) +
+            r.outZp;
+        q = std::clamp(q, r.lo, r.hi);
+        dst[i + o] = scalar_t((double(q) - double(r.outZp)) * r.outScale);
+        if (g)
+          g[i + o] = scalar_t(v >= yLo && v <= yHi);
+      }
+    }
+  });
+  if (!grad)
+    return exact;
+  // Forward: exact + 0; backward: the gate.
+  return exact + (y - y.detach()) * gate;
+}
+
 torch::Tensor Network::runConv(const ConvParams &c,
                                const torch::Tensor &x) const {
   int64_t filters = c.bias.size(0);
   torch::Tensor w = c.weight * c.mask, b = c.bias, wScales;
+  // A frozen int8 layer computes with the scales and requantization it was
+  // found with.
+  bool asFound = c.frozen && !c.storedMultiplier.empty();
   if (c.quantized) {
     torch::Tensor rows =
         c.depthwise ? w.reshape({-1, filters}).t() : w.reshape({filters, -1});
-    torch::Tensor s = weightScales(rows, c.storedScales);
+    torch::Tensor s = asFound ? c.storedScales.to(w.scalar_type())
+                              : weightScales(rows, c.storedScales);
     wScales = s.detach();
     torch::Tensor sw = c.depthwise ? s.reshape({w.size(2), w.size(3)})
                                    : s.reshape({filters, 1, 1, 1});
@@ -370,7 +465,11 @@ torch::Tensor Network::runConv(const ConvParams &c,
   }
   // NHWC as NCHW: channels-last in memory.
   torch::Tensor in = x.permute({0, 3, 1, 2});
-  if (c.pad[0] || c.pad[1] || c.pad[2] || c.pad[3])
+  // Symmetric padding is the convolution's own; other padding a copy.
+  std::vector<int64_t> padding{0, 0};
+  if (c.pad[0] == c.pad[1] && c.pad[2] == c.pad[3])
+    padding = {c.pad[0], c.pad[2]};
+  else
     in =
         torch::constant_pad_nd(in, {c.pad[2], c.pad[3], c.pad[0], c.pad[1]}, 0);
   torch::Tensor kernel;
@@ -384,8 +483,7 @@ torch::Tensor Network::runConv(const ConvParams &c,
     kernel = w.permute({0, 3, 1, 2});
   }
   torch::Tensor y =
-      torch::conv2d(in, kernel, b, c.stride,
-                    /*padding=*/std::vector<int64_t>{0, 0}, c.dilation, groups);
+      torch::conv2d(in, kernel, b, c.stride, padding, c.dilation, groups);
   y = y.permute({0, 2, 3, 1});
   y = y.narrow(1, 0, c.outH).narrow(2, 0, c.outW);
   if (!c.quantized)
@@ -394,36 +492,32 @@ torch::Tensor Network::runConv(const ConvParams &c,
   // accumulator requantized with the multipliers and shifts the write-back
   // stores for the current weight scales (TOSA's double rounding); the
   // gradient is the fake quantization's.
-  torch::Tensor exact;
-  {
-    torch::NoGradGuard guard;
-    torch::Tensor scales = wScales.to(torch::kFloat).contiguous();
-    std::vector<int64_t> mult(filters), shift(filters);
-    std::vector<double> accScale(filters);
-    const float *sp = scales.data_ptr<float>();
-    for (int64_t o = 0; o < filters; ++o) {
-      // As the write-back and the importer compute them.
-      double eff =
-          double(float(c.inScale)) * double(sp[o]) / double(float(c.outScale));
-      rt::QuantizedMultiplier m = rt::quantizeMultiplier(eff);
-      mult[o] = m.multiplier;
-      shift[o] = m.multiplier == 0 ? 31 : rt::tosaShift(m);
-      accScale[o] = double(sp[o]) * double(float(c.inScale));
+  torch::Tensor scales = wScales.to(torch::kFloat).contiguous();
+  const float *sp = scales.data_ptr<float>();
+  Requantization r;
+  r.mult.resize(filters);
+  r.shift.resize(filters);
+  r.accScale.resize(filters);
+  for (int64_t o = 0; o < filters; ++o) {
+    r.accScale[o] = double(sp[o]) * double(float(c.inScale));
+    if (asFound) {
+      r.mult[o] = c.storedMultiplier[o];
+      r.shift[o] = std::clamp<int64_t>(c.storedShift[o], 1, 62);
+      continue;
     }
-    auto longs = torch::TensorOptions().dtype(torch::kLong);
-    torch::Tensor acc = torch::round(y.detach().to(torch::kDouble) /
-                                     torch::tensor(accScale, torch::kDouble))
-                            .to(torch::kLong);
-    torch::Tensor q =
-        applyScale32(acc, torch::tensor(mult, longs),
-                     torch::clamp(torch::tensor(shift, longs), 1, 62)) +
-        c.outZp;
-    exact = (torch::clamp(q, int64_t(c.lo), int64_t(c.hi)).to(torch::kDouble) -
-             double(c.outZp)) *
-            double(c.outScale);
+    // As the write-back and the importer compute them.
+    double eff =
+        double(float(c.inScale)) * double(sp[o]) / double(float(c.outScale));
+    rt::QuantizedMultiplier m = rt::quantizeMultiplier(eff);
+    r.mult[o] = m.multiplier;
+    r.shift[o] =
+        std::clamp<int64_t>(m.multiplier == 0 ? 31 : rt::tosaShift(m), 1, 62);
   }
-  return straightThrough(fakeQuantize(y, c.outScale, c.outZp, c.lo, c.hi),
-                         exact);
+  r.outZp = c.outZp;
+  r.outScale = c.outScale;
+  r.lo = int64_t(c.lo);
+  r.hi = int64_t(c.hi);
+  return requantizeConv(y, r);
 }
 
 /// The int8 arithmetic of an add, sub or mul layer (the interpreter's) on
@@ -437,6 +531,46 @@ static torch::Tensor exactElementwise(Operation *op, const torch::Tensor &a,
   auto lhsQ = op->getAttrOfType<QuantAttr>("lhs_quant");
   auto rhsQ = op->getAttrOfType<QuantAttr>("rhs_quant");
   auto outQ = op->getAttrOfType<QuantAttr>("output_quant");
+  if (a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type()) {
+    // One pass over the elements (the same arithmetic as below, without
+    // broadcasting).
+    torch::Tensor ca = a.contiguous(), cb = b.contiguous();
+    torch::Tensor out = torch::empty_like(ca);
+    bool mul = isa<MulOp>(op), sub = isa<SubOp>(op);
+    int64_t up = mul ? 1 : int64_t(1) << attr("left_shift");
+    int64_t lm = mul ? 0 : attr("lhs_multiplier"),
+            ls = mul ? 0 : attr("lhs_shift"),
+            rm = mul ? 0 : attr("rhs_multiplier"),
+            rs = mul ? 0 : attr("rhs_shift");
+    int64_t om = attr("output_multiplier"), os = attr("output_shift");
+    double la = lhsQ.getScaleAt(0), rb = rhsQ.getScaleAt(0),
+           oscale = outQ.getScaleAt(0);
+    int64_t ozp = outQ.getZeroPointAt(0);
+    int64_t lo = int64_t(boundOf(op, "min_val")),
+            hi = int64_t(boundOf(op, "max_val"));
+    int64_t n = ca.numel();
+    AT_DISPATCH_FLOATING_TYPES(ca.scalar_type(), "exactElementwise", [&] {
+      const scalar_t *pa = ca.data_ptr<scalar_t>();
+      const scalar_t *pb = cb.data_ptr<scalar_t>();
+      scalar_t *po = out.data_ptr<scalar_t>();
+      for (int64_t i = 0; i < n; ++i) {
+        // The raw values minus their zero points.
+        int64_t xa = int64_t(std::nearbyint(double(pa[i]) / la));
+        int64_t xb = int64_t(std::nearbyint(double(pb[i]) / rb));
+        int64_t r;
+        if (mul) {
+          r = xa * xb;
+        } else {
+          xa = applyScale32(xa * up, lm, ls);
+          xb = applyScale32(xb * up, rm, rs);
+          r = sub ? xa - xb : xa + xb;
+        }
+        int64_t q = std::clamp(applyScale32(r, om, os) + ozp, lo, hi);
+        po[i] = scalar_t((double(q) - double(ozp)) * oscale);
+      }
+    });
+    return out;
+  }
   torch::Tensor xa = toInt(a, lhsQ) - lhsQ.getZeroPointAt(0);
   torch::Tensor xb = toInt(b, rhsQ) - rhsQ.getZeroPointAt(0);
   torch::Tensor r;

@@ -48,6 +48,10 @@ struct ConvParams {
   int64_t inZp = 0, outZp = 0;
   double lo = 0, hi = 0;
   torch::Tensor storedScales;
+  /// int8: the requantization constants as found, one per filter; a
+  /// frozen layer keeps them (and its scales), so that its forward is the
+  /// IR's.
+  std::vector<int64_t> storedMultiplier, storedShift;
   /// Geometry.
   std::vector<int64_t> stride, dilation, pad;
   int64_t outH = 0, outW = 0;

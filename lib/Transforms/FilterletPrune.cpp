@@ -26,6 +26,7 @@
 #include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Pruning/BudgetAllocator.h"
+#include "tinyprune/Transforms/Pruning/Finetuning.h"
 #include "tinyprune/Transforms/Pruning/PruningReport.h"
 #include "tinyprune/Transforms/Pruning/QuantizedWeights.h"
 #include "tinyprune/Transforms/Pruning/Sensitivity.h"
@@ -112,6 +113,8 @@ struct Run {
   std::vector<recon::Moments> denseMoments;
   /// Depthwise convolutions re-solved (for the report).
   int64_t depthwiseRecovered = 0;
+  /// What fine-tuning did, when it ran (for the report).
+  std::optional<FinetuneSummary> finetuned;
 };
 
 /// The largest divisor of `n` that is at most `limit` (at least 1).
@@ -187,6 +190,12 @@ private:
   LogicalResult allocate(Run &run);
   /// Re-solves the pruned layers in program order on calibration data.
   LogicalResult recoverLayers(Run &run);
+  /// With `epochs`: fine-tunes the pruned model on the calibration
+  /// samples (Pruning/Finetuning.h), distilling from the dense model kept
+  /// aside when there are no labels.
+  LogicalResult finetune(Run &run);
+  /// The fine-tuning options as the toolkit takes them.
+  FinetuneRequest finetuneRequest() const;
   /// Zeroes the pruned filterlets and attaches the attribute.
   void rewrite(Layer &layer);
   /// Options given where they have no effect are errors, not silently
@@ -239,6 +248,13 @@ LogicalResult FilterletPrunePass::checkOptions() {
   if (!(damping > 0.0))
     return modelError() << "filterlet-prune: damping must be positive, got "
                         << shortNumber(damping);
+  if (llvm::Error err = checkRequest(finetuneRequest()))
+    return modelError() << "filterlet-prune: "
+                        << llvm::toString(std::move(err));
+  if (epochs > 0 && !trainingAvailable())
+    return modelError() << "filterlet-prune: epochs > 0, but this build has "
+                           "no training (LibTorch not found, or "
+                           "TINYPRUNE_ENABLE_TRAINING=OFF)";
   return success();
 }
 
@@ -722,6 +738,58 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
   return success();
 }
 
+FinetuneRequest FilterletPrunePass::finetuneRequest() const {
+  FinetuneRequest r;
+  r.epochs = epochs;
+  r.samples = calibration;
+  r.limit = finetuneLimit;
+  r.scale = calibrationScale;
+  r.labels = labels;
+  r.teacher = teacher;
+  r.learningRate = learningRate;
+  r.batchSize = batchSize;
+  r.validationSplit = validationSplit;
+  r.seed = seed;
+  r.threads = finetuneThreads;
+  return r;
+}
+
+LogicalResult FilterletPrunePass::finetune(Run &run) {
+  if (epochs == 0)
+    return success();
+  func::FuncOp func;
+  if (!run.layers.empty()) {
+    func = run.layers.front().conv->getParentOfType<func::FuncOp>();
+  } else {
+    for (auto f : getOperation().getOps<func::FuncOp>()) {
+      if (f.isExternal())
+        continue;
+      if (func)
+        return modelError() << "filterlet-prune: fine-tuning needs a module "
+                               "with exactly one function";
+      func = f;
+    }
+    if (!func)
+      return modelError() << "filterlet-prune: fine-tuning needs a function";
+  }
+  // Without layers to prune nothing was kept aside: the model is as it was.
+  OwningOpRef<func::FuncOp> unpruned;
+  func::FuncOp before = run.dense ? *run.dense : func::FuncOp();
+  if (!before) {
+    unpruned = cast<func::FuncOp>(func->clone());
+    before = *unpruned;
+  }
+  progress(llvm::formatv("fine-tuning for {0} epochs", epochs.getValue()));
+  llvm::Expected<FinetuneSummary> summary =
+      finetuneAfterPruning(func, before, finetuneRequest());
+  if (!summary)
+    return modelError() << "filterlet-prune: fine-tuning: "
+                        << llvm::toString(summary.takeError());
+  progress(summary->describe());
+  run.finetuned = std::move(*summary);
+  return success();
+}
+
 void FilterletPrunePass::rewrite(Layer &l) {
   auto values = cast<DenseElementsAttr>(l.weightOp.getValues());
   int64_t filterSize = l.filterSize();
@@ -797,6 +865,8 @@ LogicalResult FilterletPrunePass::writeReport(const Run &run, bool calibrated) {
   if (run.depthwiseRecovered)
     r.notes.push_back(llvm::formatv("depthwise convolutions re-solved: {0}",
                                     run.depthwiseRecovered));
+  if (run.finetuned)
+    r.notes.push_back(run.finetuned->describe());
   if (llvm::Error err = r.write(report, {calibration.getValue()}))
     return modelError() << "filterlet-prune: report: "
                         << llvm::toString(std::move(err));
@@ -822,13 +892,15 @@ LogicalResult FilterletPrunePass::prune(Run &run) {
     return success();
   }
   if (run.layers.empty()) {
+    if (failed(finetune(run)))
+      return failure();
     if (!report.empty())
       return writeReport(run, /*calibrated=*/true);
     return success();
   }
   if (failed(loadCalibration(run)) || failed(calibratedStreams(run)) ||
       failed(weighByModelError(run)) || failed(allocate(run)) ||
-      failed(recoverLayers(run)))
+      failed(recoverLayers(run)) || failed(finetune(run)))
     return failure();
   if (!report.empty())
     return writeReport(run, /*calibrated=*/true);

@@ -40,6 +40,9 @@ struct FinetuneOptions {
   /// Intra-op threads of LibTorch (0: all cores). Results are
   /// deterministic for a fixed count.
   unsigned threads = 1;
+  /// Convolution layer ops (of the function trained) whose weights and
+  /// biases stay as they are: no gradient, not written back.
+  std::vector<mlir::Operation *> frozen;
   /// Per-epoch progress on stderr: `Auto` when stderr is a terminal.
   enum class Progress { Auto, Never, Always } progress = Progress::Auto;
 };

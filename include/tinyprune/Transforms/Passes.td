@@ -55,12 +55,51 @@ defvar TinyPrune_DataDrivenPruningOptions = [
          "Write the per-layer table to this file ('-' is stdout)">,
 ];
 
+// The fine-tuning options every data-driven pruning pass shares, handed
+// to the pruning toolkit (Pruning/Finetuning.h): after pruning, train the
+// pruned model on the calibration samples (docs/training.md). Names and
+// meanings are those of --tinyprune-finetune; `epochs=0` (the default)
+// does not train.
+defvar TinyPrune_FinetuneOptions = [
+  Option<"epochs", "epochs", "int64_t", /*default=*/"0",
+         "After pruning, fine-tune for this many passes over the "
+         "calibration samples (0: no fine-tuning; needs a build with "
+         "LibTorch)">,
+  Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+         "Fine-tuning: labels of the calibration samples (.npy or label "
+         "CSV); without, distill from `teacher`, or from the model as it "
+         "was before pruning">,
+  Option<"teacher", "teacher", "std::string", /*default=*/"\"\"",
+         "Fine-tuning without labels: the model whose outputs to learn "
+         "(.tflite or .mlir; default: the model before this pass pruned "
+         "it)">,
+  Option<"finetuneLimit", "finetune-limit", "int64_t", /*default=*/"0",
+         "Fine-tune on at most this many calibration samples (the first "
+         "ones; 0: all of them, whatever calibration-limit says)">,
+  Option<"learningRate", "learning-rate", "double", /*default=*/"1e-3",
+         "Fine-tuning: Adam's initial learning rate (cosine schedule to "
+         "zero)">,
+  Option<"batchSize", "batch-size", "int64_t", /*default=*/"32",
+         "Fine-tuning: samples per optimizer step">,
+  Option<"validationSplit", "validation-split", "double",
+         /*default=*/"0.1",
+         "Fine-tuning: fraction of the samples held out to choose the best "
+         "epoch">,
+  Option<"seed", "seed", "uint64_t", /*default=*/"0",
+         "Fine-tuning: seed of the split, the shuffles and LibTorch">,
+  Option<"finetuneThreads", "finetune-threads", "unsigned",
+         /*default=*/"1",
+         "Fine-tuning: LibTorch threads (0: all cores; one by default, see "
+         "--tinyprune-finetune's `threads`)">,
+];
+
 // A pruning pass on the whole module that takes the shared options after
 // its own `passOptions`.
 class TinyPrune_DataDrivenPruningPass<string passArg,
                                       list<Option> passOptions>
     : Pass<passArg, "mlir::ModuleOp"> {
-  let options = !listconcat(passOptions, TinyPrune_DataDrivenPruningOptions);
+  let options = !listconcat(passOptions, TinyPrune_DataDrivenPruningOptions,
+                            TinyPrune_FinetuneOptions);
   let dependentDialects = ["mlir::tosa::TosaDialect",
                            "tinyprune::TinyPruneDialect"];
 }
@@ -323,6 +362,12 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
            "LibTorch and teacher threads (0: all cores). One by default: "
            "LibTorch's threads wait for each other by spinning, and on a "
            "shared 2-core machine two train seven times slower than one">,
+    ListOption<"freeze", "freeze", "std::string",
+               "Convolution layers whose weights stay as they are: each a "
+               "layer's name (as the pruning reports name it: its TFLite "
+               "output tensor) or its index among the function's "
+               "convolutions (conv2d and depthwise, 0 first, in program "
+               "order)">,
   ];
   let dependentDialects = ["mlir::tosa::TosaDialect",
                            "tinyprune::TinyPruneDialect"];
