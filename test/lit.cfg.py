@@ -87,7 +87,7 @@ config.substitutions.append(("%target_passes_doc",
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 
-tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate"]
+tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate", "tflite-verify"]
 if "armnn" in config.available_features:
     tools.append("armnn-run")
 llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])
