@@ -71,6 +71,15 @@ if all(os.path.exists(os.path.join(fixture_data, d, "test_x.npy"))
        for d in ("fashion-mnist", "mnist")):
     config.available_features.add("fixture-data")
     config.substitutions.append(("%fixture_data", fixture_data))
+# test/install: install the build tree and build an out-of-tree consumer
+# against it (cmake and ninja; not under the sanitizers, whose runtime the
+# consumer would need too). About two minutes on a loaded 2-core machine.
+if shutil.which("cmake") and shutil.which("ninja") and \
+        config.sanitizers.upper() not in ("ON", "1", "TRUE", "YES") and \
+        config.fuzzer.upper() not in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("install")
+    config.substitutions.append(("%tinyprune_build",
+                                 config.tinyprune_obj_root))
 if config.fuzzer.upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("fuzzer")
 # In-compiler training on LibTorch (lib/Training).
@@ -87,7 +96,7 @@ config.substitutions.append(("%target_passes_doc",
 config.substitutions.append(("%docs", os.path.join(config.tinyprune_src_root,
                                                    "docs")))
 
-tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate"]
+tools = ["tinyprune", "tinyprune-opt", "tinyprune-translate", "tflite-verify"]
 if "armnn" in config.available_features:
     tools.append("armnn-run")
 llvm_config.add_tool_substitutions(tools, [config.tinyprune_tools_dir])

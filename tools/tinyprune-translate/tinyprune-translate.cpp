@@ -1,10 +1,10 @@
 //===- tinyprune-translate.cpp - tinyprune's translation driver -----------===//
 //
 // mlir-translate with tinyprune's translations (`--import-tflite`,
-// `--emit-cpp`). The driver is ours rather than mlirTranslateMain so that
-// the input is read with a size bound and the output written atomically
-// (tinyprune/Support/Files.h): an output path that names the input is
-// refused, and a failed import leaves no output file behind.
+// `--emit-cpp`, `--export-tflite`). The driver is ours rather than
+// mlirTranslateMain so that the input is read with a size bound and the output
+// written atomically (tinyprune/Support/Files.h): an output path that names the
+// input is refused, and a failed import leaves no output file behind.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 #include "tinyprune/Support/Files.h"
 #include "tinyprune/Support/OutOfMemory.h"
 #include "tinyprune/Target/Cpp.h"
+#include "tinyprune/Target/TFLite.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
   tinyprune::installOutOfMemoryHandler("tinyprune-translate");
   tinyprune::registerTFLiteImportTranslation();
   tinyprune::registerEmitCppTranslation();
+  tinyprune::registerTFLiteExportTranslation();
 
   static cl::opt<std::string> inputPath(
       cl::Positional, cl::desc("<input file>"), cl::init("-"));

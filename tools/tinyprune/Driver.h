@@ -1,7 +1,7 @@
 //===- Driver.h - Shared pieces of the tinyprune driver ---------*- C++ -*-===//
 //
 // What the subcommands of the `tinyprune` driver share: model loading and
-// the `eval` subcommand, which lives in Eval.cpp.
+// the `eval` and `prune` subcommands, which live in Eval.cpp and Prune.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,6 +32,10 @@ mlir::func::FuncOp lookupFunction(mlir::ModuleOp module,
 /// `tinyprune eval` (Eval.cpp).
 extern llvm::cl::SubCommand evalCommand;
 int evalMain(mlir::MLIRContext &context);
+
+/// `tinyprune prune` (Prune.cpp).
+extern llvm::cl::SubCommand pruneCommand;
+int pruneMain(mlir::MLIRContext &context);
 
 } // namespace driver
 } // namespace tinyprune

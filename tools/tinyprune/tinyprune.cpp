@@ -4,6 +4,7 @@
 //   tinyprune run MODEL --input in.bin [--input ...] --output out.bin
 //   tinyprune compile MODEL -o OUTDIR [--name NAME]
 //   tinyprune eval MODEL --data X [--labels Y] (Eval.cpp)
+//   tinyprune prune MODEL -o OUTDIR [--data X] ... (Prune.cpp)
 // Inputs and outputs are raw tensor bytes (row-major, little-endian, the
 // element type the model declares), one file per function argument/result.
 // Every file is read with a size bound and written atomically
@@ -317,7 +318,9 @@ int main(int argc, char **argv) {
       "tinyprune: prune TinyML models for microcontrollers\n\n"
       "  tinyprune run MODEL --input in.bin --output out.bin\n"
       "  tinyprune compile MODEL -o OUTDIR --name NAME\n"
-      "  tinyprune eval MODEL --data DATA [--labels LABELS]\n");
+      "  tinyprune eval MODEL --data DATA [--labels LABELS]\n"
+      "  tinyprune prune MODEL -o OUTDIR [--data DATA] [--labels LABELS]\n"
+      "                  [--pipeline PASSES] [--target CORE]\n");
   DialectRegistry registry;
   tinyprune::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -329,6 +332,8 @@ int main(int argc, char **argv) {
     return compileMain(context);
   if (tinyprune::driver::evalCommand)
     return tinyprune::driver::evalMain(context);
+  if (tinyprune::driver::pruneCommand)
+    return tinyprune::driver::pruneMain(context);
   cl::PrintHelpMessage();
   return 1;
 }

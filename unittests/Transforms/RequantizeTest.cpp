@@ -85,6 +85,22 @@ TEST(RequantizeTest, NewScaleUsesTheFullRangeAndTheMultiplierFollows) {
   EXPECT_FLOAT_EQ(q.biasScales[0], float(0.02 * double(q.weightScales[0])));
 }
 
+TEST(RequantizeTest, WithTheOutputScaleTheMultiplierIsTFLites) {
+  // Input scale 0.02, output scale 0.5 (requantization 0.0004 at weight
+  // scale 0.01): the new scale 0.005 gives TFLite's multiplier for
+  // 0.02 x 0.005 / 0.5 exactly, so that the scales alone give it back.
+  auto [mult, shift] = tosaMultiplier(0.0004);
+  QuantizedFilters q =
+      requantizeFilters({{0.635, -0.3175, 0.0, 0.0}}, 3, {0.01f},
+                        /*inputScale=*/0.02, {{0, 0, 0}}, {mult}, {shift},
+                        /*outputScale=*/0.5);
+  ASSERT_EQ(q.multiplier.size(), 1u);
+  auto [expectMult, expectShift] =
+      tosaMultiplier(0.02 * double(q.weightScales[0]) / 0.5);
+  EXPECT_EQ(q.multiplier[0], expectMult);
+  EXPECT_EQ(q.shift[0], expectShift);
+}
+
 TEST(RequantizeTest, OneMultiplierBecomesOnePerChannel) {
   auto [mult, shift] = tosaMultiplier(0.001);
   // Filter 0 gets a new scale; filter 1 is all zeros and keeps its old

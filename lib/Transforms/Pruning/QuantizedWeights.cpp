@@ -155,8 +155,11 @@ tosa::ConstOp pruning::writeFilters(const FilterStorage &st,
   real.reserve(filters);
   for (const recon::FilterSolution &s : solutions)
     real.push_back(s.weights);
+  double outScale = 0;
+  if (auto outQ = st.op->getAttrOfType<QuantAttr>("output_quant"))
+    outScale = outQ.getScale()[0];
   QuantizedFilters q = requantizeFilters(real, size, st.weightScale, st.inScale,
-                                         inputMean, mult, shift);
+                                         inputMean, mult, shift, outScale);
   std::vector<int8_t> w(filters * size);
   for (int64_t o = 0; o < filters; ++o)
     for (int64_t k = 0; k < size; ++k)

@@ -34,11 +34,13 @@ std::vector<double> pruning::dequantizeFilters(
   return out;
 }
 
-QuantizedFilters pruning::requantizeFilters(
-    llvm::ArrayRef<std::vector<double>> real, int64_t size,
-    llvm::ArrayRef<float> weightScales, double inputScale,
-    llvm::ArrayRef<std::vector<double>> inputMean,
-    llvm::ArrayRef<int32_t> multiplier, llvm::ArrayRef<int8_t> shift) {
+QuantizedFilters
+pruning::requantizeFilters(llvm::ArrayRef<std::vector<double>> real,
+                           int64_t size, llvm::ArrayRef<float> weightScales,
+                           double inputScale,
+                           llvm::ArrayRef<std::vector<double>> inputMean,
+                           llvm::ArrayRef<int32_t> multiplier,
+                           llvm::ArrayRef<int8_t> shift, double outputScale) {
   int64_t filters = int64_t(real.size());
   QuantizedFilters out;
   out.weights.resize(filters * size);
@@ -63,9 +65,15 @@ QuantizedFilters pruning::requantizeFilters(
       // The requantization scale is input x weight scale / output scale:
       // it follows the weight scale.
       float fresh = float(maxAbs / 127.0);
+      // With the output scale, TFLite's own derivation (its
+      // PopulateConvolutionQuantizationParams, in double), so that the
+      // layer's scales give back its multiplier (an exported .tflite
+      // computes what the layer does); else the old multiplier, scaled.
       double old = std::ldexp(double(out.multiplier[o]), -out.shift[o]);
       rt::QuantizedMultiplier m =
-          rt::quantizeMultiplier(old * double(fresh) / double(scale));
+          outputScale > 0
+              ? rt::quantizeMultiplier(inputScale * double(fresh) / outputScale)
+              : rt::quantizeMultiplier(old * double(fresh) / double(scale));
       int s = rt::tosaShift(m);
       // TOSA shifts are 2..62; a multiplier that needs another stays old.
       if (m.multiplier != 0 && s >= 2 && s <= 62) {

@@ -52,13 +52,17 @@ dequantizeFilters(int64_t filters, int64_t size,
 /// (`multiplier`/`shift`, one per filter or one for all; empty when there
 /// is none) can follow a new scale; a single multiplier becomes one per
 /// filter. `inputMean` (one vector of `size`, or one per filter) is the
-/// mean input the bias correction uses.
+/// mean input the bias correction uses. With `outputScale` (> 0, the
+/// layer's output scale), a new multiplier is TFLite's for `inputScale` x
+/// new weight scale / `outputScale`, so that the scales give back the
+/// multiplier (the export to .tflite needs it); without, the old one
+/// scaled by the change of weight scale.
 QuantizedFilters
 requantizeFilters(llvm::ArrayRef<std::vector<double>> real, int64_t size,
                   llvm::ArrayRef<float> weightScales, double inputScale,
                   llvm::ArrayRef<std::vector<double>> inputMean,
                   llvm::ArrayRef<int32_t> multiplier,
-                  llvm::ArrayRef<int8_t> shift);
+                  llvm::ArrayRef<int8_t> shift, double outputScale = 0);
 
 } // namespace pruning
 } // namespace tinyprune

@@ -1,0 +1,102 @@
+//===- Prune.cpp - tinyprune prune ----------------------------------------===//
+//
+//   tinyprune prune MODEL -o OUTDIR [--data X] [--labels Y] [--pipeline P]
+//                   [--target CORE] [--name NAME] [--eval-samples N]
+//
+// The options of the subcommand; the flow is lib/Prune (Prune.h).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Driver.h"
+
+#include "tinyprune/Prune/Prune.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace tinyprune;
+namespace cl = llvm::cl;
+
+cl::SubCommand driver::pruneCommand(
+    "prune",
+    "Prune a model and write everything a deployment needs to OUTDIR:\n"
+    "NAME.mlir (the pruned layer IR), NAME.tflite (the pruned model as\n"
+    "TFLite builtin operators; pruned layers are written dense, their pruned\n"
+    "weights as zeros, since TFLite and TFLite Micro have no sparse\n"
+    "convolution kernels), NAME.h, NAME.cpp and the runtime headers (as\n"
+    "`tinyprune compile` writes them), and the report: report.md,\n"
+    "report.json and layers.svg (per layer and in total, before and after:\n"
+    "non-zero parameters, flash of the constants, arena, MACs, estimated\n"
+    "instructions on the target; accuracy with --labels, else fidelity to\n"
+    "the original on --data). Prints the before/after table. The input\n"
+    "files are never written.");
+
+static cl::opt<std::string> pruneModel(cl::Positional, cl::Required,
+                                       cl::desc("<model.tflite|model.mlir>"),
+                                       cl::sub(driver::pruneCommand));
+static cl::opt<std::string>
+    pruneOut("o",
+             cl::desc("Output directory (created if missing; refused if it "
+                      "is a file)"),
+             cl::value_desc("dir"), cl::Required,
+             cl::sub(driver::pruneCommand));
+static cl::opt<std::string> pruneData(
+    "data",
+    cl::desc("Samples (.npy [N, ...] or a folder of raw .bin inputs, as "
+             "`tinyprune eval` reads them): given as `calibration` to every "
+             "pass of the pipeline that has that option and leaves it empty, "
+             "and evaluated before and after for the report"),
+    cl::value_desc("file.npy|dir"), cl::sub(driver::pruneCommand));
+static cl::opt<std::string> pruneLabels(
+    "labels",
+    cl::desc("Labels of --data (.npy of integers, or a label CSV): given as "
+             "`labels` to every pass that has that option and leaves it "
+             "empty; the report then gives top-1 accuracy"),
+    cl::value_desc("file.npy|file.csv"), cl::sub(driver::pruneCommand));
+static cl::opt<std::string> prunePipeline(
+    "pipeline",
+    cl::desc("The pruning passes, in MLIR pass-pipeline syntax on the "
+             "module, e.g. \"filterlet-prune{sparsity=0.25}\" (default: "
+             "\"filterlet-prune{sparsity=0.5}\", calibrated when --data is "
+             "given)"),
+    cl::value_desc("passes"), cl::init(kDefaultPrunePipeline),
+    cl::sub(driver::pruneCommand));
+static cl::opt<std::string>
+    pruneTarget("target",
+                cl::desc("Core whose instructions the report estimates: "
+                         "cortex-m0plus, cortex-m4 or cortex-m7 (default "
+                         "cortex-m4)"),
+                cl::value_desc("core"), cl::init("cortex-m4"),
+                cl::sub(driver::pruneCommand));
+static cl::opt<std::string>
+    pruneName("name",
+              cl::desc("C identifier naming the outputs (NAME.mlir, "
+                       "NAME.tflite, NAME.h, NAME_invoke, ...; default: the "
+                       "model file's name)"),
+              cl::value_desc("NAME"), cl::sub(driver::pruneCommand));
+static cl::opt<int64_t> pruneEvalSamples(
+    "eval-samples",
+    cl::desc("Samples of --data the report evaluates (default 1000; 0: "
+             "all)"),
+    cl::value_desc("N"), cl::init(1000), cl::sub(driver::pruneCommand));
+static cl::opt<unsigned>
+    pruneThreads("threads",
+                 cl::desc("Threads for the report's evaluation (default 0: "
+                          "one per hardware thread)"),
+                 cl::value_desc("N"), cl::init(0),
+                 cl::sub(driver::pruneCommand));
+
+int driver::pruneMain(mlir::MLIRContext &context) {
+  PruneOptions options;
+  options.model = pruneModel;
+  options.outDir = pruneOut;
+  options.data = pruneData;
+  options.labels = pruneLabels;
+  options.pipeline = prunePipeline;
+  options.target = pruneTarget;
+  options.name = pruneName;
+  options.evalSamples = pruneEvalSamples;
+  options.threads = pruneThreads;
+  // Progress lines on a terminal; scripts get the table and errors only.
+  options.progress = llvm::errs().is_displayed();
+  return runPrune(context, options, llvm::outs());
+}
