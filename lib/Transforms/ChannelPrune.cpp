@@ -330,12 +330,22 @@ FailureOr<ModelResources> ChannelPrunePass::measureChoice(Run &run) {
   OpBuilder b(&getContext());
   OwningOpRef<ModuleOp> scratch(ModuleOp::create(run.func.getLoc()));
   b.setInsertionPointToEnd(scratch->getBody());
-  auto copy = cast<func::FuncOp>(b.clone(*run.func));
+  IRMapping toCopy;
+  auto copy = cast<func::FuncOp>(b.clone(*run.func, toCopy));
   // The groups of the copy come in the same order as the original's.
   std::vector<ChannelGroup> groups = findChannelGroups(copy);
   if (failed(removeChannels(copy, groups, removedChannels(run))))
     return failure();
-  return measureResources(copy, *run.core);
+  FailureOr<ModelResources> r = measureResources(copy, *run.core);
+  if (failed(r))
+    return failure();
+  // The peak's tensors as those of `run.func` (the removal keeps values).
+  llvm::DenseMap<Value, Value> toOriginal;
+  for (auto [from, to] : toCopy.getValueMap())
+    toOriginal[to] = from;
+  for (LiveTensor &t : r->peakTensors)
+    t.value = toOriginal.lookup(t.value);
+  return r;
 }
 
 LogicalResult ChannelPrunePass::chooseByRatio(Run &run) {
@@ -389,12 +399,24 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
   for (const Candidate &c : run.candidates)
     total += c.limit;
   int64_t chunk = std::max<int64_t>(1, total / 64);
+  std::vector<size_t> lastRound;
   for (int round = 0;; ++round) {
     FailureOr<ModelResources> now = measureChoice(run);
     if (failed(now))
       return failure();
-    if (run.budget.holds(*now))
+    if (run.budget.holds(*now)) {
+      // The last round may have removed more than needed: give back its
+      // channels, the most important first, while the budgets still hold.
+      for (size_t i : llvm::reverse(lastRound)) {
+        --run.candidates[i].removed;
+        FailureOr<ModelResources> trial = measureChoice(run);
+        if (failed(trial))
+          return failure();
+        if (!run.budget.holds(*trial))
+          ++run.candidates[i].removed;
+      }
       return success();
+    }
     // What one more channel of each group saves of each budget exceeded,
     // relative to how much the model takes of it now.
     llvm::DenseSet<Value> peak;
@@ -473,8 +495,11 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
     });
     // The best few, one channel per group (their savings change as they
     // go).
-    for (int64_t k = 0; k < chunk && k < int64_t(next.size()); ++k)
+    lastRound.clear();
+    for (int64_t k = 0; k < chunk && k < int64_t(next.size()); ++k) {
       ++run.candidates[next[k].candidate].removed;
+      lastRound.push_back(next[k].candidate);
+    }
     if (round % 8 == 0)
       progress(llvm::formatv("round {0}: arena {1} B, flash {2} B", round,
                              now->arenaBytes, now->cost.flashBytes));
