@@ -24,6 +24,13 @@
 #include "tinyprune/Transforms/Pruning/ResourceModel.h"
 #include "tinyprune/Transforms/Reconstruction.h"
 
+#include "tinyprune/Execution/ModelInput.h"
+
+#ifdef TINYPRUNE_HAVE_TRAINING
+#include "tinyprune/Data/Dataset.h"
+#include "tinyprune/Training/Finetune.h"
+#endif
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/DenseMap.h"
@@ -76,6 +83,8 @@ struct Run {
   llvm::MapVector<Operation *, LayerFigures> layersBefore;
   bool calibrated = false;
   int64_t consumersResolved = 0;
+  /// With epochs: the fine-tune's outcome, for the report.
+  std::string finetuned;
 };
 
 /// The real weights of layer `op`'s output channel `o` (weights along
@@ -149,6 +158,9 @@ private:
   /// With calibration: re-solves the consumers of the groups that lose
   /// channels so that they reproduce their dense outputs without them.
   LogicalResult resolveConsumers(Run &run, const calib::CalibrationSet &set);
+  /// With epochs: fine-tunes the pruned `run.func` on the calibration
+  /// samples, with labels or distilling from `dense`.
+  LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
   void writeReport(const Run &run);
   void progress(const Twine &message) {
     if (llvm::errs().is_displayed())
@@ -168,6 +180,16 @@ LogicalResult ChannelPrunePass::checkOptions(Run &run) {
   if (!(maxGroupRatio > 0.0 && maxGroupRatio <= 1.0))
     return modelError() << "max-group-ratio must be in (0, 1], got "
                         << shortNumber(maxGroupRatio);
+  if (epochs < 0)
+    return modelError() << "epochs must be at least 0, got "
+                        << epochs.getValue();
+  if (epochs > 0 && calibration.empty())
+    return modelError() << "epochs needs calibration=<training samples>";
+  if (!labels.empty() && epochs == 0)
+    return modelError() << "labels are for the fine-tune: give epochs too";
+  if (!(learningRate > 0.0))
+    return modelError() << "learning-rate must be positive, got "
+                        << shortNumber(learningRate);
   if (calibrationLimit < 0)
     return modelError() << "calibration-limit must be at least 0, got "
                         << calibrationLimit.getValue();
@@ -578,6 +600,62 @@ ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
   return success();
 }
 
+LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
+                                                     func::FuncOp dense) {
+#ifndef TINYPRUNE_HAVE_TRAINING
+  return modelError() << "epochs: this build has no training (LibTorch not "
+                         "found, or TINYPRUNE_ENABLE_TRAINING=OFF)";
+#else
+  llvm::Expected<data::InputSpec> spec = getInputSpec(run.func);
+  if (!spec)
+    return modelError() << "epochs: " << llvm::toString(spec.takeError());
+  data::DatasetOptions options;
+  options.dataPath = calibration;
+  options.labelsPath = labels;
+  options.dataScale = calibrationScale;
+  auto opened = data::openDataset(options, *spec);
+  if (!opened)
+    return modelError() << "epochs: " << llvm::toString(opened.takeError());
+  const data::Dataset &samples = **opened;
+  size_t n = calibrationLimit > 0
+                 ? std::min<size_t>(samples.size(), calibrationLimit)
+                 : samples.size();
+  training::FinetuneData data;
+  data.samples.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    data.samples[i].resize(spec->byteSize());
+    if (llvm::Error e = samples.read(i, data.samples[i]))
+      return modelError() << "epochs: " << llvm::toString(std::move(e));
+  }
+  unsigned nThreads = threads > 0 ? unsigned(threads) : 1u;
+  if (!labels.empty()) {
+    ArrayRef<int64_t> l = samples.labels();
+    data.labels.assign(l.begin(), l.begin() + n);
+  } else {
+    progress("computing the dense model's outputs to distill from");
+    auto outputs = training::teacherOutputs(dense, data.samples, nThreads);
+    if (!outputs)
+      return modelError() << "epochs: " << llvm::toString(outputs.takeError());
+    data.teacher = std::move(*outputs);
+  }
+  training::FinetuneOptions train;
+  train.epochs = epochs;
+  train.learningRate = learningRate;
+  train.threads = nThreads;
+  auto result = training::finetune(run.func, data, train);
+  if (!result)
+    return modelError() << "epochs: " << llvm::toString(result.takeError());
+  const training::EpochResult &best = result->epochs[result->bestEpoch];
+  run.finetuned = llvm::formatv(
+      "fine-tuned {0} epochs on {1} samples ({2}), best epoch {3}: "
+      "held-out top-1 {4}%",
+      epochs.getValue(), result->trainSamples,
+      labels.empty() ? "distilled from the dense model" : "with labels",
+      result->bestEpoch, shortNumber(100 * best.valAccuracy));
+  return success();
+#endif
+}
+
 void ChannelPrunePass::writeReport(const Run &run) {
   std::string out;
   llvm::raw_string_ostream os(out);
@@ -645,6 +723,8 @@ void ChannelPrunePass::writeReport(const Run &run) {
   }
   if (run.consumersResolved)
     os << "consumer layers re-solved: " << run.consumersResolved << "\n";
+  if (!run.finetuned.empty())
+    os << run.finetuned << "\n";
   os.flush();
   if (report == "-") {
     llvm::outs() << out;
@@ -705,9 +785,15 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
   }
   if (failed(run.budget.given() ? chooseByBudget(run) : chooseByRatio(run)))
     return failure();
+  // The model before pruning, the teacher of a fine-tune without labels.
+  OwningOpRef<func::FuncOp> dense;
+  if (epochs > 0)
+    dense = cast<func::FuncOp>(run.func->clone());
   if (set && failed(resolveConsumers(run, *set)))
     return failure();
   if (failed(removeChannels(run.func, run.groups, removedChannels(run))))
+    return failure();
+  if (epochs > 0 && failed(finetuneAfterRemoval(run, *dense)))
     return failure();
   if (run.core) {
     FailureOr<ModelResources> after = measureResources(run.func, *run.core);

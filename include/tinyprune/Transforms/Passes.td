@@ -345,6 +345,16 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "With calibration: least-squares damping of the consumers' "
            "re-solve, relative to the mean input energy">,
+    Option<"epochs", "epochs", "int64_t", /*default=*/"0",
+           "After the removal, fine-tune this many epochs on the "
+           "calibration samples (quantization-aware for int8; 0: none)">,
+    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+           "With epochs: labels of the calibration samples (.npy or label "
+           "CSV) for a cross-entropy fine-tune; without, distill from the "
+           "model before pruning">,
+    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-3",
+           "With epochs: Adam's initial learning rate (cosine schedule to "
+           "zero)">,
   ]> {
   let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
                 "MCU budgets";
@@ -391,6 +401,13 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     removes the best few, until every budget holds. A budget that even
     removing every removable channel cannot meet is an error naming it and
     the least the model reaches.
+
+    With `epochs` > 0 the smaller model is then fine-tuned on the
+    calibration samples (all of them up to `calibration-limit`) by the
+    training engine (docs/training.md: quantization-aware for int8, Adam
+    with a cosine schedule, batches of 32, 10 % held out to keep the best
+    epoch), with cross-entropy against `labels`, or without labels by
+    distillation from the model before pruning.
 
     `report` prints, per layer, the channels before and after, parameters,
     MACs and output activation bytes, then the arena, flash and
