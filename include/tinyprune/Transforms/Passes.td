@@ -378,9 +378,14 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     input, or flow into an op the analysis does not know is left alone (the
     report says why), so the model's input and output never change.
 
-    Which channels: without data, by magnitude, the L1 norm of each
-    channel's filters (int8: dequantized) relative to the mean of its
-    layer, summed over the group's producers. With `calibration`, by the
+    Which channels: without data, by magnitude along the channel's path:
+    the L1 norm of its filter in the producers (averaged over the producers
+    a residual add ties), times the L1 norm of its filter in each depthwise
+    layer it passes, times the L1 norm of the consumers' weights reading
+    it (all dequantized), relative to the group's mean; the constant a
+    removed channel's bias alone would give (followed through its depthwise
+    layers, padding ignored) is folded into the consumers' biases (single
+    producer groups). With `calibration`, by the
     squared output error the removal causes at the consumers on the
     calibration data (the input channel's share of each consumer's output,
     w' H w over its patch coordinates), relative to each consumer's output
