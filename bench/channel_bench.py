@@ -6,7 +6,7 @@ model, dense and at a few ratios and budgets.
 
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
         [--configs ratio=0.3,ratio=0.5,ram=0.5,flash=0.5,latency=0.5]
-        [--limit 10000] [--epochs 2] [--json FILE]
+        [--limit 2000] [--epochs 1] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
 configuration, calibration on the first `--limit` training samples (the
@@ -64,51 +64,56 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default="dscnn,mobilenet,resnet8")
     ap.add_argument("--configs",
-                    default="ratio=0.3,ratio=0.5,ram=0.5,flash=0.5,"
-                    "latency=0.5")
-    ap.add_argument("--limit", type=int, default=10000)
-    ap.add_argument("--epochs", type=int, default=2)
+                    default="ram=0.5,flash=0.5,latency=0.5,ratio=0.3")
+    ap.add_argument("--limit", type=int, default=2000)
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
     print("%-10s %-12s %7s %8s %8s %11s %8s" %
           ("model", "config", "top-1", "arena B", "flash B", "M4F instr",
            "minutes"))
-    for model in args.models.split(","):
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        # Every model dense first, then each configuration over the models,
+        # so that a run cut short has every model at the first budgets.
+        dense = {}
+        for model in args.models.split(","):
             tfl = os.path.join(ROOT, "test", "models",
                                "fashion_%s_int8.tflite" % model)
-            raised = os.path.join(tmp, "raised.mlir")
+            raised = os.path.join(tmp, model + ".mlir")
             run([os.path.join(BIN, "tinyprune-translate"), "--import-tflite",
-                 tfl, "-o", os.path.join(tmp, "model.mlir")])
+                 tfl, "-o", os.path.join(tmp, model + "_tosa.mlir")])
             run([os.path.join(BIN, "tinyprune-opt"),
-                 os.path.join(tmp, "model.mlir"),
+                 os.path.join(tmp, model + "_tosa.mlir"),
                  "--tinyprune-raise-to-layers", "-o", raised])
-            dense = measure(raised, tmp)
-            row = dict(model=model, config="dense", minutes=0.0, **dense)
-            rows.append(row)
+            d = measure(raised, tmp)
+            dense[model] = d
+            rows.append(dict(model=model, config="dense", minutes=0.0, **d))
             print("%-10s %-12s %7.2f %8d %8d %11.0f %8s" %
-                  (model, "dense", dense["top1"], dense["arena"],
-                   dense["flash"], dense["m4_instr"], "-"), flush=True)
-            for config in args.configs.split(","):
-                kind, value = config.split("=")
-                value = float(value)
+                  (model, "dense", d["top1"], d["arena"], d["flash"],
+                   d["m4_instr"], "-"), flush=True)
+        for config in args.configs.split(","):
+            kind, value = config.split("=")
+            value = float(value)
+            for model in args.models.split(","):
+                d = dense[model]
                 if kind == "ratio":
                     goal = "ratio=%g" % value
                 elif kind == "ram":
-                    goal = "ram-budget=%d" % int(dense["arena"] * value)
+                    goal = "ram-budget=%d" % int(d["arena"] * value)
                 elif kind == "flash":
-                    goal = "flash-budget=%d" % int(dense["flash"] * value)
+                    goal = "flash-budget=%d" % int(d["flash"] * value)
                 else:
-                    goal = "latency-budget=%d" % int(dense["m4_instr"] * value)
+                    goal = "latency-budget=%d" % int(d["m4_instr"] * value)
                 opts = ("%s calibration=%s calibration-limit=%d threads=1" %
                         (goal, os.path.join(DATA, "train_x.npy"), args.limit))
                 if args.epochs > 0:
                     opts += " epochs=%d labels=%s" % (
                         args.epochs, os.path.join(DATA, "train_y.npy"))
-                pruned = os.path.join(tmp, "pruned.mlir")
+                pruned = os.path.join(tmp, model + "_pruned.mlir")
                 start = time.time()
-                run([os.path.join(BIN, "tinyprune-opt"), raised,
+                run([os.path.join(BIN, "tinyprune-opt"),
+                     os.path.join(tmp, model + ".mlir"),
                      "--channel-prune=" + opts, "-o", pruned])
                 minutes = (time.time() - start) / 60
                 r = measure(pruned, tmp)

@@ -162,9 +162,6 @@ private:
   /// With calibration: re-solves the consumers of the groups that lose
   /// channels so that they reproduce their dense outputs without them.
   LogicalResult resolveConsumers(Run &run, const calib::CalibrationSet &set);
-  /// Without calibration: folds the constant a removed channel is assumed
-  /// to carry into its consumers' biases.
-  void compensateRemoved(Run &run);
   /// With epochs: fine-tunes the pruned `run.func` on the calibration
   /// samples, with labels or distilling from `dense`.
   LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
@@ -240,9 +237,6 @@ LogicalResult ChannelPrunePass::findFunction(Run &run) {
   return success();
 }
 
-static std::optional<std::vector<double>> realWeights(Operation *op,
-                                                      int64_t outputAxis);
-
 void ChannelPrunePass::magnitudeImportance(Run &run) {
   // A channel's magnitude along its whole path: the L1 norm of its filters
   // in the producers (averaged over the producers a residual add ties),
@@ -261,7 +255,7 @@ void ChannelPrunePass::magnitudeImportance(Run &run) {
             double(g.producers.size());
     }
     for (const ChannelUse &d : g.depthwise) {
-      std::optional<std::vector<double>> w = realWeights(d.op, 2);
+      std::optional<std::vector<double>> w = realLayerWeights(d.op, 2);
       if (!w)
         continue;
       int64_t channels = shapeOf(d.op->getOperand(1))[2];
@@ -276,7 +270,7 @@ void ChannelPrunePass::magnitudeImportance(Run &run) {
     }
     std::vector<double> reads(g.channels, 0.0);
     for (const ChannelUse &u : g.consumers) {
-      std::optional<std::vector<double>> w = realWeights(u.op, 0);
+      std::optional<std::vector<double>> w = realLayerWeights(u.op, 0);
       if (!w)
         continue;
       ArrayRef<int64_t> shape = shapeOf(u.op->getOperand(1));
@@ -645,174 +639,6 @@ ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
   return success();
 }
 
-/// The real value of a layer's output given `acc`, its real accumulator
-/// (bias included), after requantization and its activation's clamp.
-static double activate(Operation *layer, double acc) {
-  FailureOr<ConvLayerView> v = ConvLayerView::get(layer);
-  if (failed(v))
-    return acc;
-  auto bound = [&](StringRef name) -> double {
-    Attribute a = layer->getAttr(name);
-    if (auto f = dyn_cast_or_null<FloatAttr>(a))
-      return f.getValueAsDouble();
-    if (auto i = dyn_cast_or_null<IntegerAttr>(a))
-      return double(i.getInt());
-    return 0;
-  };
-  double lo = bound("min_val"), hi = bound("max_val");
-  if (!v->isFloat && v->outputQuant) {
-    double scale = v->outputQuant.getScaleAt(0);
-    double zp = double(v->outputQuant.getZeroPoint()[0]);
-    acc = std::round(acc / scale) + zp;
-    return (std::clamp(acc, lo, hi) - zp) * scale;
-  }
-  return std::clamp(acc, lo, hi);
-}
-
-/// The weights of convolution layer `op` as real values in their stored
-/// layout (int8: dequantized by the scale of the channel along
-/// `outputAxis`).
-static std::optional<std::vector<double>> realWeights(Operation *op,
-                                                      int64_t outputAxis) {
-  FailureOr<ConvLayerView> v = ConvLayerView::get(op);
-  if (failed(v))
-    return std::nullopt;
-  std::vector<double> w;
-  if (v->isFloat) {
-    auto f = v->weightFloats();
-    if (!f)
-      return std::nullopt;
-    w.assign(f->begin(), f->end());
-    return w;
-  }
-  auto i = v->weightInts();
-  if (!i || !v->weightQuant)
-    return std::nullopt;
-  auto type = cast<RankedTensorType>(v->weights.getType());
-  int64_t inner = 1;
-  for (int64_t d = outputAxis + 1; d < type.getRank(); ++d)
-    inner *= type.getDimSize(d);
-  int64_t n = type.getDimSize(outputAxis);
-  for (auto [k, q] : llvm::enumerate(*i))
-    w.push_back(double(q) * v->weightQuant.getScaleAt((k / inner) % n));
-  return w;
-}
-
-void ChannelPrunePass::compensateRemoved(Run &run) {
-  // A removed channel whose filter is small (the magnitude criterion's
-  // choice) carries about what its bias alone gives, a constant; the
-  // consumers lose that constant times their weights, which their bias can
-  // take back. The constant is followed through depthwise layers (their
-  // weights summed) and ops that keep it; padding is ignored. Groups of
-  // several producers (residual adds) are left as they are.
-  llvm::MapVector<Operation *, std::vector<double>> delta;
-  for (const Candidate &c : run.candidates) {
-    const ChannelGroup &g = run.groups[c.group];
-    if (c.removed == 0 || g.producers.size() != 1)
-      continue;
-    auto producer = cast<Conv2DOp>(g.producers[0].op);
-    FailureOr<ConvLayerView> pv = ConvLayerView::get(producer);
-    if (failed(pv))
-      continue;
-    std::optional<float> inScale = pv->inputScale();
-    for (int64_t k = 0; k < c.removed; ++k) {
-      int64_t ch = c.order[k];
-      double bias = 0;
-      if (pv->isFloat) {
-        auto b = pv->biasFloats();
-        if (!b)
-          continue;
-        bias = (*b)[ch];
-      } else {
-        auto b = pv->biasInts();
-        if (!b || !inScale || !pv->weightQuant)
-          continue;
-        bias = double((*b)[ch]) * *inScale * pv->weightQuant.getScaleAt(ch);
-      }
-      // The constant in every tensor of the group, in program order.
-      llvm::DenseMap<Value, double> value;
-      value[producer.getOutput()] = activate(producer, bias);
-      for (Operation &op : run.func.getBody().front()) {
-        if (op.getNumResults() != 1 || op.getNumOperands() == 0)
-          continue;
-        auto in = value.find(op.getOperand(0));
-        if (in == value.end())
-          continue;
-        if (auto dw = dyn_cast<DepthwiseConv2DOp>(op)) {
-          auto use = llvm::find_if(
-              g.depthwise, [&](const ChannelUse &u) { return u.op == &op; });
-          FailureOr<ConvLayerView> dv = ConvLayerView::get(dw);
-          std::optional<std::vector<double>> w = realWeights(dw, 2);
-          if (use == g.depthwise.end() || failed(dv) || !w)
-            continue;
-          int64_t idx = use->site.indices(ch).front();
-          int64_t channels = dv->channels, taps = dv->kernelH * dv->kernelW;
-          double acc = 0;
-          for (int64_t t = 0; t < taps; ++t)
-            acc += (*w)[t * channels + idx] * in->second;
-          double b = 0;
-          if (dv->isFloat) {
-            if (auto bf = dv->biasFloats())
-              b = (*bf)[idx];
-          } else if (auto bi = dv->biasInts(); bi && dv->inputScale()) {
-            b = double((*bi)[idx]) * *dv->inputScale() *
-                dv->weightQuant.getScaleAt(idx);
-          }
-          value[dw.getOutput()] = activate(dw, acc + b);
-          continue;
-        }
-        if (isa<MaxPool2dOp, AvgPool2dOp, MeanOp, tosa::ReshapeOp,
-                tosa::SliceOp, tosa::TransposeOp, tosa::PadOp>(op))
-          value[op.getResult(0)] = in->second;
-      }
-      for (const ChannelUse &u : g.consumers) {
-        auto found = value.find(u.site.value);
-        if (found == value.end() || found->second == 0)
-          continue;
-        auto conv = cast<Conv2DOp>(u.op);
-        FailureOr<ConvLayerView> cv = ConvLayerView::get(conv);
-        std::optional<std::vector<double>> w = realWeights(conv, 0);
-        if (failed(cv) || !w)
-          continue;
-        int64_t filters = cv->filters, inC = cv->channels;
-        int64_t taps = cv->kernelH * cv->kernelW;
-        std::vector<double> &d = delta[conv];
-        d.resize(filters, 0.0);
-        for (int64_t o = 0; o < filters; ++o)
-          for (int64_t t = 0; t < taps; ++t)
-            for (int64_t i : u.site.indices(ch))
-              d[o] += (*w)[(o * taps + t) * inC + i] * found->second;
-      }
-    }
-  }
-  for (auto &[op, d] : delta) {
-    auto conv = cast<Conv2DOp>(op);
-    FailureOr<ConvLayerView> cv = ConvLayerView::get(conv);
-    auto biasOp = conv.getBias().getDefiningOp<tosa::ConstOp>();
-    auto values = cast<DenseElementsAttr>(biasOp.getValues());
-    DenseElementsAttr updated;
-    if (cv->isFloat) {
-      SmallVector<float> b(values.getValues<float>());
-      for (auto [i, x] : llvm::enumerate(d))
-        b[i] += float(x);
-      updated = DenseElementsAttr::get(values.getType(), ArrayRef<float>(b));
-    } else {
-      std::optional<float> inScale = cv->inputScale();
-      if (!inScale || !cv->weightQuant)
-        continue;
-      SmallVector<int32_t> b(values.getValues<int32_t>());
-      for (auto [i, x] : llvm::enumerate(d)) {
-        double q = std::round(double(b[i]) +
-                              x / (*inScale * cv->weightQuant.getScaleAt(i)));
-        b[i] = int32_t(std::clamp(q, -2147483648.0, 2147483647.0));
-      }
-      updated = DenseElementsAttr::get(values.getType(), ArrayRef<int32_t>(b));
-    }
-    replaceConstant(conv, conv.getBiasMutable(), biasOp, updated);
-    ++run.consumersCompensated;
-  }
-}
-
 LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
                                                      func::FuncOp dense) {
 #ifndef TINYPRUNE_HAVE_TRAINING
@@ -1009,7 +835,8 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
   if (set && failed(resolveConsumers(run, *set)))
     return failure();
   if (!set)
-    compensateRemoved(run);
+    run.consumersCompensated =
+        foldRemovedChannels(run.func, run.groups, removedChannels(run));
   if (failed(removeChannels(run.func, run.groups, removedChannels(run))))
     return failure();
   if (epochs > 0 && failed(finetuneAfterRemoval(run, *dense)))

@@ -30,6 +30,7 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,6 +93,23 @@ std::vector<ChannelGroup> findChannelGroups(mlir::func::FuncOp func);
 mlir::LogicalResult
 removeChannels(mlir::func::FuncOp func, llvm::ArrayRef<ChannelGroup> groups,
                llvm::ArrayRef<std::vector<int64_t>> removed);
+
+/// Without data, before removeChannels: folds into the consumers' biases
+/// the constant each channel in `removed` is taken to carry, what its
+/// producer's bias alone gives after the activation (for a channel chosen
+/// for its small filter), followed through the group's depthwise layers
+/// (their filters summed; padding ignored). Groups of several producers
+/// are left as they are. Returns the number of consumers changed.
+int64_t foldRemovedChannels(mlir::func::FuncOp func,
+                            llvm::ArrayRef<ChannelGroup> groups,
+                            llvm::ArrayRef<std::vector<int64_t>> removed);
+
+/// The weights of convolution layer op `op` as real values in their stored
+/// layout (int8: dequantized by the scale of their channel along
+/// `outputAxis`, 0 for conv2d, 2 for depthwise); none when not constant or
+/// without scales.
+std::optional<std::vector<double>> realLayerWeights(mlir::Operation *op,
+                                                    int64_t outputAxis);
 
 } // namespace pruning
 } // namespace tinyprune
