@@ -373,4 +373,103 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
                            "tinyprune::TinyPruneDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Structured channel pruning
+//===----------------------------------------------------------------------===//
+
+def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
+    Option<"ratio", "ratio", "double", /*default=*/"0.5",
+           "Fraction of the prunable channels to remove, in [0, 1)">,
+    Option<"ramBudget", "ram-budget", "std::string", /*default=*/"\"\"",
+           "Instead of a ratio: remove channels until the arena the C++ "
+           "lowering plans takes at most this many bytes (suffix K or M: "
+           "KiB, MiB)">,
+    Option<"maxGroupRatio", "max-group-ratio", "double", /*default=*/"0.9",
+           "Most fraction of one channel group removed (at least one "
+           "channel always stays)">,
+    Option<"damping", "damping", "double", /*default=*/"0.01",
+           "With calibration: least-squares damping of the consumers' "
+           "re-solve, relative to the mean input energy">,
+    Option<"epochs", "epochs", "int64_t", /*default=*/"0",
+           "After the removal, fine-tune this many epochs on the "
+           "calibration samples (quantization-aware for int8; 0: none)">,
+    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+           "With epochs: labels of the calibration samples (.npy or label "
+           "CSV) for a cross-entropy fine-tune; without, distill from the "
+           "model before pruning">,
+    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-3",
+           "With epochs: Adam's initial learning rate (cosine schedule to "
+           "zero)">,
+  ]> {
+  let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
+                "MCU budgets";
+  let description = [{
+    Structured channel pruning after Liberis and Lane, "Differentiable
+    Network Pruning for Microcontrollers" (arXiv 2110.08350), without the
+    training: it removes output channels of convolutions and
+    fully-connected layers *from the model*, with everything they flow
+    into, so the result is an ordinary smaller model (fewer weights, MACs
+    and activation bytes; no masks) that the existing kernels run.
+
+    Reads and writes layer ops: run `--tinyprune-raise-to-layers` first.
+    Channels are removed in *groups* (include/tinyprune/Transforms/Pruning/
+    ChannelGroups.h): a layer's output channel goes together with the
+    input channels of the layers reading it (a fully-connected layer after
+    a flatten loses every feature that channel fed), the channels of the
+    depthwise layers it passes through, and its place in pools, means,
+    pads, slices, transposes, reshapes and concatenations (offsets shift);
+    residual adds tie the channels of their operands into one group. A
+    group whose channels reach the function's result, meet the function's
+    input, or flow into an op the analysis does not know is left alone (the
+    report says why), so the model's input and output never change.
+
+    Which channels: without data, by magnitude along the channel's path:
+    the L1 norm of its filter in the producers (averaged over the producers
+    a residual add ties), times the L1 norm of its filter in each depthwise
+    layer it passes, times the L1 norm of the consumers' weights reading
+    it (all dequantized), relative to the group's mean; the constant a
+    removed channel's bias alone would give (followed through its depthwise
+    layers, padding ignored) is folded into the consumers' biases (single
+    producer groups). With `calibration`, by the
+    squared output error the removal causes at the consumers on the
+    calibration data (the input channel's share of each consumer's output,
+    w' H w over its patch coordinates), relative to each consumer's output
+    energy; the consumers' kept weights and biases are then re-solved by
+    damped least squares on the dense model's inputs so that they
+    reproduce their dense outputs, and re-quantized.
+
+    How many: `ratio` removes that fraction of the prunable channels, the
+    least important first across all groups, at most `max-group-ratio` of
+    any group. Budgets replace it: `ram-budget` (the arena of the C++
+    lowering's own memory planner: memory-aware schedule, in-place layers,
+    row streaming), `flash-budget` (the constants as emitted) and
+    `latency-budget` (the cost model of `target`), any combination, all
+    checked on the model as it would be deployed. Channels are then removed
+    progressively: each round measures the model, weighs every group's
+    next channel by its importance over what it saves of the budgets still
+    exceeded (for RAM: bytes of the tensors live at the arena's peak), and
+    removes the best few, until every budget holds. A budget that even
+    removing every removable channel cannot meet is an error naming it and
+    the least the model reaches.
+
+    With `epochs` > 0 the smaller model is then fine-tuned on the
+    calibration samples (all of them up to `calibration-limit`) by the
+    training engine (docs/training.md: quantization-aware for int8, Adam
+    with a cosine schedule, batches of 32, 10 % held out to keep the best
+    epoch), with cross-entropy against `labels`, or without labels by
+    distillation from the model before pruning.
+
+    `report` prints, per layer, the channels before and after, parameters,
+    MACs and output activation bytes, then the arena, flash and
+    instructions before and after and the tensors live at the arena's peak.
+
+    ```
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
+        --channel-prune="ratio=0.3 report=-"
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
+        --channel-prune="ram-budget=20K flash-budget=60K"
+    ```
+  }];
+}
+
 #endif // TINYPRUNE_TRANSFORMS_PASSES_TD

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Structured channel pruning (--channel-prune) on the Fashion-MNIST int8
+fixtures: top-1 on the 10k test set against the arena and the flash that
+`tinyprune compile` reports and the Cortex-M4F instructions of the cost
+model, dense and at a few ratios and budgets.
+
+    /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
+        [--configs ratio=0.3,ratio=0.5,ram=0.5,flash=0.5,latency=0.5]
+        [--limit 2000] [--epochs 1] [--json FILE]
+
+Every pruned model is: imported, raised, `--channel-prune` with the
+configuration, calibration on the first `--limit` training samples (the
+consumers of removed channels re-solved by least squares) and, with
+`--epochs` > 0, a quantization-aware fine-tune with the training labels on
+the same samples; then `tinyprune compile` (arena, constant bytes) and
+`tinyprune eval` (top-1). `ram=F`, `flash=F` and `latency=F` are budgets
+at F times the dense model's arena, flash and M4F instructions. Runs one
+at a time, one thread each (the machine is shared); expect a few minutes
+per pruned model. Prints one table row per model and configuration.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+DATA = os.path.expanduser("~/.cache/tinyprune-data/fashion-mnist")
+
+
+def run(cmd):
+    """Runs `cmd` niced; its stdout and stderr together, or exits."""
+    p = subprocess.run(["nice"] + cmd, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stdout))
+    return p.stdout
+
+
+def measure(mlir, tmp):
+    """Arena and constant bytes from `tinyprune compile`, top-1 from
+    `tinyprune eval`, M4F instructions from the cost model."""
+    out = run([os.path.join(BIN, "tinyprune"), "compile", mlir, "-o",
+               os.path.join(tmp, "cpp"), "--name", "m"])
+    m = re.search(r"(\d+) constant bytes, arena (\d+) bytes", out)
+    flash, arena = int(m.group(1)), int(m.group(2))
+    out = run([os.path.join(BIN, "tinyprune"), "eval", mlir, "--data",
+               os.path.join(DATA, "test_x.npy"), "--labels",
+               os.path.join(DATA, "test_y.npy"), "--threads", "1"])
+    top1 = float(re.search(r"top-1 accuracy:\s+([0-9.]+)%", out).group(1))
+    out = run([os.path.join(BIN, "tinyprune-opt"), mlir,
+               "--tinyprune-model-stats=core=cortex-m4", "-o", os.devnull])
+    instr = float(re.search(r"cost-model total: .* (\d+) instructions",
+                            out).group(1))
+    return {"top1": top1, "arena": arena, "flash": flash, "m4_instr": instr}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--models", default="dscnn,mobilenet,resnet8")
+    ap.add_argument("--configs",
+                    default="ram=0.5,flash=0.5,latency=0.5,ratio=0.3")
+    ap.add_argument("--limit", type=int, default=2000)
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    rows = []
+    print("%-10s %-12s %7s %8s %8s %11s %8s" %
+          ("model", "config", "top-1", "arena B", "flash B", "M4F instr",
+           "minutes"))
+    with tempfile.TemporaryDirectory() as tmp:
+        # Every model dense first, then each configuration over the models,
+        # so that a run cut short has every model at the first budgets.
+        dense = {}
+        for model in args.models.split(","):
+            tfl = os.path.join(ROOT, "test", "models",
+                               "fashion_%s_int8.tflite" % model)
+            raised = os.path.join(tmp, model + ".mlir")
+            run([os.path.join(BIN, "tinyprune-translate"), "--import-tflite",
+                 tfl, "-o", os.path.join(tmp, model + "_tosa.mlir")])
+            run([os.path.join(BIN, "tinyprune-opt"),
+                 os.path.join(tmp, model + "_tosa.mlir"),
+                 "--tinyprune-raise-to-layers", "-o", raised])
+            d = measure(raised, tmp)
+            dense[model] = d
+            rows.append(dict(model=model, config="dense", minutes=0.0, **d))
+            print("%-10s %-12s %7.2f %8d %8d %11.0f %8s" %
+                  (model, "dense", d["top1"], d["arena"], d["flash"],
+                   d["m4_instr"], "-"), flush=True)
+        for config in args.configs.split(","):
+            kind, value = config.split("=")
+            value = float(value)
+            for model in args.models.split(","):
+                d = dense[model]
+                if kind == "ratio":
+                    goal = "ratio=%g" % value
+                elif kind == "ram":
+                    goal = "ram-budget=%d" % int(d["arena"] * value)
+                elif kind == "flash":
+                    goal = "flash-budget=%d" % int(d["flash"] * value)
+                else:
+                    goal = "latency-budget=%d" % int(d["m4_instr"] * value)
+                opts = ("%s calibration=%s calibration-limit=%d threads=1" %
+                        (goal, os.path.join(DATA, "train_x.npy"), args.limit))
+                if args.epochs > 0:
+                    opts += " epochs=%d labels=%s" % (
+                        args.epochs, os.path.join(DATA, "train_y.npy"))
+                pruned = os.path.join(tmp, model + "_pruned.mlir")
+                start = time.time()
+                run([os.path.join(BIN, "tinyprune-opt"),
+                     os.path.join(tmp, model + ".mlir"),
+                     "--channel-prune=" + opts, "-o", pruned])
+                minutes = (time.time() - start) / 60
+                r = measure(pruned, tmp)
+                rows.append(dict(model=model, config=config, goal=goal,
+                                 minutes=minutes, **r))
+                print("%-10s %-12s %7.2f %8d %8d %11.0f %8.1f" %
+                      (model, config, r["top1"], r["arena"], r["flash"],
+                       r["m4_instr"], minutes), flush=True)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(dict(limit=args.limit, epochs=args.epochs, rows=rows),
+                      f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

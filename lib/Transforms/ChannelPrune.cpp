@@ -1,0 +1,859 @@
+//===- ChannelPrune.cpp - Structured channel pruning ----------------------===//
+//
+// --channel-prune: removes whole channels from a model of layer ops, to a
+// ratio of the prunable channels or until MCU budgets (arena, flash,
+// instructions) hold. The groups of channels that go together and their
+// removal are the pruning toolkit's (Pruning/ChannelGroups.h), the
+// measurement of a model as deployed too (Pruning/ResourceModel.h); this
+// file ranks the channels (filter magnitude, or the consumers' output error
+// on calibration data), chooses how many go, re-solves the consumers with
+// calibration data and writes the report.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tinyprune/Transforms/Passes.h"
+
+#include "Calibration.h"
+#include "Recovery.h"
+
+#include "tinyprune/Dialect/LayerView.h"
+#include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Transforms/Pruning/ChannelGroups.h"
+#include "tinyprune/Transforms/Pruning/PruningReport.h"
+#include "tinyprune/Transforms/Pruning/QuantizedWeights.h"
+#include "tinyprune/Transforms/Pruning/ResourceModel.h"
+#include "tinyprune/Transforms/Reconstruction.h"
+
+#include "tinyprune/Execution/ModelInput.h"
+
+#ifdef TINYPRUNE_HAVE_TRAINING
+#include "tinyprune/Data/Dataset.h"
+#include "tinyprune/Training/Finetune.h"
+#endif
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace tinyprune {
+#define GEN_PASS_DEF_CHANNELPRUNE
+#include "tinyprune/Transforms/Passes.h.inc"
+} // namespace tinyprune
+
+using namespace mlir;
+using namespace tinyprune;
+using namespace tinyprune::pruning;
+
+namespace {
+
+/// What one run decides about one prunable group.
+struct Candidate {
+  size_t group;
+  /// Importance of each channel (lower goes first).
+  std::vector<double> importance;
+  /// Channels by increasing importance.
+  std::vector<int64_t> order;
+  /// How many may go.
+  int64_t limit = 0;
+  /// How many go.
+  int64_t removed = 0;
+};
+
+/// A layer's figures for the report.
+struct LayerFigures {
+  int64_t channels = 0, params = 0, macs = 0, activationBytes = 0;
+};
+
+/// Everything one run of the pass decides and measures.
+struct Run {
+  func::FuncOp func;
+  std::vector<ChannelGroup> groups;
+  std::vector<Candidate> candidates;
+  ResourceBudget budget;
+  std::optional<McuCore> core;
+  std::optional<ModelResources> before, after;
+  llvm::MapVector<Operation *, LayerFigures> layersBefore;
+  bool calibrated = false;
+  int64_t consumersResolved = 0, consumersCompensated = 0;
+  /// With epochs: the fine-tune's outcome, for the report.
+  std::string finetuned;
+};
+
+/// The real weights of layer `op`'s output channel `o` (weights along
+/// `axis` of the constant), as L1 norm.
+double filterL1(Operation *op, Value weights, int64_t axis, int64_t o,
+                QuantAttr quant) {
+  auto type = cast<RankedTensorType>(weights.getType());
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    inner *= shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  double scale = quant ? quant.getScaleAt(o) : 1.0;
+  double sum = 0;
+  auto add = [&](auto values) {
+    for (int64_t a = 0; a < outer; ++a)
+      for (int64_t i = 0; i < inner; ++i)
+        sum += std::fabs(double(values[(a * shape[axis] + o) * inner + i]));
+  };
+  if (auto ints = constantInts(weights))
+    add(*ints);
+  else if (auto floats = constantFloats(weights))
+    add(*floats);
+  return sum * scale;
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+/// The figures of every convolution layer of `func`.
+llvm::MapVector<Operation *, LayerFigures> layerFigures(func::FuncOp func) {
+  llvm::MapVector<Operation *, LayerFigures> out;
+  func.walk([&](Operation *op) {
+    if (!isa<Conv2DOp, DepthwiseConv2DOp>(op))
+      return;
+    LayerFigures f;
+    Value output = op->getResult(0);
+    f.channels = cast<RankedTensorType>(output.getType()).getDimSize(3);
+    for (unsigned i : {1u, 2u})
+      f.params +=
+          cast<RankedTensorType>(op->getOperand(i).getType()).getNumElements();
+    if (FailureOr<ConvGeometry> g = getConvGeometry(op); succeeded(g)) {
+      int64_t perOutput = g->kernelH * g->kernelW *
+                          (isa<DepthwiseConv2DOp>(op) ? 1 : g->channels);
+      f.macs = g->batch * g->outH * g->outW * g->filters * perOutput;
+    }
+    f.activationBytes = tensorBytes(output.getType());
+    out[op] = f;
+  });
+  return out;
+}
+
+struct ChannelPrunePass
+    : public tinyprune::impl::ChannelPruneBase<ChannelPrunePass> {
+  using ChannelPruneBase::ChannelPruneBase;
+
+  void runOnOperation() override;
+
+private:
+  LogicalResult prune(Run &run);
+  LogicalResult checkOptions(Run &run);
+  LogicalResult findFunction(Run &run);
+  void magnitudeImportance(Run &run);
+  LogicalResult calibratedImportance(Run &run, const calib::CalibrationSet &);
+  /// The removed channels of every group: each candidate's first
+  /// `removed` in its order.
+  std::vector<std::vector<int64_t>> removedChannels(const Run &run) const;
+  /// `run.func` with the chosen channels removed, measured; the copy is
+  /// dropped.
+  FailureOr<ModelResources> measureChoice(Run &run);
+  LogicalResult chooseByRatio(Run &run);
+  LogicalResult chooseByBudget(Run &run);
+  /// With calibration: re-solves the consumers of the groups that lose
+  /// channels so that they reproduce their dense outputs without them.
+  LogicalResult resolveConsumers(Run &run, const calib::CalibrationSet &set);
+  /// With epochs: fine-tunes the pruned `run.func` on the calibration
+  /// samples, with labels or distilling from `dense`.
+  LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
+  void writeReport(const Run &run);
+  void progress(const Twine &message) {
+    if (llvm::errs().is_displayed())
+      llvm::errs() << "channel-prune: " << message << "\n";
+  }
+  InFlightDiagnostic modelError() {
+    return mlir::emitError(getOperation().getLoc()) << "channel-prune: ";
+  }
+};
+
+} // namespace
+
+LogicalResult ChannelPrunePass::checkOptions(Run &run) {
+  if (!(ratio >= 0.0 && ratio < 1.0))
+    return modelError() << "ratio must be in [0, 1), got "
+                        << shortNumber(ratio);
+  if (!(maxGroupRatio > 0.0 && maxGroupRatio <= 1.0))
+    return modelError() << "max-group-ratio must be in (0, 1], got "
+                        << shortNumber(maxGroupRatio);
+  if (epochs < 0)
+    return modelError() << "epochs must be at least 0, got "
+                        << epochs.getValue();
+  if (epochs > 0 && calibration.empty())
+    return modelError() << "epochs needs calibration=<training samples>";
+  if (!labels.empty() && epochs == 0)
+    return modelError() << "labels are for the fine-tune: give epochs too";
+  if (!(learningRate > 0.0))
+    return modelError() << "learning-rate must be positive, got "
+                        << shortNumber(learningRate);
+  if (calibrationLimit < 0)
+    return modelError() << "calibration-limit must be at least 0, got "
+                        << calibrationLimit.getValue();
+  if (!(damping > 0.0))
+    return modelError() << "damping must be positive, got "
+                        << shortNumber(damping);
+  llvm::Expected<ResourceBudget> budget =
+      parseResourceBudget(ramBudget, flashBudget, latencyBudget);
+  if (!budget)
+    return modelError() << llvm::toString(budget.takeError());
+  run.budget = *budget;
+  run.core = targetCore(target);
+  if (run.budget.given() && ratio.hasValue())
+    return modelError() << "give ratio or budgets, not both";
+  if (run.budget.given() && !run.core)
+    return modelError() << "a budget needs a target core, not target=none";
+  return success();
+}
+
+LogicalResult ChannelPrunePass::findFunction(Run &run) {
+  for (func::FuncOp func : getOperation().getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    Operation *tosaConv = nullptr;
+    func.walk([&](Operation *op) {
+      if (isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp>(op))
+        tosaConv = op;
+    });
+    if (tosaConv)
+      return tosaConv->emitError()
+             << "channel-prune: prunes layer ops, but this convolution is a "
+                "TOSA chain; run --tinyprune-raise-to-layers first";
+    if (run.func)
+      return modelError() << "prunes one function; the module has @"
+                          << run.func.getSymName() << " and @"
+                          << func.getSymName();
+    run.func = func;
+  }
+  if (!run.func)
+    return modelError() << "the module has no function to prune";
+  return success();
+}
+
+void ChannelPrunePass::magnitudeImportance(Run &run) {
+  // A channel's magnitude along its whole path: the L1 norm of its filters
+  // in the producers (averaged over the producers a residual add ties),
+  // times that of its filter in each depthwise layer it passes, times the
+  // L1 norm of the consumers' weights that read it; all real-valued (int8:
+  // dequantized per channel). A small filter whose output a later layer
+  // amplifies is not small.
+  for (Candidate &c : run.candidates) {
+    const ChannelGroup &g = run.groups[c.group];
+    std::vector<double> gain(g.channels, 0.0);
+    for (const ChannelUse &p : g.producers) {
+      auto conv = cast<Conv2DOp>(p.op);
+      for (int64_t o = 0; o < g.channels; ++o)
+        gain[o] +=
+            filterL1(conv, conv.getWeights(), 0, o, conv.getWeightQuantAttr()) /
+            double(g.producers.size());
+    }
+    for (const ChannelUse &d : g.depthwise) {
+      std::optional<std::vector<double>> w = realLayerWeights(d.op, 2);
+      if (!w)
+        continue;
+      int64_t channels = shapeOf(d.op->getOperand(1))[2];
+      int64_t taps = int64_t(w->size()) / channels;
+      for (int64_t o = 0; o < g.channels; ++o) {
+        double l1 = 0;
+        for (int64_t i : d.site.indices(o))
+          for (int64_t t = 0; t < taps; ++t)
+            l1 += std::fabs((*w)[t * channels + i]);
+        gain[o] *= l1;
+      }
+    }
+    std::vector<double> reads(g.channels, 0.0);
+    for (const ChannelUse &u : g.consumers) {
+      std::optional<std::vector<double>> w = realLayerWeights(u.op, 0);
+      if (!w)
+        continue;
+      ArrayRef<int64_t> shape = shapeOf(u.op->getOperand(1));
+      int64_t inC = shape[3], rows = int64_t(w->size()) / inC;
+      for (int64_t o = 0; o < g.channels; ++o)
+        for (int64_t i : u.site.indices(o))
+          for (int64_t r = 0; r < rows; ++r)
+            reads[o] += std::fabs((*w)[r * inC + i]);
+    }
+    c.importance.assign(g.channels, 0.0);
+    for (int64_t o = 0; o < g.channels; ++o)
+      c.importance[o] = gain[o] * (g.consumers.empty() ? 1.0 : reads[o]);
+    double mean =
+        std::accumulate(c.importance.begin(), c.importance.end(), 0.0) /
+        double(g.channels);
+    for (double &v : c.importance)
+      v = mean > 0 ? v / mean : 0.0;
+  }
+}
+
+LogicalResult
+ChannelPrunePass::calibratedImportance(Run &run,
+                                       const calib::CalibrationSet &set) {
+  // Each consumer's input moments on the dense model.
+  llvm::MapVector<Operation *, size_t> consumerIndex;
+  std::vector<calib::ProbeTarget> targets;
+  for (const Candidate &c : run.candidates)
+    for (const ChannelUse &u : run.groups[c.group].consumers) {
+      if (consumerIndex.count(u.op))
+        continue;
+      llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(u.op);
+      if (!src)
+        return u.op->emitError() << "channel-prune: cannot calibrate this "
+                                    "layer: "
+                                 << llvm::toString(src.takeError());
+      calib::ProbeTarget t;
+      t.input = u.op->getOperand(0);
+      t.source = *src;
+      t.patchesPerSample = recovery::patchesPerSample(*src, set.size());
+      consumerIndex[u.op] = targets.size();
+      targets.push_back(t);
+    }
+  progress(llvm::formatv("measuring {0} consumer layers on {1}", targets.size(),
+                         set.describe()));
+  std::vector<recon::Moments> moments;
+  if (failed(calib::collectMoments(run.func, nullptr, targets, set, threads,
+                                   moments)))
+    return failure();
+  // Squared output error of removing input channel (coordinates `coords`)
+  // of every filter alone, relative to the layer's output energy.
+  for (Candidate &c : run.candidates) {
+    const ChannelGroup &g = run.groups[c.group];
+    c.importance.assign(g.channels, 0.0);
+    for (const ChannelUse &u : g.consumers) {
+      const recon::Moments &m = moments[consumerIndex.lookup(u.op)];
+      const std::vector<double> &h = m.h();
+      int64_t size = m.size();
+      const calib::PatchSource &src =
+          targets[consumerIndex.lookup(u.op)].source;
+      auto conv = cast<Conv2DOp>(u.op);
+      FilterStorage st;
+      st.op = conv;
+      st.weight = &conv.getWeightsMutable();
+      st.bias = &conv.getBiasMutable();
+      st.weightOp = conv.getWeights().getDefiningOp<tosa::ConstOp>();
+      st.filters = conv.getNumOutputChannels();
+      st.size = size - 1;
+      st.isFloat = !conv.isQuantized();
+      std::vector<float> scales;
+      if (QuantAttr q = conv.getWeightQuantAttr())
+        for (int64_t o = 0; o < st.filters; ++o)
+          scales.push_back(q.getScaleAt(o));
+      st.weightScale = scales;
+      st.inScale = src.scale;
+      st.index = [s = st.size](int64_t o, int64_t k) { return o * s + k; };
+      FailureOr<std::vector<double>> w = readFilters(st);
+      if (failed(w))
+        return conv.emitError() << "channel-prune: cannot calibrate this "
+                                   "layer: its bias is not a constant of one "
+                                   "value per filter";
+      double energy = 0;
+      for (int64_t o = 0; o < st.filters; ++o) {
+        const double *wo = w->data() + o * size;
+        for (int64_t p = 0; p < size; ++p)
+          for (int64_t q = 0; q < size; ++q)
+            energy += wo[p] * h[p * size + q] * wo[q];
+      }
+      if (!(energy > 0))
+        energy = 1;
+      for (int64_t ch = 0; ch < g.channels; ++ch) {
+        SmallVector<int64_t> coords;
+        for (int64_t i : u.site.indices(ch))
+          for (int64_t pos = 0; pos < src.kH * src.kW; ++pos)
+            coords.push_back(pos * src.inC + i);
+        double err = 0;
+        for (int64_t o = 0; o < st.filters; ++o) {
+          const double *wo = w->data() + o * size;
+          for (int64_t p : coords)
+            for (int64_t q : coords)
+              err += wo[p] * h[p * size + q] * wo[q];
+        }
+        c.importance[ch] += err / energy;
+      }
+    }
+  }
+  return success();
+}
+
+std::vector<std::vector<int64_t>>
+ChannelPrunePass::removedChannels(const Run &run) const {
+  std::vector<std::vector<int64_t>> removed(run.groups.size());
+  for (const Candidate &c : run.candidates)
+    removed[c.group].assign(c.order.begin(), c.order.begin() + c.removed);
+  return removed;
+}
+
+FailureOr<ModelResources> ChannelPrunePass::measureChoice(Run &run) {
+  OpBuilder b(&getContext());
+  OwningOpRef<ModuleOp> scratch(ModuleOp::create(run.func.getLoc()));
+  b.setInsertionPointToEnd(scratch->getBody());
+  IRMapping toCopy;
+  auto copy = cast<func::FuncOp>(b.clone(*run.func, toCopy));
+  // The groups of the copy come in the same order as the original's.
+  std::vector<ChannelGroup> groups = findChannelGroups(copy);
+  if (failed(removeChannels(copy, groups, removedChannels(run))))
+    return failure();
+  FailureOr<ModelResources> r = measureResources(copy, *run.core);
+  if (failed(r))
+    return failure();
+  // The peak's tensors as those of `run.func` (the removal keeps values).
+  llvm::DenseMap<Value, Value> toOriginal;
+  for (auto [from, to] : toCopy.getValueMap())
+    toOriginal[to] = from;
+  for (LiveTensor &t : r->peakTensors)
+    t.value = toOriginal.lookup(t.value);
+  return r;
+}
+
+LogicalResult ChannelPrunePass::chooseByRatio(Run &run) {
+  int64_t total = 0;
+  for (const Candidate &c : run.candidates)
+    total += run.groups[c.group].channels;
+  int64_t goal = std::llround(ratio * double(total));
+  // The least important channel of any group next, while groups have room.
+  struct Next {
+    double importance;
+    size_t candidate;
+    bool operator>(const Next &o) const { return importance > o.importance; }
+  };
+  std::vector<Next> heap;
+  auto push = [&](size_t i) {
+    Candidate &c = run.candidates[i];
+    if (c.removed < c.limit) {
+      heap.push_back({c.importance[c.order[c.removed]], i});
+      std::push_heap(heap.begin(), heap.end(), std::greater<Next>());
+    }
+  };
+  for (size_t i = 0; i < run.candidates.size(); ++i)
+    push(i);
+  for (int64_t n = 0; n < goal && !heap.empty(); ++n) {
+    std::pop_heap(heap.begin(), heap.end(), std::greater<Next>());
+    size_t i = heap.back().candidate;
+    heap.pop_back();
+    ++run.candidates[i].removed;
+    push(i);
+  }
+  return success();
+}
+
+LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
+  // Out of reach even with every removable channel gone?
+  for (Candidate &c : run.candidates)
+    c.removed = c.limit;
+  FailureOr<ModelResources> least = measureChoice(run);
+  if (failed(least))
+    return failure();
+  std::vector<std::string> over = run.budget.violations(*least);
+  if (!over.empty())
+    return modelError() << "out of reach: " << llvm::join(over, "; ")
+                        << " with every removable channel removed (at most "
+                        << shortNumber(maxGroupRatio)
+                        << " of each group, see max-group-ratio)";
+  for (Candidate &c : run.candidates)
+    c.removed = 0;
+
+  int64_t total = 0;
+  for (const Candidate &c : run.candidates)
+    total += c.limit;
+  int64_t chunk = std::max<int64_t>(1, total / 64);
+  std::vector<size_t> lastRound;
+  for (int round = 0;; ++round) {
+    FailureOr<ModelResources> now = measureChoice(run);
+    if (failed(now))
+      return failure();
+    if (run.budget.holds(*now)) {
+      // The last round may have removed more than needed: give back its
+      // channels, the most important first, while the budgets still hold.
+      for (size_t i : llvm::reverse(lastRound)) {
+        --run.candidates[i].removed;
+        FailureOr<ModelResources> trial = measureChoice(run);
+        if (failed(trial))
+          return failure();
+        if (!run.budget.holds(*trial))
+          ++run.candidates[i].removed;
+      }
+      return success();
+    }
+    // What one more channel of each group saves of each budget exceeded,
+    // relative to how much the model takes of it now.
+    llvm::DenseSet<Value> peak;
+    for (const LiveTensor &t : now->peakTensors)
+      peak.insert(t.value);
+    bool ram = run.budget.ramBytes && now->arenaBytes > *run.budget.ramBytes;
+    bool flash =
+        run.budget.flashBytes && now->cost.flashBytes > *run.budget.flashBytes;
+    bool latency = run.budget.latency &&
+                   (run.budget.latencyInMacs
+                        ? double(now->cost.macs) > *run.budget.latency
+                        : now->cost.instructions > *run.budget.latency);
+    struct Next {
+      double priority;
+      size_t candidate;
+    };
+    std::vector<Next> next;
+    for (auto [i, c] : llvm::enumerate(run.candidates)) {
+      if (c.removed >= c.limit)
+        continue;
+      const ChannelGroup &g = run.groups[c.group];
+      double benefit = 0;
+      int64_t params = 0, macs = 0, bytes = 0;
+      auto perChannel = [&](Operation *op) {
+        auto it = run.layersBefore.find(op);
+        if (it == run.layersBefore.end() || it->second.channels == 0)
+          return std::pair<int64_t, int64_t>(0, 0);
+        return std::pair<int64_t, int64_t>(
+            it->second.params / it->second.channels,
+            it->second.macs / it->second.channels);
+      };
+      for (const ChannelUse &u : g.producers) {
+        auto [p, m] = perChannel(u.op);
+        params += p;
+        macs += m;
+      }
+      for (const ChannelUse &u : g.depthwise) {
+        auto [p, m] = perChannel(u.op);
+        params += p;
+        macs += m;
+      }
+      for (const ChannelUse &u : g.consumers) {
+        // An input channel of a consumer: its share of the weights.
+        auto it = run.layersBefore.find(u.op);
+        if (it == run.layersBefore.end())
+          continue;
+        int64_t inputs =
+            cast<RankedTensorType>(u.site.value.getType()).getDimSize(3);
+        int64_t share = u.site.indices(0).size();
+        params += it->second.params * share / std::max<int64_t>(1, inputs);
+        macs += it->second.macs * share / std::max<int64_t>(1, inputs);
+      }
+      for (const ChannelSite &s : g.sites)
+        if (peak.contains(s.value)) {
+          auto type = cast<RankedTensorType>(s.value.getType());
+          bytes += tensorBytes(type) / type.getDimSize(s.axis) *
+                   int64_t(s.indices(0).size());
+        }
+      if (ram)
+        benefit += double(bytes) / double(now->arenaBytes);
+      if (flash)
+        benefit += double(params) / double(now->cost.flashBytes);
+      if (latency)
+        benefit += double(macs) / double(std::max<int64_t>(1, now->cost.macs));
+      if (benefit <= 0)
+        continue;
+      double imp = c.importance[c.order[c.removed]];
+      next.push_back({(imp + 1e-9) / benefit, i});
+    }
+    if (next.empty())
+      return modelError() << "no removable channel saves what the budgets "
+                             "still exceed: "
+                          << llvm::join(run.budget.violations(*now), "; ");
+    llvm::sort(next, [](const Next &a, const Next &b) {
+      return a.priority < b.priority;
+    });
+    // The best few, one channel per group (their savings change as they
+    // go).
+    lastRound.clear();
+    for (int64_t k = 0; k < chunk && k < int64_t(next.size()); ++k) {
+      ++run.candidates[next[k].candidate].removed;
+      lastRound.push_back(next[k].candidate);
+    }
+    if (round % 8 == 0)
+      progress(llvm::formatv("round {0}: arena {1} B, flash {2} B", round,
+                             now->arenaBytes, now->cost.flashBytes));
+  }
+}
+
+LogicalResult
+ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
+  // Consumers losing input coordinates, with those coordinates.
+  llvm::MapVector<Operation *, std::set<int64_t>> lost;
+  for (const Candidate &c : run.candidates) {
+    if (c.removed == 0)
+      continue;
+    for (const ChannelUse &u : run.groups[c.group].consumers)
+      for (int64_t k = 0; k < c.removed; ++k)
+        for (int64_t i : u.site.indices(c.order[k]))
+          lost[u.op].insert(i);
+  }
+  if (lost.empty())
+    return success();
+  std::vector<calib::ProbeTarget> targets;
+  for (auto &[op, coords] : lost) {
+    llvm::Expected<calib::PatchSource> src = calib::PatchSource::get(op);
+    if (!src)
+      return op->emitError() << "channel-prune: cannot calibrate this layer: "
+                             << llvm::toString(src.takeError());
+    calib::ProbeTarget t;
+    t.input = op->getOperand(0);
+    t.source = *src;
+    t.patchesPerSample = recovery::patchesPerSample(*src, set.size());
+    targets.push_back(t);
+  }
+  progress(llvm::formatv("re-solving {0} consumer layers", targets.size()));
+  std::vector<recon::Moments> moments;
+  if (failed(calib::collectMoments(run.func, nullptr, targets, set, threads,
+                                   moments)))
+    return failure();
+  for (auto [index, entry] : llvm::enumerate(lost)) {
+    auto conv = cast<Conv2DOp>(entry.first);
+    const calib::PatchSource &src = targets[index].source;
+    FilterStorage st;
+    st.op = conv;
+    st.weight = &conv.getWeightsMutable();
+    st.bias = &conv.getBiasMutable();
+    st.weightOp = conv.getWeights().getDefiningOp<tosa::ConstOp>();
+    st.filters = conv.getNumOutputChannels();
+    st.size = src.dims();
+    st.isFloat = !conv.isQuantized();
+    std::vector<float> scales;
+    if (QuantAttr q = conv.getWeightQuantAttr())
+      for (int64_t o = 0; o < st.filters; ++o)
+        scales.push_back(q.getScaleAt(o));
+    st.weightScale = scales;
+    st.inScale = src.scale;
+    st.index = [s = st.size](int64_t o, int64_t k) { return o * s + k; };
+    FailureOr<std::vector<double>> w = readFilters(st);
+    if (failed(w))
+      return conv.emitError() << "channel-prune: cannot re-solve this layer: "
+                                 "its bias is not a constant of one value "
+                                 "per filter";
+    std::vector<bool> removed(st.size, false);
+    for (int64_t pos = 0; pos < src.kH * src.kW; ++pos)
+      for (int64_t i : entry.second)
+        removed[pos * src.inC + i] = true;
+    recon::LayerSolver solver(moments[index], {1, st.size}, damping);
+    int64_t size = st.size + 1;
+    std::vector<recon::FilterSolution> solutions(st.filters);
+    calib::parallelFor(st.filters, threads, [&](int64_t o) {
+      solutions[o] =
+          solver.solve(ArrayRef<double>(*w).slice(o * size, size), removed);
+    });
+    // The mean input patch, for the bias correction of weight rounding.
+    writeFilters(st, solutions, {recovery::meanPatch(moments[index])});
+    ++run.consumersResolved;
+  }
+  return success();
+}
+
+LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
+                                                     func::FuncOp dense) {
+#ifndef TINYPRUNE_HAVE_TRAINING
+  return modelError() << "epochs: this build has no training (LibTorch not "
+                         "found, or TINYPRUNE_ENABLE_TRAINING=OFF)";
+#else
+  llvm::Expected<data::InputSpec> spec = getInputSpec(run.func);
+  if (!spec)
+    return modelError() << "epochs: " << llvm::toString(spec.takeError());
+  data::DatasetOptions options;
+  options.dataPath = calibration;
+  options.labelsPath = labels;
+  options.dataScale = calibrationScale;
+  auto opened = data::openDataset(options, *spec);
+  if (!opened)
+    return modelError() << "epochs: " << llvm::toString(opened.takeError());
+  const data::Dataset &samples = **opened;
+  size_t n = calibrationLimit > 0
+                 ? std::min<size_t>(samples.size(), calibrationLimit)
+                 : samples.size();
+  training::FinetuneData data;
+  data.samples.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    data.samples[i].resize(spec->byteSize());
+    if (llvm::Error e = samples.read(i, data.samples[i]))
+      return modelError() << "epochs: " << llvm::toString(std::move(e));
+  }
+  unsigned nThreads = threads > 0 ? unsigned(threads) : 1u;
+  if (!labels.empty()) {
+    ArrayRef<int64_t> l = samples.labels();
+    data.labels.assign(l.begin(), l.begin() + n);
+  } else {
+    progress("computing the dense model's outputs to distill from");
+    auto outputs = training::teacherOutputs(dense, data.samples, nThreads);
+    if (!outputs)
+      return modelError() << "epochs: " << llvm::toString(outputs.takeError());
+    data.teacher = std::move(*outputs);
+  }
+  training::FinetuneOptions train;
+  train.epochs = epochs;
+  train.learningRate = learningRate;
+  train.threads = nThreads;
+  auto result = training::finetune(run.func, data, train);
+  if (!result)
+    return modelError() << "epochs: " << llvm::toString(result.takeError());
+  const training::EpochResult &best = result->epochs[result->bestEpoch];
+  run.finetuned = llvm::formatv(
+      "fine-tuned {0} epochs on {1} samples ({2}), best epoch {3}: "
+      "held-out top-1 {4}%",
+      epochs.getValue(), result->trainSamples,
+      labels.empty() ? "distilled from the dense model" : "with labels",
+      result->bestEpoch, shortNumber(100 * best.valAccuracy));
+  return success();
+#endif
+}
+
+void ChannelPrunePass::writeReport(const Run &run) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << "channel-prune: ";
+  if (run.budget.given()) {
+    SmallVector<std::string> asked;
+    if (!ramBudget.empty())
+      asked.push_back("ram-budget " + ramBudget);
+    if (!flashBudget.empty())
+      asked.push_back("flash-budget " + flashBudget);
+    if (!latencyBudget.empty())
+      asked.push_back("latency-budget " + latencyBudget);
+    os << llvm::join(asked, ", ");
+  } else {
+    os << "ratio " << shortNumber(ratio);
+  }
+  os << (run.calibrated ? ", by consumers' output error on calibration data, "
+                          "consumers re-solved"
+                        : ", by magnitude (L1 of the filters)")
+     << "\n";
+  os << llvm::format("%-28s %5s %5s %9s %9s %11s %11s %9s %9s\n", "layer", "ch",
+                     "kept", "params", "now", "MACs", "now", "act B", "now");
+  llvm::MapVector<Operation *, LayerFigures> after = layerFigures(run.func);
+  for (auto &[op, f] : run.layersBefore) {
+    LayerFigures a = after.lookup(op);
+    std::string name = opLabel(op);
+    if (name.size() > 28)
+      name = "..." + name.substr(name.size() - 25);
+    os << llvm::format("%-28s %5lld %5lld %9lld %9lld %11lld %11lld %9lld "
+                       "%9lld\n",
+                       name.c_str(), (long long)f.channels,
+                       (long long)a.channels, (long long)f.params,
+                       (long long)a.params, (long long)f.macs,
+                       (long long)a.macs, (long long)f.activationBytes,
+                       (long long)a.activationBytes);
+  }
+  int64_t prunable = 0, removed = 0;
+  for (const Candidate &c : run.candidates) {
+    prunable += run.groups[c.group].channels;
+    removed += c.removed;
+  }
+  os << llvm::formatv("channel groups: {0}, prunable: {1} ({2} channels), "
+                      "removed {3} channels\n",
+                      run.groups.size(), run.candidates.size(), prunable,
+                      removed);
+  for (const ChannelGroup &g : run.groups)
+    if (!g.prunable)
+      os << "  not prunable: group of " << opLabel(g.producers[0].op) << " ("
+         << g.channels << " channels): " << g.reason << "\n";
+  if (run.before && run.after) {
+    auto line = [&](const char *what, const ModelResources &r) {
+      os << llvm::formatv("{0}: arena {1} B, flash {2} B, {3} MACs, {4} "
+                          "instructions on {5}\n",
+                          what, r.arenaBytes, r.cost.flashBytes, r.cost.macs,
+                          shortNumber(r.cost.instructions),
+                          mcuCoreName(*run.core));
+      os << "  live at the peak step (" << r.peakLiveBytes
+         << " B, before in-place sharing):";
+      for (const LiveTensor &t : r.peakTensors)
+        os << " " << t.name << " (" << t.bytes << " B)";
+      os << "\n";
+    };
+    line("before", *run.before);
+    line("after", *run.after);
+  }
+  if (run.consumersCompensated)
+    os << "consumer biases compensated for the removed channels' bias "
+          "constants: "
+       << run.consumersCompensated << "\n";
+  if (run.consumersResolved)
+    os << "consumer layers re-solved: " << run.consumersResolved << "\n";
+  if (!run.finetuned.empty())
+    os << run.finetuned << "\n";
+  os.flush();
+  if (report == "-") {
+    llvm::outs() << out;
+    return;
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream file(report, ec);
+  if (ec) {
+    modelError() << "cannot write the report to '" << report
+                 << "': " << ec.message();
+    return;
+  }
+  file << out;
+}
+
+LogicalResult ChannelPrunePass::prune(Run &run) {
+  if (failed(checkOptions(run)) || failed(findFunction(run)))
+    return failure();
+  run.groups = findChannelGroups(run.func);
+  for (auto [i, g] : llvm::enumerate(run.groups)) {
+    if (!g.prunable || g.channels < 2)
+      continue;
+    Candidate c;
+    c.group = i;
+    c.limit = std::min<int64_t>(
+        g.channels - 1,
+        int64_t(std::floor(maxGroupRatio * double(g.channels) + 1e-9)));
+    if (c.limit > 0)
+      run.candidates.push_back(std::move(c));
+  }
+  run.layersBefore = layerFigures(run.func);
+  std::optional<calib::CalibrationSet> set;
+  if (!calibration.empty()) {
+    llvm::Expected<calib::CalibrationSet> loaded = calib::CalibrationSet::load(
+        run.func, calibration, calibrationLimit, calibrationScale);
+    if (!loaded)
+      return modelError() << "calibration: "
+                          << llvm::toString(loaded.takeError());
+    set.emplace(std::move(*loaded));
+    run.calibrated = true;
+    if (failed(calibratedImportance(run, *set)))
+      return failure();
+  } else {
+    magnitudeImportance(run);
+  }
+  for (Candidate &c : run.candidates) {
+    c.order.resize(c.importance.size());
+    std::iota(c.order.begin(), c.order.end(), 0);
+    std::stable_sort(c.order.begin(), c.order.end(), [&](int64_t a, int64_t b) {
+      return c.importance[a] < c.importance[b];
+    });
+  }
+  if (run.core) {
+    FailureOr<ModelResources> before = measureResources(run.func, *run.core);
+    if (failed(before))
+      return failure();
+    run.before = *before;
+  }
+  if (failed(run.budget.given() ? chooseByBudget(run) : chooseByRatio(run)))
+    return failure();
+  // The model before pruning, the teacher of a fine-tune without labels.
+  OwningOpRef<func::FuncOp> dense;
+  if (epochs > 0)
+    dense = cast<func::FuncOp>(run.func->clone());
+  if (set && failed(resolveConsumers(run, *set)))
+    return failure();
+  if (!set)
+    run.consumersCompensated =
+        foldRemovedChannels(run.func, run.groups, removedChannels(run));
+  if (failed(removeChannels(run.func, run.groups, removedChannels(run))))
+    return failure();
+  if (epochs > 0 && failed(finetuneAfterRemoval(run, *dense)))
+    return failure();
+  if (run.core) {
+    FailureOr<ModelResources> after = measureResources(run.func, *run.core);
+    if (failed(after))
+      return failure();
+    run.after = *after;
+  }
+  if (!report.empty())
+    writeReport(run);
+  return success();
+}
+
+void ChannelPrunePass::runOnOperation() {
+  Run run;
+  if (failed(prune(run)))
+    signalPassFailure();
+}
