@@ -19,6 +19,7 @@
 #include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/Transforms/Pruning/ChannelGroups.h"
+#include "tinyprune/Transforms/Pruning/Finetuning.h"
 #include "tinyprune/Transforms/Pruning/PruningReport.h"
 #include "tinyprune/Transforms/Pruning/QuantizedWeights.h"
 #include "tinyprune/Transforms/Pruning/ResourceModel.h"
@@ -26,10 +27,6 @@
 
 #include "tinyprune/Execution/ModelInput.h"
 
-#ifdef TINYPRUNE_HAVE_TRAINING
-#include "tinyprune/Data/Dataset.h"
-#include "tinyprune/Training/Finetune.h"
-#endif
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -165,6 +162,8 @@ private:
   /// With epochs: fine-tunes the pruned `run.func` on the calibration
   /// samples, with labels or distilling from `dense`.
   LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
+  /// The fine-tuning options as the toolkit takes them.
+  FinetuneRequest finetuneRequest() const;
   void writeReport(const Run &run);
   void progress(const Twine &message) {
     if (llvm::errs().is_displayed())
@@ -184,16 +183,10 @@ LogicalResult ChannelPrunePass::checkOptions(Run &run) {
   if (!(maxGroupRatio > 0.0 && maxGroupRatio <= 1.0))
     return modelError() << "max-group-ratio must be in (0, 1], got "
                         << shortNumber(maxGroupRatio);
-  if (epochs < 0)
-    return modelError() << "epochs must be at least 0, got "
-                        << epochs.getValue();
-  if (epochs > 0 && calibration.empty())
-    return modelError() << "epochs needs calibration=<training samples>";
+  if (llvm::Error err = checkRequest(finetuneRequest()))
+    return modelError() << llvm::toString(std::move(err));
   if (!labels.empty() && epochs == 0)
     return modelError() << "labels are for the fine-tune: give epochs too";
-  if (!(learningRate > 0.0))
-    return modelError() << "learning-rate must be positive, got "
-                        << shortNumber(learningRate);
   if (calibrationLimit < 0)
     return modelError() << "calibration-limit must be at least 0, got "
                         << calibrationLimit.getValue();
@@ -639,60 +632,32 @@ ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
   return success();
 }
 
+FinetuneRequest ChannelPrunePass::finetuneRequest() const {
+  FinetuneRequest r;
+  r.epochs = epochs;
+  r.samples = calibration;
+  r.limit = finetuneLimit;
+  r.scale = calibrationScale;
+  r.labels = labels;
+  r.teacher = teacher;
+  r.learningRate = learningRate;
+  r.batchSize = batchSize;
+  r.validationSplit = validationSplit;
+  r.seed = seed;
+  r.threads = finetuneThreads;
+  return r;
+}
+
 LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
                                                      func::FuncOp dense) {
-#ifndef TINYPRUNE_HAVE_TRAINING
-  return modelError() << "epochs: this build has no training (LibTorch not "
-                         "found, or TINYPRUNE_ENABLE_TRAINING=OFF)";
-#else
-  llvm::Expected<data::InputSpec> spec = getInputSpec(run.func);
-  if (!spec)
-    return modelError() << "epochs: " << llvm::toString(spec.takeError());
-  data::DatasetOptions options;
-  options.dataPath = calibration;
-  options.labelsPath = labels;
-  options.dataScale = calibrationScale;
-  auto opened = data::openDataset(options, *spec);
-  if (!opened)
-    return modelError() << "epochs: " << llvm::toString(opened.takeError());
-  const data::Dataset &samples = **opened;
-  size_t n = calibrationLimit > 0
-                 ? std::min<size_t>(samples.size(), calibrationLimit)
-                 : samples.size();
-  training::FinetuneData data;
-  data.samples.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    data.samples[i].resize(spec->byteSize());
-    if (llvm::Error e = samples.read(i, data.samples[i]))
-      return modelError() << "epochs: " << llvm::toString(std::move(e));
-  }
-  unsigned nThreads = threads > 0 ? unsigned(threads) : 1u;
-  if (!labels.empty()) {
-    ArrayRef<int64_t> l = samples.labels();
-    data.labels.assign(l.begin(), l.begin() + n);
-  } else {
-    progress("computing the dense model's outputs to distill from");
-    auto outputs = training::teacherOutputs(dense, data.samples, nThreads);
-    if (!outputs)
-      return modelError() << "epochs: " << llvm::toString(outputs.takeError());
-    data.teacher = std::move(*outputs);
-  }
-  training::FinetuneOptions train;
-  train.epochs = epochs;
-  train.learningRate = learningRate;
-  train.threads = nThreads;
-  auto result = training::finetune(run.func, data, train);
-  if (!result)
-    return modelError() << "epochs: " << llvm::toString(result.takeError());
-  const training::EpochResult &best = result->epochs[result->bestEpoch];
-  run.finetuned = llvm::formatv(
-      "fine-tuned {0} epochs on {1} samples ({2}), best epoch {3}: "
-      "held-out top-1 {4}%",
-      epochs.getValue(), result->trainSamples,
-      labels.empty() ? "distilled from the dense model" : "with labels",
-      result->bestEpoch, shortNumber(100 * best.valAccuracy));
+  progress(llvm::formatv("fine-tuning for {0} epochs", epochs.getValue()));
+  llvm::Expected<FinetuneSummary> summary =
+      finetuneAfterPruning(run.func, dense, finetuneRequest());
+  if (!summary)
+    return modelError() << "fine-tuning: "
+                        << llvm::toString(summary.takeError());
+  run.finetuned = summary->describe();
   return success();
-#endif
 }
 
 void ChannelPrunePass::writeReport(const Run &run) {

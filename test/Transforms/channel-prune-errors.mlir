@@ -13,7 +13,7 @@
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="latency-budget=-5" 2>&1 | FileCheck %s --check-prefix=LATENCY
 // LATENCY: error: channel-prune: latency-budget '-5' is not a positive instruction count (like 12000000 or 12M) or MAC count (like 3Mmacs)
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="epochs=2" 2>&1 | FileCheck %s --check-prefix=EPOCHS
-// EPOCHS: error: channel-prune: epochs needs calibration=<training samples>
+// EPOCHS: error: channel-prune: epochs > 0 needs calibration=<training samples>
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="labels=y.npy" 2>&1 | FileCheck %s --check-prefix=LABELS
 // LABELS: error: channel-prune: labels are for the fine-tune: give epochs too
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="calibration=%t.missing.npy" 2>&1 | FileCheck %s --check-prefix=CALIB

@@ -390,16 +390,6 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "With calibration: least-squares damping of the consumers' "
            "re-solve, relative to the mean input energy">,
-    Option<"epochs", "epochs", "int64_t", /*default=*/"0",
-           "After the removal, fine-tune this many epochs on the "
-           "calibration samples (quantization-aware for int8; 0: none)">,
-    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
-           "With epochs: labels of the calibration samples (.npy or label "
-           "CSV) for a cross-entropy fine-tune; without, distill from the "
-           "model before pruning">,
-    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-3",
-           "With epochs: Adam's initial learning rate (cosine schedule to "
-           "zero)">,
   ]> {
   let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
                 "MCU budgets";
