@@ -138,6 +138,9 @@ private:
   /// Replaces everything after `c`'s cut in `func` by `head`'s body.
   void splice(func::FuncOp func, Value cut, func::FuncOp head, Run &run);
   LogicalResult costCandidates(Run &run);
+  /// The named cut into `run.chosen`, or with cut=auto, fails naming the
+  /// smallest candidate when none fits the budgets.
+  LogicalResult checkFits(Run &run);
   LogicalResult loadData(Run &run);
   /// The cut tensor of every sample, raw.
   FailureOr<std::vector<std::vector<uint8_t>>> features(Run &run,
@@ -408,6 +411,33 @@ LogicalResult DepthPrunePass::costCandidates(Run &run) {
   return success();
 }
 
+LogicalResult DepthPrunePass::checkFits(Run &run) {
+  if (cut != "auto") {
+    for (auto [i, c] : llvm::enumerate(run.candidates))
+      if (c.cut.name == cut) {
+        run.chosen = int(i);
+        return success();
+      }
+    std::string names;
+    for (const Candidate &c : run.candidates)
+      names += (names.empty() ? "" : ", ") + c.cut.name;
+    return modelError() << "no cut point named '" << cut
+                        << "'; the cut points are: " << names;
+  }
+  if (llvm::any_of(run.candidates, [](const Candidate &c) { return c.fits; }))
+    return success();
+  const Candidate *best = &run.candidates.front();
+  for (const Candidate &c : run.candidates)
+    if (c.cost.flashBytes < best->cost.flashBytes)
+      best = &c;
+  writeReport(run);
+  return modelError() << "no cut point fits the budgets; the smallest is '"
+                      << best->cut.name << "' with " << best->cost.flashBytes
+                      << " flash bytes, " << best->cost.arenaBytes
+                      << " arena bytes, " << int64_t(best->cost.instructions)
+                      << " instructions, " << best->cost.macs << " MACs";
+}
+
 //===----------------------------------------------------------------------===//
 // Data and training
 //===----------------------------------------------------------------------===//
@@ -664,34 +694,13 @@ LogicalResult DepthPrunePass::trainHead(Run &run, Candidate &c) {
 
 LogicalResult DepthPrunePass::choose(Run &run) {
   std::vector<Candidate> &cands = run.candidates;
-  if (cut != "auto") {
-    for (auto [i, c] : llvm::enumerate(cands))
-      if (c.cut.name == cut) {
-        run.chosen = int(i);
-        return trainHead(run, c);
-      }
-    std::string names;
-    for (const Candidate &c : cands)
-      names += (names.empty() ? "" : ", ") + c.cut.name;
-    return modelError() << "no cut point named '" << cut
-                        << "'; the cut points are: " << names;
-  }
+  if (cut != "auto")
+    return trainHead(run, cands[run.chosen]);
   // Smallest flash first.
   std::vector<size_t> order;
   for (size_t i = 0; i < cands.size(); ++i)
     if (cands[i].fits)
       order.push_back(i);
-  if (order.empty()) {
-    const Candidate *best = &cands.front();
-    for (const Candidate &c : cands)
-      if (c.cost.flashBytes < best->cost.flashBytes)
-        best = &c;
-    return modelError() << "no cut point fits the budgets; the smallest is '"
-                        << best->cut.name << "' with " << best->cost.flashBytes
-                        << " flash bytes, " << best->cost.arenaBytes
-                        << " arena bytes, " << int64_t(best->cost.instructions)
-                        << " instructions, " << best->cost.macs << " MACs";
-  }
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return cands[a].cost.flashBytes < cands[b].cost.flashBytes;
   });
@@ -936,7 +945,8 @@ LogicalResult DepthPrunePass::prune(Run &run) {
     writeSvg(run);
     return success();
   }
-  if (failed(loadData(run)) || failed(choose(run)) || failed(apply(run)))
+  if (failed(checkFits(run)) || failed(loadData(run)) || failed(choose(run)) ||
+      failed(apply(run)))
     return failure();
   writeReport(run);
   writeSvg(run);
