@@ -200,7 +200,7 @@ def main():
             est = {}
             for line in text.splitlines():
                 cells = line.split()
-                if line.startswith("(full model)"):
+                if "(full model)" in line:
                     est["model"] = float(cells[-1])
                 elif line.rstrip().endswith("chosen"):
                     est[mode] = float(cells[-2])

@@ -418,11 +418,20 @@ LogicalResult DepthPrunePass::checkFits(Run &run) {
         run.chosen = int(i);
         return success();
       }
+    // Else the index in the report (long tensor names are cut short
+    // there).
+    unsigned index = 0;
+    if (!StringRef(cut).getAsInteger(10, index) &&
+        index < run.candidates.size()) {
+      run.chosen = int(index);
+      return success();
+    }
     std::string names;
     for (const Candidate &c : run.candidates)
       names += (names.empty() ? "" : ", ") + c.cut.name;
     return modelError() << "no cut point named '" << cut
-                        << "'; the cut points are: " << names;
+                        << "' (nor an index below " << run.candidates.size()
+                        << "); the cut points are: " << names;
   }
   if (llvm::any_of(run.candidates, [](const Candidate &c) { return c.fits; }))
     return success();
@@ -791,31 +800,37 @@ void DepthPrunePass::writeReport(const Run &run) {
        << (labels.empty() ? "agreement with the model"
                           : "accuracy against labels");
   os << "\n";
-  os << llvm::format("%-24s %-11s %8s %7s %8s %9s %9s %10s %13s  %s\n", "cut",
-                     "HxWxC", "val-acc%", "drop", "params", "flash-B",
+  os << llvm::format("%3s %-24s %-11s %8s %7s %8s %9s %9s %10s %13s  %s\n", "#",
+                     "cut", "HxWxC", "val-acc%", "drop", "params", "flash-B",
                      "arena-B", "MACs", "instructions", "");
-  auto row = [&](StringRef name, StringRef shape, std::optional<double> acc,
-                 const ResourceCost &cost, StringRef note) {
+  auto row = [&](StringRef index, StringRef fullName, StringRef shape,
+                 std::optional<double> acc, const ResourceCost &cost,
+                 StringRef note) {
     std::string accText = acc ? llvm::formatv("{0:F2}", *acc).str() : "-";
     std::string dropText =
         acc && run.fullAccuracy
             ? llvm::formatv("{0:F2}", *run.fullAccuracy - *acc).str()
             : "-";
-    os << llvm::format("%-24s %-11s %8s %7s %8lld %9lld %9lld %10lld %13.0f  ",
-                       name.str().c_str(), shape.str().c_str(), accText.c_str(),
-                       dropText.c_str(), (long long)cost.params,
-                       (long long)cost.flashBytes, (long long)cost.arenaBytes,
-                       (long long)cost.macs, cost.instructions)
+    std::string name = fullName.str();
+    if (name.size() > 24)
+      name = name.substr(0, 21) + "...";
+    os << llvm::format("%3s %-24s %-11s %8s %7s %8lld %9lld %9lld %10lld "
+                       "%13.0f  ",
+                       index.str().c_str(), name.c_str(), shape.str().c_str(),
+                       accText.c_str(), dropText.c_str(),
+                       (long long)cost.params, (long long)cost.flashBytes,
+                       (long long)cost.arenaBytes, (long long)cost.macs,
+                       cost.instructions)
        << note << "\n";
   };
-  row("(full model)", "", run.fullAccuracy, run.full, "");
+  row("", "(full model)", "", run.fullAccuracy, run.full, "");
   for (auto [i, c] : llvm::enumerate(run.candidates)) {
     std::string shape =
         llvm::formatv("{0}x{1}x{2}", c.cut.height, c.cut.width, c.cut.channels);
     std::string note = int(i) == run.chosen ? "chosen"
                        : !c.fits            ? "over " + c.over
                                             : "";
-    row(c.cut.name, shape, c.accuracy, c.cost, note);
+    row(std::to_string(i), c.cut.name, shape, c.accuracy, c.cost, note);
   }
   if (run.chosen >= 0) {
     const ResourceCost &k = run.candidates[run.chosen].cost;

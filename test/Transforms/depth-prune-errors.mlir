@@ -26,7 +26,9 @@
 //
 // A cut point that does not exist: the error lists the ones that do.
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=c3 calibration=x.npy" 2>&1 | FileCheck %s --check-prefix=NAME
-// NAME: error: depth-prune: no cut point named 'c3'; the cut points are: c1, c2
+// NAME: error: depth-prune: no cut point named 'c3' (nor an index below 2); the cut points are: c1, c2
+// RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=2 calibration=x.npy" 2>&1 | FileCheck %s --check-prefix=INDEX
+// INDEX: error: depth-prune: no cut point named '2' (nor an index below 2); the cut points are: c1, c2
 //
 // No cut point within the budgets: the error names the smallest.
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=auto flash-budget=100 calibration=x.npy" 2>&1 | FileCheck %s --check-prefix=FIT

@@ -334,7 +334,8 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
 
 def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     Option<"cut", "cut", "std::string", /*default=*/"\"\"",
-           "Where to cut: a cut point's tensor name, 'auto' (the smallest "
+           "Where to cut: a cut point's tensor name or its index in the "
+           "report, 'auto' (the smallest "
            "model within max-accuracy-drop and the budgets), or empty (only "
            "report the cut points and their costs; the model is unchanged)">,
     Option<"head", "head", "std::string", /*default=*/"\"\"",
