@@ -140,6 +140,56 @@ def first_sample(data, model, path):
             f.write(struct.pack(f"<{len(x)}f", *x))
 
 
+def vww(args, tmp):
+    """The MLPerf Tiny VWW model (no task data here): the mechanics only.
+    Cut after the paper's block 5 (the fifth depthwise-separable block,
+    cut point 10), the default head distilled from the model on its one
+    MLPerf sample and `args.vww - 1` random int8 images (seeded), compiled
+    and run under QEMU against the interpreter."""
+    models = os.path.join(SHARED, "models", "mlperf-tiny")
+    model = os.path.join(models, "vww_96_int8.tflite")
+    sample = os.path.join(models, "samples", "vww_input0_int8.bin")
+    if not os.path.exists(model):
+        print("# vww: ../shared/models/mlperf-tiny is absent, skipped")
+        return
+    sys.path.insert(0, os.path.join(ROOT, "utils"))
+    from npygen import write_npy
+    import random
+    rng = random.Random(5)
+    with open(sample, "rb") as f:
+        values = list(struct.unpack(f"<{96 * 96 * 3}b", f.read()))
+    for _ in range(args.vww - 1):
+        values += [rng.randint(-128, 127) for _ in range(96 * 96 * 3)]
+    data = os.path.join(tmp, "vww_x.npy")
+    write_npy(data, values, shape=[args.vww, 96, 96, 3], dtype="int8")
+    raised = os.path.join(tmp, "vww.mlir")
+    raise_model(args.build, model, raised)
+    pruned = os.path.join(tmp, "vww_cut.mlir")
+    text, seconds = depth_prune(
+        args.build, raised, pruned,
+        {"cut": 10, "calibration": data, "calibration-limit": 0,
+         "epochs": args.epochs, "qat-epochs": args.qat_epochs,
+         "threads": 1})
+    print(f"## vww: cut 10 (block 5), distilled on 1 sample + "
+          f"{args.vww - 1} random images ({seconds:.0f} s)\n")
+    print(text)
+    work = os.path.join(tmp, "vww")
+    os.makedirs(work)
+    const, arena, insns = compile_and_count(args.build, pruned, work, sample)
+    host = os.path.join(work, "host.out")
+    subprocess.run([tool(args.build, "tinyprune"), "run", pruned, "--input",
+                    sample, "--output", host], check=True,
+                   capture_output=True)
+    same = "-"
+    m4 = os.path.join(work, "m4.out")
+    if os.path.exists(m4):
+        with open(m4, "rb") as a, open(host, "rb") as b:
+            same = "equal" if a.read() == b.read() else "DIFFERENT"
+    print(f"vww cut: flash {const} B, arena {arena} B, M4F instructions "
+          f"{insns if insns is not None else '-'} (QEMU), output on the "
+          f"sample vs interpreter: {same}\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -158,6 +208,9 @@ def main():
                     help="train a head at every cut point (the whole curve)")
     ap.add_argument("--train-base", action="store_true",
                     help="also fine-tune the base with the chosen head")
+    ap.add_argument("--vww", type=int, default=0,
+                    help="also the MLPerf VWW mechanics on this many "
+                         "distillation inputs (0: skip)")
     args = ap.parse_args()
 
     model = os.path.join(ROOT, "test", "models", args.model + ".tflite")
@@ -178,6 +231,8 @@ def main():
         print(f"# depth_bench: {args.model}, {args.limit} training images "
               f"(last 20 % held out), epochs {args.epochs} + qat "
               f"{args.qat_epochs}, head {args.head or '32,16'}\n")
+        if args.vww:
+            vww(args, tmp)
         sample = os.path.join(tmp, "sample.bin")
         first_sample(data, model, sample)
         measured = {}

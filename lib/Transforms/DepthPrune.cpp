@@ -210,8 +210,10 @@ LogicalResult DepthPrunePass::checkOptions(Run &run) {
   if (cut == "auto" && !bounds)
     return modelError() << "cut=auto needs max-accuracy-drop or a budget "
                            "(flash-budget, ram-budget, latency-budget)";
-  if (curve && cut != "auto")
-    return modelError() << "curve needs cut=auto";
+  if ((curve || bisect) && cut != "auto")
+    return modelError() << "curve and bisect need cut=auto";
+  if (curve && bisect)
+    return modelError() << "give curve or bisect, not both";
   if (trainBase && cut.empty())
     return modelError() << "train-base needs a cut";
   if (epochs < 1 || qatEpochs < 0 || batchSize < 1 || !(learningRate > 0))
@@ -717,22 +719,49 @@ LogicalResult DepthPrunePass::choose(Run &run) {
     return maxAccuracyDrop < 0 ||
            *run.fullAccuracy - *c.accuracy <= maxAccuracyDrop + 1e-9;
   };
-  for (size_t i : order) {
-    if (failed(trainHead(run, cands[i])))
-      return failure();
-    progress(llvm::formatv("{0}: {1:F2} % (model {2:F2} %)", cands[i].cut.name,
-                           *cands[i].accuracy, *run.fullAccuracy));
-    if (meets(cands[i]) && run.chosen < 0) {
-      run.chosen = int(i);
-      if (!curve)
-        break;
+  auto train = [&](size_t i) -> FailureOr<bool> {
+    if (!cands[i].accuracy) {
+      if (failed(trainHead(run, cands[i])))
+        return failure();
+      progress(llvm::formatv("{0}: {1:F2} % (model {2:F2} %)",
+                             cands[i].cut.name, *cands[i].accuracy,
+                             *run.fullAccuracy));
+    }
+    return meets(cands[i]);
+  };
+  if (bisect && !curve) {
+    // The first candidate (by flash) that meets the bound, taking the
+    // accuracy as growing with the flash: about log2(n) heads trained.
+    size_t lo = 0, hi = order.size();
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      FailureOr<bool> ok = train(order[mid]);
+      if (failed(ok))
+        return failure();
+      if (*ok)
+        hi = mid;
+      else
+        lo = mid + 1;
+    }
+    if (lo < order.size())
+      run.chosen = int(order[lo]);
+  } else {
+    for (size_t i : order) {
+      FailureOr<bool> ok = train(i);
+      if (failed(ok))
+        return failure();
+      if (*ok && run.chosen < 0) {
+        run.chosen = int(i);
+        if (!curve)
+          break;
+      }
     }
   }
   if (run.chosen >= 0)
     return success();
   const Candidate *best = nullptr;
   for (size_t i : order)
-    if (!best || *cands[i].accuracy > *best->accuracy)
+    if (cands[i].accuracy && (!best || *cands[i].accuracy > *best->accuracy))
       best = &cands[i];
   writeReport(run);
   return modelError() << "no cut point within max-accuracy-drop="

@@ -14,7 +14,7 @@
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=auto latency-budget=fast" 2>&1 | FileCheck %s --check-prefix=LATENCY
 // LATENCY: error: depth-prune: latency-budget must be a positive instruction count (suffix k or M, or end with 'macs'), got 'fast'
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="curve=true" 2>&1 | FileCheck %s --check-prefix=CURVE
-// CURVE: error: depth-prune: curve needs cut=auto
+// CURVE: error: depth-prune: curve and bisect need cut=auto
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="train-base=true" 2>&1 | FileCheck %s --check-prefix=BASE
 // BASE: error: depth-prune: train-base needs a cut
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=c1 calibration=x.npy validation-split=1" 2>&1 | FileCheck %s --check-prefix=SPLIT

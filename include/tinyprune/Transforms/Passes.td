@@ -358,6 +358,11 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
            "With cut=auto: train a head at every cut point that fits the "
            "budgets (the whole accuracy curve in the report) instead of "
            "stopping at the smallest that meets max-accuracy-drop">,
+    Option<"bisect", "bisect", "bool", /*default=*/"false",
+           "With cut=auto: search the candidates that fit by bisection over "
+           "their flash, taking accuracy as growing with it (about log2 of "
+           "their number trained) instead of trying them from the smallest "
+           "up">,
     Option<"labels", "labels", "std::string", /*default=*/"\"\"",
            "Labels of the samples (.npy, or a label CSV for a folder): train "
            "the head by cross-entropy and measure accuracy against them. "
@@ -428,7 +433,8 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     layers it replaces. Candidates within `flash-budget`, `ram-budget` and
     `latency-budget` are trained from the smallest (in flash) up, and the
     first whose validation accuracy is within `max-accuracy-drop` points of
-    the model's wins (`curve=true` trains them all). `report` writes the
+    the model's wins (`curve=true` trains them all; `bisect=true` trains
+    about log2 of them, assuming accuracy grows with flash). `report` writes the
     table of candidates (validation accuracy, parameters, flash, peak RAM,
     MACs, instructions), `report-svg` the curve.
   }];
