@@ -21,6 +21,7 @@
 #include "tinyprune/Execution/ModelInput.h"
 #include "tinyprune/Execution/Probe.h"
 #include "tinyprune/Support/Files.h"
+#include "tinyprune/Transforms/Pruning/AccuracyPlot.h"
 #include "tinyprune/Transforms/Pruning/AuxiliaryHead.h"
 #include "tinyprune/Transforms/Pruning/BudgetAllocator.h"
 #include "tinyprune/Transforms/Pruning/CutPoints.h"
@@ -673,6 +674,8 @@ LogicalResult DepthPrunePass::trainHead(Run &run, Candidate &c) {
   for (size_t i = 0; i < outs.size(); ++i)
     q.outputs.push_back(rangeQuant(ctx, lo[i], hi[i]));
   QuantAttr outQ = run.softmax ? q.outputs.back() : run.outputQuant;
+  // The float features (four times the int8 ones) are done with.
+  std::vector<std::vector<uint8_t>>().swap(realFeats);
   FailureOr<OwningOpRef<ModuleOp>> intHead =
       headFunction(c, *weights, &q, outQ, /*floatInput=*/false);
   if (failed(intHead))
@@ -891,93 +894,15 @@ void DepthPrunePass::writeSvg(const Run &run) {
     return;
   // Validation accuracy against parameters, one point per trained
   // candidate, the model's accuracy as a dashed line.
-  const double w = 640, h = 400, left = 70, right = 20, top = 30, bottom = 50;
-  double maxParams = double(run.full.params), minAcc = 100, maxAcc = 0;
-  for (const Candidate &c : run.candidates) {
-    maxParams = std::max(maxParams, double(c.cost.params));
-    if (c.accuracy) {
-      minAcc = std::min(minAcc, *c.accuracy);
-      maxAcc = std::max(maxAcc, *c.accuracy);
-    }
-  }
-  if (run.fullAccuracy) {
-    minAcc = std::min(minAcc, *run.fullAccuracy);
-    maxAcc = std::max(maxAcc, *run.fullAccuracy);
-  }
-  if (minAcc > maxAcc) {
-    minAcc = 0;
-    maxAcc = 100;
-  }
-  minAcc = std::floor(minAcc - 1);
-  maxAcc = std::ceil(maxAcc + 1);
-  auto px = [&](double params) {
-    return left + (w - left - right) * params / maxParams;
-  };
-  auto py = [&](double acc) {
-    return top + (h - top - bottom) * (maxAcc - acc) / (maxAcc - minAcc);
-  };
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << llvm::formatv("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" "
-                      "height=\"{1}\" font-family=\"sans-serif\" "
-                      "font-size=\"11\">\n",
-                      w, h);
-  os << llvm::formatv("<rect width=\"{0}\" height=\"{1}\" fill=\"white\"/>\n",
-                      w, h);
-  os << llvm::formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" "
-                      "stroke=\"black\"/>\n",
-                      left, h - bottom, w - right);
-  os << llvm::formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" "
-                      "stroke=\"black\"/>\n",
-                      left, top, h - bottom);
-  os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">"
-                      "parameters (model: {2})</text>\n",
-                      (left + w - right) / 2, h - 12, run.full.params);
-  os << llvm::formatv("<text x=\"14\" y=\"{0}\" transform=\"rotate(-90 14 "
-                      "{0})\" text-anchor=\"middle\">validation top-1 "
-                      "%</text>\n",
-                      (top + h - bottom) / 2);
-  for (int k = 0; k <= 4; ++k) {
-    double acc = minAcc + (maxAcc - minAcc) * k / 4;
-    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"end\">{2:F1}"
-                        "</text>\n",
-                        left - 4, py(acc) + 4, acc);
-    double params = maxParams * k / 4;
-    os << llvm::formatv("<text x=\"{0}\" y=\"{1}\" text-anchor=\"middle\">{2}"
-                        "</text>\n",
-                        px(params), h - bottom + 14, int64_t(params));
-  }
-  if (run.fullAccuracy) {
-    os << llvm::formatv("<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" "
-                        "stroke=\"gray\" stroke-dasharray=\"4 3\"/>\n",
-                        left, py(*run.fullAccuracy), w - right);
-    os << llvm::formatv("<circle cx=\"{0}\" cy=\"{1}\" r=\"4\" "
-                        "fill=\"gray\"/>\n",
-                        px(run.full.params), py(*run.fullAccuracy));
-  }
-  std::string path;
-  for (auto [i, c] : llvm::enumerate(run.candidates)) {
-    if (!c.accuracy)
-      continue;
-    double x = px(c.cost.params), y = py(*c.accuracy);
-    path += llvm::formatv("{0}{1:F1},{2:F1} ", path.empty() ? "M" : "L", x, y)
-                .str();
-    os << llvm::formatv("<circle cx=\"{0:F1}\" cy=\"{1:F1}\" r=\"4\" "
-                        "fill=\"{2}\"/>\n",
-                        x, y, int(i) == run.chosen ? "red" : "steelblue");
-    os << llvm::formatv("<text x=\"{0:F1}\" y=\"{1:F1}\" font-size=\"9\">{2}"
-                        "</text>\n",
-                        x + 5, y - 5, c.cut.name);
-  }
-  os << "</svg>\n";
-  std::error_code ec;
-  llvm::raw_fd_ostream file(reportSvg, ec);
-  if (ec) {
-    modelError() << "cannot write report-svg '" << reportSvg
-                 << "': " << ec.message();
-    return;
-  }
-  file << text;
+  AccuracyPlot plot;
+  plot.modelParams = run.full.params;
+  plot.modelAccuracy = run.fullAccuracy;
+  for (auto [i, c] : llvm::enumerate(run.candidates))
+    if (c.accuracy)
+      plot.points.push_back(
+          {c.cut.name, c.cost.params, *c.accuracy, int(i) == run.chosen});
+  if (llvm::Error e = plot.write(reportSvg))
+    modelError() << "report-svg: " << llvm::toString(std::move(e));
 }
 
 LogicalResult DepthPrunePass::prune(Run &run) {
