@@ -94,12 +94,16 @@ defvar TinyPrune_FinetuneOptions = [
 ];
 
 // A pruning pass on the whole module that takes the shared options after
-// its own `passOptions`.
+// its own `passOptions`, and the shared fine-tuning options unless
+// `finetunes` is 0 (a pass whose training is not a fine-tune after pruning,
+// like --depth-prune's head training, declares its own with the same names
+// and its own defaults).
 class TinyPrune_DataDrivenPruningPass<string passArg,
-                                      list<Option> passOptions>
+                                      list<Option> passOptions,
+                                      bit finetunes = 1>
     : Pass<passArg, "mlir::ModuleOp"> {
   let options = !listconcat(passOptions, TinyPrune_DataDrivenPruningOptions,
-                            TinyPrune_FinetuneOptions);
+                            !if(finetunes, TinyPrune_FinetuneOptions, []));
   let dependentDialects = ["mlir::tosa::TosaDialect",
                            "tinyprune::TinyPruneDialect"];
 }
@@ -459,6 +463,116 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --channel-prune="ram-budget=20K flash-budget=60K"
     ```
+
+//===----------------------------------------------------------------------===//
+// Depth pruning
+//===----------------------------------------------------------------------===//
+
+def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
+    Option<"cut", "cut", "std::string", /*default=*/"\"\"",
+           "Where to cut: a cut point's tensor name or its index in the "
+           "report, 'auto' (the smallest "
+           "model within max-accuracy-drop and the budgets), or empty (only "
+           "report the cut points and their costs; the model is unchanged)">,
+    Option<"head", "head", "std::string", /*default=*/"\"\"",
+           "The auxiliary head: comma-separated widths of its depthwise-"
+           "separable blocks (default 32,16, the paper's), or 'dense' (global "
+           "average pool and fully-connected only)">,
+    Option<"trainBase", "train-base", "bool", /*default=*/"false",
+           "Also fine-tune the kept base layers together with the head (the "
+           "paper's unfrozen variant), after the head is trained on cached "
+           "features">,
+    Option<"maxAccuracyDrop", "max-accuracy-drop", "double",
+           /*default=*/"-1",
+           "With cut=auto: the most top-1 accuracy (percentage points) the "
+           "pruned model may lose on the validation split (negative: no "
+           "bound)">,
+    Option<"ramBudget", "ram-budget", "std::string", /*default=*/"\"\"",
+           "With cut=auto: the most arena bytes of the planned C++ lowering "
+           "(suffix K or M: KiB, MiB)">,
+    Option<"curve", "curve", "bool", /*default=*/"false",
+           "With cut=auto: train a head at every cut point that fits the "
+           "budgets (the whole accuracy curve in the report) instead of "
+           "stopping at the smallest that meets max-accuracy-drop">,
+    Option<"bisect", "bisect", "bool", /*default=*/"false",
+           "With cut=auto: search the candidates that fit by bisection over "
+           "their flash, taking accuracy as growing with it (about log2 of "
+           "their number trained) instead of trying them from the smallest "
+           "up">,
+    Option<"labels", "labels", "std::string", /*default=*/"\"\"",
+           "Labels of the samples (.npy, or a label CSV for a folder): train "
+           "the head by cross-entropy and measure accuracy against them. "
+           "Without: distill from the model as it comes (accuracy is top-1 "
+           "agreement with it)">,
+    Option<"epochs", "epochs", "int64_t", /*default=*/"10",
+           "Epochs of head training (float; int8 heads then train "
+           "quantization-aware for qat-epochs more)">,
+    Option<"qatEpochs", "qat-epochs", "int64_t", /*default=*/"3",
+           "int8 models: quantization-aware epochs after the float ones, "
+           "and the epochs of train-base">,
+    Option<"learningRate", "learning-rate", "double", /*default=*/"3e-3",
+           "Adam's initial learning rate for the float head (cosine "
+           "schedule to zero); quantization-aware and train-base training "
+           "use a tenth of it">,
+    Option<"batchSize", "batch-size", "int64_t", /*default=*/"64",
+           "Samples per optimizer step">,
+    Option<"validationSplit", "validation-split", "double",
+           /*default=*/"0.2",
+           "Fraction of the samples (the last ones) held out from training "
+           "to measure the accuracy of every candidate">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"1",
+           "Seed of the head's initial weights and of training">,
+    Option<"reportSvg", "report-svg", "std::string", /*default=*/"\"\"",
+           "Write the accuracy/size curve of the candidates as an SVG plot "
+           "to this file">,
+  ], /*finetunes=*/0> {
+  let summary = "Cut the network at a block end and attach a trained "
+                "auxiliary head (depth pruning)";
+  let description = [{
+    Depth pruning with auxiliary networks (De Leon and Atienza, "Depth
+    Pruning with Auxiliary Networks for TinyML", arXiv 2204.10546): keep the
+    layers up to a cut point, delete everything after it and attach a small
+    head trained on the features there.
+
+    Cut points are the tensors, after an activation (a fused ReLU or ReLU6,
+    i.e. a clamp starting at real value 0), through which every path from
+    the input to the output passes: the ends of blocks, residual blocks
+    included; a tensor inside a residual block (with the shortcut alive
+    beside it) is not one. They are named by their TFLite tensor name. The
+    pass reads layer ops: run `--tinyprune-raise-to-layers` first.
+
+    The head (option `head`) is by default the paper's: depthwise 3x3 ->
+    pointwise 32 -> depthwise 3x3 -> pointwise 16 -> global average pool ->
+    fully-connected to the classes, ReLU after each convolution; the
+    model's final softmax, if it has one, stays. It is inserted as ordinary
+    layer ops (the importer's form of these layers), so the interpreter,
+    the training engine and the C++ lowering run it. int8 models get an int8
+    head: a float head is trained first on the dequantized features,
+    its activation ranges are calibrated on them, it is quantized like the
+    importer quantizes (per-channel symmetric weights, int32 biases,
+    TFLite's QuantizeMultiplier) and trained quantization-aware; the head's
+    logits before a softmax get their own calibrated scale, and the model's
+    output keeps its quantization. Float models get a float head.
+
+    Training (LibTorch, `include/tinyprune/Training/Finetune.h`): the base
+    layers are frozen and the features at the cut are computed once by the
+    interpreter and cached; the head trains on them with cross-entropy on
+    `labels`, or, without labels, by distillation from the model as it
+    comes. `train-base=true` then fine-tunes the whole pruned model.
+    `calibration` gives the samples (`calibration-limit=0` uses all of
+    them); the last `validation-split` of them are held out.
+
+    `cut=auto` chooses the cut: the cost of base plus head is computed at
+    every cut point (parameters, flash and peak arena of the real C++
+    lowering, MACs and instructions of the cost model of `target`); an
+    early cut's head runs at high resolution and can cost more than the
+    layers it replaces. Candidates within `flash-budget`, `ram-budget` and
+    `latency-budget` are trained from the smallest (in flash) up, and the
+    first whose validation accuracy is within `max-accuracy-drop` points of
+    the model's wins (`curve=true` trains them all; `bisect=true` trains
+    about log2 of them, assuming accuracy grows with flash). `report` writes the
+    table of candidates (validation accuracy, parameters, flash, peak RAM,
+    MACs, instructions), `report-svg` the curve.
   }];
 }
 

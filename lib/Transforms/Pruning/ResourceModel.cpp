@@ -116,6 +116,40 @@ FailureOr<ModelResources> pruning::measureResources(func::FuncOp func,
   return r;
 }
 
+/// Elements of `v` when it is a statically shaped tensor, else 0.
+static int64_t elements(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() ? t.getNumElements() : 0;
+}
+
+llvm::Expected<ResourceCost> pruning::estimateResources(func::FuncOp func,
+                                                        McuCore core) {
+  std::string reason;
+  FailureOr<ModelResources> measured;
+  {
+    ScopedDiagnosticHandler handler(func.getContext(), [&](Diagnostic &d) {
+      if (d.getSeverity() == DiagnosticSeverity::Error && reason.empty())
+        reason = d.str();
+      return success();
+    });
+    measured = measureResources(func, core);
+  }
+  if (failed(measured))
+    return llvm::createStringError(
+        "the C++ lowering refuses the model: " +
+        (reason.empty() ? std::string("(no reason given)") : reason));
+  ResourceCost cost;
+  func.walk([&](Operation *op) {
+    if (isa<Conv2DOp, DepthwiseConv2DOp>(op))
+      cost.params += elements(op->getOperand(1)) + elements(op->getOperand(2));
+  });
+  cost.flashBytes = measured->cost.flashBytes;
+  cost.arenaBytes = measured->arenaBytes;
+  cost.macs = measured->cost.macs;
+  cost.instructions = measured->cost.instructions;
+  return cost;
+}
+
 bool ResourceBudget::holds(const ModelResources &r) const {
   return violations(r).empty();
 }

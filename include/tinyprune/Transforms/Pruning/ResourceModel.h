@@ -58,6 +58,26 @@ std::string opLabel(mlir::Operation *op);
 mlir::FailureOr<ModelResources> measureResources(mlir::func::FuncOp func,
                                                  McuCore core);
 
+/// The resources of one function in one record, as the depth pruning's
+/// candidate table lists them.
+struct ResourceCost {
+  /// Weights and biases of the layer ops (elements).
+  int64_t params = 0;
+  /// Bytes of the constants as the emitter stores them (weights, biases,
+  /// requantization constants).
+  int64_t flashBytes = 0;
+  /// Bytes of the planned activation arena.
+  int64_t arenaBytes = 0;
+  int64_t macs = 0;
+  /// Estimated instructions per inference on the core.
+  double instructions = 0;
+};
+
+/// `measureResources` with the parameters counted, as one record; the
+/// lowering's first error becomes the one-line reason of the failure.
+llvm::Expected<ResourceCost> estimateResources(mlir::func::FuncOp func,
+                                               McuCore core);
+
 /// Resource budgets: each one given must hold.
 struct ResourceBudget {
   std::optional<int64_t> ramBytes, flashBytes;

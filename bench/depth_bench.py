@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Depth-pruning benchmark (--depth-prune, docs/depth-prune.md): the cut
+`cut=auto max-accuracy-drop=D` chooses on a fixture model, measured, and
+with --curve the whole accuracy/size curve over the cut points.
+
+    /usr/bin/python3 bench/depth_bench.py [--model fashion_mobilenet_int8]
+        [--limit 20000] [--epochs 8] [--qat-epochs 2] [--head 32,16]
+        [--modes labels,distill] [--max-drop 1] [--curve] [--train-base]
+        [--build build] [--data-dir ~/.cache/tinyprune-data]
+
+Training samples are the first --limit images of the fixture's training
+split (never the test split); --depth-prune holds out the last 20 % of them
+to score the candidates. For each mode (labels: cross-entropy; distill:
+distillation from the unpruned model, accuracy as top-1 agreement with it)
+it runs `--depth-prune="cut=auto max-accuracy-drop=D ..."` and prints the
+pass's table: every cut point with the validation accuracy of the head
+trained there (with --curve all of them, else from the smallest in flash
+up to the first within D points), parameters, flash and arena bytes of the
+C++ lowering, MACs and the cost model's Cortex-M4 instructions. Then for
+the model and the result: parameters, flash (constant bytes of `tinyprune
+compile`), arena, M4F instructions (the cost model's estimate, and
+measured under QEMU with the instruction-counting plugin of
+../shared/mcu-kit when it and arm-none-eabi-g++ are there) and top-1 on
+the whole test split (`tinyprune eval`). Training runs with threads=1,
+niced: the machine is shared.
+"""
+
+import argparse
+import math
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def tool(build, name):
+    return os.path.join(build, "bin", name)
+
+
+def raise_model(build, model, out):
+    """The fixture imported and raised to layer ops, names kept."""
+    imported = subprocess.run(
+        [tool(build, "tinyprune-translate"), "--import-tflite", model,
+         "-mlir-print-debuginfo"], check=True, capture_output=True).stdout
+    subprocess.run([tool(build, "tinyprune-opt"),
+                    "--tinyprune-raise-to-layers", "-mlir-print-debuginfo",
+                    "-o", out], input=imported, check=True)
+
+
+def depth_prune(build, model, out, options):
+    """Runs --depth-prune with `options`; returns (report text, seconds)."""
+    report = out + ".report"
+    opts = " ".join(f"{k}={v}" for k, v in options.items())
+    start = time.time()
+    run = subprocess.run(
+        ["nice", tool(build, "tinyprune-opt"), model,
+         f"--depth-prune={opts} report={report}", "-mlir-print-debuginfo",
+         "-o", out], capture_output=True, text=True)
+    seconds = time.time() - start
+    if run.returncode != 0:
+        sys.exit(f"depth_bench: --depth-prune failed:\n{run.stderr}")
+    with open(report) as f:
+        return f.read(), seconds
+
+
+def evaluate(build, model, data):
+    out = subprocess.run(
+        [tool(build, "tinyprune"), "eval", model, "--data",
+         os.path.join(data, "test_x.npy"), "--labels",
+         os.path.join(data, "test_y.npy"), "--threads", "1"],
+        check=True, capture_output=True, text=True).stdout
+    m = re.search(r"top-1 accuracy:\s+([0-9.]+)%\s+\((\d+)/(\d+)\)", out)
+    return float(m.group(1)), m.group(2), m.group(3)
+
+
+def stats(build, model):
+    """params and MACs of `tinyprune-opt --tinyprune-model-stats`."""
+    out = subprocess.run(
+        [tool(build, "tinyprune-opt"), model,
+         "--tinyprune-model-stats=core=cortex-m4", "-o", os.devnull],
+        check=True, capture_output=True, text=True)
+    return out.stdout + out.stderr
+
+
+def compile_and_count(build, model, work, sample):
+    """Constant and arena bytes of `tinyprune compile`, and the measured
+    M4F instructions of one inference (None without the kit)."""
+    gen = os.path.join(work, "gen")
+    out = subprocess.run([tool(build, "tinyprune"), "compile", model, "-o",
+                          gen, "--name", "m"], check=True,
+                         capture_output=True, text=True).stdout
+    const = int(re.search(r"(\d+) constant bytes", out).group(1))
+    arena = int(re.search(r"arena (\d+) bytes", out).group(1))
+    kit = os.path.join(SHARED, "mcu-kit", "insncount.c")
+    if not (os.path.exists(kit) and shutil.which("arm-none-eabi-g++")
+            and shutil.which("qemu-system-arm")):
+        return const, arena, None
+    plugin = os.path.join(work, "libinsncount.so")
+    if not os.path.exists(plugin):
+        subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", plugin, kit],
+                       check=True)
+    run = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "test", "mcu", "Inputs",
+                                      "run_mcu.py"),
+         "--core", "cortex-m4", "--gen", gen, "--name", "m", "--input",
+         sample, "--output", os.path.join(work, "m4.out"), "--workdir",
+         os.path.join(work, "w"), "--plugin", plugin],
+        check=True, capture_output=True, text=True).stdout
+    insns = int(re.search(r"^instructions (\d+)$", run, re.M).group(1))
+    return const, arena, insns
+
+
+def first_sample(data, model, path):
+    """The first test image as the raw model input (int8: round(p*255) -
+    128, as the fixtures' input quantization; float: as is)."""
+    with open(os.path.join(data, "test_x.npy"), "rb") as f:
+        raw = f.read()
+    major = raw[6]
+    size = struct.unpack("<H" if major == 1 else "<I",
+                         raw[8:10] if major == 1 else raw[8:12])[0]
+    start = (10 if major == 1 else 12) + size
+    header = raw[start - size:start].decode("latin1")
+    if "'<f4'" not in header:
+        sys.exit("depth_bench: test_x.npy is not float32")
+    x = struct.unpack("<784f", raw[start:start + 784 * 4])
+    with open(path, "wb") as f:
+        if model.endswith("_int8.tflite"):
+            # Round half away from zero, as the fixtures' converter.
+            q = [max(-128, min(127, int(math.floor(v * 255.0 + 0.5)) - 128))
+                 for v in x]
+            f.write(struct.pack(f"<{len(q)}b", *q))
+        else:
+            f.write(struct.pack(f"<{len(x)}f", *x))
+
+
+def vww(args, tmp):
+    """The MLPerf Tiny VWW model (no task data here): the mechanics only.
+    Cut after the paper's block 5 (the fifth depthwise-separable block,
+    cut point 10), the default head distilled from the model on its one
+    MLPerf sample and `args.vww - 1` random int8 images (seeded), compiled
+    and run under QEMU against the interpreter."""
+    models = os.path.join(SHARED, "models", "mlperf-tiny")
+    model = os.path.join(models, "vww_96_int8.tflite")
+    sample = os.path.join(models, "samples", "vww_input0_int8.bin")
+    if not os.path.exists(model):
+        print("# vww: ../shared/models/mlperf-tiny is absent, skipped")
+        return
+    sys.path.insert(0, os.path.join(ROOT, "utils"))
+    from npygen import write_npy
+    import random
+    rng = random.Random(5)
+    with open(sample, "rb") as f:
+        values = list(struct.unpack(f"<{96 * 96 * 3}b", f.read()))
+    for _ in range(args.vww - 1):
+        values += [rng.randint(-128, 127) for _ in range(96 * 96 * 3)]
+    data = os.path.join(tmp, "vww_x.npy")
+    write_npy(data, values, shape=[args.vww, 96, 96, 3], dtype="int8")
+    raised = os.path.join(tmp, "vww.mlir")
+    raise_model(args.build, model, raised)
+    pruned = os.path.join(tmp, "vww_cut.mlir")
+    text, seconds = depth_prune(
+        args.build, raised, pruned,
+        {"cut": 10, "calibration": data, "calibration-limit": 0,
+         "epochs": args.epochs, "qat-epochs": args.qat_epochs,
+         "threads": 1})
+    print(f"## vww: cut 10 (block 5), distilled on 1 sample + "
+          f"{args.vww - 1} random images ({seconds:.0f} s)\n")
+    print(text)
+    work = os.path.join(tmp, "vww")
+    os.makedirs(work)
+    const, arena, insns = compile_and_count(args.build, pruned, work, sample)
+    host = os.path.join(work, "host.out")
+    subprocess.run([tool(args.build, "tinyprune"), "run", pruned, "--input",
+                    sample, "--output", host], check=True,
+                   capture_output=True)
+    same = "-"
+    m4 = os.path.join(work, "m4.out")
+    if os.path.exists(m4):
+        with open(m4, "rb") as a, open(host, "rb") as b:
+            same = "equal" if a.read() == b.read() else "DIFFERENT"
+    print(f"vww cut: flash {const} B, arena {arena} B, M4F instructions "
+          f"{insns if insns is not None else '-'} (QEMU), output on the "
+          f"sample vs interpreter: {same}\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--model", default="fashion_mobilenet_int8")
+    ap.add_argument("--data-dir", default=os.environ.get(
+        "TINYPRUNE_DATA", os.path.expanduser("~/.cache/tinyprune-data")))
+    ap.add_argument("--limit", type=int, default=20000)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--qat-epochs", type=int, default=2)
+    ap.add_argument("--head", default="")
+    ap.add_argument("--modes", default="labels,distill",
+                    help="labels (cross-entropy) and/or distill")
+    ap.add_argument("--max-drop", type=float, default=1.0,
+                    help="max-accuracy-drop of cut=auto")
+    ap.add_argument("--curve", action="store_true",
+                    help="train a head at every cut point (the whole curve)")
+    ap.add_argument("--train-base", action="store_true",
+                    help="also fine-tune the base with the chosen head")
+    ap.add_argument("--vww", type=int, default=0,
+                    help="also the MLPerf VWW mechanics on this many "
+                         "distillation inputs (0: skip)")
+    args = ap.parse_args()
+
+    model = os.path.join(ROOT, "test", "models", args.model + ".tflite")
+    data = os.path.join(args.data_dir,
+                        "fashion-mnist" if args.model.startswith("fashion")
+                        else "mnist")
+    if not os.path.exists(model) or not os.path.isdir(data):
+        sys.exit(f"depth_bench: needs {model} and {data}")
+    common = {"calibration": os.path.join(data, "train_x.npy"),
+              "calibration-limit": args.limit, "epochs": args.epochs,
+              "qat-epochs": args.qat_epochs, "threads": 1}
+    if args.head:
+        common["head"] = args.head
+    labels = os.path.join(data, "train_y.npy")
+    with tempfile.TemporaryDirectory() as tmp:
+        raised = os.path.join(tmp, "model.mlir")
+        raise_model(args.build, model, raised)
+        print(f"# depth_bench: {args.model}, {args.limit} training images "
+              f"(last 20 % held out), epochs {args.epochs} + qat "
+              f"{args.qat_epochs}, head {args.head or '32,16'}\n")
+        if args.vww:
+            vww(args, tmp)
+        sample = os.path.join(tmp, "sample.bin")
+        first_sample(data, model, sample)
+        measured = {}
+        for mode in [m for m in args.modes.split(",") if m]:
+            opts = dict(common, cut="auto",
+                        **{"max-accuracy-drop": args.max_drop})
+            if args.curve:
+                opts["curve"] = "true"
+            if args.train_base:
+                opts["train-base"] = "true"
+            if mode == "labels":
+                opts["labels"] = labels
+            pruned = os.path.join(tmp, mode + ".mlir")
+            text, seconds = depth_prune(args.build, raised, pruned, opts)
+            print(f"## {mode}: cut=auto max-accuracy-drop={args.max_drop:g}"
+                  f"{' curve=true' if args.curve else ''}"
+                  f"{' train-base=true' if args.train_base else ''} "
+                  f"({seconds:.0f} s)\n")
+            print(text)
+            est = {}
+            for line in text.splitlines():
+                cells = line.split()
+                if "(full model)" in line:
+                    est["model"] = float(cells[-1])
+                elif line.rstrip().endswith("chosen"):
+                    est[mode] = float(cells[-2])
+            rows = []
+            for label, path in [("model", raised), (mode, pruned)]:
+                if label not in measured:
+                    work = os.path.join(tmp, label)
+                    os.makedirs(work)
+                    acc, correct, total = evaluate(args.build, path, data)
+                    params = int(re.search(r"(\d+) params",
+                                           stats(args.build, path)).group(1))
+                    const, arena, insns = compile_and_count(
+                        args.build, path, work, sample)
+                    measured[label] = (label, params, const, arena,
+                                       est.get(label), insns, acc,
+                                       f"{correct}/{total}")
+                rows.append(measured[label])
+            print(f"{'':8} {'params':>8} {'flash B':>8} {'arena B':>8} "
+                  f"{'M4F insn (model)':>17} {'M4F insn (QEMU)':>16} "
+                  f"{'test top-1':>10}")
+            for label, params, const, arena, e, insns, acc, frac in rows:
+                print(f"{label:8} {params:8} {const:8} {arena:8} "
+                      f"{'-' if e is None else int(e):>17} "
+                      f"{'-' if insns is None else insns:>16} "
+                      f"{acc:9.2f}% ({frac})")
+            (_, p0, c0, _, e0, i0, acc0, _), (_, p1, c1, _, e1, i1, acc1,
+                                              _) = rows
+            print(f"\nparams -{100 * (1 - p1 / p0):.1f} %, flash "
+                  f"-{100 * (1 - c1 / c0):.1f} %, M4F instructions "
+                  f"-{100 * (1 - (i1 or e1) / (i0 or e0)):.1f} %, test top-1 "
+                  f"{acc1 - acc0:+.2f} points\n")
+
+
+if __name__ == "__main__":
+    main()
