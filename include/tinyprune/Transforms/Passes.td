@@ -463,6 +463,8 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --channel-prune="ram-budget=20K flash-budget=60K"
     ```
+  }];
+}
 
 //===----------------------------------------------------------------------===//
 // Depth pruning
