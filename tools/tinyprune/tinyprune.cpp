@@ -172,7 +172,7 @@ static int runMain(MLIRContext &context) {
     buffers.push_back(std::move(*file));
   }
   // Every output is opened (and checked against the inputs) before the
-  // run, and none is moved into place unless all can be.
+  // run, and moved into place only after the run succeeded.
   std::vector<std::unique_ptr<tinyprune::OutputFile>> files;
   for (auto [i, path] : llvm::enumerate(outputPaths)) {
     for (size_t j = 0; j < i; ++j)
@@ -200,36 +200,49 @@ static int runMain(MLIRContext &context) {
 }
 
 namespace {
-/// The files of `tinyprune compile`, written atomically one by one; unless
-/// `keep()` is called, the destructor removes the files written and the
-/// directories created, so that a failed compile leaves nothing behind.
+/// The files of `tinyprune compile`: each written to a temporary file
+/// beside its target, all moved into place by commit() once every one is
+/// written. Until then the destructor removes the temporary files and the
+/// directories made, so that a failed compile leaves nothing behind and
+/// the files of an earlier compile as they were.
 class CompileOutputs {
 public:
   ~CompileOutputs() {
-    if (kept)
+    files.clear(); // removes the uncommitted temporary files
+    if (committed)
       return;
-    for (const std::string &f : llvm::reverse(written))
-      llvm::sys::fs::remove(f);
     for (const std::string &d : llvm::reverse(createdDirs))
       llvm::sys::fs::remove(d); // only if empty
   }
 
-  /// Writes `text` to `path`, creating its parent directories.
+  /// Writes `text` for `path`, creating its parent directories.
   bool write(llvm::StringRef path, llvm::StringRef text) {
     if (!makeDirectories(llvm::sys::path::parent_path(path)))
       return false;
-    if (llvm::Error e = tinyprune::writeOutputFile(path, text, {modelPath})) {
-      llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
-                   << "\n";
-      return false;
-    }
-    written.push_back(path.str());
+    auto out = tinyprune::OutputFile::create(path, {modelPath});
+    if (!out)
+      return fail(out.takeError());
+    (*out)->os() << text;
+    files.push_back(std::move(*out));
     return true;
   }
 
-  void keep() { kept = true; }
+  /// Moves every file into place.
+  bool commit() {
+    committed = true;
+    for (auto &out : files)
+      if (llvm::Error e = out->commit())
+        return fail(std::move(e));
+    return true;
+  }
 
 private:
+  static bool fail(llvm::Error e) {
+    llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
+                 << "\n";
+    return false;
+  }
+
   /// Creates `dir` and its missing parents, remembering which were made.
   bool makeDirectories(llvm::StringRef dir) {
     if (dir.empty() || llvm::sys::fs::is_directory(dir))
@@ -247,8 +260,9 @@ private:
     return true;
   }
 
-  std::vector<std::string> written, createdDirs;
-  bool kept = false;
+  std::vector<std::unique_ptr<tinyprune::OutputFile>> files;
+  std::vector<std::string> createdDirs;
+  bool committed = false;
 };
 } // namespace
 
@@ -290,7 +304,7 @@ static int compileMain(MLIRContext &context) {
       {join((name + ".cpp").str()), model->source}};
   for (auto &[rel, text] : tinyprune::runtimeHeaders())
     outputs.emplace_back(join(rel), text);
-  // No file is written if any would replace an input.
+  // No file is written (no directory made) if any would replace an input.
   for (auto &[path, text] : outputs)
     if (llvm::Error e = tinyprune::checkNotAnInput(path, {modelPath})) {
       llvm::errs() << "tinyprune: error: " << llvm::toString(std::move(e))
@@ -301,7 +315,8 @@ static int compileMain(MLIRContext &context) {
   for (auto &[path, text] : outputs)
     if (!files.write(path, text))
       return 1;
-  files.keep();
+  if (!files.commit())
+    return 1;
   llvm::outs() << "tinyprune: " << name << ": " << model->layers << " layers, "
                << model->weightBytes << " constant bytes, arena "
                << model->arenaBytes << " bytes (live peak "

@@ -274,6 +274,23 @@ LogicalResult KernelCallBuilder::build(func::FuncOp func) {
     return func.emitError() << "a function without results computes nothing";
   if (!func.getBody().hasOneBlock())
     return func.emitError() << "the C++ lowering needs a single-block body";
+  // The generated buffers have static sizes: an argument or result that is
+  // not a statically shaped tensor would get a size of 0.
+  auto checkStatic = [&](StringRef what, unsigned i,
+                         Type type) -> LogicalResult {
+    auto t = dyn_cast<RankedTensorType>(type);
+    if (t && t.hasStaticShape())
+      return success();
+    return func.emitError() << "the C++ lowering needs statically shaped "
+                               "tensors; "
+                            << what << " " << i << " is " << type;
+  };
+  for (auto [i, type] : llvm::enumerate(func.getArgumentTypes()))
+    if (failed(checkStatic("argument", i, type)))
+      return failure();
+  for (auto [i, type] : llvm::enumerate(func.getResultTypes()))
+    if (failed(checkStatic("result", i, type)))
+      return failure();
   Block &entry = func.getBody().front();
   // Inputs are packed back to back at `input`, in argument order.
   for (BlockArgument arg : entry.getArguments()) {
