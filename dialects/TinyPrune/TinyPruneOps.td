@@ -58,7 +58,9 @@ def TinyPrune_HardSwishOp : TinyPrune_ActivationOp<"hard_swish", "Hard swish"> {
     `x * relu6(x + 3) / 6` elementwise. On int8 the result is TFLite's
     reference integer algorithm (input rescaled to a high-resolution int16
     representation, a saturating fixed-point "relu-ish" factor, rounding
-    products), which no composition of TOSA ops reproduces exactly.
+    products), which no composition of TOSA ops reproduces exactly. On
+    float32 it is TFLite's `x * min(6, max(0, x + 3)) / 6`, with a true
+    division (TOSA has none; a multiplication by 1/6 rounds differently).
   }];
 }
 
@@ -122,21 +124,23 @@ def TinyPrune_AvgPool2dOp : TinyPrune_Op<"avg_pool2d", [Pure]> {
 }
 
 def TinyPrune_MeanOp : TinyPrune_Op<"mean", [Pure]> {
-  let summary = "Integer mean over axes with TFLite requantization";
+  let summary = "Mean over axes with TFLite's arithmetic";
   let description = [{
     TFLite Micro's integer MEAN: with equal input and output quantization,
     the raw sum over `axes` divided by the element count, truncating toward
     zero; otherwise the sum of `(q - input_zp)` requantized with the
     multiplier `input_scale / (output_scale * n)` and offset by the output
-    zero point. `axes` are sorted, unique and in range. Float means lower to
-    TOSA.
+    zero point. On float32 (no quantization), TFLite's reference MEAN: each
+    output sums its elements in increasing input offset and divides by the
+    count (a TOSA reduce_sum per axis and a multiplication by 1/n round
+    differently). `axes` are sorted, unique and in range.
   }];
-  let arguments = (ins TinyPrune_IntTensor:$input,
+  let arguments = (ins TinyPrune_Tensor:$input,
                    DenseI64ArrayAttr:$axes,
                    BoolAttr:$keep_dims,
-                   TinyPrune_QuantAttr:$input_quant,
-                   TinyPrune_QuantAttr:$output_quant);
-  let results = (outs TinyPrune_IntTensor:$output);
+                   OptionalAttr<TinyPrune_QuantAttr>:$input_quant,
+                   OptionalAttr<TinyPrune_QuantAttr>:$output_quant);
+  let results = (outs TinyPrune_Tensor:$output);
   let assemblyFormat =
       "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

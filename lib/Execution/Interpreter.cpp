@@ -453,6 +453,10 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
             return success();
           })
           .Case([&](HardSwishOp h) -> LogicalResult {
+            if (in.isFloat()) {
+              rt::hardSwishFloat(size, in.f.data(), out.f.data());
+              return success();
+            }
             if (!i8)
               return h.emitOpError() << "interpreter supports int8 hard swish";
             QuantAttr qi = h.getInputQuantAttr(), qo = h.getOutputQuantAttr();
@@ -492,17 +496,24 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
             return success();
           })
           .Case([&](MeanOp m) -> LogicalResult {
-            if (!i8)
-              return m.emitOpError() << "interpreter supports int8 mean";
-            QuantAttr qi = m.getInputQuant(), qo = m.getOutputQuant();
-            rt::MeanIntParams p = rt::prepareMeanInt(
-                qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
-                qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
             SmallVector<int32_t> dims, axes;
             for (int64_t d : in.shape)
               dims.push_back(static_cast<int32_t>(d));
             for (int64_t a : m.getAxes())
               axes.push_back(static_cast<int32_t>(a));
+            if (in.isFloat()) {
+              if (!rt::meanFloat(dims.data(), static_cast<int32_t>(dims.size()),
+                                 axes.data(), static_cast<int32_t>(axes.size()),
+                                 in.f.data(), out.f.data()))
+                return m.emitOpError() << "has invalid axes";
+              return success();
+            }
+            if (!i8)
+              return m.emitOpError() << "interpreter supports int8 mean";
+            QuantAttr qi = m.getInputQuantAttr(), qo = m.getOutputQuantAttr();
+            rt::MeanIntParams p = rt::prepareMeanInt(
+                qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
+                qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
             bool ok = true;
             int8Kernel(in, out, [&](const int8_t *x, int8_t *r) {
               ok = rt::meanInt8(p, dims.data(),

@@ -1742,17 +1742,8 @@ LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
     } else if (code == BuiltinOperator::TANH) {
       r = tosa::TanhOp::create(b, loc, *type, *x);
     } else {
-      // x * relu6(x + 3) / 6. TOSA has no float division: multiplying by
-      // 1/6 can differ from TFLite in the last bit (within float tolerance).
-      Value three = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
-                                      b.getF32Type(), {3.0f});
-      Value sixth = constantOf<float>(SmallVector<int64_t>(out.shape.size(), 1),
-                                      b.getF32Type(), {1.0f / 6.0f});
-      Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
-      Value shifted = tosa::AddOp::create(b, loc, *type, *x, three);
-      Value relu6 = clampFloat(shifted, 0.0f, 6.0f);
-      Value prod = tosa::MulOp::create(b, loc, *type, *x, relu6, noShift);
-      r = tosa::MulOp::create(b, loc, *type, prod, sixth, noShift);
+      // x * relu6(x + 3) / 6 with TFLite's true division, which TOSA lacks.
+      r = HardSwishOp::create(b, loc, *type, *x, QuantAttr(), QuantAttr());
     }
     defineOutput(0, r);
     return success();
@@ -2091,28 +2082,12 @@ LogicalResult SubgraphImporter::convertMean() {
   FailureOr<Value> x = input(0);
   if (failed(type) || failed(x))
     return failure();
+  // float32: TFLite's summation order and division (tinyprune.mean); a
+  // TOSA reduce_sum per axis and a multiplication by 1/n round differently.
   if (in.type == tflite::TensorType::FLOAT32) {
-    Value acc = *x;
-    SmallVector<int64_t> shape(in.shape.begin(), in.shape.end());
-    for (int64_t a : axes) {
-      shape[a] = 1;
-      acc = tosa::ReduceSumOp::create(
-          b, loc, RankedTensorType::get(shape, b.getF32Type()), acc,
-          b.getI32IntegerAttr(a));
-    }
-    Value inv = constantOf<float>(SmallVector<int64_t>(rank, 1), b.getF32Type(),
-                                  {1.0f / static_cast<float>(count)});
-    Value noShift = constantOf<int8_t>({1}, b.getI8Type(), {int8_t(0)});
-    Value mean = tosa::MulOp::create(
-        b, loc, RankedTensorType::get(keptShape, b.getF32Type()), acc, inv,
-        noShift);
-    if (!keepDims) {
-      Value r =
-          tosa::ReshapeOp::create(b, loc, *type, mean, shapeValue(out.shape));
-      defineOutput(0, r);
-    } else {
-      defineOutput(0, mean);
-    }
+    defineOutput(
+        0, MeanOp::create(b, loc, *type, *x, b.getDenseI64ArrayAttr(axes),
+                          b.getBoolAttr(keepDims), QuantAttr(), QuantAttr()));
     return success();
   }
   if (in.type != tflite::TensorType::INT8)

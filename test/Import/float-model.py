@@ -76,9 +76,7 @@ m.write(os.path.join(out, "float_dscnn.tflite"))
 # CHECK: tosa.depthwise_conv2d {{.*}} -> tensor<1x25x5x16xf32>
 # CHECK: tosa.conv2d {{.*}} -> tensor<1x25x5x16xf32>
 # CHECK: tosa.add {{.*}} -> tensor<1x25x5x16xf32>
-# CHECK: tosa.reduce_sum {{.*}} {axis = 1 : i32}
-# CHECK: tosa.reduce_sum {{.*}} {axis = 2 : i32}
-# CHECK: tosa.mul
+# CHECK: tinyprune.mean {{.*}} {axes = array<i64: 1, 2>, keep_dims = false} : (tensor<1x25x5x16xf32>) -> tensor<1x16xf32>
 # CHECK: tosa.conv2d {{.*}} -> tensor<1x1x1x12xf32>
 # CHECK: tinyprune.softmax %{{.*}} {beta = 1.000000e+00 : f32} : (tensor<1x12xf32>) -> tensor<1x12xf32>
 # CHECK-NOT: tosa.rescale

@@ -41,28 +41,19 @@ mean("int8_keep", [1, 3, 5, 4], [-2, 1], [1, 1, 1, 4], True)
 mean("int8_dup", [2, 6, 3], [1, -2], [2, 3], False, in_q=(0.1, 0),
      out_q=(0.1, 0))
 
-# Global average pooling in float: sum over H (axis 1), then W (axis 2),
-# keeping unit dimensions, multiply by 1 / (4 * 4) = 0.0625 (a rank-4
-# constant, since TOSA broadcasts only between equal ranks; the mul's shift
-# operand is 0), then drop the reduced dimensions with a reshape.
+# Float MEAN is tinyprune.mean without quantization: TFLite sums each
+# output's elements in input order and divides by the count, which a TOSA
+# reduce_sum per axis and a multiplication by 1/n do not reproduce (e.g.
+# 2.25 * 0.2f = 0.450000018, 2.25 / 5 = 0.449999988).
 # FHW-LABEL: func.func @main(%{{.*}}: tensor<1x4x4x3xf32>) -> tensor<1x3xf32>
-# FHW: %[[S1:.*]] = tosa.reduce_sum %arg0 {axis = 1 : i32} {{.*}} -> tensor<1x1x4x3xf32>
-# FHW: %[[S2:.*]] = tosa.reduce_sum %[[S1]] {axis = 2 : i32} {{.*}} -> tensor<1x1x1x3xf32>
-# FHW-DAG: %[[INV:.*]] = "tosa.const"() <{values = dense<6.250000e-02> : tensor<1x1x1x1xf32>}>
-# FHW-DAG: %[[SH:.*]] = "tosa.const"() <{values = dense<0> : tensor<1xi8>}>
-# FHW: %[[M:.*]] = tosa.mul %[[S2]], %[[INV]], %[[SH]] {{.*}} -> tensor<1x1x1x3xf32>
-# FHW: %[[Y:.*]] = tosa.reshape %[[M]], %{{.*}} -> tensor<1x3xf32>
+# FHW-NOT: tosa.
+# FHW: %[[Y:.*]] = tinyprune.mean %arg0 {axes = array<i64: 1, 2>, keep_dims = false} : (tensor<1x4x4x3xf32>) -> tensor<1x3xf32>
 # FHW: return %[[Y]]
 
-# keep_dims with axis -1 (= 2): the mul result already has the
-# output shape [2, 3, 1], so there is no reshape; 1 / 5 in float32 is
-# 0.200000003. (Multiplying by it can differ from TFLite's sum / n in the
-# last bit, e.g. 2.25 * 0.2f = 0.450000018, 2.25 / 5 = 0.449999988.)
+# keep_dims with axis -1 (= 2).
 # FKEEP-LABEL: func.func @main(
-# FKEEP: %[[S:.*]] = tosa.reduce_sum %arg0 {axis = 2 : i32} {{.*}} -> tensor<2x3x1xf32>
-# FKEEP: %[[INV:.*]] = "tosa.const"() <{values = dense<2.000000e-01> : tensor<1x1x1xf32>}>
-# FKEEP: %[[M:.*]] = tosa.mul %[[S]], %[[INV]], %{{.*}} -> tensor<2x3x1xf32>
-# FKEEP-NOT: tosa.reshape
+# FKEEP-NOT: tosa.
+# FKEEP: %[[M:.*]] = tinyprune.mean %arg0 {axes = array<i64: 2>, keep_dims = true} : (tensor<2x3x5xf32>) -> tensor<2x3x1xf32>
 # FKEEP: return %[[M]]
 
 # int8 MEAN requantizes the zero-point-corrected sum with

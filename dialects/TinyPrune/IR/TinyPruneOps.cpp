@@ -159,9 +159,8 @@ LogicalResult MeanOp::verify() {
   }
   if (outType.getShape() != ArrayRef<int64_t>(expected))
     return emitOpError() << "output shape does not match reducing axes";
-  if (getInputQuant().isPerChannel() || getOutputQuant().isPerChannel())
-    return emitOpError() << "needs per-tensor quantization";
-  return success();
+  return verifyQuantPair(*this, inType, outType, getInputQuantAttr(),
+                         getOutputQuantAttr());
 }
 
 LogicalResult QuantizeOp::verify() {

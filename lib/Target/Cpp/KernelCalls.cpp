@@ -536,8 +536,16 @@ LogicalResult KernelCallBuilder::lowerTinyPrune(Operation *op) {
     return success();
   }
   if (auto h = dyn_cast<HardSwishOp>(op)) {
-    if (isFloat || !inT.getElementType().isInteger(8))
-      return op->emitOpError() << "C++ lowering supports int8 hard swish";
+    if (isFloat) {
+      emit(op, llvm::formatv("tinyprune::rt::hardSwishFloat({0}, (const float "
+                             "*){1}, (float *){2});",
+                             size, x, y)
+                   .str());
+      return success();
+    }
+    if (!inT.getElementType().isInteger(8))
+      return op->emitOpError()
+             << "C++ lowering supports int8 and float hard swish";
     QuantAttr qi = h.getInputQuantAttr(), qo = h.getOutputQuantAttr();
     rt::HardSwishInt8Params prm = rt::prepareHardSwishInt8(
         qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
@@ -592,13 +600,24 @@ LogicalResult KernelCallBuilder::lowerTinyPrune(Operation *op) {
 
 LogicalResult KernelCallBuilder::lowerMean(MeanOp op) {
   auto inT = op.getInput().getType();
+  SmallVector<int64_t> axes(op.getAxes().begin(), op.getAxes().end());
+  if (isa<FloatType>(inT.getElementType())) {
+    std::string in = operand(op.getInput());
+    define(op.getResult());
+    emit(op, llvm::formatv("tinyprune::rt::meanFloat({0}, {1}, {2}, {3}, "
+                           "(const float *){4}, (float *){5});",
+                           shapeArray(inT.getShape()), inT.getRank(),
+                           intArray(axes, "int32_t", "axes"), axes.size(), in,
+                           ptr(op.getResult()))
+                 .str());
+    return success();
+  }
   if (!inT.getElementType().isInteger(8))
-    return op.emitOpError() << "C++ lowering supports int8 mean";
-  QuantAttr qi = op.getInputQuant(), qo = op.getOutputQuant();
+    return op.emitOpError() << "C++ lowering supports int8 and float mean";
+  QuantAttr qi = op.getInputQuantAttr(), qo = op.getOutputQuantAttr();
   rt::MeanIntParams prm = rt::prepareMeanInt(
       qi.getScale()[0], static_cast<int32_t>(qi.getZeroPoint()[0]),
       qo.getScale()[0], static_cast<int32_t>(qo.getZeroPoint()[0]));
-  SmallVector<int64_t> axes(op.getAxes().begin(), op.getAxes().end());
   std::string in = operand(op.getInput());
   define(op.getResult());
   emit(op,

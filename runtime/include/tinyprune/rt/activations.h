@@ -313,6 +313,17 @@ inline void tanhFloat(int32_t size, const float *in, float *out) {
     out[i] = tanhf(in[i]);
 }
 
+/// float32 hard swish, TFLite's reference: `x * min(6, max(0, x + 3)) / 6`
+/// with a true division.
+inline void hardSwishFloat(int32_t size, const float *in, float *out) {
+  for (int32_t i = 0; i < size; ++i) {
+    const float x = in[i];
+    float r = x + 3.0f;
+    r = r < 0.0f ? 0.0f : (r > 6.0f ? 6.0f : r);
+    out[i] = x * r / 6.0f;
+  }
+}
+
 } // namespace rt
 } // namespace tinyprune
 
