@@ -123,9 +123,11 @@ def speed(args, tmp):
 
 
 def results(args, tmp):
+    how = ("--tinyprune-finetune on the pruned model" if args.reuse_pruned
+           else "--filterlet-prune")
     print(f"{'model':28} {'sparsity':>8} {'dense':>7} {'pruned':>7} "
-          f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by "
-          f"--filterlet-prune on {args.samples or 'all'} training images, "
+          f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by {how} "
+          f"on {args.samples or 'all'} training images, "
           f"{args.epochs} epochs, learning rate {args.learning_rate})",
           flush=True)
     for name in args.models:
