@@ -56,6 +56,7 @@ FIXTURES = ["fashion_dscnn_int8", "fashion_mobilenet_int8",
 
 
 CPU_SECONDS = [0.0]
+EVAL_THREADS = [1]
 
 
 def run(args):
@@ -87,7 +88,7 @@ def top1(model):
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         run([f"{BIN}/tinyprune", "eval", model, "--data",
              f"{DATA}/test_x.npy", "--labels", f"{DATA}/test_y.npy",
-             "--threads", "1", "--json", report.name])
+             "--threads", str(EVAL_THREADS[0]), "--json", report.name])
         with open(report.name) as f:
             return 100.0 * json.load(f)["top1_accuracy"]
 
@@ -122,9 +123,11 @@ def speed(args, tmp):
 
 
 def results(args, tmp):
+    how = ("--tinyprune-finetune on the pruned model" if args.reuse_pruned
+           else "--filterlet-prune")
     print(f"{'model':28} {'sparsity':>8} {'dense':>7} {'pruned':>7} "
-          f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by "
-          f"--filterlet-prune on {args.samples or 'all'} training images, "
+          f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by {how} "
+          f"on {args.samples or 'all'} training images, "
           f"{args.epochs} epochs, learning rate {args.learning_rate})",
           flush=True)
     for name in args.models:
@@ -143,13 +146,26 @@ def results(args, tmp):
             # was before the pass pruned it.
             for target in (f" labels={DATA}/train_y.npy", ""):
                 tuned = os.path.join(tmp, name + "_tuned.mlir")
-                run([f"{BIN}/tinyprune-opt", dense,
-                     "--tinyprune-raise-to-layers",
-                     prune + f" epochs={args.epochs} "
-                     f"finetune-limit={args.samples} "
-                     f"learning-rate={args.learning_rate} "
-                     f"finetune-threads={args.threads}" + target,
-                     "-o", tuned])
+                if args.reuse_pruned:
+                    # The same training on the pruned model already made;
+                    # distillation from the dense model (the function the
+                    # pass keeps aside), without pruning again.
+                    run([f"{BIN}/tinyprune-opt", pruned,
+                         "--tinyprune-finetune="
+                         f"calibration={DATA}/train_x.npy "
+                         f"calibration-limit={args.samples} "
+                         f"epochs={args.epochs} "
+                         f"learning-rate={args.learning_rate} "
+                         f"threads={args.threads}" +
+                         (target or f" teacher={dense}"), "-o", tuned])
+                else:
+                    run([f"{BIN}/tinyprune-opt", dense,
+                         "--tinyprune-raise-to-layers",
+                         prune + f" epochs={args.epochs} "
+                         f"finetune-limit={args.samples} "
+                         f"learning-rate={args.learning_rate} "
+                         f"finetune-threads={args.threads}" + target,
+                         "-o", tuned])
                 row.append(top1(tuned))
             print(f"{name:28} {sparsity:>8} " +
                   " ".join(f"{v:7.2f}" for v in row), flush=True)
@@ -166,9 +182,16 @@ def main():
                     help="results: comma-separated sparsities")
     ap.add_argument("--prune-samples", type=int, default=512,
                     help="results: calibration samples of the pruning")
+    ap.add_argument("--reuse-pruned", action="store_true",
+                    help="results: fine-tune the pruned model with "
+                    "--tinyprune-finetune (teacher: the dense model) "
+                    "instead of pruning again with epochs")
+    ap.add_argument("--eval-threads", type=int, default=1,
+                    help="threads of `tinyprune eval`")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     args.models = args.models.split(",")
+    EVAL_THREADS[0] = args.eval_threads
     with tempfile.TemporaryDirectory() as tmp:
         (speed if args.mode == "speed" else results)(args, tmp)
 

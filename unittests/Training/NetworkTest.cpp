@@ -3,8 +3,9 @@
 // The training engine against its references, on the trained fixtures
 // (test/models) imported and raised to layer ops:
 //  - backward: every layer kind's gradients (conv2d, fully-connected,
-//    depthwise, add, average pool, reshape, slice, clamps) equal central
-//    finite differences of the float fixtures, in double precision;
+//    depthwise, add, average pool, reshape, slice, clamps on the float
+//    fixtures; max pool, sub and mul on a hand-made function) equal
+//    central finite differences, in double precision;
 //  - fake quantization: the int8 fixtures' quantization-aware forward pass
 //    gives the interpreter's int8 outputs (TFLite's kernels, rt/) on random
 //    inputs byte for byte (in double; float32 within a stated rate), whole
@@ -29,6 +30,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -37,6 +39,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <functional>
 #include <random>
 
 using namespace mlir;
@@ -157,14 +160,12 @@ Agreement compare(func::FuncOp func,
 }
 
 /// Autograd against central differences on a few weights and biases of
-/// every layer of a float fixture.
-void checkGradients(const std::string &name) {
-  Model m = load(name);
-  ASSERT_TRUE(m.module) << name;
-  auto built = Network::build(m.func(), torch::kDouble);
+/// every layer of `func` (a float function; `name` for messages).
+void checkGradientsOf(func::FuncOp func, const std::string &name) {
+  auto built = Network::build(func, torch::kDouble);
   ASSERT_TRUE(bool(built)) << llvm::toString(built.takeError());
   Network &net = **built;
-  auto inputs = randomInputs(m.func(), 2, 7);
+  auto inputs = randomInputs(func, 2, 7);
   torch::Tensor x = net.realInputs(inputs, {0, 1});
   torch::manual_seed(3);
   torch::Tensor probe;
@@ -202,6 +203,86 @@ void checkGradients(const std::string &name) {
           << ")";
     }
   }
+}
+
+/// The same on a float fixture.
+void checkGradients(const std::string &name) {
+  Model m = load(name);
+  ASSERT_TRUE(m.module) << name;
+  checkGradientsOf(m.func(), name);
+}
+
+/// Layer kinds the float fixtures lack, in a float function of layer ops:
+/// a 3x3 convolution, a max pool with padding (kernel 3, stride 2, one row
+/// and column of -inf padding at the end), two 1x1 convolutions of the
+/// pooled map, their difference (sub), its product with the first of them
+/// (mul), and a reshape. Every weight is drawn at random (seeded), so that
+/// no two values under a pooling window tie.
+TEST(NetworkBackward, MaxPoolSubAndMul) {
+  DialectRegistry registry;
+  registry.insert<TinyPruneDialect, func::FuncDialect, tosa::TosaDialect>();
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  std::mt19937_64 rng(17);
+  std::uniform_real_distribution<double> d(-1, 1);
+  // Random values of `shape`, nested as the parser wants them.
+  std::function<std::string(llvm::ArrayRef<int64_t>)> values =
+      [&](llvm::ArrayRef<int64_t> shape) {
+        std::string out = "[";
+        for (int64_t i = 0; i < shape[0]; ++i)
+          out += (i ? ", " : "") + (shape.size() == 1
+                                        ? std::to_string(d(rng))
+                                        : values(shape.drop_front()));
+        return out + "]";
+      };
+  const std::string inf = "max_val = 0x7F800000 : f32, "
+                          "min_val = 0xFF800000 : f32";
+  auto conv = [&](const std::string &out, const std::string &in,
+                  const std::string &w, int64_t k, int64_t size, int64_t inC,
+                  int64_t pad) {
+    std::string p = std::to_string(pad);
+    std::string ws = "4x" + std::to_string(k) + "x" + std::to_string(k) + "x" +
+                     std::to_string(inC);
+    std::string hw = std::to_string(size) + "x" + std::to_string(size);
+    return "  %" + w + " = \"tosa.const\"() {values = dense<" +
+           values({4, k, k, inC}) + "> : tensor<" + ws +
+           "xf32>} : () -> tensor<" + ws + "xf32>\n" + "  %" + w +
+           "b = \"tosa.const\"() {values = dense<" + values({4}) +
+           "> : tensor<4xf32>} : () -> tensor<4xf32>\n" + "  %" + out +
+           " = tinyprune.conv2d %" + in + ", %" + w + ", %" + w +
+           "b {dilation = array<i64: 1, 1>, " + inf +
+           ", pad = array<i64: " + p + ", " + p + ", " + p + ", " + p +
+           ">, stride = array<i64: 1, 1>} : (tensor<1x" + hw + "x" +
+           std::to_string(inC) + "xf32>, tensor<" + ws +
+           "xf32>, tensor<4xf32>) -> tensor<1x" + hw + "x4xf32>\n";
+  };
+  std::string source =
+      "func.func @main(%x: tensor<1x6x6x2xf32>) -> tensor<1x36xf32> {\n" +
+      conv("a", "x", "w1", 3, 6, 2, 1) +
+      "  %p = tinyprune.max_pool2d %a {kernel = array<i64: 3, 3>, stride = "
+      "array<i64: 2, 2>, pad = array<i64: 0, 1, 0, 1>, " +
+      inf + "} : (tensor<1x6x6x4xf32>) -> tensor<1x3x3x4xf32>\n" +
+      conv("b", "p", "w2", 1, 3, 4, 0) + conv("c", "p", "w3", 1, 3, 4, 0) +
+      "  %d = tinyprune.sub %b, %c {" + inf +
+      "} : (tensor<1x3x3x4xf32>, tensor<1x3x3x4xf32>) -> "
+      "tensor<1x3x3x4xf32>\n"
+      "  %e = tinyprune.mul %d, %b {" +
+      inf +
+      "} : (tensor<1x3x3x4xf32>, tensor<1x3x3x4xf32>) -> "
+      "tensor<1x3x3x4xf32>\n"
+      "  %s = tosa.const_shape {values = dense<[1, 36]> : tensor<2xindex>} "
+      ": () -> !tosa.shape<2>\n"
+      "  %y = tosa.reshape %e, %s : (tensor<1x3x3x4xf32>, !tosa.shape<2>) "
+      "-> tensor<1x36xf32>\n"
+      "  return %y : tensor<1x36xf32>\n}\n";
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &context);
+  ASSERT_TRUE(module) << source;
+  ASSERT_TRUE(succeeded(verify(*module)));
+  func::FuncOp func = *module->getOps<func::FuncOp>().begin();
+  checkGradientsOf(func, "max_pool2d/sub/mul");
+  // The engine's forward is the interpreter's there too.
+  Agreement a = compare(func, randomInputs(func, 4, 19));
+  EXPECT_LE(a.maxDiff, 1e-5);
 }
 
 TEST(NetworkBackward, DepthwiseAveragePoolAndFullyConnected) {

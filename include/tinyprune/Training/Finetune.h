@@ -31,7 +31,7 @@ namespace training {
 struct FinetuneOptions {
   int64_t epochs = 1;
   /// Adam's initial learning rate; a cosine schedule takes it to zero.
-  double learningRate = 1e-4;
+  double learningRate = 1e-3;
   int64_t batchSize = 32;
   /// Fraction of the samples held out to pick the best epoch (0: the last
   /// epoch is kept).

@@ -237,11 +237,26 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     exactly the pruned model, and the C++ lowering loops over kept
     filterlets only.
 
+    With `epochs` > 0 (and `calibration`), the pruned model is then
+    fine-tuned on the calibration samples (docs/training.md): all of them by
+    default, or the first `finetune-limit`, whatever `calibration-limit`
+    (the samples of the selection and the re-solve) says. With `labels`
+    the loss is the cross-entropy against them; without, the model learns
+    the outputs of `teacher`, or of the model as it was before this pass
+    pruned it (distillation: input samples alone suffice). int8 models
+    train quantization-aware and keep their int8 interface. Training never
+    revives a pruned filterlet: the `filterlets` attribute and its zeros
+    stay as the selection left them. The report ends with what training
+    did (epochs, samples, objective, the epoch kept, held-out top-1 before
+    and after). A build without LibTorch refuses `epochs` > 0 in one line.
+
     ```
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --filterlet-prune="sparsity=0.5 report=-"
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --filterlet-prune="sparsity=0.7 calibration=train_x.npy"
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
+        --filterlet-prune="sparsity=0.7 calibration=train_x.npy epochs=3"
     ```
   }];
 }
@@ -328,8 +343,11 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
 
     Every pruned structure stays as it is found: pruned filterlets (the
     layer's `filterlets`) and filters whose weights are all zero (removed
-    channels) stay zero, so the verifier still holds. Ops without a
-    training rule are rejected with an error naming them.
+    channels) stay zero, so the verifier still holds. Layers named in
+    `freeze` keep their weights, scales and requantization byte for byte.
+    Ops without a training rule are rejected with an error naming them.
+    The data-driven pruning passes have the same options (`epochs`, ...)
+    and fine-tune themselves after pruning.
 
     ```
     tinyprune-opt pruned.mlir --tinyprune-raise-to-layers \
@@ -353,7 +371,7 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
            "Multiply integer sample data by this for a float model">,
     Option<"epochs", "epochs", "int64_t", /*default=*/"1",
            "Passes over the training samples">,
-    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-4",
+    Option<"learningRate", "learning-rate", "double", /*default=*/"1e-3",
            "Adam's initial learning rate (cosine schedule to zero)">,
     Option<"batchSize", "batch-size", "int64_t", /*default=*/"32",
            "Samples per optimizer step">,

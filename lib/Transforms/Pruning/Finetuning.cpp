@@ -147,6 +147,7 @@ pruning::loadTeacherModel(MLIRContext *context, StringRef path) {
   return std::move(module);
 }
 
+#ifdef TINYPRUNE_HAVE_TRAINING
 /// The convolution layers of `func` named in `names`: by the report's
 /// name of the layer, or by its index among the function's convolutions
 /// (conv2d and depthwise_conv2d, 0 first, in program order); else the first
@@ -192,6 +193,7 @@ static func::FuncOp soleFunction(ModuleOp module) {
   }
   return found;
 }
+#endif
 
 llvm::Expected<FinetuneSummary>
 pruning::finetuneAfterPruning(func::FuncOp func, func::FuncOp before,
