@@ -335,6 +335,39 @@ int PruneRun::run() {
       lowerToCpp(mainFunction(*loweredOriginal), name);
   if (failed(cppBefore))
     return 1;
+  // The code, when the Arm toolchain is there: the pruned C++ where it was
+  // written, the original's in a directory of its own.
+  std::optional<int64_t> codeBefore, codeAfter;
+  std::string codeNote;
+  if (options.measureCode) {
+    progress("measuring the code");
+    SmallString<128> tmp;
+    if (!llvm::sys::fs::createUniqueDirectory("tinyprune-original", tmp)) {
+      bool ok = true;
+      auto put = [&](StringRef rel, StringRef body) {
+        SmallString<256> p(tmp);
+        llvm::sys::path::append(p, rel);
+        llvm::sys::fs::create_directories(llvm::sys::path::parent_path(p));
+        std::error_code ec;
+        llvm::raw_fd_ostream os(p, ec);
+        os << body;
+        ok &= !ec;
+      };
+      put(name + ".h", cppBefore->header);
+      put(name + ".cpp", cppBefore->source);
+      for (auto &[rel, body] : runtimeHeaders())
+        put(rel, body);
+      std::string ignored;
+      if (ok)
+        codeBefore = measureCodeBytes(tmp, name, *core, ignored);
+      llvm::sys::fs::remove_directories(tmp);
+    }
+    codeAfter = measureCodeBytes(options.outDir, name, *core, codeNote);
+    if (!codeBefore)
+      codeAfter.reset();
+  } else {
+    codeNote = "not measured (--measure-code=false)";
+  }
 
   // 4. Report.
   PruneReport report;
@@ -343,8 +376,9 @@ int PruneRun::run() {
   report.target = mcuCoreName(*core).str();
   report.data = options.data;
   report.labels = options.labels;
-  report.codeNote = "not measured (the constants are the flash the model "
-                    "adds; the kernels' code depends on the compiler)";
+  report.codeNote = codeNote;
+  report.before.codeBytes = codeBefore;
+  report.after.codeBytes = codeAfter;
   report.layers =
       pairLayers(layerFigures(originalFunc, *core), layerFigures(func, *core));
   for (const LayerRow &l : report.layers) {

@@ -85,6 +85,13 @@ static cl::opt<unsigned>
                  cl::value_desc("N"), cl::init(0),
                  cl::sub(driver::pruneCommand));
 
+static cl::opt<bool> pruneMeasureCode(
+    "measure-code",
+    cl::desc("Compile the generated C++ before and after with "
+             "arm-none-eabi-g++ -Os for the target (when it is on PATH) and "
+             "report the code (.text) bytes (default true)"),
+    cl::init(true), cl::sub(driver::pruneCommand));
+
 int driver::pruneMain(mlir::MLIRContext &context) {
   PruneOptions options;
   options.model = pruneModel;
@@ -96,6 +103,7 @@ int driver::pruneMain(mlir::MLIRContext &context) {
   options.name = pruneName;
   options.evalSamples = pruneEvalSamples;
   options.threads = pruneThreads;
+  options.measureCode = pruneMeasureCode;
   // Progress lines on a terminal; scripts get the table and errors only.
   options.progress = llvm::errs().is_displayed();
   return runPrune(context, options, llvm::outs());

@@ -45,6 +45,9 @@ struct PruneOptions {
   int64_t evalSamples = 1000;
   /// Threads for evaluation (0: one per hardware thread).
   unsigned threads = 0;
+  /// Compile the C++ before and after with arm-none-eabi-g++ (when on
+  /// PATH) for the code bytes the report gives.
+  bool measureCode = true;
   /// Print progress lines (the driver sets it when stderr is a terminal).
   bool progress = false;
 };

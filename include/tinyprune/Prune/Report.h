@@ -86,6 +86,13 @@ std::string reportSvg(const PruneReport &report);
 /// The before/after table the command prints.
 std::string summaryTable(const PruneReport &report);
 
+/// `.text` bytes of OUTDIR `dir`'s NAME.cpp compiled for `core` with the
+/// Arm GNU toolchain (CodeSize.cpp); none when it is not installed or
+/// fails. `note` says how it was measured, or why not.
+std::optional<int64_t> measureCodeBytes(llvm::StringRef dir,
+                                        llvm::StringRef name, McuCore core,
+                                        std::string &note);
+
 } // namespace tinyprune
 
 #endif // TINYPRUNE_PRUNE_REPORT_H
