@@ -272,11 +272,16 @@ int PruneRun::run() {
     return error("-o '" + options.outDir + "' is a file, not a directory");
   if (!options.labels.empty() && options.data.empty())
     return error("--labels needs --data");
+  if (!options.evalLabels.empty() && options.evalData.empty())
+    return error("--eval-labels needs --eval-data");
   inputs = {options.model};
   if (!options.data.empty())
     inputs.push_back(options.data);
   if (!options.labels.empty())
     inputs.push_back(options.labels);
+  for (const std::string &extra : {options.evalData, options.evalLabels})
+    if (!extra.empty())
+      inputs.push_back(extra);
   for (const std::string &in : inputs)
     if (!llvm::sys::fs::exists(in))
       return error("cannot read '" + in + "': no such file or directory");
@@ -374,8 +379,6 @@ int PruneRun::run() {
   report.model = options.model;
   report.pipeline = options.pipeline;
   report.target = mcuCoreName(*core).str();
-  report.data = options.data;
-  report.labels = options.labels;
   report.codeNote = codeNote;
   report.before.codeBytes = codeBefore;
   report.after.codeBytes = codeAfter;
@@ -400,7 +403,14 @@ int PruneRun::run() {
   report.before.total.flashBytes = cppBefore->weightBytes;
   report.after.total.flashBytes = cpp->weightBytes;
 
-  if (!options.data.empty()) {
+  // The report's data: the held-out set when given, else the pipeline's.
+  std::string evalData =
+      options.evalData.empty() ? options.data : options.evalData;
+  std::string evalLabels =
+      options.evalData.empty() ? options.labels : options.evalLabels;
+  report.data = evalData;
+  report.labels = evalLabels;
+  if (!evalData.empty()) {
     if (func.getNumArguments() != 1 || func.getNumResults() != 1)
       return error("the report evaluates models of one input and one "
                    "output; @" +
@@ -410,8 +420,8 @@ int PruneRun::run() {
     if (!spec)
       return error(llvm::toString(spec.takeError()));
     data::DatasetOptions dataOptions;
-    dataOptions.dataPath = options.data;
-    dataOptions.labelsPath = options.labels;
+    dataOptions.dataPath = evalData;
+    dataOptions.labelsPath = evalLabels;
     auto set = data::openDataset(dataOptions, *spec);
     if (!set)
       return error(llvm::toString(set.takeError()));

@@ -1,7 +1,8 @@
 //===- Prune.cpp - tinyprune prune ----------------------------------------===//
 //
 //   tinyprune prune MODEL -o OUTDIR [--data X] [--labels Y] [--pipeline P]
-//                   [--target CORE] [--name NAME] [--eval-samples N]
+//                   [--target CORE] [--name NAME] [--eval-data X2]
+//                   [--eval-labels Y2] [--eval-samples N]
 //
 // The options of the subcommand; the flow is lib/Prune (Prune.h).
 //
@@ -52,6 +53,15 @@ static cl::opt<std::string> pruneLabels(
              "`labels` to every pass that has that option and leaves it "
              "empty; the report then gives top-1 accuracy"),
     cl::value_desc("file.npy|file.csv"), cl::sub(driver::pruneCommand));
+static cl::opt<std::string> pruneEvalData(
+    "eval-data",
+    cl::desc("Held-out samples for the report's accuracy or fidelity "
+             "(default: --data; calibrating and evaluating on the same "
+             "samples flatters the pruned model)"),
+    cl::value_desc("file.npy|dir"), cl::sub(driver::pruneCommand));
+static cl::opt<std::string> pruneEvalLabels(
+    "eval-labels", cl::desc("Labels of --eval-data (without: fidelity)"),
+    cl::value_desc("file.npy|file.csv"), cl::sub(driver::pruneCommand));
 static cl::opt<std::string> prunePipeline(
     "pipeline",
     cl::desc("The pruning passes, in MLIR pass-pipeline syntax on the "
@@ -75,7 +85,7 @@ static cl::opt<std::string>
               cl::value_desc("NAME"), cl::sub(driver::pruneCommand));
 static cl::opt<int64_t> pruneEvalSamples(
     "eval-samples",
-    cl::desc("Samples of --data the report evaluates (default 1000; 0: "
+    cl::desc("Samples the report evaluates (default 1000; 0: "
              "all)"),
     cl::value_desc("N"), cl::init(1000), cl::sub(driver::pruneCommand));
 static cl::opt<unsigned>
@@ -98,6 +108,8 @@ int driver::pruneMain(mlir::MLIRContext &context) {
   options.outDir = pruneOut;
   options.data = pruneData;
   options.labels = pruneLabels;
+  options.evalData = pruneEvalData;
+  options.evalLabels = pruneEvalLabels;
   options.pipeline = prunePipeline;
   options.target = pruneTarget;
   options.name = pruneName;

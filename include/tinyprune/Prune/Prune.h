@@ -34,6 +34,9 @@ struct PruneOptions {
   std::string data;
   /// Labels for `data`; empty: none (the report gives fidelity instead).
   std::string labels;
+  /// Held-out data (and labels) for the report; empty: `data`/`labels`.
+  std::string evalData;
+  std::string evalLabels;
   /// The pruning pipeline, MLIR pass-pipeline syntax on the module.
   std::string pipeline = kDefaultPrunePipeline;
   /// The core the cost model estimates for.
