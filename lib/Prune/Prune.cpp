@@ -459,6 +459,8 @@ int PruneRun::run() {
   if (!write("report.md", reportMarkdown(report)) ||
       !write("report.json", json) || !write("layers.svg", reportSvg(report)))
     return 1;
+  if (options.reportOut)
+    *options.reportOut = report;
   out << summaryTable(report);
   out << "tinyprune: wrote " << name << ".mlir, " << name << ".tflite, " << name
       << ".h, " << name << ".cpp, the runtime headers, report.md, "

@@ -13,6 +13,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -20,6 +21,8 @@
 #include <string>
 
 namespace tinyprune {
+
+struct PruneReport;
 
 /// The pipeline `tinyprune prune` runs when none is given.
 constexpr const char *kDefaultPrunePipeline = "filterlet-prune{sparsity=0.5}";
@@ -51,6 +54,8 @@ struct PruneOptions {
   /// Compile the C++ before and after with arm-none-eabi-g++ (when on
   /// PATH) for the code bytes the report gives.
   bool measureCode = true;
+  /// Where to leave the report (for `tinyprune sweep`); may be null.
+  PruneReport *reportOut = nullptr;
   /// Print progress lines (the driver sets it when stderr is a terminal).
   bool progress = false;
 };
@@ -69,6 +74,13 @@ mlir::FailureOr<unsigned> setEmptyPassOption(mlir::OpPassManager &pm,
                                              llvm::StringRef name,
                                              llvm::StringRef value,
                                              std::string &error);
+
+/// `tinyprune sweep`: runPrune for each of `pipelines` into OUTDIR/<i>/
+/// (`options.pipeline` ignored), then OUTDIR/sweep.md, sweep.json and
+/// pareto.svg: quality against flash, RAM and estimated instructions, with
+/// the Pareto front of each. Returns the exit code.
+int runSweep(mlir::MLIRContext &context, const PruneOptions &options,
+             llvm::ArrayRef<std::string> pipelines, llvm::raw_ostream &out);
 
 /// `stem` made a C identifier: other characters become '_', a leading
 /// digit gets a '_' before it.
