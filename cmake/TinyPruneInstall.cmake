@@ -25,6 +25,10 @@ if(TINYPRUNE_ENABLE_TRAINING)
   list(APPEND TINYPRUNE_INSTALL_LIBS TinyPruneTraining)
 endif()
 
+# The installed tools find libMLIR/libLLVM where the build found them
+# (Debian's are outside the loader's default paths).
+set_target_properties(tinyprune tinyprune-opt tinyprune-translate PROPERTIES
+  INSTALL_RPATH "${LLVM_LIBRARY_DIR}")
 install(TARGETS tinyprune tinyprune-opt tinyprune-translate
   RUNTIME DESTINATION bin COMPONENT tinyprune)
 # The libraries again, into our own export set (add_mlir_library installs

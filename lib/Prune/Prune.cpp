@@ -272,11 +272,16 @@ int PruneRun::run() {
     return error("-o '" + options.outDir + "' is a file, not a directory");
   if (!options.labels.empty() && options.data.empty())
     return error("--labels needs --data");
+  if (!options.evalLabels.empty() && options.evalData.empty())
+    return error("--eval-labels needs --eval-data");
   inputs = {options.model};
   if (!options.data.empty())
     inputs.push_back(options.data);
   if (!options.labels.empty())
     inputs.push_back(options.labels);
+  for (const std::string &extra : {options.evalData, options.evalLabels})
+    if (!extra.empty())
+      inputs.push_back(extra);
   for (const std::string &in : inputs)
     if (!llvm::sys::fs::exists(in))
       return error("cannot read '" + in + "': no such file or directory");
@@ -335,16 +340,48 @@ int PruneRun::run() {
       lowerToCpp(mainFunction(*loweredOriginal), name);
   if (failed(cppBefore))
     return 1;
+  // The code, when the Arm toolchain is there: the pruned C++ where it was
+  // written, the original's in a directory of its own.
+  std::optional<int64_t> codeBefore, codeAfter;
+  std::string codeNote;
+  if (options.measureCode) {
+    progress("measuring the code");
+    SmallString<128> tmp;
+    if (!llvm::sys::fs::createUniqueDirectory("tinyprune-original", tmp)) {
+      bool ok = true;
+      auto put = [&](StringRef rel, StringRef body) {
+        SmallString<256> p(tmp);
+        llvm::sys::path::append(p, rel);
+        llvm::sys::fs::create_directories(llvm::sys::path::parent_path(p));
+        std::error_code ec;
+        llvm::raw_fd_ostream os(p, ec);
+        os << body;
+        ok &= !ec;
+      };
+      put(name + ".h", cppBefore->header);
+      put(name + ".cpp", cppBefore->source);
+      for (auto &[rel, body] : runtimeHeaders())
+        put(rel, body);
+      std::string ignored;
+      if (ok)
+        codeBefore = measureCodeBytes(tmp, name, *core, ignored);
+      llvm::sys::fs::remove_directories(tmp);
+    }
+    codeAfter = measureCodeBytes(options.outDir, name, *core, codeNote);
+    if (!codeBefore)
+      codeAfter.reset();
+  } else {
+    codeNote = "not measured (--measure-code=false)";
+  }
 
   // 4. Report.
   PruneReport report;
   report.model = options.model;
   report.pipeline = options.pipeline;
   report.target = mcuCoreName(*core).str();
-  report.data = options.data;
-  report.labels = options.labels;
-  report.codeNote = "not measured (the constants are the flash the model "
-                    "adds; the kernels' code depends on the compiler)";
+  report.codeNote = codeNote;
+  report.before.codeBytes = codeBefore;
+  report.after.codeBytes = codeAfter;
   report.layers =
       pairLayers(layerFigures(originalFunc, *core), layerFigures(func, *core));
   for (const LayerRow &l : report.layers) {
@@ -366,7 +403,14 @@ int PruneRun::run() {
   report.before.total.flashBytes = cppBefore->weightBytes;
   report.after.total.flashBytes = cpp->weightBytes;
 
-  if (!options.data.empty()) {
+  // The report's data: the held-out set when given, else the pipeline's.
+  std::string evalData =
+      options.evalData.empty() ? options.data : options.evalData;
+  std::string evalLabels =
+      options.evalData.empty() ? options.labels : options.evalLabels;
+  report.data = evalData;
+  report.labels = evalLabels;
+  if (!evalData.empty()) {
     if (func.getNumArguments() != 1 || func.getNumResults() != 1)
       return error("the report evaluates models of one input and one "
                    "output; @" +
@@ -376,8 +420,8 @@ int PruneRun::run() {
     if (!spec)
       return error(llvm::toString(spec.takeError()));
     data::DatasetOptions dataOptions;
-    dataOptions.dataPath = options.data;
-    dataOptions.labelsPath = options.labels;
+    dataOptions.dataPath = evalData;
+    dataOptions.labelsPath = evalLabels;
     auto set = data::openDataset(dataOptions, *spec);
     if (!set)
       return error(llvm::toString(set.takeError()));
@@ -415,6 +459,8 @@ int PruneRun::run() {
   if (!write("report.md", reportMarkdown(report)) ||
       !write("report.json", json) || !write("layers.svg", reportSvg(report)))
     return 1;
+  if (options.reportOut)
+    *options.reportOut = report;
   out << summaryTable(report);
   out << "tinyprune: wrote " << name << ".mlir, " << name << ".tflite, " << name
       << ".h, " << name << ".cpp, the runtime headers, report.md, "

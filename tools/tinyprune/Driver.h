@@ -37,6 +37,10 @@ int evalMain(mlir::MLIRContext &context);
 extern llvm::cl::SubCommand pruneCommand;
 int pruneMain(mlir::MLIRContext &context);
 
+/// `tinyprune sweep` (Prune.cpp).
+extern llvm::cl::SubCommand sweepCommand;
+int sweepMain(mlir::MLIRContext &context);
+
 } // namespace driver
 } // namespace tinyprune
 

@@ -335,7 +335,8 @@ int main(int argc, char **argv) {
       "  tinyprune compile MODEL -o OUTDIR --name NAME\n"
       "  tinyprune eval MODEL --data DATA [--labels LABELS]\n"
       "  tinyprune prune MODEL -o OUTDIR [--data DATA] [--labels LABELS]\n"
-      "                  [--pipeline PASSES] [--target CORE]\n");
+      "                  [--pipeline PASSES] [--target CORE]\n"
+      "  tinyprune sweep MODEL -o OUTDIR --pipeline P1 --pipeline P2 ...\n");
   DialectRegistry registry;
   tinyprune::registerAllDialects(registry);
   MLIRContext context(registry);
@@ -349,6 +350,8 @@ int main(int argc, char **argv) {
     return tinyprune::driver::evalMain(context);
   if (tinyprune::driver::pruneCommand)
     return tinyprune::driver::pruneMain(context);
+  if (tinyprune::driver::sweepCommand)
+    return tinyprune::driver::sweepMain(context);
   cl::PrintHelpMessage();
   return 1;
 }

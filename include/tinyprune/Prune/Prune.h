@@ -13,6 +13,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -20,6 +21,8 @@
 #include <string>
 
 namespace tinyprune {
+
+struct PruneReport;
 
 /// The pipeline `tinyprune prune` runs when none is given.
 constexpr const char *kDefaultPrunePipeline = "filterlet-prune{sparsity=0.5}";
@@ -34,6 +37,9 @@ struct PruneOptions {
   std::string data;
   /// Labels for `data`; empty: none (the report gives fidelity instead).
   std::string labels;
+  /// Held-out data (and labels) for the report; empty: `data`/`labels`.
+  std::string evalData;
+  std::string evalLabels;
   /// The pruning pipeline, MLIR pass-pipeline syntax on the module.
   std::string pipeline = kDefaultPrunePipeline;
   /// The core the cost model estimates for.
@@ -45,6 +51,11 @@ struct PruneOptions {
   int64_t evalSamples = 1000;
   /// Threads for evaluation (0: one per hardware thread).
   unsigned threads = 0;
+  /// Compile the C++ before and after with arm-none-eabi-g++ (when on
+  /// PATH) for the code bytes the report gives.
+  bool measureCode = true;
+  /// Where to leave the report (for `tinyprune sweep`); may be null.
+  PruneReport *reportOut = nullptr;
   /// Print progress lines (the driver sets it when stderr is a terminal).
   bool progress = false;
 };
@@ -63,6 +74,13 @@ mlir::FailureOr<unsigned> setEmptyPassOption(mlir::OpPassManager &pm,
                                              llvm::StringRef name,
                                              llvm::StringRef value,
                                              std::string &error);
+
+/// `tinyprune sweep`: runPrune for each of `pipelines` into OUTDIR/<i>/
+/// (`options.pipeline` ignored), then OUTDIR/sweep.md, sweep.json and
+/// pareto.svg: quality against flash, RAM and estimated instructions, with
+/// the Pareto front of each. Returns the exit code.
+int runSweep(mlir::MLIRContext &context, const PruneOptions &options,
+             llvm::ArrayRef<std::string> pipelines, llvm::raw_ostream &out);
 
 /// `stem` made a C identifier: other characters become '_', a leading
 /// digit gets a '_' before it.

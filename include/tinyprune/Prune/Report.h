@@ -14,6 +14,7 @@
 #define TINYPRUNE_PRUNE_REPORT_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/JSON.h"
 
@@ -85,6 +86,27 @@ llvm::json::Value reportJson(const PruneReport &report);
 std::string reportSvg(const PruneReport &report);
 /// The before/after table the command prints.
 std::string summaryTable(const PruneReport &report);
+
+/// One run of a sweep: its pipeline and report.
+struct SweepPoint {
+  std::string pipeline, dir;
+  PruneReport report;
+};
+
+/// The sweep's renderings (Sweep.cpp): a table per pipeline, and
+/// quality against flash (constants + code where measured), arena and
+/// estimated instructions, the original first, with the Pareto front of
+/// each (no other point has higher quality at no more cost).
+std::string sweepMarkdown(llvm::ArrayRef<SweepPoint> points);
+llvm::json::Value sweepJson(llvm::ArrayRef<SweepPoint> points);
+std::string sweepSvg(llvm::ArrayRef<SweepPoint> points);
+
+/// `.text` bytes of OUTDIR `dir`'s NAME.cpp compiled for `core` with the
+/// Arm GNU toolchain (CodeSize.cpp); none when it is not installed or
+/// fails. `note` says how it was measured, or why not.
+std::optional<int64_t> measureCodeBytes(llvm::StringRef dir,
+                                        llvm::StringRef name, McuCore core,
+                                        std::string &note);
 
 } // namespace tinyprune
 
