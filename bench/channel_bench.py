@@ -5,7 +5,7 @@ fixtures: top-1 on the 10k test set against the arena and the flash that
 model, dense and at a few ratios and budgets.
 
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
-        [--configs ratio=0.3,ratio=0.5,ram=0.5,flash=0.5,latency=0.5]
+        [--configs ram=0.5,flash=0.5,latency=0.5,ratio=0.3]
         [--limit 2000] [--epochs 1] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
