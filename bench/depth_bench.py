@@ -5,7 +5,8 @@ with --curve the whole accuracy/size curve over the cut points.
 
     /usr/bin/python3 bench/depth_bench.py [--model fashion_mobilenet_int8]
         [--limit 20000] [--epochs 8] [--qat-epochs 2] [--head 32,16]
-        [--modes labels,distill] [--max-drop 1] [--curve] [--train-base]
+        [--modes labels,distill] [--max-drop 1] [--curve | --bisect]
+        [--train-base] [--vww N]
         [--build build] [--data-dir ~/.cache/tinyprune-data]
 
 Training samples are the first --limit images of the fixture's training
@@ -206,6 +207,8 @@ def main():
                     help="max-accuracy-drop of cut=auto")
     ap.add_argument("--curve", action="store_true",
                     help="train a head at every cut point (the whole curve)")
+    ap.add_argument("--bisect", action="store_true",
+                    help="search the cut by bisection (bisect=true)")
     ap.add_argument("--train-base", action="store_true",
                     help="also fine-tune the base with the chosen head")
     ap.add_argument("--vww", type=int, default=0,
@@ -241,6 +244,8 @@ def main():
                         **{"max-accuracy-drop": args.max_drop})
             if args.curve:
                 opts["curve"] = "true"
+            if args.bisect:
+                opts["bisect"] = "true"
             if args.train_base:
                 opts["train-base"] = "true"
             if mode == "labels":

@@ -74,7 +74,8 @@ struct Candidate {
 struct Samples {
   std::vector<std::vector<uint8_t>> inputs;
   std::vector<int64_t> labels;
-  /// The model's real outputs (the distillation targets without labels).
+  /// The model's real outputs: on every sample without labels (the
+  /// distillation targets), on the validation split only with labels.
   std::vector<std::vector<float>> outputs;
   size_t trainCount = 0;
   /// Top-1 the candidates are scored against: the labels, or the model's
@@ -492,20 +493,25 @@ LogicalResult DepthPrunePass::loadData(Run &run) {
         return modelError() << "label " << label << " is outside the "
                             << run.classes << " classes of the model";
   }
-  progress(llvm::formatv("running the model on {0} samples", n));
+  // With labels the model's outputs are needed on the validation split
+  // only; without, they are the training targets too.
+  size_t from = d.labels.empty() ? 0 : d.trainCount;
+  progress(llvm::formatv("running the model on {0} samples", n - from));
 #ifdef TINYPRUNE_HAVE_TRAINING
-  auto outputs = training::teacherOutputs(run.func, d.inputs, threadCount());
+  auto outputs = training::teacherOutputs(
+      run.func, llvm::ArrayRef(d.inputs).drop_front(from), threadCount());
   if (!outputs)
     return modelError() << llvm::toString(outputs.takeError());
   d.outputs = std::move(*outputs);
 #endif
+  // The model's top-1 from `from` on.
   std::vector<int64_t> modelTop1;
   for (const std::vector<float> &o : d.outputs)
     modelTop1.push_back(argmax<float>(o));
   d.truth = d.labels.empty() ? modelTop1 : d.labels;
   size_t correct = 0;
   for (size_t i = d.trainCount; i < n; ++i)
-    correct += modelTop1[i] == d.truth[i];
+    correct += modelTop1[i - from] == d.truth[i];
   run.fullAccuracy = 100.0 * double(correct) / double(val);
   // Distillation targets as logits: a softmax model's probabilities become
   // their logarithms (the trainer applies softmax to the targets).
