@@ -1,3 +1,4 @@
+// REQUIRES: training
 // --depth-prune rejects options it cannot honour and models it cannot cut
 // with one clear error each.
 //

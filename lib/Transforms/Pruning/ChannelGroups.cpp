@@ -20,6 +20,8 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/EquivalenceClasses.h"
+
+#include <optional>
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Debug.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -329,15 +331,16 @@ void GroupFinder::tie(llvm::EquivalenceClasses<size_t> &classes) {
         for (Value b : operands) {
           if (b == a)
             continue;
-          const AtomSite *match = nullptr;
+          // The matching atom by index: `lookup` returns a copy.
+          std::optional<size_t> match;
           for (const AtomSite &bs : sitesOf.lookup(b))
             if (bs.site.axis == as.site.axis &&
                 bs.site.period == as.site.period &&
                 bs.site.offset == as.site.offset &&
                 atoms[bs.atom].channels == atoms[as.atom].channels)
-              match = &bs;
+              match = bs.atom;
           if (match) {
-            classes.unionSets(as.atom, match->atom);
+            classes.unionSets(as.atom, *match);
             continue;
           }
           fail(as.atom,
