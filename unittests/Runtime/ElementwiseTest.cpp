@@ -12,6 +12,8 @@
 //    that maps each output index to its input indices and applies TFLite's
 //    AddFunc / quantized Sub / MulElementwise formulas literally: outputs
 //    must be identical (float ones bitwise);
+//  * same-shape int8 ADD and SUB (the prepared fast path) on every pair of
+//    int8 inputs against the same model;
 //  * that the int8 kernels with prepared parameters stay within one step
 //    of the real-number result;
 //  * requantizeInt8 on hand-computed values.
@@ -366,6 +368,49 @@ TEST(ElementwiseBroadcast, RandomShapesMatchModel) {
     checkBroadcast(m, shape1, shape2, outShape, rng);
     if (testing::Test::HasFatalFailure())
       return;
+  }
+}
+
+// Same-shape ADD and SUB take the prepared path (addSameShapeInt8): every
+// pair of int8 inputs against TFLite's formulas, with random scales, zero
+// points and clamps, equal input scales (an input multiplier of 2^30 with
+// shift 0, as residual adds of equally scaled tensors have), and
+// multipliers the path must leave to the general one (an output shift of
+// 0, a negative multiplier).
+TEST(ElementwiseInt8, SameShapeAllPairsMatchModel) {
+  std::mt19937 rng(2026);
+  std::uniform_real_distribution<float> scale(0.004f, 0.2f);
+  std::uniform_int_distribution<int> byte(-128, 127);
+  std::vector<int8_t> a(256 * 256), b(256 * 256), add(a.size()), sub(a.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    a[i] = static_cast<int8_t>(int(i / 256) - 128);
+    b[i] = static_cast<int8_t>(int(i % 256) - 128);
+  }
+  const int32_t shape[2] = {256, 256};
+  for (int trial = 0; trial < 24; ++trial) {
+    const float s1 = scale(rng);
+    const float s2 = trial % 3 == 0 ? s1 : scale(rng);
+    const int32_t actMin = trial % 4 == 1 ? byte(rng) / 2 : -128;
+    Model m;
+    m.add = prepareAddInt8(s1, byte(rng), s2, byte(rng), scale(rng), byte(rng),
+                           actMin, 127);
+    m.sub = prepareSubInt8(s1, byte(rng), s2, byte(rng), scale(rng), byte(rng),
+                           actMin, 127);
+    if (trial == 5) {
+      m.add.outputMultiplier = m.sub.outputMultiplier = 1 << 28;
+      m.add.outputShift = m.sub.outputShift = 0;
+    }
+    if (trial == 6)
+      m.add.input1Multiplier = m.sub.input2Multiplier = -(1 << 30);
+    SCOPED_TRACE(testing::Message() << "trial " << trial);
+    addInt8(m.add, 2, shape, a.data(), shape, b.data(), shape, add.data());
+    subInt8(m.sub, 2, shape, a.data(), shape, b.data(), shape, sub.data());
+    for (size_t i = 0; i < a.size(); ++i) {
+      ASSERT_EQ(add[i], m.addOne(a[i], b[i]))
+          << "add " << int(a[i]) << " " << int(b[i]);
+      ASSERT_EQ(sub[i], m.subOne(a[i], b[i]))
+          << "sub " << int(a[i]) << " " << int(b[i]);
+    }
   }
 }
 

@@ -166,13 +166,111 @@ inline int8_t addRescaleOutput(const AddInt8Params &p, int32_t raw) {
   return static_cast<int8_t>(clamp(scaled, p.actMin, p.actMax));
 }
 
+/// addScaleInput prepared once per layer (the fast path of addInt8 and
+/// subInt8): `(x + offset) * 2^shift` times a multiplier with a right shift
+/// n in [0, 31], as one 64-bit multiply-accumulate. For n >= 1 it is
+/// applyRightShiftMultiplier of the shifted input. For n = 0 TFLite's
+/// result is saturatingRoundingDoublingHighMul alone, floor((v + 2^30) /
+/// 2^31) with v = x * m (it cannot saturate: |x| < 2^31 - 1); the input is
+/// shifted one bit further (|x| <= 255 * 2^(leftShift + 1) stays in int32
+/// for leftShift <= 22) so the same high word, with rounding 2^31 and no
+/// sign correction, is floor((2v + 2^31) / 2^32).
+struct AddInputScale {
+  RightShiftMultiplier q;
+  int32_t offset, shift;
+  uint32_t signMask;
+
+  /// Whether the fast path applies: a non-negative multiplier with a shift
+  /// in [-31, 0] (TFLite's input multipliers are below one) and headroom
+  /// that keeps the shifted input in int32.
+  static bool fits(int32_t multiplier, int32_t shift, int32_t leftShift) {
+    return multiplier >= 0 && shift <= 0 && shift >= -31 && leftShift >= 0 &&
+           leftShift <= 22;
+  }
+  static AddInputScale of(int32_t offset, int32_t leftShift, int32_t multiplier,
+                          int32_t shift) {
+    AddInputScale s;
+    s.offset = offset;
+    if (shift == 0 && multiplier != 0) {
+      s.q.rounding = int64_t(1) << 31;
+      s.q.multiplier = multiplier;
+      s.q.highShift = 0;
+      s.shift = leftShift + 1;
+      s.signMask = 0;
+    } else {
+      s.q = prepareRightShiftMultiplier(multiplier, shift);
+      s.shift = leftShift;
+      s.signMask = 0x80000000u;
+    }
+    return s;
+  }
+  TINYPRUNE_RT_ALWAYS_INLINE int32_t operator()(int32_t x) const {
+    const int32_t shifted = static_cast<int32_t>(
+        static_cast<uint32_t>(x + offset) << static_cast<uint32_t>(shift));
+    const int64_t v =
+        static_cast<int64_t>(shifted) * q.multiplier + q.rounding -
+        static_cast<int64_t>(static_cast<uint32_t>(shifted) & signMask);
+    return static_cast<int32_t>(v >> 32) >> q.highShift;
+  }
+};
+
+/// Same-shape int8 ADD (`sign` = 1) or SUB (`sign` = -1) over `size`
+/// elements with every multiplier prepared once: true when it ran, false
+/// when a multiplier falls outside the prepared forms (AddInputScale::fits
+/// for the inputs, a right shift for the output), which the broadcasting
+/// path then computes. About 30 instructions per element on Cortex-M4
+/// against 160 for the general multiplyByQuantizedMultiplier.
+TINYPRUNE_RT_NOINLINE bool addSameShapeInt8(const AddInt8Params &p,
+                                            int32_t sign, ptrdiff_t size,
+                                            const int8_t *in1,
+                                            const int8_t *in2, int8_t *out) {
+  if (!AddInputScale::fits(p.input1Multiplier, p.input1Shift, p.leftShift) ||
+      !AddInputScale::fits(p.input2Multiplier, p.input2Shift, p.leftShift) ||
+      !isRightShiftMultiplier(p.outputMultiplier, p.outputShift))
+    return false;
+  const AddInputScale s1 = AddInputScale::of(p.input1Offset, p.leftShift,
+                                             p.input1Multiplier, p.input1Shift);
+  const AddInputScale s2 = AddInputScale::of(p.input2Offset, p.leftShift,
+                                             p.input2Multiplier, p.input2Shift);
+  const RightShiftMultiplier qOut =
+      prepareRightShiftMultiplier(p.outputMultiplier, p.outputShift);
+  const bool narrow = p.actMin > -128 || p.actMax < 127;
+  for (ptrdiff_t i = 0; i < size; ++i) {
+    const int32_t x = s1(in1[i]), y = s2(in2[i]);
+    int32_t v =
+        saturateInt8(applyRightShiftMultiplier(sign > 0 ? x + y : x - y, qOut) +
+                     p.outputOffset);
+    if (narrow)
+      v = clamp(v, p.actMin, p.actMax);
+    out[i] = static_cast<int8_t>(v);
+  }
+  return true;
+}
+
+/// The number of elements when both inputs have the output's shape, else
+/// -1 (a broadcast).
+inline ptrdiff_t sameShapeSize(int32_t rank, const int32_t *shape1,
+                               const int32_t *shape2, const int32_t *outShape) {
+  ptrdiff_t size = 1;
+  for (int32_t d = 0; d < rank; ++d) {
+    if (shape1[d] != outShape[d] || shape2[d] != outShape[d])
+      return -1;
+    size *= outShape[d];
+  }
+  return size;
+}
+
 } // namespace detail
 
 /// int8 ADD with broadcasting, TFLite's reference_integer_ops::Add and
-/// BroadcastAdd6DSlow.
+/// BroadcastAdd6DSlow. Same-shape adds (residual connections) take
+/// detail::addSameShapeInt8.
 inline void addInt8(const AddInt8Params &p, int32_t rank, const int32_t *shape1,
                     const int8_t *in1, const int32_t *shape2, const int8_t *in2,
                     const int32_t *outShape, int8_t *out) {
+  const ptrdiff_t size = detail::sameShapeSize(rank, shape1, shape2, outShape);
+  if (size >= 0 && detail::addSameShapeInt8(p, 1, size, in1, in2, out))
+    return;
   detail::broadcastBinary(
       rank, shape1, in1, shape2, in2, outShape, out, [&p](int8_t a, int8_t b) {
         const int32_t x = detail::addScaleInput(
@@ -189,6 +287,9 @@ inline void addInt8(const AddInt8Params &p, int32_t rank, const int32_t *shape1,
 inline void subInt8(const AddInt8Params &p, int32_t rank, const int32_t *shape1,
                     const int8_t *in1, const int32_t *shape2, const int8_t *in2,
                     const int32_t *outShape, int8_t *out) {
+  const ptrdiff_t size = detail::sameShapeSize(rank, shape1, shape2, outShape);
+  if (size >= 0 && detail::addSameShapeInt8(p, -1, size, in1, in2, out))
+    return;
   detail::broadcastBinary(
       rank, shape1, in1, shape2, in2, outShape, out, [&p](int8_t a, int8_t b) {
         const int32_t x = detail::addScaleInput(
