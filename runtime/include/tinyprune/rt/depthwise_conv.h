@@ -15,7 +15,10 @@
 // group of four over all output pixels with its weights unpacked once and
 // its requantization prepared once (see depthwiseConvPerChannelInt8); on
 // DSP cores SXTAB16 adds `-zp` while it sign-extends, so a 3x3 window takes
-// 9 x 8 instructions.
+// 9 x 8 instructions. Output rows with windows in the padding, when their
+// windows span at most kMaxStripColumns input columns, first copy the
+// rows they read into a strip with the zero point in the padding, so that
+// every window of the row takes the unrolled path.
 // Other layers take a general path, one window and channel at a time.
 //
 // Device kernels: no libm, no heap, no exceptions.
@@ -224,6 +227,69 @@ inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
   }
 }
 
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+/// Widest output row, in input columns, that depthwiseStrip4 copies: three
+/// rows of it take 192 bytes of stack.
+constexpr int32_t kMaxStripColumns = 16;
+
+/// The input rows and columns that the windows of output row `oy` read, for
+/// the four channels of a group, copied into `strip` (kH rows of `columns`
+/// words, one word per input column): column c is input column
+/// `c - padLeft`, and every tap outside the input holds the zero point in
+/// all four bytes (`zpWord`), where `x - zp` is 0. Every window of the row
+/// is then an inside window of the strip (depthwiseInside4), which is what
+/// rows touching the padding gain: on the small maps of late layers and in
+/// the row-by-row calls of in-place layers most windows clip. `in` is the
+/// batch image offset to the group's channel 0.
+inline void depthwiseStrip4(const DepthwiseInt8Layer &l, const int8_t *in,
+                            int32_t oy, int32_t columns, int32_t zpWord,
+                            int32_t *strip) {
+  const ConvInt8Params &p = l.p;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  // Columns [0, left) and [left + inside, columns) are padding.
+  const int32_t left = p.padLeft < columns ? p.padLeft : columns;
+  const int32_t room = l.inW < columns - left ? l.inW : columns - left;
+  const int32_t inside = room > 0 ? room : 0;
+  int32_t *end = strip + l.kH * columns;
+  for (int32_t y = y0; strip != end; y += p.dilationH) {
+    int32_t *rowEnd = strip + columns;
+    if (y >= 0 && y < l.inH) {
+      for (int32_t c = 0; c < left; ++c)
+        *strip++ = zpWord;
+      const int8_t *x = in + static_cast<ptrdiff_t>(y) * l.inW * l.inC;
+      for (int32_t c = 0; c < inside; ++c, x += l.inC)
+        *strip++ = loadInt8x4(x);
+    }
+    while (strip != rowEnd)
+      *strip++ = zpWord;
+  }
+}
+
+/// The `outW` outputs of row `oy` for the four channels of a group through
+/// a strip (depthwiseStrip4): every window an inside one. Out of line, so
+/// that the unrolled window gets the registers its inline assembly needs.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseStripRow4(const DepthwiseInt8Layer &l, const int8_t *in, int32_t oy,
+                   int32_t columns, int32_t zpWord, const int32_t *weights,
+                   int32_t offset, const int32_t (&start)[4],
+                   const RightShiftMultiplier (&q)[4],
+                   const OutputStage &finish, int32_t outW, int8_t *y) {
+  int32_t strip[3 * kMaxStripColumns];
+  depthwiseStrip4(l, in, oy, columns, zpWord, strip);
+  const int32_t outC = l.inC;
+  const int8_t *x = reinterpret_cast<const int8_t *>(strip);
+  for (int32_t ox = 0; ox < outW; ++ox, y += outC, x += 4 * l.p.strideW) {
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
+    depthwiseInside4(x, 4 * l.p.dilationW, 4 * columns, l.kH, l.kW, weights,
+                     outC, offset, a0, a1, a2, a3);
+    y[0] = finish(a0, q[0]);
+    y[1] = finish(a1, q[1]);
+    y[2] = finish(a2, q[2]);
+    y[3] = finish(a3, q[3]);
+  }
+}
+#endif
+
 } // namespace detail
 
 /// int8 NHWC depthwise convolution with per-output-channel requantization,
@@ -298,6 +364,14 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
 #if TINYPRUNE_RT_DEPTHWISE_DSP
   // Weights of the group, per tap: lanes 0/2 and 1/3 sign-extended.
   int32_t wTable[2 * kMaxFastTaps];
+  // The rows with windows in the padding go through a strip
+  // (depthwiseStrip4) when their windows span at most kMaxStripColumns
+  // input columns (0: none does).
+  const int32_t span = (outW - 1) * p.strideW + (kW - 1) * p.dilationW + 1;
+  const int32_t stripColumns =
+      insideAny && kH <= 3 && span <= detail::kMaxStripColumns ? span : 0;
+  const int32_t zpWord = static_cast<int32_t>(
+      (static_cast<uint32_t>(p.inputZeroPoint) & 0xFFu) * 0x01010101u);
 #endif
 
   for (int32_t c = 0; c < inC; c += 4) {
@@ -331,6 +405,17 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
                                       ? insideX.begin
                                       : -1;
         int8_t *y = outB + static_cast<ptrdiff_t>(oy) * outW * outC;
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+        // A row with windows in the padding, narrow enough: through a strip
+        // with the zero point in the padding (depthwiseStrip4).
+        if (stripColumns > 0 &&
+            (fastBegin != 0 || insideX.end < outW || fastBegin < 0)) {
+          detail::depthwiseStripRow4(l, inB + c0, oy, stripColumns, zpWord,
+                                     weights, offset, start, q, finish, outW,
+                                     y);
+          continue;
+        }
+#endif
         for (int32_t ox = 0; ox < outW; ++ox, y += outC) {
           if (ox != fastBegin) {
             int32_t a[4] = {start[0], start[1], start[2], start[3]};
