@@ -369,15 +369,20 @@ TINYPRUNE_RT_NOINLINE void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
 
 /// Largest filter (kH * kW * inC bytes) patchConvInt8 takes (first layers
 /// on few input channels, 3x3x3 or 10x4x1, fit), and the output channels
-/// it computes per pass over the image. Its stack use is 2 * kMaxPatch +
-/// 4 * kPatchChannels bytes.
+/// it computes per pass over the image, from the patches of up to
+/// kPatchPixels output pixels along a row at a time (the multipliers of a
+/// channel pair are prepared once per such group). Its stack use is
+/// kPatchPixels * kMaxPatch + 4 * kPatchChannels bytes.
 constexpr int32_t kMaxPatch = 64;
 constexpr int32_t kPatchChannels = 32;
+constexpr int32_t kPatchPixels = 4;
 
 /// `n` bytes from `src` to `dst` (`src` null: `n` copies of `fill`), a
 /// word at a time where unaligned words are allowed (ARMv7E-M). The fill
 /// shares the copy loop: a byte loop of its own would become a memset call.
-inline void copyInt8(int8_t *dst, const int8_t *src, int8_t fill, int32_t n) {
+/// The padding of windows that touch it (copyWindowInt8).
+TINYPRUNE_RT_NOINLINE void copyInt8(int8_t *dst, const int8_t *src, int8_t fill,
+                                    int32_t n) {
   const int32_t fill4 = static_cast<int32_t>(
       static_cast<uint32_t>(static_cast<uint8_t>(fill)) * 0x01010101u);
 #if TINYPRUNE_RT_ARM_DSP
@@ -395,6 +400,37 @@ inline void copyInt8(int8_t *dst, const int8_t *src, int8_t fill, int32_t n) {
   }
 }
 
+/// The `kH` rows of `rowBytes` bytes, `srcRow` apart, of a window inside
+/// the input into `dst` (contiguous). On DSP cores a word at a time with
+/// the last one to three bytes of a row without a loop (a byte loop would
+/// become a memcpy call); elsewhere through copyInt8.
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+copyRowsInt8(int8_t *dst, const int8_t *src, ptrdiff_t srcRow, int32_t kH,
+             int32_t rowBytes) {
+  for (int32_t ky = 0; ky < kH; ++ky, src += srcRow) {
+#if TINYPRUNE_RT_ARM_DSP
+    const int8_t *s = src;
+    int32_t n = rowBytes;
+    for (; n >= 4; n -= 4, dst += 4, s += 4) {
+      const int32_t v = loadInt8x4(s);
+      __builtin_memcpy(dst, &v, 4);
+    }
+    if (n & 2) {
+      int16_t h;
+      __builtin_memcpy(&h, s, 2);
+      __builtin_memcpy(dst, &h, 2);
+      dst += 2;
+      s += 2;
+    }
+    if (n & 1)
+      *dst++ = *s;
+#else
+    copyInt8(dst, src, 0, rowBytes);
+    dst += rowBytes;
+#endif
+  }
+}
+
 /// The window of output pixel (oy, ox) in filter order (`[kH][kW][inC]`),
 /// with the input zero point for taps in the padding (width dilation 1).
 inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
@@ -403,8 +439,16 @@ inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
   const int8_t zp = static_cast<int8_t>(p.inputZeroPoint);
   const int32_t y0 = oy * p.strideH - p.padTop;
   const int32_t x0 = ox * p.strideW - p.padLeft;
-  const TapRange rx = tapRange(x0, 1, l.kW, l.inW);
   const int32_t inC = l.inC, rowBytes = l.kW * inC;
+  const ptrdiff_t srcRow = static_cast<ptrdiff_t>(p.dilationH) * l.inW * inC;
+  if (x0 >= 0 && x0 + l.kW <= l.inW && y0 >= 0 &&
+      y0 + (l.kH - 1) * p.dilationH < l.inH) {
+    // Inside the input (most windows): rows straight from the input.
+    copyRowsInt8(dst, in + (static_cast<ptrdiff_t>(y0) * l.inW + x0) * inC,
+                 srcRow, l.kH, rowBytes);
+    return;
+  }
+  const TapRange rx = tapRange(x0, 1, l.kW, l.inW);
   for (int32_t ky = 0; ky < l.kH; ++ky, dst += rowBytes) {
     const int32_t iy = y0 + ky * p.dilationH;
     if (iy < 0 || iy >= l.inH) {
@@ -426,9 +470,9 @@ inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
 /// Fast path of convPerChannelInt8 for small filters (at most kMaxPatch
 /// bytes), typically a network's first layer on one to three input
 /// channels, whose filter rows are too short for the blocked dot product
-/// to pay off and whose windows are often clipped. Each pair of output
-/// pixels (along the row; an odd last pixel repeats) first copies its two
-/// windows into contiguous stack patches in filter order, with the input
+/// to pay off and whose windows are often clipped. Each group of up to
+/// kPatchPixels output pixels along the row first copies its windows into
+/// contiguous stack patches in filter order, with the input
 /// zero point for taps in the padding, so that every window, clipped or
 /// not, is `bias - zp * sum(w)` plus one dot product of the patch with the
 /// filter; all output channel pairs then run dotInt8Block2x2 over them.
@@ -442,9 +486,10 @@ TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
   const OutputStage finish = OutputStage::of(p);
   const int32_t n = l.filterSize;
   const int32_t nWords = (n + 3) & ~3;
-  int8_t patch[2][kMaxPatch];
+  int8_t patch[kPatchPixels][kMaxPatch];
   for (int32_t i = n; i < nWords; ++i)
-    patch[0][i] = patch[1][i] = 0;
+    for (int32_t k = 0; k < kPatchPixels; ++k)
+      patch[k][i] = 0;
   int32_t start[kPatchChannels];
   MatrixInt8 m{};
   m.x = patch[0];
@@ -468,11 +513,10 @@ TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
       const int8_t *in =
           input + static_cast<ptrdiff_t>(b) * l.inH * l.inW * l.inC;
       for (int32_t oy = 0; oy < l.outH; ++oy)
-        for (int32_t ox = 0; ox < l.outW; ox += 2) {
-          m.pixels = ox + 1 < l.outW ? 2 : 1;
-          copyWindowInt8(l, in, oy, ox, patch[0]);
-          if (m.pixels == 2)
-            copyWindowInt8(l, in, oy, ox + 1, patch[1]);
+        for (int32_t ox = 0; ox < l.outW; ox += kPatchPixels) {
+          m.pixels = l.outW - ox < kPatchPixels ? l.outW - ox : kPatchPixels;
+          for (int32_t k = 0; k < m.pixels; ++k)
+            copyWindowInt8(l, in, oy, ox + k, patch[k]);
           m.y = output +
                 ((static_cast<ptrdiff_t>(b) * l.outH + oy) * l.outW + ox) *
                     l.outC +
