@@ -288,44 +288,54 @@ dotInt8Block1x4(const int8_t *x, const int8_t *w, ptrdiff_t wStride, int32_t n,
   int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
 #if TINYPRUNE_RT_ARM_ASM
   if (n >= 4) {
-    // One four-channel step per iteration: filters 0..2 addressed from w,
-    // filter 3 through its own pointer.
-    const int8_t *end = x + (n & ~3);
+    // Four-channel steps, two per iteration (then one for n & 4): filters
+    // 1 and 2 addressed from w before filter 0's load advances it, filter 3
+    // through its own pointer.
+    const int8_t *end = x + (n & ~7);
     const int8_t *w3 = w + 3 * wStride;
     int32_t x02, x13, t0, t1;
-    __asm__("1:\n\t"
-            "ldr    %[t0], [%[x]], #4\n\t"
-            "sxtb16 %[x02], %[t0]\n\t"
-            "sxtb16 %[x13], %[t0], ror #8\n\t"
-            "ldr    %[t1], [%[w]]\n\t"
-            "sxtb16 %[t0], %[t1]\n\t"
-            "sxtb16 %[t1], %[t1], ror #8\n\t"
-            "smlad  %[a0], %[x02], %[t0], %[a0]\n\t"
-            "smlad  %[a0], %[x13], %[t1], %[a0]\n\t"
-            "ldr    %[t1], [%[w], %[s]]\n\t"
-            "sxtb16 %[t0], %[t1]\n\t"
-            "sxtb16 %[t1], %[t1], ror #8\n\t"
-            "smlad  %[a1], %[x02], %[t0], %[a1]\n\t"
-            "smlad  %[a1], %[x13], %[t1], %[a1]\n\t"
-            "ldr    %[t1], [%[w], %[s], lsl #1]\n\t"
-            "sxtb16 %[t0], %[t1]\n\t"
-            "sxtb16 %[t1], %[t1], ror #8\n\t"
-            "smlad  %[a2], %[x02], %[t0], %[a2]\n\t"
-            "smlad  %[a2], %[x13], %[t1], %[a2]\n\t"
-            "ldr    %[t1], [%[w3]], #4\n\t"
-            "sxtb16 %[t0], %[t1]\n\t"
-            "sxtb16 %[t1], %[t1], ror #8\n\t"
-            "smlad  %[a3], %[x02], %[t0], %[a3]\n\t"
-            "smlad  %[a3], %[x13], %[t1], %[a3]\n\t"
-            "adds   %[w], #4\n\t"
-            "ldr    %[t0], %[end]\n\t"
-            "cmp    %[x], %[t0]\n\t"
-            "bne    1b\n\t"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
-              [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [x02] "=&r"(x02),
-              [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
-            : [s] "r"(wStride), [end] "m"(end)
-            : "cc", "memory");
+#define TINYPRUNE_RT_STEP1X4                                                   \
+  "ldr    %[t0], [%[x]], #4\n\t"                                               \
+  "sxtb16 %[x02], %[t0]\n\t"                                                   \
+  "sxtb16 %[x13], %[t0], ror #8\n\t"                                           \
+  "ldr    %[t1], [%[w], %[s]]\n\t"                                             \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a1], %[x02], %[t0], %[a1]\n\t"                                     \
+  "smlad  %[a1], %[x13], %[t1], %[a1]\n\t"                                     \
+  "ldr    %[t1], [%[w], %[s], lsl #1]\n\t"                                     \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a2], %[x02], %[t0], %[a2]\n\t"                                     \
+  "smlad  %[a2], %[x13], %[t1], %[a2]\n\t"                                     \
+  "ldr    %[t1], [%[w]], #4\n\t"                                               \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a0], %[x02], %[t0], %[a0]\n\t"                                     \
+  "smlad  %[a0], %[x13], %[t1], %[a0]\n\t"                                     \
+  "ldr    %[t1], [%[w3]], #4\n\t"                                              \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a3], %[x02], %[t0], %[a3]\n\t"                                     \
+  "smlad  %[a3], %[x13], %[t1], %[a3]\n\t"
+    if (n >= 8)
+      __asm__("1:\n\t" TINYPRUNE_RT_STEP1X4 TINYPRUNE_RT_STEP1X4
+              "ldr    %[t0], %[end]\n\t"
+              "cmp    %[x], %[t0]\n\t"
+              "bne    1b\n\t"
+              : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [x02] "=&r"(x02),
+                [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+              : [s] "r"(wStride), [end] "m"(end)
+              : "cc", "memory");
+    if (n & 4)
+      __asm__(TINYPRUNE_RT_STEP1X4
+              : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3),
+                [x] "+r"(x), [w] "+r"(w), [w3] "+r"(w3), [x02] "=&r"(x02),
+                [x13] "=&r"(x13), [t0] "=&r"(t0), [t1] "=&r"(t1)
+              : [s] "r"(wStride)
+              : "memory");
+#undef TINYPRUNE_RT_STEP1X4
     n &= 3;
   }
 #elif TINYPRUNE_RT_ARM_DSP
