@@ -24,7 +24,8 @@ SHARED = os.path.join(ROOT, "..", "shared")
 
 
 def layer_macs(build, model):
-    """MACs per layer, in order, from --tinyprune-model-stats's table."""
+    """--tinyprune-model-stats's per-layer table (MACs in its sixth
+    column)."""
     mlir = subprocess.run([os.path.join(build, "bin", "tinyprune-translate"),
                            "--import-tflite", model], check=True,
                           capture_output=True, text=True).stdout
@@ -65,6 +66,12 @@ def main():
             if inside and m:
                 out.append("  tinyprune_mark();")
                 kinds.append(m.group(1))
+            elif inside and kinds and "conv" in kinds[-1] and \
+                    "x" not in kinds[-1]:
+                # The filter size, from the call's `kH, kW, filter, ...`.
+                k = re.search(r"(\d+), (\d+), (?:w\d+|k\d+_sparse), ", line)
+                if k:
+                    kinds[-1] += f" {k.group(1)}x{k.group(2)}"
             out.append(line)
         with open(src, "w") as f:
             f.write("\n".join(out))
@@ -88,15 +95,27 @@ def main():
     counts = [b - a for a, b in zip(marks[1:], marks[2:])]
     if len(counts) != len(kinds):
         sys.exit(f"mcu_profile: {len(marks)} marks for {len(kinds)} layers")
+    macs = [int(m) for m in re.findall(r"^\s*\d+\s+\S+\s+.*?(\d+)\s+\d+$",
+                                      layer_macs(args.build, args.model),
+                                      re.M)]
+    if len(macs) != len(kinds):
+        macs = [0] * len(kinds)
     total = sum(counts)
     per_kind = {}
-    print(f"{'#':>3} {'layer':18} {'instructions':>12} {'share':>6}")
-    for i, (kind, n) in enumerate(zip(kinds, counts)):
-        print(f"{i:3} {kind:18} {n:12} {100.0 * n / total:5.1f}%")
-        per_kind[kind] = per_kind.get(kind, 0) + n
-    print(f"{'':3} {'total':18} {total:12}")
-    for kind, n in sorted(per_kind.items(), key=lambda kv: -kv[1]):
-        print(f"{'':3} {kind:18} {n:12} {100.0 * n / total:5.1f}%")
+    print(f"{'#':>3} {'layer':22} {'instructions':>12} {'share':>6} "
+          f"{'MACs':>9} {'insn/MAC':>8}")
+    for i, (kind, n, mac) in enumerate(zip(kinds, counts, macs)):
+        ratio = f"{n / mac:8.2f}" if mac else f"{'-':>8}"
+        print(f"{i:3} {kind:22} {n:12} {100.0 * n / total:5.1f}% {mac:9} "
+              f"{ratio}")
+        k = per_kind.setdefault(kind, [0, 0])
+        k[0] += n
+        k[1] += mac
+    print(f"{'':3} {'total':22} {total:12} {'':6} {sum(macs):9}")
+    for kind, (n, mac) in sorted(per_kind.items(), key=lambda kv: -kv[1][0]):
+        ratio = f"{n / mac:8.2f}" if mac else f"{'-':>8}"
+        print(f"{'':3} {kind:22} {n:12} {100.0 * n / total:5.1f}% {mac:9} "
+              f"{ratio}")
 
 
 if __name__ == "__main__":
