@@ -37,6 +37,7 @@ if [ "$TARGET" = import ]; then
     PYTHONPATH="$ROOT/utils" /usr/bin/python3 "$t" "$out" >/dev/null 2>&1 || true
   done
   find "$SEEDS" -name '*.tflite' -exec cp -f {} "$CORPUS/" \; 2>/dev/null || true
+  cp -f "$ROOT"/fuzz/regressions/*.tflite "$CORPUS/"
   SHARED="$ROOT/../shared/models/mlperf-tiny"
   if [ -d "$SHARED" ]; then cp -f "$SHARED"/*.tflite "$CORPUS/"; fi
 else
