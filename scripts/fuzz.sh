@@ -44,6 +44,10 @@ else
   /usr/bin/python3 "$ROOT/utils/fuzz_data_seeds.py" "$TARGET" "$CORPUS"
 fi
 
+# The folder target writes a folder of files per input: keep them in memory.
+if [ "$TARGET" = bin-folder ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 LOG="$FUZZ/last-run-$TARGET.log"
 echo "fuzz: $TARGET: $(ls "$CORPUS" | wc -l) corpus files, ${SECONDS_TO_RUN}s"
 ASAN_OPTIONS=detect_leaks=0 "$FUZZ/bin/$BIN" \
