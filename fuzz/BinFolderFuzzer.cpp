@@ -31,11 +31,17 @@
 
 using namespace tinyprune::data;
 
-/// The folder the samples are written to: one per process.
+/// The folder the samples are written to: one per process, in $TMPDIR
+/// (scripts/fuzz.sh points it at /dev/shm: files in memory run faster).
 static const std::string &scratchDir() {
-  static const std::string path =
-      "/tmp/tinyprune-bin-fuzz-" +
-      std::to_string(llvm::sys::Process::getProcessId());
+  static const std::string path = [] {
+    llvm::SmallString<128> p;
+    llvm::sys::path::system_temp_directory(/*ErasedOnReboot=*/true, p);
+    llvm::sys::path::append(
+        p, "tinyprune-bin-fuzz-" +
+               std::to_string(llvm::sys::Process::getProcessId()));
+    return std::string(p);
+  }();
   return path;
 }
 

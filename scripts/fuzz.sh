@@ -37,12 +37,17 @@ if [ "$TARGET" = import ]; then
     PYTHONPATH="$ROOT/utils" /usr/bin/python3 "$t" "$out" >/dev/null 2>&1 || true
   done
   find "$SEEDS" -name '*.tflite' -exec cp -f {} "$CORPUS/" \; 2>/dev/null || true
+  cp -f "$ROOT"/fuzz/regressions/*.tflite "$CORPUS/"
   SHARED="$ROOT/../shared/models/mlperf-tiny"
   if [ -d "$SHARED" ]; then cp -f "$SHARED"/*.tflite "$CORPUS/"; fi
 else
   /usr/bin/python3 "$ROOT/utils/fuzz_data_seeds.py" "$TARGET" "$CORPUS"
 fi
 
+# The folder target writes a folder of files per input: keep them in memory.
+if [ "$TARGET" = bin-folder ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
+  export TMPDIR=/dev/shm
+fi
 LOG="$FUZZ/last-run-$TARGET.log"
 echo "fuzz: $TARGET: $(ls "$CORPUS" | wc -l) corpus files, ${SECONDS_TO_RUN}s"
 ASAN_OPTIONS=detect_leaks=0 "$FUZZ/bin/$BIN" \

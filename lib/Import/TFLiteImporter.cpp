@@ -673,6 +673,10 @@ LogicalResult SubgraphImporter::checkArity(unsigned minIn, unsigned maxIn,
   if (cur->outputs.size() != outs)
     return opError() << "expects " << outs << " output(s), got "
                      << cur->outputs.size();
+  // -1 marks an absent optional input; the first `minIn` are required.
+  for (unsigned i = 0; i < minIn; ++i)
+    if (cur->inputs[i] < 0)
+      return opError() << "input " << i << " is required but absent (-1)";
   return success();
 }
 
@@ -1463,6 +1467,8 @@ LogicalResult SubgraphImporter::convertAddSub(bool isSub) {
     float twiceMax = 2 * std::max(sa, sb);
     float realA = sa / twiceMax, realB = sb / twiceMax;
     float realOut = twiceMax / (static_cast<float>(1 << leftShift) * so);
+    if (!std::isfinite(realOut))
+      return opError() << "input scale / output scale overflows float";
     ma = rt::quantizeMultiplier(realA);
     mb = rt::quantizeMultiplier(realB);
     mo = rt::quantizeMultiplier(realOut);
@@ -1801,6 +1807,8 @@ LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
     return failure();
   // TFLite computes this ratio in float before widening it.
   float ratio = qi->scale[0] / qo->scale[0];
+  if (!std::isfinite(ratio))
+    return opError() << "input scale / output scale overflows float";
   Type elt = cast<ShapedType>(x->getType()).getElementType();
   FailureOr<Value> r = rescale(*x, elt, {rt::quantizeMultiplier(ratio)},
                                qi->zeroPoint[0], qo->zeroPoint[0]);
@@ -1856,6 +1864,9 @@ LogicalResult SubgraphImporter::convertLeakyRelu() {
   // both multipliers computed in float.
   float identity = qi->scale[0] / qo->scale[0];
   float alphaScale = qi->scale[0] * alpha / qo->scale[0];
+  if (!std::isfinite(identity) || !std::isfinite(alphaScale))
+    return opError() << "input scale (times alpha) / output scale overflows "
+                        "float";
   Type elt = type->getElementType();
   FailureOr<Value> pos = rescale(*x, elt, {rt::quantizeMultiplier(identity)},
                                  qi->zeroPoint[0], qo->zeroPoint[0]);

@@ -147,8 +147,15 @@ static llvm::Error readQuant(const tflite::Tensor &t, TensorInfo &info) {
     if (q->zero_point()->size() != n)
       return makeError(llvm::formatv("has {0} scales but {1} zero points", n,
                                      q->zero_point()->size()));
-    for (int64_t z : *q->zero_point())
-      p.zeroPoint.push_back(z);
+    // The verifier aligns vectors to 4 bytes only: read the int64 values
+    // byte-wise (little-endian, as flatbuffers stores them).
+    const uint8_t *raw = q->zero_point()->Data();
+    for (unsigned k = 0; k < n; ++k) {
+      uint64_t z = 0;
+      for (unsigned b = 0; b < 8; ++b)
+        z |= uint64_t(raw[8 * k + b]) << (8 * b);
+      p.zeroPoint.push_back(static_cast<int64_t>(z));
+    }
   } else {
     p.zeroPoint.assign(n, 0);
   }
@@ -157,6 +164,25 @@ static llvm::Error readQuant(const tflite::Tensor &t, TensorInfo &info) {
       return makeError(llvm::formatv("has quantization scale {0}, which is "
                                      "not a positive finite number",
                                      llvm::format("%g", double(s))));
+  // Zero points lie in the element type's range (TFLite's converter writes
+  // nothing else); integer arithmetic on them then cannot overflow.
+  int64_t zpMin = std::numeric_limits<int32_t>::min(),
+          zpMax = std::numeric_limits<int32_t>::max();
+  if (info.type == tflite::TensorType::INT8) {
+    zpMin = -128;
+    zpMax = 127;
+  } else if (info.type == tflite::TensorType::UINT8) {
+    zpMin = 0;
+    zpMax = 255;
+  } else if (info.type == tflite::TensorType::INT16) {
+    zpMin = -32768;
+    zpMax = 32767;
+  }
+  for (int64_t z : p.zeroPoint)
+    if (z < zpMin || z > zpMax)
+      return makeError(llvm::formatv("has zero point {0} outside its type's "
+                                     "range [{1}, {2}]",
+                                     z, zpMin, zpMax));
   if (n > 1) {
     int64_t axis = q->quantized_dimension();
     // Converters write the filter's channel axis (3 for depthwise) into

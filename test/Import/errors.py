@@ -40,6 +40,14 @@
 #
 # A failed import leaves no output file behind.
 # RUN: rm -f %t/out.mlir
+# Found by the importer fuzzer (issue 18's campaign): a zero point outside
+# its type's range overflowed the uint8 and hybrid rewrites, a RELU whose
+# scale ratio overflows float reached an undefined conversion, a required
+# input marked absent (-1) was read out of bounds.
+# RUN: not tinyprune-translate --import-tflite %t/zp_range.tflite 2>&1 | FileCheck %s --check-prefix=ZPRANGE --implicit-check-not={{.}}
+# RUN: not tinyprune-translate --import-tflite %t/uint8_zp_range.tflite 2>&1 | FileCheck %s --check-prefix=U8ZP --implicit-check-not={{.}}
+# RUN: not tinyprune-translate --import-tflite %t/relu_ratio_inf.tflite 2>&1 | FileCheck %s --check-prefix=RELUINF --implicit-check-not={{.}}
+# RUN: not tinyprune-translate --import-tflite %t/pool_absent_input.tflite 2>&1 | FileCheck %s --check-prefix=ABSENT --implicit-check-not={{.}}
 # RUN: not tinyprune-translate --import-tflite %t/truncated.tflite -o %t/out.mlir
 # RUN: not test -e %t/out.mlir
 
@@ -206,6 +214,22 @@ unary("pad_flat", "PAD", [1, 4], [3, 6],
 unary("mean_int64_axes", "MEAN", [1, 4, 4, 2], [1, 2],
       extra=[("axes", [2], "INT64", [1, 2])])
 unary("softmax_no_options", "SOFTMAX", [1, 4], [1, 4])
+unary("zp_range", "RELU", [1, 4], [1, 4], "INT8", in_q=(0.5, 200),
+      out_q=(0.5, 0))
+unary("uint8_zp_range", "RELU", [1, 4], [1, 4], "UINT8", in_q=(0.5, -9),
+      out_q=(0.5, 0))
+unary("relu_ratio_inf", "RELU", [1, 4], [1, 4], "INT8", in_q=(3e38, 0),
+      out_q=(1e-3, 0))
+m = Model()
+x = m.tensor("input", [1, 4, 4, 1], "INT8", scale=0.5, zero_point=0)
+y = m.tensor("output", [1, 2, 2, 1], "INT8", scale=0.5, zero_point=0)
+m.op("MAX_POOL_2D", inputs=[None], outputs=[y],
+     options=("Pool2DOptions", {"padding": "VALID", "stride_w": 2,
+                                "stride_h": 2, "filter_width": 2,
+                                "filter_height": 2}))
+m.inputs([x])
+m.outputs([y])
+m.write(path("pool_absent_input"))
 m = Model()
 x = m.tensor("input", [1, 2, 2, 3], "FLOAT32")
 w = m.const("weights", [2, 3], "FLOAT32", values=[0.5] * 6)
@@ -249,3 +273,7 @@ m.write(path("fc_bad_out"))
 # PADFLAT: {{^}}{{.*}}pad_flat.tflite: error: operator 0 (PAD): paddings [4] must have shape [2, 2]{{$}}
 # MEANAXES: {{^}}{{.*}}mean_int64_axes.tflite: error: operator 0 (MEAN): axes must be an int32 tensor, as TFLite requires{{$}}
 # SMNOOPT: {{^}}{{.*}}softmax_no_options.tflite: error: operator 0 (SOFTMAX): beta {{.*}} is not supported (it must be positive and finite){{$}}
+# ZPRANGE: {{^}}{{.*}}zp_range.tflite: error: subgraph 0: tensor 0 'input' has zero point 200 outside its type's range [-128, 127]{{$}}
+# U8ZP: {{^}}{{.*}}uint8_zp_range.tflite: error: subgraph 0: tensor 0 'input' has zero point -9 outside its type's range [0, 255]{{$}}
+# RELUINF: {{^}}{{.*}}relu_ratio_inf.tflite: error: operator 0 (RELU): input scale / output scale overflows float{{$}}
+# ABSENT: {{^}}{{.*}}pool_absent_input.tflite: error: operator 0 (MAX_POOL_2D): input 0 is required but absent (-1){{$}}
