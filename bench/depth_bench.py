@@ -166,13 +166,17 @@ def vww(args, tmp):
     raised = os.path.join(tmp, "vww.mlir")
     raise_model(args.build, model, raised)
     pruned = os.path.join(tmp, "vww_cut.mlir")
-    text, seconds = depth_prune(
-        args.build, raised, pruned,
-        {"cut": 10, "calibration": data, "calibration-limit": 0,
-         "epochs": args.epochs, "qat-epochs": args.qat_epochs,
-         "threads": 1})
+    opts = {"cut": 10, "calibration": data, "calibration-limit": 0,
+            "epochs": args.epochs, "qat-epochs": args.qat_epochs,
+            "threads": 1}
+    if args.train_base:
+        # The model ends in a softmax: base and head train on the logits
+        # before it, distilled on the model's probabilities.
+        opts["train-base"] = "true"
+    text, seconds = depth_prune(args.build, raised, pruned, opts)
     print(f"## vww: cut 10 (block 5), distilled on 1 sample + "
-          f"{args.vww - 1} random images ({seconds:.0f} s)\n")
+          f"{args.vww - 1} random images"
+          f"{', train-base' if args.train_base else ''} ({seconds:.0f} s)\n")
     print(text)
     work = os.path.join(tmp, "vww")
     os.makedirs(work)
@@ -288,9 +292,9 @@ def main():
                       f"{acc:9.2f}% ({frac})")
             (_, p0, c0, _, e0, i0, acc0, _), (_, p1, c1, _, e1, i1, acc1,
                                               _) = rows
-            print(f"\nparams -{100 * (1 - p1 / p0):.1f} %, flash "
-                  f"-{100 * (1 - c1 / c0):.1f} %, M4F instructions "
-                  f"-{100 * (1 - (i1 or e1) / (i0 or e0)):.1f} %, test top-1 "
+            print(f"\nparams {100 * (p1 / p0 - 1):+.1f} %, flash "
+                  f"{100 * (c1 / c0 - 1):+.1f} %, M4F instructions "
+                  f"{100 * ((i1 or e1) / (i0 or e0) - 1):+.1f} %, test top-1 "
                   f"{acc1 - acc0:+.2f} points\n")
 
 
