@@ -55,8 +55,11 @@ def raise_model(build, model, out):
                     "-o", out], input=imported, check=True)
 
 
-def depth_prune(build, model, out, options):
-    """Runs --depth-prune with `options`; returns (report text, seconds)."""
+def depth_prune(build, model, out, options, may_fail=False):
+    """Runs --depth-prune with `options`; returns (report text, seconds).
+    With `may_fail`, a run that finds no cut within the bound returns its
+    report (written before the error) and the error line instead of
+    exiting; the text then starts with "error:"."""
     report = out + ".report"
     opts = " ".join(f"{k}={v}" for k, v in options.items())
     start = time.time()
@@ -65,6 +68,11 @@ def depth_prune(build, model, out, options):
          f"--depth-prune={opts} report={report}", "-mlir-print-debuginfo",
          "-o", out], capture_output=True, text=True)
     seconds = time.time() - start
+    if (run.returncode != 0 and may_fail and os.path.exists(report)
+            and "no cut point within" in run.stderr):
+        with open(report) as f:
+            error = run.stderr.strip().splitlines()[-1]
+            return "error: " + error + "\n" + f.read(), seconds
     if run.returncode != 0:
         sys.exit(f"depth_bench: --depth-prune failed:\n{run.stderr}")
     with open(report) as f:
@@ -255,12 +263,16 @@ def main():
             if mode == "labels":
                 opts["labels"] = labels
             pruned = os.path.join(tmp, mode + ".mlir")
-            text, seconds = depth_prune(args.build, raised, pruned, opts)
+            text, seconds = depth_prune(args.build, raised, pruned, opts,
+                                        may_fail=args.curve)
             print(f"## {mode}: cut=auto max-accuracy-drop={args.max_drop:g}"
                   f"{' curve=true' if args.curve else ''}"
                   f"{' train-base=true' if args.train_base else ''} "
                   f"({seconds:.0f} s)\n")
             print(text)
+            if text.startswith("error:"):
+                # The curve is the result; nothing was chosen to measure.
+                continue
             est = {}
             for line in text.splitlines():
                 cells = line.split()
