@@ -6,7 +6,7 @@ with --curve the whole accuracy/size curve over the cut points.
     /usr/bin/python3 bench/depth_bench.py [--model fashion_mobilenet_int8]
         [--limit 20000] [--epochs 8] [--qat-epochs 2] [--head 32,16]
         [--modes labels,distill] [--max-drop 1] [--curve | --bisect]
-        [--train-base] [--flash-budget 20K] [--vww N]
+        [--train-base] [--flash-budget 20K] [--svg-dir DIR] [--vww N]
         [--build build] [--data-dir ~/.cache/tinyprune-data]
 
 Training samples are the first --limit images of the fixture's training
@@ -217,6 +217,9 @@ def main():
                     help="labels (cross-entropy) and/or distill")
     ap.add_argument("--max-drop", type=float, default=1.0,
                     help="max-accuracy-drop of cut=auto")
+    ap.add_argument("--svg-dir", default="",
+                    help="write each run's report-svg curve here, as "
+                         "MODEL-MODE.svg")
     ap.add_argument("--flash-budget", default="",
                     help="flash-budget of cut=auto (e.g. 20K)")
     ap.add_argument("--curve", action="store_true",
@@ -264,6 +267,11 @@ def main():
                 opts["train-base"] = "true"
             if args.flash_budget:
                 opts["flash-budget"] = args.flash_budget
+            if args.svg_dir:
+                os.makedirs(args.svg_dir, exist_ok=True)
+                opts["report-svg"] = os.path.join(
+                    os.path.abspath(args.svg_dir),
+                    f"{args.model}-{mode}.svg")
             if mode == "labels":
                 opts["labels"] = labels
             pruned = os.path.join(tmp, mode + ".mlir")
