@@ -291,8 +291,12 @@ def main():
                 cells = line.split()
                 if "(full model)" in line:
                     est["model"] = float(cells[-1])
-                elif line.rstrip().endswith("chosen"):
-                    est[mode] = float(cells[-2])
+                elif cells and cells[0].isdigit() and (
+                        "chosen" in cells or "chosen;" in cells):
+                    # The instructions column precedes the note.
+                    at = cells.index("chosen" if "chosen" in cells
+                                     else "chosen;")
+                    est[mode] = float(cells[at - 1])
             rows = []
             for label, path in [("model", raised), (mode, pruned)]:
                 if label not in measured:
