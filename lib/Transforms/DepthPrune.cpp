@@ -795,7 +795,9 @@ LogicalResult DepthPrunePass::choose(Run &run) {
     if ((cands[i].accuracy || cands[i].frozenAccuracy) &&
         (!best || score(cands[i]) > score(*best)))
       best = &cands[i];
+  // The table and the curve are the result of a run that finds no cut.
   writeReport(run);
+  writeSvg(run);
   if (!best)
     return modelError() << "no cut point was trained";
   return modelError() << "no cut point within max-accuracy-drop="
