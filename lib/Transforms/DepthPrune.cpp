@@ -67,9 +67,9 @@ struct Candidate {
   /// Validation accuracy (percent) of the model cut here, once trained
   /// (with cut=auto and train-base, after the base is fine-tuned too).
   std::optional<double> accuracy;
-  /// With cut=auto and train-base: the frozen head's accuracy, and why the
-  /// base was not fine-tuned ("far": the frozen head is beyond
-  /// max-accuracy-drop + base-gain).
+  /// With cut=auto and train-base: the frozen head's accuracy and the
+  /// fine-tuned model's; `tooFar` when the frozen head is beyond
+  /// max-accuracy-drop + base-gain (the base was then not fine-tuned).
   std::optional<double> frozenAccuracy, tunedAccuracy;
   bool tooFar = false;
   /// The trained head, a function of the cut tensor.
