@@ -6,7 +6,7 @@ with --curve the whole accuracy/size curve over the cut points.
     /usr/bin/python3 bench/depth_bench.py [--model fashion_mobilenet_int8]
         [--limit 20000] [--epochs 8] [--qat-epochs 2] [--head 32,16]
         [--modes labels,distill] [--max-drop 1] [--curve | --bisect]
-        [--train-base] [--vww N]
+        [--train-base] [--flash-budget 20K] [--svg-dir DIR] [--vww N]
         [--build build] [--data-dir ~/.cache/tinyprune-data]
 
 Training samples are the first --limit images of the fixture's training
@@ -55,8 +55,11 @@ def raise_model(build, model, out):
                     "-o", out], input=imported, check=True)
 
 
-def depth_prune(build, model, out, options):
-    """Runs --depth-prune with `options`; returns (report text, seconds)."""
+def depth_prune(build, model, out, options, may_fail=False):
+    """Runs --depth-prune with `options`; returns (report text, seconds).
+    With `may_fail`, a run that finds no cut within the bound returns its
+    report (written before the error) and the error line instead of
+    exiting; the text then starts with "error:"."""
     report = out + ".report"
     opts = " ".join(f"{k}={v}" for k, v in options.items())
     start = time.time()
@@ -65,6 +68,11 @@ def depth_prune(build, model, out, options):
          f"--depth-prune={opts} report={report}", "-mlir-print-debuginfo",
          "-o", out], capture_output=True, text=True)
     seconds = time.time() - start
+    if (run.returncode != 0 and may_fail and os.path.exists(report)
+            and "no cut point within" in run.stderr):
+        with open(report) as f:
+            error = run.stderr.strip().splitlines()[-1]
+            return "error: " + error + "\n" + f.read(), seconds
     if run.returncode != 0:
         sys.exit(f"depth_bench: --depth-prune failed:\n{run.stderr}")
     with open(report) as f:
@@ -166,13 +174,17 @@ def vww(args, tmp):
     raised = os.path.join(tmp, "vww.mlir")
     raise_model(args.build, model, raised)
     pruned = os.path.join(tmp, "vww_cut.mlir")
-    text, seconds = depth_prune(
-        args.build, raised, pruned,
-        {"cut": 10, "calibration": data, "calibration-limit": 0,
-         "epochs": args.epochs, "qat-epochs": args.qat_epochs,
-         "threads": 1})
+    opts = {"cut": 10, "calibration": data, "calibration-limit": 0,
+            "epochs": args.epochs, "qat-epochs": args.qat_epochs,
+            "threads": 1}
+    if args.train_base:
+        # The model ends in a softmax: base and head train on the logits
+        # before it, distilled on the model's probabilities.
+        opts["train-base"] = "true"
+    text, seconds = depth_prune(args.build, raised, pruned, opts)
     print(f"## vww: cut 10 (block 5), distilled on 1 sample + "
-          f"{args.vww - 1} random images ({seconds:.0f} s)\n")
+          f"{args.vww - 1} random images"
+          f"{', train-base' if args.train_base else ''} ({seconds:.0f} s)\n")
     print(text)
     work = os.path.join(tmp, "vww")
     os.makedirs(work)
@@ -205,6 +217,11 @@ def main():
                     help="labels (cross-entropy) and/or distill")
     ap.add_argument("--max-drop", type=float, default=1.0,
                     help="max-accuracy-drop of cut=auto")
+    ap.add_argument("--svg-dir", default="",
+                    help="write each run's report-svg curve here, as "
+                         "MODEL-MODE.svg")
+    ap.add_argument("--flash-budget", default="",
+                    help="flash-budget of cut=auto (e.g. 20K)")
     ap.add_argument("--curve", action="store_true",
                     help="train a head at every cut point (the whole curve)")
     ap.add_argument("--bisect", action="store_true",
@@ -248,22 +265,38 @@ def main():
                 opts["bisect"] = "true"
             if args.train_base:
                 opts["train-base"] = "true"
+            if args.flash_budget:
+                opts["flash-budget"] = args.flash_budget
+            if args.svg_dir:
+                os.makedirs(args.svg_dir, exist_ok=True)
+                opts["report-svg"] = os.path.join(
+                    os.path.abspath(args.svg_dir),
+                    f"{args.model}-{mode}.svg")
             if mode == "labels":
                 opts["labels"] = labels
             pruned = os.path.join(tmp, mode + ".mlir")
-            text, seconds = depth_prune(args.build, raised, pruned, opts)
+            text, seconds = depth_prune(args.build, raised, pruned, opts,
+                                        may_fail=True)
             print(f"## {mode}: cut=auto max-accuracy-drop={args.max_drop:g}"
                   f"{' curve=true' if args.curve else ''}"
                   f"{' train-base=true' if args.train_base else ''} "
                   f"({seconds:.0f} s)\n")
             print(text)
+            if text.startswith("error:"):
+                # No cut within the bound: the table is the result, nothing
+                # was chosen to measure.
+                continue
             est = {}
             for line in text.splitlines():
                 cells = line.split()
                 if "(full model)" in line:
                     est["model"] = float(cells[-1])
-                elif line.rstrip().endswith("chosen"):
-                    est[mode] = float(cells[-2])
+                elif cells and cells[0].isdigit() and (
+                        "chosen" in cells or "chosen;" in cells):
+                    # The instructions column precedes the note.
+                    at = cells.index("chosen" if "chosen" in cells
+                                     else "chosen;")
+                    est[mode] = float(cells[at - 1])
             rows = []
             for label, path in [("model", raised), (mode, pruned)]:
                 if label not in measured:
@@ -288,9 +321,9 @@ def main():
                       f"{acc:9.2f}% ({frac})")
             (_, p0, c0, _, e0, i0, acc0, _), (_, p1, c1, _, e1, i1, acc1,
                                               _) = rows
-            print(f"\nparams -{100 * (1 - p1 / p0):.1f} %, flash "
-                  f"-{100 * (1 - c1 / c0):.1f} %, M4F instructions "
-                  f"-{100 * (1 - (i1 or e1) / (i0 or e0)):.1f} %, test top-1 "
+            print(f"\nparams {100 * (p1 / p0 - 1):+.1f} %, flash "
+                  f"{100 * (c1 / c0 - 1):+.1f} %, M4F instructions "
+                  f"{100 * ((i1 or e1) / (i0 or e0) - 1):+.1f} %, test top-1 "
                   f"{acc1 - acc0:+.2f} points\n")
 
 

@@ -11,6 +11,7 @@
 
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/rt/quant_params.h"
+#include "tinyprune/rt/softmax.h"
 
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -322,6 +323,22 @@ llvm::Expected<std::unique_ptr<Network>> Network::build(func::FuncOp func,
                             "into a layer)");
       continue;
     }
+    if (auto sm = dyn_cast<SoftmaxOp>(op)) {
+      auto t = cast<RankedTensorType>(sm.getType());
+      if (!t.hasStaticShape() || t.getRank() == 0 || t.getDimSize(0) != 1)
+        return opError(&op, "needs a static shape with batch 1 first");
+      if (!isa<FloatType>(t.getElementType()) &&
+          (!sm.getInputQuantAttr() || !sm.getOutputQuantAttr()))
+        return opError(&op, "int8 softmax needs input and output quantization");
+      // The loss reads the logits before a final softmax (through
+      // reshapes to the output).
+      Value v = sm.getResult();
+      while (v.hasOneUse() && isa<tosa::ReshapeOp>(*v.getUsers().begin()))
+        v = v.getUsers().begin()->getResult(0);
+      if (v.hasOneUse() && isa<func::ReturnOp>(*v.getUsers().begin()))
+        net->finalSoftmax = sm;
+      continue;
+    }
     if (op.getDialect() && op.getDialect()->getNamespace() == "tosa" &&
         isa<tosa::Conv2DOp, tosa::DepthwiseConv2DOp, tosa::RescaleOp>(op))
       return opError(&op, "is not a layer op: run "
@@ -594,7 +611,32 @@ static QuantAttr outputQuantOf(Operation *op) {
   return op->getAttrOfType<QuantAttr>("output_quant");
 }
 
+/// The int8 softmax of real inputs `x` on the grid of `s`'s input
+/// quantization (the interpreter's kernel, row by row), as real outputs;
+/// no gradient.
+static torch::Tensor exactSoftmax(SoftmaxOp s, const torch::Tensor &x) {
+  torch::NoGradGuard guard;
+  QuantAttr inQ = s.getInputQuantAttr(), outQ = s.getOutputQuantAttr();
+  rt::SoftmaxInt8Params p =
+      rt::prepareSoftmaxInt8(inQ.getScaleAt(0), s.getBeta().convertToFloat());
+  torch::Tensor q =
+      torch::clamp(toInt(x, inQ), -128, 127).to(torch::kChar).contiguous();
+  torch::Tensor out = torch::empty_like(q);
+  int32_t depth = int32_t(q.size(-1));
+  rt::softmaxInt8(p, int32_t(q.numel() / depth), depth, q.data_ptr<int8_t>(),
+                  out.data_ptr<int8_t>());
+  return toReal(out.to(torch::kLong), outQ, -128, 127);
+}
+
 torch::Tensor Network::forward(const torch::Tensor &input) {
+  return run(input, /*logits=*/false);
+}
+
+torch::Tensor Network::logits(const torch::Tensor &input) {
+  return run(input, /*logits=*/true);
+}
+
+torch::Tensor Network::run(const torch::Tensor &input, bool logits) {
   int64_t n = input.size(0);
   llvm::DenseMap<Value, torch::Tensor> values;
   values[func.getArgument(0)] = input;
@@ -706,6 +748,17 @@ torch::Tensor Network::forward(const torch::Tensor &input) {
       }
     } else if (isa<tosa::ClampOp>(op)) {
       y = torch::clamp(in(0), boundOf(&op, "min_val"), boundOf(&op, "max_val"));
+    } else if (auto s = dyn_cast<SoftmaxOp>(op)) {
+      torch::Tensor z = in(0) * double(s.getBeta().convertToFloat());
+      // Training reads the final softmax's input: the cross-entropy of its
+      // output is the log-softmax of these logits.
+      if (logits && s == finalSoftmax)
+        return z;
+      y = torch::softmax(z, -1);
+      if (QuantAttr q = s.getOutputQuantAttr())
+        y = straightThrough(
+            fakeQuantize(y, q.getScaleAt(0), q.getZeroPointAt(0), -128, 127),
+            exactSoftmax(s, in(0)));
     }
     values[op.getResult(0)] = y;
   }

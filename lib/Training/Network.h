@@ -20,6 +20,8 @@
 #ifndef TINYPRUNE_LIB_TRAINING_NETWORK_H
 #define TINYPRUNE_LIB_TRAINING_NETWORK_H
 
+#include "tinyprune/Dialect/TinyPrune.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/Support/Error.h"
@@ -68,6 +70,13 @@ public:
   /// The real-valued output for real-valued inputs [N, ...] (int8: the
   /// dequantized output, on the output's grid).
   torch::Tensor forward(const torch::Tensor &input);
+  /// What training scores: forward's output, or for a function ending in
+  /// a softmax (through reshapes), the softmax's input times its beta
+  /// (the logits whose log-softmax is the log of the output).
+  torch::Tensor logits(const torch::Tensor &input);
+  /// Whether the function ends in a softmax (logits() differs from
+  /// forward()).
+  bool endsInSoftmax() const { return bool(finalSoftmax); }
 
   /// Raw inputs (as `runFunction` takes them) to real values [N, ...].
   torch::Tensor realInputs(const std::vector<std::vector<uint8_t>> &raw,
@@ -96,6 +105,7 @@ private:
       : func(func), type(dtype) {}
   llvm::Error addConv(mlir::Operation *op);
   torch::Tensor runConv(const ConvParams &c, const torch::Tensor &x) const;
+  torch::Tensor run(const torch::Tensor &input, bool logits);
 
   mlir::func::FuncOp func;
   torch::Dtype type;
@@ -106,6 +116,8 @@ private:
   double inScale = 1, outScale = 1;
   int64_t inZp = 0, outZp = 0;
   std::vector<int64_t> inShape, outShape;
+  /// The softmax whose output is the function's, if any.
+  SoftmaxOp finalSoftmax;
 };
 
 /// Rounds half away from zero (TFLite's rounding); the gradient passes

@@ -5,7 +5,8 @@
 // mini-batches, scores a held-out validation split after every epoch,
 // keeps the best epoch's weights (epoch 0, the model as it came, included)
 // and writes them back into the IR. Cross-entropy against labels, or
-// against the teacher's softened outputs (distillation) without labels.
+// against the teacher's softened outputs (distillation) without labels;
+// a function ending in a softmax is scored on the logits before it.
 // Seeded: the same seed and thread count give the same weights.
 //
 //===----------------------------------------------------------------------===//
@@ -39,10 +40,14 @@ struct BatchScore {
   int64_t correct = 0;
 };
 
-/// Targets and loss: labels (cross-entropy) or teacher outputs.
+/// Targets and loss: labels (cross-entropy) or teacher outputs. The loss
+/// reads the network's logits (a final softmax's input); the teacher's
+/// outputs are logits too, or, when the function ends in a softmax,
+/// probabilities (its outputs), used as they are.
 class Objective {
 public:
-  Objective(const FinetuneData &data, torch::Dtype dtype) : data(data) {
+  Objective(const FinetuneData &data, torch::Dtype dtype, bool probabilities)
+      : data(data), probabilities(probabilities) {
     if (data.labels.empty()) {
       int64_t n = data.teacher.size(), k = data.teacher.front().size();
       teacher = torch::empty({n, k}, torch::kFloat);
@@ -64,7 +69,10 @@ public:
       s.loss = torch::nn::functional::cross_entropy(logits, target);
     } else {
       torch::Tensor t = teacher.index_select(0, indices);
-      torch::Tensor p = torch::softmax(t, 1);
+      torch::Tensor p =
+          probabilities
+              ? t.clamp_min(0) / t.clamp_min(0).sum(1, true).clamp_min(1e-12)
+              : torch::softmax(t, 1);
       s.loss = -(p * torch::log_softmax(logits, 1)).sum(1).mean();
       target = t.argmax(1);
     }
@@ -74,6 +82,7 @@ public:
 
 private:
   const FinetuneData &data;
+  bool probabilities;
   torch::Tensor labels, teacher;
 };
 
@@ -98,7 +107,7 @@ evaluate(Network &net, const FinetuneData &data, const Objective &objective,
   for (size_t at = 0; at < indices.size(); at += batchSize) {
     llvm::ArrayRef<int64_t> batch =
         indices.slice(at, std::min<size_t>(batchSize, indices.size() - at));
-    torch::Tensor out = net.forward(net.realInputs(data.samples, batch));
+    torch::Tensor out = net.logits(net.realInputs(data.samples, batch));
     BatchScore s = objective.score(
         out, torch::tensor(std::vector<int64_t>(batch.begin(), batch.end())));
     loss += s.loss.item<double>() * batch.size();
@@ -143,7 +152,7 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
         llvm::formatv("the teacher gives {0} outputs per sample, the "
                       "function {1}",
                       data.teacher.front().size(), net.outputSize()));
-  Objective objective(data, net.dtype());
+  Objective objective(data, net.dtype(), net.endsInSoftmax());
 
   // The split: a seeded shuffle, the last `validationSplit` held out.
   int64_t n = data.samples.size();
@@ -201,7 +210,7 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
                             trainSet.size() - bi * options.batchSize));
       torch::Tensor x = net.realInputs(data.samples, batch);
       BatchScore s = objective.score(
-          net.forward(x),
+          net.logits(x),
           torch::tensor(std::vector<int64_t>(batch.begin(), batch.end())));
       adam.zero_grad();
       s.loss.backward();

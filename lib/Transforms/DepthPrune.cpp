@@ -64,10 +64,19 @@ struct Candidate {
   bool fits = true;
   /// Why it does not fit, for the report.
   std::string over;
-  /// Validation accuracy (percent) of the model cut here, once trained.
+  /// Validation accuracy (percent) of the model cut here, once trained
+  /// (with cut=auto and train-base, after the base is fine-tuned too).
   std::optional<double> accuracy;
+  /// With cut=auto and train-base: the frozen head's accuracy and the
+  /// fine-tuned model's; `tooFar` when the frozen head is beyond
+  /// max-accuracy-drop + base-gain (the base was then not fine-tuned).
+  std::optional<double> frozenAccuracy, tunedAccuracy;
+  bool tooFar = false;
   /// The trained head, a function of the cut tensor.
   OwningOpRef<ModuleOp> head;
+  /// With cut=auto and train-base: the whole pruned model, base and head
+  /// fine-tuned together (a module holding a copy of the function).
+  OwningOpRef<ModuleOp> model;
 };
 
 /// The samples, split, and the model's own outputs on them.
@@ -152,6 +161,13 @@ private:
   predict(func::FuncOp func, llvm::ArrayRef<std::vector<uint8_t>> inputs,
           size_t from);
   LogicalResult trainHead(Run &run, Candidate &c);
+  /// Fine-tunes base and head of the pruned model `func` together and
+  /// returns its validation accuracy (percent).
+  FailureOr<double> trainBaseOf(Run &run, func::FuncOp func);
+  /// cut=auto with train-base: `c`'s head trained frozen, then, unless it
+  /// is beyond max-accuracy-drop + base-gain, the pruned model fine-tuned
+  /// whole on a copy (`c.model`).
+  LogicalResult trainCandidate(Run &run, Candidate &c);
   LogicalResult choose(Run &run);
   LogicalResult apply(Run &run);
   void writeReport(const Run &run);
@@ -272,9 +288,6 @@ LogicalResult DepthPrunePass::inspectModel(Run &run) {
   while (auto r = out.getDefiningOp<tosa::ReshapeOp>())
     out = r.getInput1();
   run.softmax = out.getDefiningOp<SoftmaxOp>();
-  if (run.softmax && trainBase)
-    return modelError() << "train-base needs a model without a final softmax "
-                           "(the training engine has no softmax rule)";
   if (!run.isFloat) {
     run.outputQuant = func.getResultAttrOfType<QuantAttr>(0, "tinyprune.quant");
     if (!run.outputQuant)
@@ -513,12 +526,6 @@ LogicalResult DepthPrunePass::loadData(Run &run) {
   for (size_t i = d.trainCount; i < n; ++i)
     correct += modelTop1[i - from] == d.truth[i];
   run.fullAccuracy = 100.0 * double(correct) / double(val);
-  // Distillation targets as logits: a softmax model's probabilities become
-  // their logarithms (the trainer applies softmax to the targets).
-  if (run.softmax)
-    for (std::vector<float> &o : d.outputs)
-      for (float &p : o)
-        p = std::log(std::max(p, 1e-7f));
   return success();
 }
 
@@ -607,10 +614,17 @@ LogicalResult DepthPrunePass::trainHead(Run &run, Candidate &c) {
   auto trainData = [&](const std::vector<std::vector<uint8_t>> &x) {
     training::FinetuneData t;
     t.samples.assign(x.begin(), x.begin() + nTrain);
-    if (!d.labels.empty())
+    if (!d.labels.empty()) {
       t.labels.assign(d.labels.begin(), d.labels.begin() + nTrain);
-    else
-      t.teacher.assign(d.outputs.begin(), d.outputs.begin() + nTrain);
+      return t;
+    }
+    t.teacher.assign(d.outputs.begin(), d.outputs.begin() + nTrain);
+    // The head ends in logits: a softmax model's probabilities become
+    // their logarithms (the trainer softens logit targets by a softmax).
+    if (run.softmax)
+      for (std::vector<float> &o : t.teacher)
+        for (float &p : o)
+          p = std::log(std::max(p, 1e-7f));
     return t;
   };
   training::FinetuneOptions opts;
@@ -729,14 +743,17 @@ LogicalResult DepthPrunePass::choose(Run &run) {
            *run.fullAccuracy - *c.accuracy <= maxAccuracyDrop + 1e-9;
   };
   auto train = [&](size_t i) -> FailureOr<bool> {
-    if (!cands[i].accuracy) {
-      if (failed(trainHead(run, cands[i])))
+    if (!cands[i].accuracy && !cands[i].tooFar) {
+      if (failed(trainBase ? trainCandidate(run, cands[i])
+                           : trainHead(run, cands[i])))
         return failure();
+      if (cands[i].tooFar)
+        return false;
       progress(llvm::formatv("{0}: {1:F2} % (model {2:F2} %)",
                              cands[i].cut.name, *cands[i].accuracy,
                              *run.fullAccuracy));
     }
-    return meets(cands[i]);
+    return cands[i].accuracy && meets(cands[i]);
   };
   if (bisect && !curve) {
     // The first candidate (by flash) that meets the bound, taking the
@@ -768,28 +785,37 @@ LogicalResult DepthPrunePass::choose(Run &run) {
   }
   if (run.chosen >= 0)
     return success();
+  // The best reached: after train-base, else (no base tuned) the best
+  // frozen head.
   const Candidate *best = nullptr;
+  auto score = [](const Candidate &c) {
+    return c.accuracy ? *c.accuracy : c.frozenAccuracy.value_or(-1.0);
+  };
   for (size_t i : order)
-    if (cands[i].accuracy && (!best || *cands[i].accuracy > *best->accuracy))
+    if ((cands[i].accuracy || cands[i].frozenAccuracy) &&
+        (!best || score(cands[i]) > score(*best)))
       best = &cands[i];
+  // The table and the curve are the result of a run that finds no cut.
   writeReport(run);
+  writeSvg(run);
+  if (!best)
+    return modelError() << "no cut point was trained";
   return modelError() << "no cut point within max-accuracy-drop="
                       << shortNumber(maxAccuracyDrop)
                       << llvm::formatv(" of the model's {0:F2} %; the best "
                                        "reachable is '{1}' at {2:F2} % ({3} "
                                        "flash bytes)",
                                        *run.fullAccuracy, best->cut.name,
-                                       *best->accuracy, best->cost.flashBytes)
+                                       score(*best), best->cost.flashBytes)
                              .str();
 }
 
-LogicalResult DepthPrunePass::apply(Run &run) {
-  Candidate &c = run.candidates[run.chosen];
-  splice(run.func, c.cut.value, *c.head->getOps<func::FuncOp>().begin(), run);
-  if (!trainBase)
-    return success();
-#ifdef TINYPRUNE_HAVE_TRAINING
-  progress("fine-tuning base and head together");
+FailureOr<double> DepthPrunePass::trainBaseOf(Run &run, func::FuncOp func) {
+#ifndef TINYPRUNE_HAVE_TRAINING
+  (void)run;
+  (void)func;
+  return modelError() << "this build has no training";
+#else
   Samples &d = run.data;
   training::FinetuneData t;
   t.samples.assign(d.inputs.begin(), d.inputs.begin() + d.trainCount);
@@ -803,18 +829,73 @@ LogicalResult DepthPrunePass::apply(Run &run) {
   opts.batchSize = batchSize;
   opts.seed = seed;
   opts.threads = threadCount();
-  auto result = training::finetune(run.func, t, opts);
+  auto result = training::finetune(func, t, opts);
   if (!result)
     return modelError() << "train-base: " << llvm::toString(result.takeError());
-  FailureOr<std::vector<int64_t>> top1 =
-      predict(run.func, d.inputs, d.trainCount);
+  FailureOr<std::vector<int64_t>> top1 = predict(func, d.inputs, d.trainCount);
   if (failed(top1))
     return failure();
   size_t correct = 0;
   for (size_t i = 0; i < top1->size(); ++i)
     correct += (*top1)[i] == d.truth[d.trainCount + i];
-  c.accuracy = 100.0 * double(correct) / double(top1->size());
+  return 100.0 * double(correct) / double(top1->size());
 #endif
+}
+
+LogicalResult DepthPrunePass::trainCandidate(Run &run, Candidate &c) {
+  if (failed(trainHead(run, c)))
+    return failure();
+  c.frozenAccuracy = c.accuracy;
+  if (maxAccuracyDrop >= 0 && baseGain >= 0 &&
+      *run.fullAccuracy - *c.accuracy > maxAccuracyDrop + baseGain + 1e-9) {
+    progress(llvm::formatv("{0}: frozen head {1:F2} %, beyond "
+                           "max-accuracy-drop + base-gain: base not tuned",
+                           c.cut.name, *c.accuracy));
+    c.accuracy.reset();
+    c.tooFar = true;
+    return success();
+  }
+  IRMapping map;
+  auto copy = cast<func::FuncOp>(run.func->clone(map));
+  OwningOpRef<ModuleOp> holder = ModuleOp::create(run.func.getLoc());
+  holder->push_back(copy);
+  splice(copy, map.lookup(c.cut.value), *c.head->getOps<func::FuncOp>().begin(),
+         run);
+  // The frozen-head model, kept should fine-tuning score below it on the
+  // validation split (the fine-tuning picks its epoch on a small split of
+  // the training samples).
+  OwningOpRef<ModuleOp> frozen = holder->clone();
+  progress(
+      llvm::formatv("fine-tuning base and head together at {0}", c.cut.name));
+  FailureOr<double> acc = trainBaseOf(run, copy);
+  if (failed(acc))
+    return failure();
+  c.tunedAccuracy = *acc;
+  if (*acc < *c.frozenAccuracy) {
+    c.model = std::move(frozen);
+    return success();
+  }
+  c.accuracy = *acc;
+  c.model = std::move(holder);
+  return success();
+}
+
+LogicalResult DepthPrunePass::apply(Run &run) {
+  Candidate &c = run.candidates[run.chosen];
+  if (c.model) {
+    // Trained whole while choosing: the copy's body replaces the model's.
+    func::FuncOp trained = *c.model->getOps<func::FuncOp>().begin();
+    run.func.getBody().takeBody(trained.getBody());
+    return success();
+  }
+  splice(run.func, c.cut.value, *c.head->getOps<func::FuncOp>().begin(), run);
+  if (!trainBase)
+    return success();
+  progress("fine-tuning base and head together");
+  FailureOr<double> acc = trainBaseOf(run, run.func);
+  if (failed(acc))
+    return failure();
+  c.accuracy = *acc;
   return success();
 }
 
@@ -868,6 +949,14 @@ void DepthPrunePass::writeReport(const Run &run) {
     std::string note = int(i) == run.chosen ? "chosen"
                        : !c.fits            ? "over " + c.over
                                             : "";
+    if (c.frozenAccuracy) {
+      note += llvm::formatv("{0}frozen head {1:F2}", note.empty() ? "" : "; ",
+                            *c.frozenAccuracy);
+      if (c.tooFar)
+        note += ", base not tuned";
+      else if (c.tunedAccuracy && *c.tunedAccuracy < *c.frozenAccuracy)
+        note += llvm::formatv(" kept (tuned {0:F2})", *c.tunedAccuracy).str();
+    }
     row(std::to_string(i), c.cut.name, shape, c.accuracy, c.cost, note);
   }
   if (run.chosen >= 0) {

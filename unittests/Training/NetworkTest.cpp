@@ -11,7 +11,9 @@
 //    inputs byte for byte (in double; float32 within a stated rate), whole
 //    model and layer by layer;
 //  - after fine-tuning and writing back, the engine and the interpreter
-//    still agree (int8: byte-identical; float: 1e-5 relative).
+//    still agree (int8: byte-identical; float: 1e-5 relative);
+//  - a final softmax (appended to a fixture): gradients, int8 forward,
+//    and training on its logits with labels and by distillation.
 // Fine-tuning on data needs the Fashion-MNIST training split
 // (scripts/fetch-data.sh) and is skipped without it.
 //
@@ -297,6 +299,56 @@ TEST(NetworkBackward, MobileNetBlocks) {
   checkGradients("fashion_mobilenet_float");
 }
 
+/// Appends a softmax (beta 1) to `m`'s function, after its output: int8
+/// at TFLite's output quantization (1/256, -128), its input the model's
+/// output quantization.
+void appendSoftmax(Model &m) {
+  func::FuncOp func = m.func();
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  Value logits = ret.getOperand(0);
+  OpBuilder b(ret);
+  QuantAttr inQ, outQ;
+  if (!cast<RankedTensorType>(logits.getType()).getElementType().isF32()) {
+    inQ = func.getResultAttrOfType<QuantAttr>(0, "tinyprune.quant");
+    outQ = QuantAttr::get(m.context.get(), {1.0f / 256}, {-128}, -1);
+    func.setResultAttr(0, "tinyprune.quant", outQ);
+  }
+  auto sm = SoftmaxOp::create(b, ret.getLoc(), logits.getType(), logits,
+                              b.getF32FloatAttr(1.0f), inQ, outQ);
+  ret->setOperand(0, sm.getResult());
+}
+
+/// A final softmax: its gradients against central differences (float),
+/// its int8 forward the interpreter's byte for byte, the logits training
+/// reads its input, and a softmax model fine-tunes (labels and
+/// distillation from its own probabilities) with the softmax kept.
+TEST(NetworkBackward, FinalSoftmax) {
+  Model m = load("fashion_mobilenet_float");
+  ASSERT_TRUE(m.module);
+  appendSoftmax(m);
+  ASSERT_TRUE(succeeded(verify(*m.module)));
+  checkGradientsOf(m.func(), "softmax");
+  auto built = Network::build(m.func(), torch::kDouble);
+  ASSERT_TRUE(bool(built));
+  ASSERT_TRUE((*built)->endsInSoftmax());
+  auto inputs = randomInputs(m.func(), 4, 21);
+  torch::NoGradGuard guard;
+  torch::Tensor x = (*built)->realInputs(inputs, {0, 1, 2, 3});
+  torch::Tensor logits = (*built)->logits(x).reshape({4, -1});
+  torch::Tensor probs = (*built)->forward(x).reshape({4, -1});
+  EXPECT_TRUE(torch::allclose(torch::softmax(logits, 1), probs));
+  EXPECT_LE(compare(m.func(), inputs).maxDiff, 1e-5);
+}
+
+TEST(FakeQuantizationSoftmax, MatchesInterpreter) {
+  Model m = load("fashion_mobilenet_int8");
+  ASSERT_TRUE(m.module);
+  appendSoftmax(m);
+  ASSERT_TRUE(succeeded(verify(*m.module)));
+  Agreement a = compare(m.func(), randomInputs(m.func(), 64, 23));
+  EXPECT_EQ(a.maxDiff, 0);
+}
+
 /// The int8 fixtures: fake quantization against the int8 kernels.
 class FakeQuantization : public ::testing::TestWithParam<const char *> {};
 
@@ -446,6 +498,42 @@ TEST(AfterFineTuning, Int8EngineMatchesInterpreter) {
 
 TEST(AfterFineTuning, FloatEngineMatchesInterpreter) {
   fineTuneThenCompare("fashion_dscnn_float");
+}
+
+/// A model ending in a softmax trains on its logits, with labels and by
+/// distillation from its own (probability) outputs; the softmax stays and
+/// the engine still matches the interpreter.
+TEST(AfterFineTuning, SoftmaxModelTrains) {
+  if (dataDir().empty())
+    GTEST_SKIP() << "no Fashion-MNIST data (scripts/fetch-data.sh)";
+  Model m = load("fashion_dscnn_int8");
+  ASSERT_TRUE(m.module);
+  appendSoftmax(m);
+  training::FinetuneData train = readSplit(m.func(), "train", 0, 256);
+  training::FinetuneOptions options;
+  options.epochs = 1;
+  options.learningRate = 1e-4;
+  options.validationSplit = 0;
+  options.threads = 1;
+  options.progress = training::FinetuneOptions::Progress::Never;
+  auto labelled = training::finetune(m.func(), train, options);
+  ASSERT_TRUE(bool(labelled)) << llvm::toString(labelled.takeError());
+  EXPECT_EQ(labelled->bestEpoch, 1);
+  auto teacher =
+      training::teacherOutputs(m.func(), train.samples, /*threads=*/1);
+  ASSERT_TRUE(bool(teacher)) << llvm::toString(teacher.takeError());
+  train.teacher = std::move(*teacher);
+  train.labels.clear();
+  auto distilled = training::finetune(m.func(), train, options);
+  ASSERT_TRUE(bool(distilled)) << llvm::toString(distilled.takeError());
+  // Distilled from itself: the loss starts at the targets' entropy, and the
+  // first epoch may not lower it much, but it trains and writes back.
+  EXPECT_EQ(distilled->bestEpoch, 1);
+  ASSERT_TRUE(succeeded(verify(*m.module)));
+  auto ret = cast<func::ReturnOp>(m.func().getBody().front().getTerminator());
+  EXPECT_TRUE(ret.getOperand(0).getDefiningOp<SoftmaxOp>());
+  Agreement a = compare(m.func(), readSplit(m.func(), "test", 0, 128).samples);
+  EXPECT_EQ(a.maxDiff, 0);
 }
 
 } // namespace

@@ -49,7 +49,10 @@ struct FinetuneOptions {
 
 /// What to train on: raw model inputs (as `runFunction` takes them) and
 /// either labels or the teacher's real-valued outputs (one vector per
-/// sample, the function's single result dequantized).
+/// sample, the function's single result dequantized). A function ending in
+/// a softmax trains on the logits before it (cross-entropy, its softmax
+/// stays in the IR); its teacher outputs are then probabilities (a
+/// teacher's softmax outputs), else logits.
 struct FinetuneData {
   std::vector<std::vector<uint8_t>> samples;
   std::vector<int64_t> labels;

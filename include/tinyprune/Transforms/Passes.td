@@ -501,7 +501,15 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     Option<"trainBase", "train-base", "bool", /*default=*/"false",
            "Also fine-tune the kept base layers together with the head (the "
            "paper's unfrozen variant), after the head is trained on cached "
-           "features">,
+           "features. With cut=auto every candidate tried is scored after "
+           "this fine-tuning (see base-gain)">,
+    Option<"baseGain", "base-gain", "double", /*default=*/"3",
+           "With cut=auto and train-base: the points of validation accuracy "
+           "fine-tuning the base may be expected to recover over a frozen "
+           "head. A candidate's head is trained frozen first; only when it "
+           "is within max-accuracy-drop + base-gain of the model are base "
+           "and head fine-tuned together and scored again (negative: "
+           "fine-tune every candidate tried)">,
     Option<"maxAccuracyDrop", "max-accuracy-drop", "double",
            /*default=*/"-1",
            "With cut=auto: the most top-1 accuracy (percentage points) the "
@@ -578,7 +586,9 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     layers are frozen and the features at the cut are computed once by the
     interpreter and cached; the head trains on them with cross-entropy on
     `labels`, or, without labels, by distillation from the model as it
-    comes. `train-base=true` then fine-tunes the whole pruned model.
+    comes. `train-base=true` then fine-tunes the whole pruned model; a
+    model ending in a softmax trains on the logits before it (the softmax
+    stays).
     `calibration` gives the samples (`calibration-limit=0` uses all of
     them); the last `validation-split` of them are held out.
 
@@ -590,7 +600,12 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     `latency-budget` are trained from the smallest (in flash) up, and the
     first whose validation accuracy is within `max-accuracy-drop` points of
     the model's wins (`curve=true` trains them all; `bisect=true` trains
-    about log2 of them, assuming accuracy grows with flash). `report` writes the
+    about log2 of them, assuming accuracy grows with flash). With
+    `train-base=true` a candidate is scored after base and head are
+    fine-tuned together (on a copy), which is tried only when its frozen
+    head comes within `max-accuracy-drop` + `base-gain` points (if the
+    fine-tuned model scores below its frozen head on the validation split,
+    the frozen head is kept). `report` writes the
     table of candidates (validation accuracy, parameters, flash, peak RAM,
     MACs, instructions), `report-svg` the curve.
   }];
