@@ -608,6 +608,8 @@ torch::Tensor Network::forward(const torch::Tensor &input) {
     torch::Tensor y;
     if (isa<Conv2DOp, DepthwiseConv2DOp>(op)) {
       y = runConv(layers[layerOf.lookup(&op)], in(0));
+      if (outputHook)
+        y = outputHook(&op, y);
     } else if (isa<AddOp, SubOp, MulOp>(op)) {
       y = isa<AddOp>(op)   ? in(0) + in(1)
           : isa<SubOp>(op) ? in(0) - in(1)
