@@ -7,16 +7,17 @@
 // as the channel matters; a channel switched off is multiplied by 0. The
 // expected number of kept channels of a group is the sum of its gates, and
 // every resource estimate a function of those counts (ChannelGates.h). Once
-// every target is reached the gates become exactly 1 (on) or 0 (off) and
-// the remaining steps train the weights for the model that will be
-// deployed. The loss is
+// every target is reached the gates move linearly to exactly 1 (on) or 0
+// (off) over half the remaining steps, the weights following, and the rest
+// trains the weights for the model that will be deployed. The loss is
 //
 //   task + lambda * sum_k max(0, R_k / (R_k(all on) * t_k(step)) - 1)
 //
-// where t_k(step) ramps cubically from 1 to the target; every `pruneEvery`
-// steps the gates below one half (theta < 0) are switched off, lowest
-// first, while some estimate is above its scheduled target, and lambda
-// grows while one is.
+// where t_k(step) ramps cubically from 1 to the target (the ramp of
+// gradual pruning); every `pruneEvery` steps the lowest gates are switched
+// off, one at a time, while some estimate is above its scheduled target,
+// and lambda grows while the gates lag behind the schedule (no gate below
+// one half was left to switch off).
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,8 +102,9 @@ public:
 private:
   llvm::Error setUp();
   /// Each group's gates: the logistic of the logits of the channels on
-  /// (0 off), or with `hard` 1 on and 0 off.
-  std::vector<torch::Tensor> gates(bool hard) const;
+  /// (0 off); with `hard` in (0, 1] that far on the way to 1 on and 0 off,
+  /// without gradient.
+  std::vector<torch::Tensor> gates(double hard) const;
   /// Kept counts (hard) of every group.
   std::vector<double> keptCounts() const;
   /// Each resource's estimate with the hard counts, relative to all on.
@@ -111,8 +113,8 @@ private:
   /// logits.
   torch::Tensor penalty(const std::vector<torch::Tensor> &g,
                         llvm::ArrayRef<double> targets) const;
-  /// Switches off gates below one half, lowest first, while an estimate is
-  /// above its target; true when every target holds afterwards.
+  /// Switches off gates, lowest first, while an estimate is above its
+  /// target; true when every target holds afterwards.
   bool prune(llvm::ArrayRef<double> targets);
   torch::Tensor taskLoss(const torch::Tensor &out,
                          llvm::ArrayRef<int64_t> batch) const;
@@ -123,10 +125,13 @@ private:
   const GateOptions &options;
   std::vector<torch::Tensor> logits, on;
   llvm::DenseMap<Operation *, std::vector<GateUse>> uses;
-  /// Each resource with every channel on.
-  std::vector<double> full;
+  /// Each resource's smooth maximum's softness, and its estimate with every
+  /// channel on.
+  std::vector<double> softness, full;
   /// The gates of the current step, for the output hook.
   std::vector<torch::Tensor> current;
+  /// Whether a pruning switched off a gate still above one half.
+  bool lagging = false;
   torch::Tensor labels, teacher;
 };
 
@@ -160,11 +165,13 @@ llvm::Error GateTrainer::setUp() {
   for (const GatedGroup &g : problem.groups)
     all.push_back(double(g.channels));
   for (size_t r = 0; r < problem.resources.size(); ++r) {
-    full.push_back(estimateResource(problem, r, all, 0.0));
-    if (!(full.back() > 0))
+    double exact = estimateResource(problem, r, all, 0.0);
+    if (!(exact > 0))
       return llvm::createStringError(
           llvm::formatv("the resource '{0}' is 0 with every channel",
                         problem.resources[r].name));
+    softness.push_back(options.temperature * exact);
+    full.push_back(estimateResource(problem, r, all, softness.back()));
   }
   net.outputHook = [this](Operation *op, const torch::Tensor &y) {
     auto it = uses.find(op);
@@ -190,10 +197,13 @@ llvm::Error GateTrainer::setUp() {
   return llvm::Error::success();
 }
 
-std::vector<torch::Tensor> GateTrainer::gates(bool hard) const {
+std::vector<torch::Tensor> GateTrainer::gates(double hard) const {
   std::vector<torch::Tensor> out;
-  for (size_t g = 0; g < logits.size(); ++g)
-    out.push_back(hard ? on[g] : torch::sigmoid(logits[g]) * on[g]);
+  for (size_t g = 0; g < logits.size(); ++g) {
+    torch::Tensor soft = torch::sigmoid(logits[g]) * on[g];
+    out.push_back(hard > 0 ? (hard * on[g] + (1 - hard) * soft).detach()
+                           : soft);
+  }
   return out;
 }
 
@@ -207,9 +217,7 @@ std::vector<double> GateTrainer::keptCounts() const {
 std::vector<double> GateTrainer::hardEstimates() const {
   std::vector<double> kept = keptCounts(), out;
   for (size_t r = 0; r < problem.resources.size(); ++r)
-    out.push_back(
-        estimateResource(problem, r, kept, options.temperature * full[r]) /
-        full[r]);
+    out.push_back(estimateResource(problem, r, kept, softness[r]) / full[r]);
   return out;
 }
 
@@ -228,15 +236,15 @@ torch::Tensor GateTrainer::penalty(const std::vector<torch::Tensor> &g,
   for (auto [r, res] : llvm::enumerate(problem.resources)) {
     std::vector<torch::Tensor> sets;
     for (const auto &terms : res.sets)
-      sets.push_back(setValue<torch::Tensor>(problem, terms, fraction, zero) /
-                     full[r]);
+      sets.push_back(setValue<torch::Tensor>(problem, terms, fraction, zero));
     if (sets.empty())
       continue;
     torch::Tensor value =
-        sets.size() == 1
-            ? sets.front()
-            : options.temperature *
-                  torch::logsumexp(torch::stack(sets) / options.temperature, 0);
+        (sets.size() == 1
+             ? sets.front()
+             : softness[r] *
+                   torch::logsumexp(torch::stack(sets) / softness[r], 0)) /
+        full[r];
     total = total + torch::relu(value / targets[r] - 1.0);
   }
   return total;
@@ -262,7 +270,7 @@ bool GateTrainer::prune(llvm::ArrayRef<double> targets) {
     torch::Tensor l = logits[g].detach().to(torch::kDouble).contiguous();
     torch::Tensor o = on[g].to(torch::kDouble).contiguous();
     for (int64_t c = 0; c < l.size(0); ++c)
-      if (o[c].item<double>() > 0 && l[c].item<double>() < 0)
+      if (o[c].item<double>() > 0)
         below.push_back({l[c].item<double>(), g, c});
   }
   llvm::sort(below,
@@ -276,6 +284,7 @@ bool GateTrainer::prune(llvm::ArrayRef<double> targets) {
       torch::NoGradGuard guard;
       on[b.group].index_put_({b.channel}, 0.0);
     }
+    lagging |= b.logit >= 0;
     if (holds())
       return true;
   }
@@ -318,11 +327,15 @@ llvm::Expected<GateResult> GateTrainer::run() {
   int64_t total = batches * options.epochs, step = 0;
   int64_t rampSteps =
       std::max<int64_t>(1, int64_t(options.rampFraction * double(total)));
+  // At least 20 prunings along the ramp.
+  int64_t pruneEvery =
+      std::max<int64_t>(1, std::min(options.pruneEvery, rampSteps / 20));
   bool progress = options.progress == FinetuneOptions::Progress::Always ||
                   (options.progress == FinetuneOptions::Progress::Auto &&
                    isatty(STDERR_FILENO));
   double lambda = 1.0;
   bool reached = false;
+  int64_t reachedAt = 0;
   std::vector<double> finalTargets;
   for (const GatedResource &r : problem.resources)
     finalTargets.push_back(r.target);
@@ -344,7 +357,13 @@ llvm::Expected<GateResult> GateTrainer::run() {
       llvm::ArrayRef<int64_t> batch = llvm::ArrayRef(order).slice(
           bi * options.batchSize,
           std::min<int64_t>(options.batchSize, n - bi * options.batchSize));
-      current = gates(reached);
+      // Once reached, the gates go to exactly 1 and 0 over half the steps
+      // left (the weights follow), then stay.
+      double hard = 0;
+      if (reached)
+        hard = std::min(1.0, double(step - reachedAt) /
+                                 std::max(1.0, double(total - reachedAt) / 2));
+      current = gates(hard);
       torch::Tensor out = net.forward(net.realInputs(data.samples, batch));
       torch::Tensor task = taskLoss(out, batch);
       torch::Tensor loss = task;
@@ -359,11 +378,14 @@ llvm::Expected<GateResult> GateTrainer::run() {
       net.applyMasks();
       lossSum += task.item<double>() * batch.size();
       seen += batch.size();
-      if (!reached && (step + 1) % options.pruneEvery == 0) {
+      if (!reached && ((step + 1) % pruneEvery == 0 || step + 1 == total)) {
+        lagging = false;
         bool holds = prune(targets);
         if (holds && t >= 1.0)
           reached = prune(finalTargets);
-        else if (!holds)
+        if (reached)
+          reachedAt = step + 1;
+        if (!holds || lagging)
           lambda *= options.penaltyGrowth;
       }
       if (progress) {

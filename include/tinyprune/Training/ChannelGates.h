@@ -6,11 +6,12 @@
 // channels in the outputs of the layers that write them; the gates and the
 // weights train together on the task (cross-entropy with labels, or
 // distillation from teacher outputs) plus penalties on resources computed
-// from the gates' expected number of kept channels; gates that fall below
-// one half are switched off for good, progressively, until every resource
-// estimate is within its target. The weights trained with the final gates
-// are written back into the IR; the caller removes the switched-off
-// channels structurally and checks the budgets on the real planner.
+// from the gates' expected number of kept channels; the lowest gates are
+// switched off for good, progressively along a cubic schedule of the
+// targets, until every resource estimate is within its target. The weights
+// trained with the final gates are written back into the IR; the caller removes
+// the switched-off channels structurally and checks the budgets on the real
+// planner.
 //
 // The problem is described without torch types: channel groups (where
 // their channels sit in layer outputs), *extents* (counts that shrink with
@@ -98,8 +99,9 @@ struct GateOptions {
   /// from 1 to their value; the steps after train the weights with the
   /// gates as they are (still pruning if a target is not reached).
   double rampFraction = 0.6;
-  /// Steps between two prunings of the gates below one half, and the
-  /// growth of the penalty weight at each while a target is missed.
+  /// Steps between two prunings (at most; at least 20 along the ramp), and
+  /// the growth of the penalty weight at each pruning that had to switch
+  /// off a gate still above one half.
   int64_t pruneEvery = 10;
   double penaltyGrowth = 1.25;
   /// Softness of the smooth maximum, as a fraction of the resource's value

@@ -483,11 +483,13 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     the cost model's per-layer figures scaled by their kept input and
     output fractions, peak RAM as a smooth maximum (log-sum-exp) over the
     live sets of the lowering's schedule; with `ratio`, the fraction of
-    channels kept. Each penalty is max(0, estimate / target - 1), the
-    targets ramp down cubically over the first 60 % of the steps, the
-    penalty weight grows while a target is missed, and every 10 steps the
-    gates below one half are switched off (lowest first, while a target is
-    missed). The switched-off channels are removed; the budgets are then
+    channels kept. Each penalty is max(0, estimate / target - 1); the
+    targets ramp down cubically over the first 60 % of the steps, and
+    every 10 steps (at least 20 times along the ramp) the lowest gates are
+    switched off for good while an estimate is above its scheduled target;
+    the penalty weight grows whenever that switches off a gate still above
+    one half. Afterwards the gates are exactly 0 or 1 and the weights train
+    on. The switched-off channels are removed; the budgets are then
     checked on the real planner and cost model, and the greedy above
     removes more (in the gates' order) while one is exceeded.
 
