@@ -130,6 +130,8 @@ private:
   std::vector<double> softness, full;
   /// The gates of the current step, for the output hook.
   std::vector<torch::Tensor> current;
+  /// The logits of the switched-off channels when they were.
+  std::vector<std::vector<double>> offLogits;
   /// Whether a pruning switched off a gate still above one half.
   bool lagging = false;
   torch::Tensor labels, teacher;
@@ -143,6 +145,7 @@ llvm::Error GateTrainer::setUp() {
     logits.push_back(torch::full({g.channels}, kInitialGateLogit, opts)
                          .set_requires_grad(true));
     on.push_back(torch::ones({g.channels}, opts));
+    offLogits.emplace_back(g.channels, 0.0);
     for (const GatedOutput &o : g.outputs) {
       auto type = dyn_cast<RankedTensorType>(o.op->getResult(0).getType());
       if (!type || !type.hasStaticShape() ||
@@ -285,6 +288,7 @@ bool GateTrainer::prune(llvm::ArrayRef<double> targets) {
       on[b.group].index_put_({b.channel}, 0.0);
     }
     lagging |= b.logit >= 0;
+    offLogits[b.group][b.channel] = b.logit;
     if (holds())
       return true;
   }
@@ -417,8 +421,11 @@ llvm::Expected<GateResult> GateTrainer::run() {
     std::vector<double> lv(l.data_ptr<double>(),
                            l.data_ptr<double>() + l.numel());
     std::vector<bool> off;
-    for (int64_t c = 0; c < o.numel(); ++c)
+    for (int64_t c = 0; c < o.numel(); ++c) {
       off.push_back(o.data_ptr<double>()[c] == 0);
+      if (off.back())
+        lv[c] = offLogits[g][c];
+    }
     result.logits.push_back(std::move(lv));
     result.off.push_back(std::move(off));
   }

@@ -248,7 +248,8 @@ pruning::trainGates(func::FuncOp func, func::FuncOp before,
     int64_t n = 0;
     for (auto [c, l] : llvm::enumerate(result->logits[k])) {
       bool isOff = result->off[k][c];
-      scores.push_back(isOff ? 0.0 : 1.0 / (1.0 + std::exp(-l)));
+      double gate = 1.0 / (1.0 + std::exp(-l));
+      scores.push_back(isOff ? gate - 1.0 : gate);
       n += isOff;
     }
     out.scores.push_back(std::move(scores));

@@ -50,8 +50,8 @@ struct GatingRequest {
 
 struct GatingOutcome {
   /// Per candidate (in the order given) and channel: the gate's score,
-  /// lower goes first (0 for switched-off channels, else the logistic of
-  /// the gate's logit, in (0, 1)).
+  /// lower goes first: the gate (the logistic of its logit) in (0, 1) for
+  /// the channels kept, the gate when switched off minus 1 for the others.
   std::vector<std::vector<double>> scores;
   /// Per candidate: channels switched off.
   std::vector<int64_t> off;
