@@ -497,39 +497,41 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
   // From the gates' choice, or nothing.
   for (auto [c, removed] : llvm::zip(run.candidates, start))
     c.removed = removed;
+  // The gates' estimates are not the planner: once the budgets hold, give
+  // back removed channels, the highest score first (for switched-off
+  // channels, the gate when it went), while the budgets still hold, until
+  // no group can.
+  auto giveBack = [&]() -> LogicalResult {
+    std::vector<bool> done(run.candidates.size(), false);
+    for (;;) {
+      size_t best = run.candidates.size();
+      double bestScore = 0;
+      for (auto [i, c] : llvm::enumerate(run.candidates))
+        if (!done[i] && c.removed > 0) {
+          double score = c.importance[c.order[c.removed - 1]];
+          if (best == run.candidates.size() || score > bestScore) {
+            best = i;
+            bestScore = score;
+          }
+        }
+      if (best == run.candidates.size())
+        return success();
+      --run.candidates[best].removed;
+      FailureOr<ModelResources> trial = measureChoice(run);
+      if (failed(trial))
+        return failure();
+      if (!run.budget.holds(*trial)) {
+        ++run.candidates[best].removed;
+        done[best] = true;
+      }
+    }
+  };
   if (!run.gated.empty()) {
     FailureOr<ModelResources> now = measureChoice(run);
     if (failed(now))
       return failure();
-    if (run.budget.holds(*now)) {
-      // The gates' estimates are not the planner: give back switched-off
-      // channels, the highest gate at its switching off first, while the
-      // budgets still hold, until no group can.
-      std::vector<bool> done(run.candidates.size(), false);
-      for (;;) {
-        size_t best = run.candidates.size();
-        double bestScore = 0;
-        for (auto [i, c] : llvm::enumerate(run.candidates))
-          if (!done[i] && c.removed > 0) {
-            double score = c.importance[c.order[c.removed - 1]];
-            if (best == run.candidates.size() || score > bestScore) {
-              best = i;
-              bestScore = score;
-            }
-          }
-        if (best == run.candidates.size())
-          break;
-        --run.candidates[best].removed;
-        FailureOr<ModelResources> trial = measureChoice(run);
-        if (failed(trial))
-          return failure();
-        if (!run.budget.holds(*trial)) {
-          ++run.candidates[best].removed;
-          done[best] = true;
-        }
-      }
-      return success();
-    }
+    if (run.budget.holds(*now))
+      return giveBack();
   }
 
   int64_t total = 0;
@@ -552,7 +554,7 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
         if (!run.budget.holds(*trial))
           ++run.candidates[i].removed;
       }
-      return success();
+      return run.gated.empty() ? success() : giveBack();
     }
     // What one more channel of each group saves of each budget exceeded,
     // relative to how much the model takes of it now.
