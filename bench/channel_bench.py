@@ -6,7 +6,8 @@ model, dense and at a few ratios and budgets.
 
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
         [--configs ram=0.5,flash=0.5,latency=0.5,ratio=0.3]
-        [--limit 2000] [--epochs 1] [--json FILE]
+        [--limit 2000] [--epochs 1] [--methods calibrated,gates]
+        [--gate-epochs 1] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
 configuration, calibration on the first `--limit` training samples (the
@@ -16,7 +17,13 @@ the same samples; then `tinyprune compile` (arena, constant bytes) and
 `tinyprune eval` (top-1). `ram=F`, `flash=F` and `latency=F` are budgets
 at F times the dense model's arena, flash and M4F instructions. Runs one
 at a time, one thread each (the machine is shared); expect a few minutes
-per pruned model. Prints one table row per model and configuration.
+per pruned model. Prints one table row per model, configuration and
+method.
+
+`--methods` chooses the channels: `calibrated` (the consumers' output error
+on the samples, consumers re-solved) and/or `gates` (`gate-epochs=N`:
+differentiable gates trained with the labels under the budget's resource
+penalties on the same samples, then the same fine-tune).
 """
 
 import argparse
@@ -29,7 +36,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "build", "bin")
+# TINYPRUNE_BIN: the binaries to run (a copy, while the build tree changes).
+BIN = os.environ.get("TINYPRUNE_BIN", os.path.join(ROOT, "build", "bin"))
 DATA = os.path.expanduser("~/.cache/tinyprune-data/fashion-mnist")
 
 
@@ -67,12 +75,14 @@ def main():
                     default="ram=0.5,flash=0.5,latency=0.5,ratio=0.3")
     ap.add_argument("--limit", type=int, default=2000)
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--methods", default="calibrated")
+    ap.add_argument("--gate-epochs", type=int, default=1)
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
-    print("%-10s %-12s %7s %8s %8s %11s %8s" %
-          ("model", "config", "top-1", "arena B", "flash B", "M4F instr",
-           "minutes"))
+    print("%-10s %-12s %-10s %7s %8s %8s %11s %8s" %
+          ("model", "config", "method", "top-1", "arena B", "flash B",
+           "M4F instr", "minutes"))
     with tempfile.TemporaryDirectory() as tmp:
         # Every model dense first, then each configuration over the models,
         # so that a run cut short has every model at the first budgets.
@@ -89,8 +99,8 @@ def main():
             d = measure(raised, tmp)
             dense[model] = d
             rows.append(dict(model=model, config="dense", minutes=0.0, **d))
-            print("%-10s %-12s %7.2f %8d %8d %11.0f %8s" %
-                  (model, "dense", d["top1"], d["arena"], d["flash"],
+            print("%-10s %-12s %-10s %7.2f %8d %8d %11.0f %8s" %
+                  (model, "dense", "-", d["top1"], d["arena"], d["flash"],
                    d["m4_instr"], "-"), flush=True)
         for config in args.configs.split(","):
             kind, value = config.split("=")
@@ -105,26 +115,34 @@ def main():
                     goal = "flash-budget=%d" % int(d["flash"] * value)
                 else:
                     goal = "latency-budget=%d" % int(d["m4_instr"] * value)
-                opts = ("%s calibration=%s calibration-limit=%d threads=1" %
-                        (goal, os.path.join(DATA, "train_x.npy"), args.limit))
-                if args.epochs > 0:
-                    opts += " epochs=%d labels=%s" % (
-                        args.epochs, os.path.join(DATA, "train_y.npy"))
-                pruned = os.path.join(tmp, model + "_pruned.mlir")
-                start = time.time()
-                run([os.path.join(BIN, "tinyprune-opt"),
-                     os.path.join(tmp, model + ".mlir"),
-                     "--channel-prune=" + opts, "-o", pruned])
-                minutes = (time.time() - start) / 60
-                r = measure(pruned, tmp)
-                rows.append(dict(model=model, config=config, goal=goal,
-                                 minutes=minutes, **r))
-                print("%-10s %-12s %7.2f %8d %8d %11.0f %8.1f" %
-                      (model, config, r["top1"], r["arena"], r["flash"],
-                       r["m4_instr"], minutes), flush=True)
+                for method in args.methods.split(","):
+                    opts = ("%s calibration=%s calibration-limit=%d "
+                            "finetune-limit=%d threads=1" %
+                            (goal, os.path.join(DATA, "train_x.npy"),
+                             args.limit, args.limit))
+                    if args.epochs > 0 or method == "gates":
+                        opts += " labels=%s" % os.path.join(DATA,
+                                                            "train_y.npy")
+                    if args.epochs > 0:
+                        opts += " epochs=%d" % args.epochs
+                    if method == "gates":
+                        opts += " gate-epochs=%d" % args.gate_epochs
+                    pruned = os.path.join(tmp, model + "_pruned.mlir")
+                    start = time.time()
+                    run([os.path.join(BIN, "tinyprune-opt"),
+                         os.path.join(tmp, model + ".mlir"),
+                         "--channel-prune=" + opts, "-o", pruned])
+                    minutes = (time.time() - start) / 60
+                    r = measure(pruned, tmp)
+                    rows.append(dict(model=model, config=config, goal=goal,
+                                     method=method, minutes=minutes, **r))
+                    print("%-10s %-12s %-10s %7.2f %8d %8d %11.0f %8.1f" %
+                          (model, config, method, r["top1"], r["arena"],
+                           r["flash"], r["m4_instr"], minutes), flush=True)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(dict(limit=args.limit, epochs=args.epochs, rows=rows),
+            json.dump(dict(limit=args.limit, epochs=args.epochs,
+                           gate_epochs=args.gate_epochs, rows=rows),
                       f, indent=1)
 
 

@@ -650,6 +650,8 @@ torch::Tensor Network::run(const torch::Tensor &input, bool logits) {
     torch::Tensor y;
     if (isa<Conv2DOp, DepthwiseConv2DOp>(op)) {
       y = runConv(layers[layerOf.lookup(&op)], in(0));
+      if (outputHook)
+        y = outputHook(&op, y);
     } else if (isa<AddOp, SubOp, MulOp>(op)) {
       y = isa<AddOp>(op)   ? in(0) + in(1)
           : isa<SubOp>(op) ? in(0) - in(1)

@@ -28,6 +28,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -94,6 +95,10 @@ public:
   void restore(const std::vector<torch::Tensor> &saved);
 
   std::vector<ConvParams> &convs() { return layers; }
+  /// When set, `forward` passes the real-valued output of every convolution
+  /// and depthwise layer through it (the channel gates of Gates.cpp).
+  std::function<torch::Tensor(mlir::Operation *, const torch::Tensor &)>
+      outputHook;
   mlir::func::FuncOp function() const { return func; }
   torch::Dtype dtype() const { return type; }
   /// Elements per sample of the input and the output.

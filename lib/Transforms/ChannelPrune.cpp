@@ -18,6 +18,7 @@
 
 #include "tinyprune/Dialect/LayerView.h"
 #include "tinyprune/Dialect/TinyPrune.h"
+#include "tinyprune/Transforms/Pruning/ChannelGating.h"
 #include "tinyprune/Transforms/Pruning/ChannelGroups.h"
 #include "tinyprune/Transforms/Pruning/Finetuning.h"
 #include "tinyprune/Transforms/Pruning/PruningReport.h"
@@ -26,7 +27,6 @@
 #include "tinyprune/Transforms/Reconstruction.h"
 
 #include "tinyprune/Execution/ModelInput.h"
-
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -79,6 +79,8 @@ struct Run {
   std::optional<ModelResources> before, after;
   llvm::MapVector<Operation *, LayerFigures> layersBefore;
   bool calibrated = false;
+  /// With gate-epochs: the gates' outcome, for the report.
+  std::string gated;
   int64_t consumersResolved = 0, consumersCompensated = 0;
   /// With epochs: the fine-tune's outcome, for the report.
   std::string finetuned;
@@ -148,6 +150,10 @@ private:
   LogicalResult findFunction(Run &run);
   void magnitudeImportance(Run &run);
   LogicalResult calibratedImportance(Run &run, const calib::CalibrationSet &);
+  /// With gate-epochs: trains the gates (and the weights) and takes their
+  /// scores as the importance and the channels they switched off as the
+  /// start of the choice.
+  LogicalResult gateImportance(Run &run, func::FuncOp dense);
   /// The removed channels of every group: each candidate's first
   /// `removed` in its order.
   std::vector<std::vector<int64_t>> removedChannels(const Run &run) const;
@@ -185,8 +191,17 @@ LogicalResult ChannelPrunePass::checkOptions(Run &run) {
                         << shortNumber(maxGroupRatio);
   if (llvm::Error err = checkRequest(finetuneRequest()))
     return modelError() << llvm::toString(std::move(err));
-  if (!labels.empty() && epochs == 0)
-    return modelError() << "labels are for the fine-tune: give epochs too";
+  if (!labels.empty() && epochs == 0 && gateEpochs == 0)
+    return modelError()
+           << "labels are for training: give epochs or gate-epochs too";
+  if (gateEpochs < 0)
+    return modelError() << "gate-epochs must be at least 0, got "
+                        << gateEpochs.getValue();
+  if (gateEpochs > 0 && calibration.empty())
+    return modelError() << "gate-epochs needs calibration=<training samples>";
+  if (!(gateLearningRate > 0.0))
+    return modelError() << "gate-learning-rate must be positive, got "
+                        << shortNumber(gateLearningRate);
   if (calibrationLimit < 0)
     return modelError() << "calibration-limit must be at least 0, got "
                         << calibrationLimit.getValue();
@@ -372,6 +387,33 @@ ChannelPrunePass::calibratedImportance(Run &run,
   return success();
 }
 
+LogicalResult ChannelPrunePass::gateImportance(Run &run, func::FuncOp dense) {
+  GatingRequest request;
+  request.training = finetuneRequest();
+  request.training.epochs = gateEpochs;
+  request.gateLearningRate = gateLearningRate;
+  request.budget = run.budget;
+  request.ratio = ratio;
+  if (run.core)
+    request.core = *run.core;
+  std::vector<GateCandidate> candidates;
+  for (const Candidate &c : run.candidates)
+    candidates.push_back({c.group, c.limit});
+  progress(
+      llvm::formatv("training gates for {0} epochs", gateEpochs.getValue()));
+  llvm::Expected<GatingOutcome> outcome =
+      trainGates(run.func, dense, run.groups, candidates,
+                 run.before ? *run.before : ModelResources(), request);
+  if (!outcome)
+    return modelError() << "gates: " << llvm::toString(outcome.takeError());
+  for (auto [i, c] : llvm::enumerate(run.candidates)) {
+    c.importance = outcome->scores[i];
+    c.removed = std::min(outcome->off[i], c.limit);
+  }
+  run.gated = outcome->summary;
+  return success();
+}
+
 std::vector<std::vector<int64_t>>
 ChannelPrunePass::removedChannels(const Run &run) const {
   std::vector<std::vector<int64_t>> removed(run.groups.size());
@@ -403,9 +445,12 @@ FailureOr<ModelResources> ChannelPrunePass::measureChoice(Run &run) {
 }
 
 LogicalResult ChannelPrunePass::chooseByRatio(Run &run) {
+  // The gates' switched-off channels score 0: they go first.
   int64_t total = 0;
-  for (const Candidate &c : run.candidates)
+  for (Candidate &c : run.candidates) {
     total += run.groups[c.group].channels;
+    c.removed = 0;
+  }
   int64_t goal = std::llround(ratio * double(total));
   // The least important channel of any group next, while groups have room.
   struct Next {
@@ -435,8 +480,11 @@ LogicalResult ChannelPrunePass::chooseByRatio(Run &run) {
 
 LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
   // Out of reach even with every removable channel gone?
-  for (Candidate &c : run.candidates)
+  std::vector<int64_t> start;
+  for (Candidate &c : run.candidates) {
+    start.push_back(c.removed);
     c.removed = c.limit;
+  }
   FailureOr<ModelResources> least = measureChoice(run);
   if (failed(least))
     return failure();
@@ -446,8 +494,45 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
                         << " with every removable channel removed (at most "
                         << shortNumber(maxGroupRatio)
                         << " of each group, see max-group-ratio)";
-  for (Candidate &c : run.candidates)
-    c.removed = 0;
+  // From the gates' choice, or nothing.
+  for (auto [c, removed] : llvm::zip(run.candidates, start))
+    c.removed = removed;
+  // The gates' estimates are not the planner: once the budgets hold, give
+  // back removed channels, the highest score first (for switched-off
+  // channels, the gate when it went), while the budgets still hold, until
+  // no group can.
+  auto giveBack = [&]() -> LogicalResult {
+    std::vector<bool> done(run.candidates.size(), false);
+    for (;;) {
+      size_t best = run.candidates.size();
+      double bestScore = 0;
+      for (auto [i, c] : llvm::enumerate(run.candidates))
+        if (!done[i] && c.removed > 0) {
+          double score = c.importance[c.order[c.removed - 1]];
+          if (best == run.candidates.size() || score > bestScore) {
+            best = i;
+            bestScore = score;
+          }
+        }
+      if (best == run.candidates.size())
+        return success();
+      --run.candidates[best].removed;
+      FailureOr<ModelResources> trial = measureChoice(run);
+      if (failed(trial))
+        return failure();
+      if (!run.budget.holds(*trial)) {
+        ++run.candidates[best].removed;
+        done[best] = true;
+      }
+    }
+  };
+  if (!run.gated.empty()) {
+    FailureOr<ModelResources> now = measureChoice(run);
+    if (failed(now))
+      return failure();
+    if (run.budget.holds(*now))
+      return giveBack();
+  }
 
   int64_t total = 0;
   for (const Candidate &c : run.candidates)
@@ -469,7 +554,7 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
         if (!run.budget.holds(*trial))
           ++run.candidates[i].removed;
       }
-      return success();
+      return run.gated.empty() ? success() : giveBack();
     }
     // What one more channel of each group saves of each budget exceeded,
     // relative to how much the model takes of it now.
@@ -676,9 +761,11 @@ void ChannelPrunePass::writeReport(const Run &run) {
   } else {
     os << "ratio " << shortNumber(ratio);
   }
-  os << (run.calibrated ? ", by consumers' output error on calibration data, "
-                          "consumers re-solved"
-                        : ", by magnitude (L1 of the filters)")
+  os << (!run.gated.empty()
+             ? ", by differentiable gates trained under resource penalties"
+         : run.calibrated ? ", by consumers' output error on calibration "
+                            "data, consumers re-solved"
+                          : ", by magnitude (L1 of the filters)")
      << "\n";
   os << llvm::format("%-28s %5s %5s %9s %9s %11s %11s %9s %9s\n", "layer", "ch",
                      "kept", "params", "now", "MACs", "now", "act B", "now");
@@ -731,6 +818,8 @@ void ChannelPrunePass::writeReport(const Run &run) {
        << run.consumersCompensated << "\n";
   if (run.consumersResolved)
     os << "consumer layers re-solved: " << run.consumersResolved << "\n";
+  if (!run.gated.empty())
+    os << run.gated << "\n";
   if (!run.finetuned.empty())
     os << run.finetuned << "\n";
   os.flush();
@@ -764,8 +853,22 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
       run.candidates.push_back(std::move(c));
   }
   run.layersBefore = layerFigures(run.func);
+  if (run.core) {
+    FailureOr<ModelResources> before = measureResources(run.func, *run.core);
+    if (failed(before))
+      return failure();
+    run.before = *before;
+  }
+  // The model before pruning: the teacher of the gates and of a fine-tune
+  // without labels.
+  OwningOpRef<func::FuncOp> dense;
+  if (epochs > 0 || gateEpochs > 0)
+    dense = cast<func::FuncOp>(run.func->clone());
   std::optional<calib::CalibrationSet> set;
-  if (!calibration.empty()) {
+  if (gateEpochs > 0) {
+    if (failed(gateImportance(run, *dense)))
+      return failure();
+  } else if (!calibration.empty()) {
     llvm::Expected<calib::CalibrationSet> loaded = calib::CalibrationSet::load(
         run.func, calibration, calibrationLimit, calibrationScale);
     if (!loaded)
@@ -785,21 +888,11 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
       return c.importance[a] < c.importance[b];
     });
   }
-  if (run.core) {
-    FailureOr<ModelResources> before = measureResources(run.func, *run.core);
-    if (failed(before))
-      return failure();
-    run.before = *before;
-  }
   if (failed(run.budget.given() ? chooseByBudget(run) : chooseByRatio(run)))
     return failure();
-  // The model before pruning, the teacher of a fine-tune without labels.
-  OwningOpRef<func::FuncOp> dense;
-  if (epochs > 0)
-    dense = cast<func::FuncOp>(run.func->clone());
   if (set && failed(resolveConsumers(run, *set)))
     return failure();
-  if (!set)
+  if (!set && run.gated.empty())
     run.consumersCompensated =
         foldRemovedChannels(run.func, run.groups, removedChannels(run));
   if (failed(removeChannels(run.func, run.groups, removedChannels(run))))

@@ -412,6 +412,15 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "With calibration: least-squares damping of the consumers' "
            "re-solve, relative to the mean input energy">,
+    Option<"gateEpochs", "gate-epochs", "int64_t", /*default=*/"0",
+           "Choose the channels by differentiable gates trained for this "
+           "many epochs on the calibration samples (with labels, else "
+           "distilled from the model before pruning) under resource "
+           "penalties, instead of the ranking; 0: no gates">,
+    Option<"gateLearningRate", "gate-learning-rate", "double",
+           /*default=*/"0.2",
+           "With gate-epochs: Adam's learning rate of the gate logits (the "
+           "weights train at learning-rate)">,
   ]> {
   let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
                 "MCU budgets";
@@ -463,6 +472,26 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     removes the best few, until every budget holds. A budget that even
     removing every removable channel cannot meet is an error naming it and
     the least the model reaches.
+
+    With `gate-epochs` > 0 the paper's method chooses instead: a gate per
+    channel of every prunable group (one gate for the channels a residual
+    add ties) multiplies the channel in the outputs of the layers writing
+    it; gates and weights train together on the calibration samples
+    (cross-entropy with `labels`, else distillation from the model before
+    pruning) plus penalties on the budgets' resources estimated from the
+    gates' expected kept channels: flash, MACs and instructions as sums of
+    the cost model's per-layer figures scaled by their kept input and
+    output fractions, peak RAM as a smooth maximum (log-sum-exp) over the
+    live sets of the lowering's schedule; with `ratio`, the fraction of
+    channels kept. Each penalty is max(0, estimate / target - 1); the
+    targets ramp down cubically over the first 60 % of the steps, and
+    every 10 steps (at least 20 times along the ramp) the lowest gates are
+    switched off for good while an estimate is above its scheduled target;
+    the penalty weight grows whenever that switches off a gate still above
+    one half. Afterwards the gates are exactly 0 or 1 and the weights train
+    on. The switched-off channels are removed; the budgets are then
+    checked on the real planner and cost model, and the greedy above
+    removes more (in the gates' order) while one is exceeded.
 
     With `epochs` > 0 the smaller model is then fine-tuned on the
     calibration samples (all of them up to `calibration-limit`) by the

@@ -21,7 +21,10 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <set>
 
 using namespace mlir;
 using namespace tinyprune;
@@ -69,25 +72,32 @@ static void findPeak(func::FuncOp func, const IRMapping &toOriginal,
     buffers.push_back({&op, bytes ? bytes.getInt() : 0, step[&op], last});
   }
   int64_t best = -1, bestStep = 0;
+  std::set<std::vector<size_t>> seen;
   for (int64_t s = 0; s < t; ++s) {
     int64_t live = 0;
-    for (const Live &b : buffers)
-      if (b.first <= s && s <= b.last)
+    std::vector<size_t> set;
+    for (auto [i, b] : llvm::enumerate(buffers))
+      if (b.first <= s && s <= b.last) {
         live += b.bytes;
+        set.push_back(i);
+      }
+    if (!set.empty() && seen.insert(set).second)
+      r.liveSets.push_back(set);
     if (live > best) {
       best = live;
       bestStep = s;
     }
   }
   r.peakLiveBytes = std::max<int64_t>(best, 0);
-  for (const Live &b : buffers)
-    if (b.first <= bestStep && bestStep <= b.last) {
-      Value original = toOriginal.lookupOrNull(b.op->getResult(0));
-      std::string name = original && original.getDefiningOp()
-                             ? opLabel(original.getDefiningOp())
-                             : opLabel(b.op);
-      r.peakTensors.push_back({name, b.bytes, original});
-    }
+  for (const Live &b : buffers) {
+    Value original = toOriginal.lookupOrNull(b.op->getResult(0));
+    std::string name = original && original.getDefiningOp()
+                           ? opLabel(original.getDefiningOp())
+                           : opLabel(b.op);
+    r.buffers.push_back({name, b.bytes, original});
+    if (b.first <= bestStep && bestStep <= b.last)
+      r.peakTensors.push_back(r.buffers.back());
+  }
 }
 
 FailureOr<ModelResources> pruning::measureResources(func::FuncOp func,

@@ -45,6 +45,11 @@ struct ModelResources {
   /// where the most bytes are live, and those bytes.
   std::vector<LiveTensor> peakTensors;
   int64_t peakLiveBytes = 0;
+  /// Every arena buffer of the schedule (its value null when the lowering
+  /// added it), and the distinct sets of buffers live together at the
+  /// schedule's steps (indices into `buffers`).
+  std::vector<LiveTensor> buffers;
+  std::vector<std::vector<size_t>> liveSets;
 };
 
 /// How reports name an op: its name location when it has one, else its
