@@ -5,7 +5,7 @@
         [--threads T]
     /usr/bin/python3 bench/train_bench.py results [--models ...]
         [--sparsity S,...] [--samples N] [--epochs E] [--learning-rate LR]
-        [--prune-samples P]
+        [--prune-samples P] [--reuse-pruned] [--objectives labels,distill]
 
 speed: for each Fashion-MNIST fixture, training samples per second of
 `--tinyprune-finetune` and the wall time of one prune + fine-tune.
@@ -144,7 +144,12 @@ def results(args, tmp):
             row = [dense_top1, top1(pruned)]
             # With labels, and without: distillation from the model as it
             # was before the pass pruned it.
-            for target in (f" labels={DATA}/train_y.npy", ""):
+            for objective in ("labels", "distill"):
+                if objective not in args.objectives:
+                    row.append(None)
+                    continue
+                target = (f" labels={DATA}/train_y.npy"
+                          if objective == "labels" else "")
                 tuned = os.path.join(tmp, name + "_tuned.mlir")
                 if args.reuse_pruned:
                     # The same training on the pruned model already made;
@@ -168,7 +173,8 @@ def results(args, tmp):
                          "-o", tuned])
                 row.append(top1(tuned))
             print(f"{name:28} {sparsity:>8} " +
-                  " ".join(f"{v:7.2f}" for v in row), flush=True)
+                  " ".join("      -" if v is None else f"{v:7.2f}"
+                           for v in row), flush=True)
 
 
 def main():
@@ -186,11 +192,18 @@ def main():
                     help="results: fine-tune the pruned model with "
                     "--tinyprune-finetune (teacher: the dense model) "
                     "instead of pruning again with epochs")
+    ap.add_argument("--objectives", default="labels,distill",
+                    help="results: labels, distill or both (a column "
+                    "not run prints -)")
     ap.add_argument("--eval-threads", type=int, default=1,
                     help="threads of `tinyprune eval`")
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     args.models = args.models.split(",")
+    args.objectives = args.objectives.split(",")
+    if not args.objectives or any(o not in ("labels", "distill")
+                                  for o in args.objectives):
+        ap.error("--objectives: labels, distill or labels,distill")
     EVAL_THREADS[0] = args.eval_threads
     with tempfile.TemporaryDirectory() as tmp:
         (speed if args.mode == "speed" else results)(args, tmp)
