@@ -51,8 +51,7 @@ struct LstmConverter {
   LogicalResult absent(unsigned first, unsigned last, StringRef feature) {
     for (unsigned i = first; i <= last; ++i)
       if (present(i))
-        return in.error() << feature << " (operand " << i
-                          << ") is not supported";
+        return in.error() << feature << " (operand " << i << "): not supported";
     return success();
   }
 
@@ -161,7 +160,7 @@ FailureOr<Value> LstmConverter::convert() {
   for (unsigned i = 1; i <= 8; ++i) {
     SmallVector<int64_t, 2> shape = {hidden, i <= 4 ? inputs : hidden};
     if (ArrayRef<int64_t>(tensor(i).shape) != ArrayRef<int64_t>(shape))
-      return in.error() << "weights '" << tensor(i).name
+      return in.error() << "weight tensor '" << tensor(i).name
                         << "' must have shape [" << shape[0] << ", " << shape[1]
                         << "]";
   }
@@ -198,15 +197,17 @@ FailureOr<Value> LstmConverter::convert() {
     return in.error() << "cell state zero point must be 0";
   SmallVector<float, 8> weightScales;
   for (unsigned i = 1; i <= 8; ++i) {
-    FailureOr<QuantParams> q = quant(i, tflite::TensorType::INT8, "weights");
+    FailureOr<QuantParams> q =
+        quant(i, tflite::TensorType::INT8, "weight tensor");
     if (failed(q))
       return failure();
     if (q->zeroPoint[0] != 0)
-      return in.error() << "weights '" << tensor(i).name << "' have zero point "
-                        << q->zeroPoint[0] << " (int8 weights are symmetric)";
+      return in.error() << "weight tensor '" << tensor(i).name
+                        << "' has zero point " << q->zeroPoint[0]
+                        << " (int8 weights are symmetric)";
     if (!tensor(i).isConstant)
-      return in.error() << "weights '" << tensor(i).name
-                        << "' are not constant";
+      return in.error() << "weight tensor '" << tensor(i).name
+                        << "' is not constant";
     weightScales.push_back(q->scale[0]);
   }
   for (unsigned i = kInputGateBias; i < kInputGateBias + 4; ++i) {

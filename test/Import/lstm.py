@@ -114,3 +114,43 @@ write("cell_scale", cell_scale=0.0003)
 write("output_quant", extra=lambda m, op, t: m.raw_tensor_fields(
     t["output"], quantization={"scale": [0.01], "zero_point": [3]}))
 write("diagonal", extra=options(diagonal_recurrent_tensors=True))
+
+# The weights (TFLite order) and biases are constants; the variable states
+# and the intermediates do not appear.
+# CHECK-LABEL: func.func @main(
+# CHECK-SAME: %[[X:.*]]: tensor<1x5x6xi8> {tinyprune.quant = #tinyprune.quant<scale = 0.0234999992, zero_point = -11>}
+# CHECK-SAME: -> (tensor<1x5x8xi8> {tinyprune.quant = #tinyprune.quant<scale = 0.00779999979, zero_point = 3>})
+# CHECK-COUNT-4: "tosa.const"() {{.*}} : () -> tensor<8x6xi8>
+# CHECK-COUNT-4: "tosa.const"() {{.*}} : () -> tensor<8x8xi8>
+# CHECK-COUNT-4: "tosa.const"() {{.*}} : () -> tensor<8xi32>
+# CHECK-NOT: tensor<1x8xi16>
+# CHECK: %[[Y:.*]] = tinyprune.lstm %[[X]], %0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11
+# CHECK-SAME: cell_clip = 1.000000e+01 : f32
+# CHECK-SAME: cell_quant = #tinyprune.quant<scale = 0.00048828125, zero_point = 0>
+# CHECK-SAME: input_quant = #tinyprune.quant<scale = 0.0234999992, zero_point = -11>
+# CHECK-SAME: output_quant = #tinyprune.quant<scale = 0.00779999979, zero_point = 3>
+# CHECK-SAME: time_major = false
+# CHECK-SAME: weight_scales = array<f32: {{([0-9.e-]+, ){7}[0-9.e-]+}}>
+# CHECK-SAME: -> tensor<1x5x8xi8>
+# CHECK-NEXT: return %[[Y]]
+
+# In a classifier the LSTM's output feeds the usual int8 layers.
+# CLS-LABEL: func.func @main(
+# CLS: %[[H:.*]] = tinyprune.lstm
+# CLS: tosa.reshape %[[H]], {{.*}} -> tensor<1x40xi8>
+# CLS: tosa.conv2d
+# CLS: tinyprune.softmax
+# CLS: return
+
+# FLOAT: {{^}}{{.*}}float.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): float LSTM is not supported (int8 is){{$}}
+# INT16: {{^}}{{.*}}int16.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): 16x8 LSTM (int16 activations) is not supported (int8 is){{$}}
+# CIFG: {{^}}{{.*}}cifg.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): CIFG (coupled input and forget gates, no input gate weights) is not supported{{$}}
+# PEEPHOLE: {{^}}{{.*}}peephole.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): peephole connections (operand 10): not supported{{$}}
+# PROJECTION: {{^}}{{.*}}projection.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): projection (operand 16): not supported{{$}}
+# LAYERNORM: {{^}}{{.*}}layer_norm.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): layer normalization (operand 21): not supported{{$}}
+# RELU: {{^}}{{.*}}relu.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): cell activation RELU is not supported (TANH is){{$}}
+# PERCHANNEL: {{^}}{{.*}}per_channel.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): weight tensor 'input_to_cell_weights' is quantized per channel (TFLite Micro's LSTM takes per-tensor scales){{$}}
+# NOTVAR: {{^}}{{.*}}not_variable.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): state 'cell_state' is not a variable tensor{{$}}
+# CELLSCALE: {{^}}{{.*}}cell_scale.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): the cell state scale is not a power of two{{$}}
+# OUTQ: {{^}}{{.*}}output_quant.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): output 'lstm_output' must be int8 with the hidden state's quantization (TFLite Micro copies the hidden state to it){{$}}
+# DIAG: {{^}}{{.*}}diagonal.tflite: error: operator 0 (UNIDIRECTIONAL_SEQUENCE_LSTM): diagonal recurrent weights are not supported{{$}}

@@ -707,6 +707,8 @@ LogicalResult KernelCallBuilder::lowerLstm(LstmOp op) {
        << "},\n    {" << llvm::join(ArrayRef(names).slice(4, 4), ", ")
        << "},\n    {" << llvm::join(ArrayRef(names).slice(8, 4), ", ")
        << "}};\n";
+    // The two structs on a 32-bit target: 31 words and 12 pointers.
+    p.constantBytes += 31 * 4 + 12 * 4;
   }
   std::string in = operand(op.getInput());
   define(op.getResult());
