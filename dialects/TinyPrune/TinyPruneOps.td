@@ -164,4 +164,53 @@ def TinyPrune_QuantizeOp : TinyPrune_Op<"quantize",
   let hasVerifier = 1;
 }
 
+def TinyPrune_LstmOp : TinyPrune_Op<"lstm", [Pure]> {
+  let summary = "TFLite Micro's int8 UNIDIRECTIONAL_SEQUENCE_LSTM";
+  let description = [{
+    A Keras-style LSTM (no peephole, projection, layer norm or CIFG) over a
+    sequence, with TFLite Micro's integer arithmetic (rt/lstm.h): int8
+    input, weights, hidden state and output, int32 biases, an int16 cell
+    state with scale `cell_quant` (a power of two). Per step each gate sums
+    two fully-connected layers (input and hidden state) requantized to
+    Q3.12, applies TFLite's int16 sigmoid (input, forget, output gates) or
+    tanh (cell gate), and the cell and hidden states are updated with
+    requantized int16 products; the output at each step is the hidden
+    state, so `output_quant` is the hidden state's quantization too. The
+    multipliers are TFLite Micro's Prepare, computed from the scales held
+    here (`weight_scales`: input-to-{input, forget, cell, output} then
+    recurrent-to-{input, forget, cell, output}). `cell_clip` > 0 clips the
+    cell state to +-cell_clip.
+
+    The input is `[batch, time, input]` (`[time, batch, input]` when
+    `time_major`); the weights are `[hidden, input]` and `[hidden, hidden]`,
+    the biases `[hidden]`. The state starts at TFLite Micro's reset values
+    (hidden = its zero point, cell = 0) on every evaluation, as on a fresh
+    TFLite Micro interpreter or after ResetVariableTensors, which makes the
+    op a pure function of its operands.
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$input,
+                   RankedTensorOf<[I8]>:$input_to_input_weights,
+                   RankedTensorOf<[I8]>:$input_to_forget_weights,
+                   RankedTensorOf<[I8]>:$input_to_cell_weights,
+                   RankedTensorOf<[I8]>:$input_to_output_weights,
+                   RankedTensorOf<[I8]>:$recurrent_to_input_weights,
+                   RankedTensorOf<[I8]>:$recurrent_to_forget_weights,
+                   RankedTensorOf<[I8]>:$recurrent_to_cell_weights,
+                   RankedTensorOf<[I8]>:$recurrent_to_output_weights,
+                   RankedTensorOf<[I32]>:$input_gate_bias,
+                   RankedTensorOf<[I32]>:$forget_gate_bias,
+                   RankedTensorOf<[I32]>:$cell_gate_bias,
+                   RankedTensorOf<[I32]>:$output_gate_bias,
+                   TinyPrune_QuantAttr:$input_quant,
+                   TinyPrune_QuantAttr:$output_quant,
+                   TinyPrune_QuantAttr:$cell_quant,
+                   DenseF32ArrayAttr:$weight_scales,
+                   F32Attr:$cell_clip,
+                   BoolAttr:$time_major);
+  let results = (outs RankedTensorOf<[I8]>:$output);
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // TINYPRUNE_OPS_TD

@@ -751,6 +751,17 @@ static LayerCost costOf(Operation *op, McuCore core) {
                    constants(cat.getInput1());
   else if (auto m = dyn_cast<MeanOp>(op))
     c.flashBytes = 4 * rankOf(m.getInput()) + 4 * (int64_t)m.getAxes().size();
+  else if (auto l = dyn_cast<LstmOp>(op)) {
+    // Weights, biases and the parameter block (about 120 bytes); per step
+    // and row, four gates of (input + hidden) MACs per hidden unit. The
+    // instructions keep the per-element stand-in below: no LSTM kernel is
+    // calibrated.
+    auto in = l.getInput().getType();
+    int64_t hidden = l.getInputToInputWeights().getType().getDimSize(0);
+    c.flashBytes = constants(op->getOperands()) + 120;
+    c.macs = in.getDimSize(0) * in.getDimSize(1) * 4 * hidden *
+             (in.getDimSize(2) + hidden);
+  }
   // The rest runs one pass over its elements: requantize (fitted), and
   // clamps, activations, casts, quantize, mean and data movement, which
   // take the requantize loop's per-element cost as an uncalibrated

@@ -19,6 +19,7 @@
 
 #include "Kernels.h"
 
+#include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/rt/activations.h"
 #include "tinyprune/rt/pooling.h"
@@ -495,6 +496,31 @@ LogicalResult Interpreter::tinypruneOp(Operation *op) {
               return a.emitOpError() << "has a window that covers no input";
             return success();
           })
+          .Case([&](LstmOp l) -> LogicalResult {
+            // The weights and biases as the kernel's types; the state
+            // starts from TFLite Micro's reset values inside the kernel.
+            rt::LstmInt8Params p = rt::prepareLstmInt8(lstmQuant(l));
+            std::vector<int8_t> weights[8];
+            std::vector<int32_t> biases[4];
+            rt::LstmInt8Weights w{};
+            for (unsigned k = 0; k < 8; ++k) {
+              const Tensor &t = get(op->getOperand(1 + k));
+              weights[k].assign(t.i.begin(), t.i.end());
+              (k < 4 ? w.input[k] : w.recurrent[k - 4]) = weights[k].data();
+            }
+            for (unsigned k = 0; k < 4; ++k) {
+              const Tensor &t = get(op->getOperand(9 + k));
+              biases[k].assign(t.i.begin(), t.i.end());
+              w.bias[k] = biases[k].data();
+            }
+            std::vector<int16_t> scratch(
+                (rt::lstmInt8ScratchBytes(p.batch, p.hidden, p.timeMajor) + 1) /
+                2);
+            int8Kernel(in, out, [&](const int8_t *x, int8_t *y) {
+              rt::lstmInt8(p, w, x, y, scratch.data());
+            });
+            return success();
+          })
           .Case([&](MeanOp m) -> LogicalResult {
             SmallVector<int32_t> dims, axes;
             for (int64_t d : in.shape)
@@ -811,7 +837,7 @@ LogicalResult Interpreter::execute(Operation *op) {
         return success();
       })
       .Case<SoftmaxOp, LogisticOp, TanhOp, HardSwishOp, AvgPool2dOp, MeanOp,
-            QuantizeOp>([&](Operation *o) { return tinypruneOp(o); })
+            QuantizeOp, LstmOp>([&](Operation *o) { return tinypruneOp(o); })
       .Default([&](Operation *o) -> LogicalResult {
         if (exec::isLayerOp(o))
           return layerOp(o);

@@ -23,6 +23,7 @@
 
 #include "tinyprune/Import/TFLiteImporter.h"
 
+#include "TFLiteLstm.h"
 #include "TFLiteModel.h"
 #include "TFLitePrepare.h"
 #include "tinyprune/Dialect/TinyPrune.h"
@@ -260,6 +261,8 @@ private:
   LogicalResult convertConcat();
   LogicalResult convertStridedSlice();
   LogicalResult convertTranspose();
+  /// UNIDIRECTIONAL_SEQUENCE_LSTM, in TFLiteLstm.cpp.
+  LogicalResult convertLstm();
 
   MLIRContext *ctx;
   const SubgraphInfo &sg;
@@ -735,6 +738,8 @@ static int maxSupportedVersion(BuiltinOperator code) {
     return 6;
   case BuiltinOperator::HARD_SWISH:
     return 1;
+  case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM:
+    return 4;
   default:
     return 0;
   }
@@ -803,6 +808,8 @@ LogicalResult SubgraphImporter::convertOp(const OpInfo &op) {
     return convertStridedSlice();
   case BuiltinOperator::TRANSPOSE:
     return convertTranspose();
+  case BuiltinOperator::UNIDIRECTIONAL_SEQUENCE_LSTM:
+    return convertLstm();
   default:
     return opError() << "operator is not supported";
   }
@@ -2324,6 +2331,16 @@ LogicalResult SubgraphImporter::convertTranspose() {
 //===----------------------------------------------------------------------===//
 // Subgraph and module
 //===----------------------------------------------------------------------===//
+
+LogicalResult SubgraphImporter::convertLstm() {
+  FailureOr<Value> y =
+      importLstm({b, loc, sg, *cur, [&](unsigned i) { return input(i); },
+                  [&]() { return opError(); }});
+  if (failed(y))
+    return failure();
+  defineOutput(0, *y);
+  return success();
+}
 
 LogicalResult SubgraphImporter::import(ModuleOp module, StringRef name) {
   // Signature.

@@ -219,6 +219,7 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
     TensorInfo &ts = info.tensors[ti];
     ts.name = t.name() ? t.name()->str() : llvm::formatv("tensor{0}", ti).str();
     ts.type = t.type();
+    ts.isVariable = t.is_variable();
     auto fail = [&](const llvm::Twine &msg) {
       return makeError(
           llvm::formatv("{0}: tensor {1} '{2}' ", where, ti, ts.name) + msg);

@@ -42,6 +42,9 @@ struct TensorInfo {
   /// the number of elements times the element size.
   llvm::ArrayRef<uint8_t> data;
   bool isConstant = false;
+  /// A variable tensor (an LSTM's state): TFLite Micro resets it to its
+  /// zero point (int8) or 0 and operators update it in place.
+  bool isVariable = false;
   /// Present when the file gives scales.
   std::optional<QuantParams> quant;
 

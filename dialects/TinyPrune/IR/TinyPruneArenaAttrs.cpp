@@ -17,8 +17,8 @@ using namespace tinyprune;
 
 bool tinyprune::isArenaAttrName(StringRef name) {
   return name == kArenaAttr || name == kOutputAttr || name == kInPlaceAttr ||
-         name == kStreamRowsAttr || name == kArenaSizeAttr ||
-         name == kArenaLivePeakAttr;
+         name == kStreamRowsAttr || name == kScratchAttr ||
+         name == kArenaSizeAttr || name == kArenaLivePeakAttr;
 }
 
 /// The non-negative i64 field `field` of `dict`, or failure (reported).
@@ -79,6 +79,13 @@ LogicalResult tinyprune::verifyArenaAttr(Operation *op, NamedAttribute attr) {
     if (!op->hasAttr(kArenaAttr) || !op->hasAttr(kInPlaceAttr))
       return op->emitOpError() << "'" << name << "' needs '" << kArenaAttr
                                << "' and '" << kInPlaceAttr << "'";
+    return checkInArena(op, name, *at, *bytes);
+  }
+  if (name == kScratchAttr) {
+    FailureOr<int64_t> at = field(op, name, dict, "offset");
+    FailureOr<int64_t> bytes = field(op, name, dict, "bytes");
+    if (failed(at) || failed(bytes))
+      return failure();
     return checkInArena(op, name, *at, *bytes);
   }
   // tinyprune.arena and tinyprune.output: a buffer holding the result.

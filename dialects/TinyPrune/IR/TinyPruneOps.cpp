@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/IR/Builders.h"
@@ -178,5 +179,50 @@ LogicalResult QuantizeOp::verify() {
     if (zp < lo || zp > hi)
       return emitOpError() << "zero point " << zp << " does not fit " << bits
                            << " bits";
+  return success();
+}
+
+LogicalResult LstmOp::verify() {
+  auto inType = getInput().getType();
+  auto outType = getType();
+  if (inType.getRank() != 3 || !inType.hasStaticShape())
+    return emitOpError() << "needs a static rank-3 input";
+  int64_t rows = inType.getDimSize(0), steps = inType.getDimSize(1);
+  int64_t inputs = inType.getDimSize(2);
+  auto w = getInputToInputWeights().getType();
+  if (w.getRank() != 2)
+    return emitOpError() << "needs rank-2 weights";
+  int64_t hidden = w.getDimSize(0);
+  SmallVector<int64_t, 3> expected = {rows, steps, hidden};
+  if (outType.getShape() != ArrayRef<int64_t>(expected))
+    return emitOpError() << "output must be " << rows << "x" << steps << "x"
+                         << hidden;
+  Operation *op = getOperation();
+  for (unsigned i = 1; i <= 8; ++i) {
+    auto t = cast<RankedTensorType>(op->getOperand(i).getType());
+    SmallVector<int64_t, 2> shape = {hidden, i <= 4 ? inputs : hidden};
+    if (t.getShape() != ArrayRef<int64_t>(shape))
+      return emitOpError() << "weights " << i << " must be " << shape[0] << "x"
+                           << shape[1];
+  }
+  for (unsigned i = 9; i <= 12; ++i) {
+    auto t = cast<RankedTensorType>(op->getOperand(i).getType());
+    if (t.getShape() != ArrayRef<int64_t>(hidden))
+      return emitOpError() << "biases must have " << hidden << " elements";
+  }
+  for (QuantAttr q : {getInputQuant(), getOutputQuant(), getCellQuant()})
+    if (q.isPerChannel())
+      return emitOpError() << "needs per-tensor quantization";
+  if (getCellQuant().getZeroPoint()[0] != 0)
+    return emitOpError() << "needs a cell state zero point of 0";
+  for (QuantAttr q : {getInputQuant(), getOutputQuant()})
+    if (q.getZeroPoint()[0] < -128 || q.getZeroPoint()[0] > 127)
+      return emitOpError() << "has an int8 zero point out of range";
+  if (getWeightScales().size() != 8)
+    return emitOpError() << "needs 8 weight scales";
+  if (!(getCellClip().convertToFloat() >= 0.0f))
+    return emitOpError() << "needs a non-negative cell_clip";
+  if (const char *problem = rt::lstmInt8Problem(lstmQuant(*this)))
+    return emitOpError() << problem;
   return success();
 }

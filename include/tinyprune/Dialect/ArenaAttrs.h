@@ -16,6 +16,9 @@
 //                              delay = D : i64}
 //         the convolution runs row by row over its input (rt/inplace.h),
 //         keeping D + 1 output rows in the ring at arena[R, R + N);
+//   on an op whose kernel call needs working memory (tinyprune.lstm):
+//     tinyprune.scratch = {offset = O : i64, bytes = B : i64}
+//         the call's scratch lives at arena[O, O + B) during the call only;
 //   on the function:
 //     tinyprune.arena_size = S : i64        bytes of the arena;
 //     tinyprune.arena_live_peak = P : i64   the live-bytes lower bound.
@@ -34,6 +37,7 @@ inline constexpr llvm::StringLiteral kArenaAttr = "tinyprune.arena";
 inline constexpr llvm::StringLiteral kOutputAttr = "tinyprune.output";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "tinyprune.in_place";
 inline constexpr llvm::StringLiteral kStreamRowsAttr = "tinyprune.stream_rows";
+inline constexpr llvm::StringLiteral kScratchAttr = "tinyprune.scratch";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "tinyprune.arena_size";
 inline constexpr llvm::StringLiteral kArenaLivePeakAttr =
     "tinyprune.arena_live_peak";

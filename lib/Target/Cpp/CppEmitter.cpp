@@ -56,10 +56,12 @@ static FailureOr<int64_t> readPlan(func::FuncOp func, KernelProgram &p) {
     Buffer &b = p.bufs[i];
     if (b.home != Home::Arena && b.home != Home::Output)
       continue;
-    Operation *def = b.value ? b.value.getDefiningOp() : nullptr;
+    Operation *def = b.value ? b.value.getDefiningOp() : b.scratchOf;
     if (!def)
       continue; // A copy into the output: placed by the program.
-    StringRef attr = b.home == Home::Arena ? kArenaAttr : kOutputAttr;
+    StringRef attr = b.scratchOf             ? kScratchAttr
+                     : b.home == Home::Arena ? kArenaAttr
+                                             : kOutputAttr;
     std::optional<int64_t> offset = planField(def, attr, "offset");
     std::optional<int64_t> bytes = planField(def, attr, "bytes");
     if (!offset || !bytes)
@@ -181,6 +183,7 @@ FailureOr<CppModel> tinyprune::emitCpp(func::FuncOp func, StringRef name) {
      << "#include \"tinyprune/rt/data_movement.h\"\n"
      << "#include \"tinyprune/rt/reduce.h\"\n"
      << "#include \"tinyprune/rt/quantize.h\"\n"
+     << "#include \"tinyprune/rt/lstm.h\"\n"
      << "#include \"tinyprune/rt/inplace.h\"\n"
      << "#include \"tinyprune/rt/sparse_conv.h\"\n\n"
      << "namespace {\n\n"

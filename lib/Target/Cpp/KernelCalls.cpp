@@ -15,12 +15,14 @@
 
 #include "KernelProgram.h"
 
+#include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/rt/activations.h"
 #include "tinyprune/rt/quant_params.h"
 #include "tinyprune/rt/reduce.h"
 #include "tinyprune/rt/softmax.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -670,5 +672,51 @@ LogicalResult KernelCallBuilder::lowerQuantize(QuantizeOp op) {
                          shapeArray(outT.getShape()), outT.getRank(),
                          q.getAxis(), in, cType, ptr(op.getResult()))
                .str());
+  return success();
+}
+
+LogicalResult KernelCallBuilder::lowerLstm(LstmOp op) {
+  Operation *o = op.getOperation();
+  for (unsigned i = 1; i < o->getNumOperands(); ++i)
+    if (!isConst(o->getOperand(i)))
+      return op.emitOpError() << "C++ lowering needs constant weights and "
+                                 "biases";
+  rt::LstmInt8Params prm = rt::prepareLstmInt8(lstmQuant(op));
+  SmallVector<std::string, 12> names;
+  for (unsigned i = 1; i < o->getNumOperands(); ++i)
+    names.push_back(operand(o->getOperand(i)));
+  std::string params = llvm::formatv("k{0}_lstm", nextConst++).str();
+  {
+    auto four = [](const int32_t *v) {
+      return llvm::formatv("{{{0}, {1}, {2}, {3}}", v[0], v[1], v[2], v[3])
+          .str();
+    };
+    llvm::raw_string_ostream os(p.constants);
+    os << "static const tinyprune::rt::LstmInt8Params " << params << " = {"
+       << prm.batch << ", " << prm.time << ", " << prm.inputSize << ", "
+       << prm.hidden << ", " << (prm.timeMajor ? "true" : "false") << ", "
+       << prm.inputZeroPoint << ", " << prm.hiddenZeroPoint << ",\n    "
+       << four(prm.inputMultiplier) << ", " << four(prm.inputShift) << ",\n    "
+       << four(prm.recurrentMultiplier) << ", " << four(prm.recurrentShift)
+       << ",\n    " << prm.forgetCellMultiplier << ", " << prm.forgetCellShift
+       << ", " << prm.inputCellMultiplier << ", " << prm.inputCellShift << ", "
+       << prm.hiddenMultiplier << ", " << prm.hiddenShift << ", "
+       << prm.cellScalePower << ", " << prm.cellClip << "};\n";
+    os << "static const tinyprune::rt::LstmInt8Weights " << params
+       << "_w = {\n    {" << llvm::join(ArrayRef(names).slice(0, 4), ", ")
+       << "},\n    {" << llvm::join(ArrayRef(names).slice(4, 4), ", ")
+       << "},\n    {" << llvm::join(ArrayRef(names).slice(8, 4), ", ")
+       << "}};\n";
+    // The two structs on a 32-bit target: 31 words and 12 pointers.
+    p.constantBytes += 31 * 4 + 12 * 4;
+  }
+  std::string in = operand(op.getInput());
+  define(op.getResult());
+  std::string buf = scratch(
+      o, rt::lstmInt8ScratchBytes(prm.batch, prm.hidden, prm.timeMajor));
+  emit(o, llvm::formatv("tinyprune::rt::lstmInt8({0}, {0}_w, (const int8_t "
+                        "*){1}, (int8_t *){2}, {3});",
+                        params, in, ptr(op.getResult()), buf)
+              .str());
   return success();
 }

@@ -145,6 +145,17 @@ std::string KernelCallBuilder::constArray(Value v, StringRef cType) {
   return id;
 }
 
+std::string KernelCallBuilder::scratch(Operation *op, int64_t bytes) {
+  Buffer b;
+  b.scratchOf = op;
+  b.elementType = IntegerType::get(op->getContext(), 8);
+  b.bytes = bytes;
+  b.firstUse = b.lastUse = (int64_t)p.steps.size();
+  p.bufs.push_back(b);
+  pendingWrites.push_back(p.bufs.size() - 1);
+  return "@" + std::to_string(p.bufs.size() - 1) + "@";
+}
+
 std::string KernelCallBuilder::operand(Value v) {
   auto t = cast<RankedTensorType>(v.getType());
   if (isConst(v))
@@ -239,6 +250,7 @@ LogicalResult KernelCallBuilder::lower(Operation *op) {
           [&](Operation *o) { return lowerTinyPrune(o); })
       .Case([&](MeanOp m) { return lowerMean(m); })
       .Case([&](QuantizeOp q) { return lowerQuantize(q); })
+      .Case([&](LstmOp l) { return lowerLstm(l); })
       .Case<tosa::AddOp, tosa::SubOp, tosa::MulOp>([&](Operation *o) {
         // int32 arithmetic stays TOSA; the importer's int8 layers rescale
         // their operands first and, like float arithmetic, are layer ops.

@@ -40,8 +40,12 @@ namespace cpp {
 enum class Home { Arena, Input, Output, Const };
 
 struct Buffer {
-  /// The value owning the storage (views followed back); null for rings.
+  /// The value owning the storage (views followed back); null for rings
+  /// and scratch.
   mlir::Value value;
+  /// Scratch of one step (an LSTM's state and gates): the op whose kernel
+  /// call uses it, which records its place (tinyprune.scratch).
+  mlir::Operation *scratchOf = nullptr;
   mlir::Type elementType;
   int64_t bytes = 0;
   /// Steps (in program order) that write and last read the buffer.
@@ -237,6 +241,9 @@ private:
   mlir::LogicalResult lowerTinyPrune(mlir::Operation *op);
   mlir::LogicalResult lowerMean(MeanOp op);
   mlir::LogicalResult lowerQuantize(QuantizeOp op);
+  mlir::LogicalResult lowerLstm(LstmOp op);
+  /// An arena buffer of `bytes` that only the next step of `op` uses.
+  std::string scratch(mlir::Operation *op, int64_t bytes);
 
   // TOSA ops that stay TOSA (TosaKernelCalls.cpp).
   /// Fails at a TOSA op of a layer chain the raise pass did not raise (at

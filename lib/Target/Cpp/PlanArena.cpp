@@ -172,10 +172,15 @@ static void recordPlan(func::FuncOp func, const KernelProgram &p,
   Builder b(func.getContext());
   func.walk([](Operation *op) {
     for (StringRef name :
-         {kArenaAttr, kOutputAttr, kInPlaceAttr, kStreamRowsAttr})
+         {kArenaAttr, kOutputAttr, kInPlaceAttr, kStreamRowsAttr, kScratchAttr})
       op->removeAttr(name);
   });
   for (const Buffer &buf : p.bufs) {
+    if (buf.scratchOf) {
+      buf.scratchOf->setAttr(kScratchAttr, i64Dict(b, {{"offset", buf.offset},
+                                                       {"bytes", buf.bytes}}));
+      continue;
+    }
     Operation *def = buf.value ? buf.value.getDefiningOp() : nullptr;
     if (!def || (buf.home != Home::Arena && buf.home != Home::Output))
       continue;
