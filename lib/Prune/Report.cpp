@@ -12,6 +12,7 @@
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -260,27 +261,11 @@ llvm::json::Value tinyprune::reportJson(const PruneReport &r) {
                             {"layers", std::move(layers)}};
 }
 
-/// Escapes text for SVG.
+/// `s` with the characters XML gives a meaning escaped.
 static std::string xmlEscape(llvm::StringRef s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
+  llvm::raw_string_ostream os(out);
+  llvm::printHTMLEscaped(s, os);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "tinyprune/Transforms/Pruning/AccuracyPlot.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -20,24 +21,8 @@ using namespace tinyprune::pruning;
 /// `s` with the characters XML gives a meaning escaped.
 static std::string escape(llvm::StringRef s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
+  llvm::raw_string_ostream os(out);
+  llvm::printHTMLEscaped(s, os);
   return out;
 }
 
