@@ -255,8 +255,9 @@ LogicalResult Exporter::emitOp(BuiltinOperator code, int version,
   FailureOr<int32_t> out = defineTensor(result);
   if (failed(out))
     return failure();
+  // A copy: `extra` adds tensors, which moves `tensorNames`.
   if (extra)
-    llvm::append_range(ins, extra(tensorNames[*out]));
+    llvm::append_range(ins, extra(std::string(tensorNames[*out])));
   addOp(code, version, ins, {*out}, optType, options);
   return success();
 }
