@@ -50,6 +50,10 @@ def npy_seeds():
     seeds["overflow_then_zero"] = npy_bytes(
         [], [0], raw_header="{'descr': '<f4', 'fortran_order': False, "
         "'shape': (2147483649, 429496727483649, 0), }")
+    # Found by the fuzzer too: a product above int64 that fits uint64.
+    seeds["above_int64_then_zero"] = npy_bytes(
+        [], [0], raw_header="{'descr': '<f4', 'fortran_order': False, "
+        "'shape': (2147483649, 4297483643, 0), }")
     return seeds
 
 

@@ -20,6 +20,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <cstring>
+#include <limits>
 #include <optional>
 
 using namespace llvm;
@@ -393,9 +394,11 @@ tinyprune::data::parseNpy(std::unique_ptr<MemoryBuffer> buffer) {
     // SaturatingMultiply clears its flag on every call: keep it sticky, so
     // that a zero after an overflowing product (a shape of 0 elements whose
     // other dimensions overflow int64) is refused too.
+    // The count must also fit int64 (NpyArray::numElements): uint64 alone
+    // lets products in (2^63, 2^64) through.
     bool o = false;
     count = SaturatingMultiply<uint64_t>(count, d.integer, &o);
-    overflow |= o;
+    overflow |= o || count > uint64_t(std::numeric_limits<int64_t>::max());
   }
   bool o = false;
   uint64_t payload =

@@ -255,6 +255,13 @@ TEST(Npy, ShapeOverflowThenZero) {
       << errorOf(bytes);
 }
 
+// Found by the npy fuzzer: the product fits uint64 but not int64.
+TEST(Npy, ShapeAboveInt64ThenZero) {
+  std::string bytes = npy(dict("<f4", "(2147483649, 4297483643, 0)"), "");
+  EXPECT_NE(errorOf(bytes).find("needs too many data bytes"), std::string::npos)
+      << errorOf(bytes);
+}
+
 TEST(Npy, ReadMissingFile) {
   llvm::Expected<NpyArray> a = readNpy("/nonexistent/x.npy");
   ASSERT_FALSE(bool(a));
