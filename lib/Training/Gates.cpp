@@ -431,18 +431,7 @@ llvm::Expected<GateResult> GateTrainer::run() {
   }
   // The weights as trained, back into the IR (the switched-off channels'
   // weights too: the caller removes them).
-  std::vector<TrainedConv> trained;
-  for (ConvParams &c : net.convs()) {
-    torch::Tensor w =
-        (c.weight * c.mask).detach().to(torch::kFloat).contiguous();
-    torch::Tensor b = c.bias.detach().to(torch::kFloat).contiguous();
-    TrainedConv tc;
-    tc.op = c.op;
-    tc.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
-    tc.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
-    trained.push_back(std::move(tc));
-  }
-  if (llvm::Error e = writeBack(trained))
+  if (llvm::Error e = writeBack(net.trainedConvs(/*skipFrozen=*/false)))
     return std::move(e);
   result.seconds = elapsed();
   return result;

@@ -806,3 +806,20 @@ void Network::restore(const std::vector<torch::Tensor> &saved) {
     layers[i].bias.copy_(saved[2 * i + 1]);
   }
 }
+
+std::vector<TrainedConv> Network::trainedConvs(bool skipFrozen) const {
+  std::vector<TrainedConv> trained;
+  for (const ConvParams &c : layers) {
+    if (skipFrozen && c.frozen)
+      continue; // As found, byte for byte.
+    torch::Tensor w =
+        (c.weight * c.mask).detach().to(torch::kFloat).contiguous();
+    torch::Tensor b = c.bias.detach().to(torch::kFloat).contiguous();
+    TrainedConv t;
+    t.op = c.op;
+    t.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
+    t.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
+    trained.push_back(std::move(t));
+  }
+  return trained;
+}

@@ -20,6 +20,7 @@
 #ifndef TINYPRUNE_LIB_TRAINING_NETWORK_H
 #define TINYPRUNE_LIB_TRAINING_NETWORK_H
 
+#include "WriteBack.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -95,6 +96,9 @@ public:
   void restore(const std::vector<torch::Tensor> &saved);
 
   std::vector<ConvParams> &convs() { return layers; }
+  /// The masked master weights and biases in the IR's layout, for
+  /// writeBack; frozen layers are left out when `skipFrozen`.
+  std::vector<TrainedConv> trainedConvs(bool skipFrozen) const;
   /// When set, `forward` passes the real-valued output of every convolution
   /// and depthwise layer through it (the channel gates of Gates.cpp).
   std::function<torch::Tensor(mlir::Operation *, const torch::Tensor &)>

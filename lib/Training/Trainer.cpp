@@ -255,20 +255,8 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
     return result;
 
   // Back into the IR: masked master weights in the IR's layout.
-  std::vector<TrainedConv> trained;
-  for (ConvParams &c : net.convs()) {
-    if (c.frozen)
-      continue; // As found, byte for byte.
-    torch::Tensor w =
-        (c.weight * c.mask).detach().to(torch::kFloat).contiguous();
-    torch::Tensor b = c.bias.detach().to(torch::kFloat).contiguous();
-    TrainedConv t;
-    t.op = c.op;
-    t.weights.assign(w.data_ptr<float>(), w.data_ptr<float>() + w.numel());
-    t.bias.assign(b.data_ptr<float>(), b.data_ptr<float>() + b.numel());
-    trained.push_back(std::move(t));
-  }
-  if (llvm::Error e = writeBack(trained))
+  // Frozen layers stay as found, byte for byte.
+  if (llvm::Error e = writeBack(net.trainedConvs(/*skipFrozen=*/true)))
     return std::move(e);
   result.seconds = elapsed();
   return result;
