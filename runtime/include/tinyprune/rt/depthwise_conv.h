@@ -282,10 +282,7 @@ depthwiseStripRow4(const DepthwiseInt8Layer &l, const int8_t *in, int32_t oy,
     int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
     depthwiseInside4(x, 4 * l.p.dilationW, 4 * columns, l.kH, l.kW, weights,
                      outC, offset, a0, a1, a2, a3);
-    y[0] = finish(a0, q[0]);
-    y[1] = finish(a1, q[1]);
-    y[2] = finish(a2, q[2]);
-    y[3] = finish(a3, q[3]);
+    finish.store4(a0, a1, a2, a3, q, y);
   }
 }
 #endif
@@ -435,10 +432,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
             int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
             detail::depthwiseInside4(x, tapStride, rowStride, kH, kW, weights,
                                      outC, offset, a0, a1, a2, a3);
-            y[0] = finish(a0, q[0]);
-            y[1] = finish(a1, q[1]);
-            y[2] = finish(a2, q[2]);
-            y[3] = finish(a3, q[3]);
+            finish.store4(a0, a1, a2, a3, q, y);
           }
           --ox;
           y -= outC;
