@@ -140,6 +140,39 @@ TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
                                            int32_t &acc1) {
   int32_t a0 = acc0, a1 = acc1;
   int32_t i = 0;
+#if TINYPRUNE_RT_ARM_ASM
+  if (offset == 0 && n >= 8) {
+    // Without the offset (the odd last pixel of block rows, e.g. KWS's
+    // five-pixel rows): eight channels per iteration, 29 instructions per
+    // 16 MACs where the intrinsic loop below spends about 34.
+    const int8_t *end = x + (n & ~7);
+    int32_t x02, x13, t0, t1;
+#define TINYPRUNE_RT_STEP1X2                                                   \
+  "ldr    %[t0], [%[x]], #4\n\t"                                               \
+  "sxtb16 %[x02], %[t0]\n\t"                                                   \
+  "sxtb16 %[x13], %[t0], ror #8\n\t"                                           \
+  "ldr    %[t1], [%[w0]], #4\n\t"                                              \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a0], %[x02], %[t0], %[a0]\n\t"                                     \
+  "smlad  %[a0], %[x13], %[t1], %[a0]\n\t"                                     \
+  "ldr    %[t1], [%[w1]], #4\n\t"                                              \
+  "sxtb16 %[t0], %[t1]\n\t"                                                    \
+  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
+  "smlad  %[a1], %[x02], %[t0], %[a1]\n\t"                                     \
+  "smlad  %[a1], %[x13], %[t1], %[a1]\n\t"
+    __asm__("1:\n\t" TINYPRUNE_RT_STEP1X2 TINYPRUNE_RT_STEP1X2
+            "cmp    %[x], %[end]\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(x), [w0] "+r"(w0),
+              [w1] "+r"(w1), [x02] "=&r"(x02), [x13] "=&r"(x13), [t0] "=&r"(t0),
+              [t1] "=&r"(t1)
+            : [end] "r"(end)
+            : "cc", "memory");
+#undef TINYPRUNE_RT_STEP1X2
+    n -= n & ~7;
+  }
+#endif
 #if TINYPRUNE_RT_ARM_DSP
   const int32_t offsetPair = static_cast<int32_t>(
       (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
