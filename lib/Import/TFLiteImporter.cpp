@@ -19,13 +19,18 @@
 // built, and fails with one diagnostic naming the file, the operator index
 // and the operator.
 //
+// The members of `SubgraphImporter` (TFLiteSubgraphImporter.h) live by
+// concern: this file holds the tensors, the operator dispatch and the
+// function and module; the IR builders and each operator family have
+// their own file, listed in that header.
+//
 //===----------------------------------------------------------------------===//
 
 #include "tinyprune/Import/TFLiteImporter.h"
 
 #include "TFLiteLstm.h"
-#include "TFLiteModel.h"
 #include "TFLitePrepare.h"
+#include "TFLiteSubgraphImporter.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 #include "tinyprune/rt/quant_params.h"
 
@@ -51,23 +56,10 @@ using namespace tinyprune::tfl;
 using tflite::ActivationFunctionType;
 using tflite::BuiltinOperator;
 
-namespace {
-
-/// Shape as text, for messages: "[1, 8, 8, 3]".
-static std::string shapeStr(ArrayRef<int64_t> shape) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        shape, [](int64_t d) { return std::to_string(d); }),
-                    ", ") +
-         "]";
-}
-
 /// Largest padding accepted on one side of one dimension.
 static constexpr int64_t kMaxPad = int64_t(1) << 20;
 
-/// Range of a signed integer type of `bits` bits.
-static int64_t intMin(unsigned bits) { return -(int64_t(1) << (bits - 1)); }
-static int64_t intMax(unsigned bits) { return (int64_t(1) << (bits - 1)) - 1; }
+namespace {
 
 /// One output dimension of a strided window op and the padding TFLite
 /// applies, adjusted to what TOSA needs: TOSA wants
@@ -80,6 +72,8 @@ struct WindowDim {
   int64_t padAfter = 0;
   int64_t trim = 0;
 };
+
+} // namespace
 
 static WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride,
                            int64_t dilation, tflite::Padding padding) {
@@ -102,180 +96,6 @@ static WindowDim windowDim(int64_t in, int64_t kernel, int64_t stride,
   }
   return d;
 }
-
-/// Imports one subgraph.
-class SubgraphImporter {
-public:
-  SubgraphImporter(MLIRContext *ctx, const PreparedSubgraph &prepared,
-                   Location fileLoc)
-      : ctx(ctx), sg(prepared.sg), fromUInt8(prepared.fromUInt8),
-        fileLoc(fileLoc), b(ctx), values(sg.tensors.size()) {}
-
-  /// Builds `@name` at the end of `module`.
-  LogicalResult import(ModuleOp module, StringRef name);
-
-private:
-  //===------------------------------------------------------------------===//
-  // Diagnostics
-  //===------------------------------------------------------------------===//
-
-  /// An error about the operator being imported.
-  InFlightDiagnostic opError() {
-    InFlightDiagnostic diag = emitError(fileLoc);
-    if (cur)
-      diag << "operator " << cur->index << " (" << cur->name << "): ";
-    return diag;
-  }
-
-  /// An activation of an element type the operator does not take. int16
-  /// activations (TFLite's 16x8 quantization) are rejected throughout:
-  /// tinyprune compiles int8 and float32 models.
-  InFlightDiagnostic unsupportedActivationType(tflite::TensorType type) {
-    InFlightDiagnostic diag = opError();
-    diag << "type " << tflite::EnumNameTensorType(type)
-         << " is not supported (int8 and float32 are";
-    if (type == tflite::TensorType::INT16)
-      diag << "; 16x8 quantization is not";
-    diag << ")";
-    return diag;
-  }
-
-  //===------------------------------------------------------------------===//
-  // Tensors
-  //===------------------------------------------------------------------===//
-
-  const TensorInfo &tensor(int32_t idx) const { return sg.tensors[idx]; }
-
-  /// MLIR element type of a TFLite tensor type.
-  FailureOr<Type> elementType(int32_t idx);
-  FailureOr<RankedTensorType> tensorType(int32_t idx);
-  Location tensorLoc(int32_t idx) {
-    return NameLoc::get(StringAttr::get(ctx, tensor(idx).name));
-  }
-
-  /// Tensor index of input `i` of the current op, or an error.
-  FailureOr<int32_t> inputIndex(unsigned i, bool optional = false);
-  /// The SSA value of input `i`, materializing constants.
-  FailureOr<Value> input(unsigned i);
-  /// The value of constant input `i` reinterpreted with `shape` (same
-  /// element count), or a reshape of the runtime value.
-  FailureOr<Value> inputAs(unsigned i, ArrayRef<int64_t> shape);
-  /// Integer values of a constant int32/int64 input.
-  FailureOr<SmallVector<int64_t>> constInts(unsigned i);
-
-  /// Defines the current op's output `i` as `v`, attaching its quantization.
-  void defineOutput(unsigned i, Value v);
-
-  /// A quantization attribute for tensor `idx`, if it has scales.
-  QuantAttr quantAttr(int32_t idx);
-  /// The per-tensor quantization of input/output tensor `idx`, or an error.
-  FailureOr<QuantParams> perTensorQuant(int32_t idx, StringRef role);
-
-  //===------------------------------------------------------------------===//
-  // Builders
-  //===------------------------------------------------------------------===//
-
-  Value constant(RankedTensorType type, ArrayRef<uint8_t> bytes, Location loc);
-  template <typename T>
-  Value constantOf(ArrayRef<int64_t> shape, Type elt, ArrayRef<T> vals);
-  /// `tensor<1xelt>` holding one zero point (integer or float 0).
-  Value zeroPoint(Type elt, int64_t zp);
-  Value shapeValue(ArrayRef<int64_t> shape);
-  Value reshape(Value v, ArrayRef<int64_t> shape);
-  /// Requantizes `v` to `outElt` with TFLite multipliers (one, or one per
-  /// channel of the innermost dimension).
-  FailureOr<Value> rescale(Value v, Type outElt,
-                           ArrayRef<rt::QuantizedMultiplier> multipliers,
-                           int64_t inZp, int64_t outZp);
-  /// The exact uint8 <-> int8 conversion of a model edge: `q - zpFrom + zpTo`
-  /// (TOSA rescale by 1 with `input_unsigned` or `output_unsigned`).
-  Value uint8Edge(Value v, Type outElt, int64_t zpFrom, int64_t zpTo);
-  Value clampInt(Value v, int64_t lo, int64_t hi);
-  Value clampFloat(Value v, float lo, float hi);
-  /// Applies a fused activation to the value of output tensor `outIdx`.
-  FailureOr<Value> fusedActivation(Value v, ActivationFunctionType act,
-                                   int32_t outIdx);
-  /// Defines the op's only output as `v` with `act` applied.
-  LogicalResult defineActivated(Value v, ActivationFunctionType act,
-                                int32_t outIdx);
-  /// Reshapes `v` to rank `rank` by prepending unit dimensions (TOSA
-  /// elementwise ops broadcast only between equal ranks).
-  Value expandRank(Value v, int64_t rank);
-
-  //===------------------------------------------------------------------===//
-  // Operators
-  //===------------------------------------------------------------------===//
-
-  LogicalResult convertOp(const OpInfo &op);
-  LogicalResult checkArity(unsigned minIn, unsigned maxIn, unsigned outs);
-  template <typename OptT> FailureOr<const OptT *> options();
-
-  /// Types, quantization and per-channel requantization multipliers of a
-  /// conv-like op whose `what` ("filter", "weights") has output channels
-  /// along `chanAxis`.
-  struct LinearQuant {
-    bool isFloat = false;
-    QuantParams input, output;
-    SmallVector<rt::QuantizedMultiplier> multipliers;
-    /// Zero point of uint8 weights (after the shift to int8); int8 weights
-    /// are symmetric.
-    int64_t weightZp = 0;
-  };
-  FailureOr<LinearQuant> linearQuant(int32_t inIdx, int32_t wIdx,
-                                     int32_t outIdx, int64_t chanAxis,
-                                     int64_t channels, StringRef what);
-  /// The weights of a conv-like op whose uint8 weights have zero point
-  /// `lq.weightZp != 0`, as symmetric int8 weights over an input with the
-  /// channels (axis 3) repeated `repeat` times: `w - zp` lies in
-  /// [-255, 255], so it is split into `a = clamp(w - zp, -128, 127)` and
-  /// `w - zp - a`, and `sum (x - x_zp) (w - zp)` is the convolution of
-  /// `concat(x, x)` with `concat(a, w - zp - a)`: exact, on the int8
-  /// kernels. `repeat` is 1 when every `w - zp` fits int8. `shape` is the
-  /// OHWI shape of the weights.
-  FailureOr<Value> asymmetricWeights(const LinearQuant &lq,
-                                     ArrayRef<int64_t> shape, int64_t &repeat);
-  /// Input 2 as a [channels] bias, or zeros when it is omitted.
-  FailureOr<Value> linearBias(int64_t channels, bool isFloat);
-  /// Requantizes (int8), applies the fused activation and defines the
-  /// output with `outShape`.
-  LogicalResult finishLinear(Value acc, const LinearQuant &lq,
-                             ActivationFunctionType act, int32_t outIdx,
-                             ArrayRef<int64_t> outShape);
-
-  LogicalResult convertConvLike(bool depthwise);
-  LogicalResult convertFullyConnected();
-  LogicalResult convertPool(bool isMax);
-  FailureOr<std::pair<Value, Value>> broadcastOperands();
-  LogicalResult convertAddSub(bool isSub);
-  LogicalResult convertMul();
-  LogicalResult convertReshape();
-  LogicalResult checkReshapeTarget();
-  LogicalResult convertSoftmax();
-  LogicalResult convertActivationOp(BuiltinOperator code);
-  LogicalResult convertReluLike(BuiltinOperator code);
-  LogicalResult convertLeakyRelu();
-  LogicalResult convertQuantize();
-  LogicalResult convertDequantize();
-  LogicalResult convertPad();
-  LogicalResult convertMean();
-  LogicalResult convertConcat();
-  LogicalResult convertStridedSlice();
-  LogicalResult convertTranspose();
-  /// UNIDIRECTIONAL_SEQUENCE_LSTM, in TFLiteLstm.cpp.
-  LogicalResult convertLstm();
-
-  MLIRContext *ctx;
-  const SubgraphInfo &sg;
-  /// Per tensor: an affine UINT8 tensor of the file, now INT8 (TFLitePrepare).
-  const std::vector<bool> &fromUInt8;
-  Location fileLoc;
-  OpBuilder b;
-  std::vector<Value> values;
-  const OpInfo *cur = nullptr;
-  Location loc = UnknownLoc::get(ctx);
-};
-
-} // namespace
 
 //===----------------------------------------------------------------------===//
 // Tensors
@@ -468,23 +288,6 @@ Value SubgraphImporter::constant(RankedTensorType type, ArrayRef<uint8_t> bytes,
     attr = DenseElementsAttr::getFromRawBuffer(type, raw);
   }
   return tosa::ConstOp::create(b, constLoc, type, attr);
-}
-
-template <typename T>
-Value SubgraphImporter::constantOf(ArrayRef<int64_t> shape, Type elt,
-                                   ArrayRef<T> vals) {
-  auto type = RankedTensorType::get(shape, elt);
-  DenseElementsAttr attr;
-  if constexpr (std::is_floating_point_v<T>)
-    attr = DenseElementsAttr::get(type, vals);
-  else {
-    SmallVector<APInt> ints;
-    for (T v : vals)
-      ints.push_back(APInt(elt.getIntOrFloatBitWidth(), int64_t(v),
-                           /*isSigned=*/!elt.isUnsignedInteger()));
-    attr = DenseElementsAttr::get(type, ints);
-  }
-  return tosa::ConstOp::create(b, loc, type, attr);
 }
 
 Value SubgraphImporter::zeroPoint(Type elt, int64_t zp) {
@@ -681,21 +484,6 @@ LogicalResult SubgraphImporter::checkArity(unsigned minIn, unsigned maxIn,
     if (cur->inputs[i] < 0)
       return opError() << "input " << i << " is required but absent (-1)";
   return success();
-}
-
-/// The operator's builtin options as `OptT`, or an error if it carries
-/// options of another kind. Missing options read as all defaults, as in
-/// TFLite.
-template <typename OptT> FailureOr<const OptT *> SubgraphImporter::options() {
-  const tflite::Operator *op = cur->op;
-  if (op->builtin_options_type() == tflite::BuiltinOptions::NONE)
-    return static_cast<const OptT *>(nullptr);
-  if (const OptT *opts = op->template builtin_options_as<OptT>())
-    return opts;
-  opError() << "carries "
-            << tflite::EnumNameBuiltinOptions(op->builtin_options_type())
-            << ", not the options this operator takes";
-  return failure();
 }
 
 /// Highest version of each operator whose semantics the importer
