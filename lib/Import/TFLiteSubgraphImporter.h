@@ -41,15 +41,6 @@
 namespace tinyprune {
 namespace tfl {
 
-/// Shape as text, for messages: "[1, 8, 8, 3]".
-inline std::string shapeStr(llvm::ArrayRef<int64_t> shape) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        shape, [](int64_t d) { return std::to_string(d); }),
-                    ", ") +
-         "]";
-}
-
 /// Range of a signed integer type of `bits` bits.
 inline int64_t intMin(unsigned bits) { return -(int64_t(1) << (bits - 1)); }
 inline int64_t intMax(unsigned bits) { return (int64_t(1) << (bits - 1)) - 1; }
