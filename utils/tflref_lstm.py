@@ -56,22 +56,32 @@ def to_int16(v):
     return v - 0x10000 if v >= 0x8000 else v
 
 
-def logistic_int16(x, input_multiplier, input_left_shift):
-    """reference_integer_ops::Logistic on int16."""
+def _scaled_inputs(x, input_multiplier, input_left_shift):
+    """The rescaled inputs of reference_integer_ops' int16 Logistic and
+    Tanh: `(v * input_multiplier + round) >> input_left_shift`, with a zero
+    multiplier meaning 3 (the fixed scale of TFLite's int16 activations)."""
     if input_multiplier == 0:
         input_multiplier = 3 << input_left_shift
         input_left_shift = 0
     rnd = (1 << (input_left_shift - 1)) if input_left_shift > 0 else 0
+    return [(v * input_multiplier + rnd) >> input_left_shift for v in x]
+
+
+def _table_lookup(a, frac_bits, saturated):
+    """SIGMOID_TABLE at `a` (>= 0) with `frac_bits` fractional bits, linearly
+    interpolated between entries; `saturated` past the table's end."""
+    uh = a >> frac_bits
+    if uh >= 255:
+        return saturated
+    ua, ub = SIGMOID_TABLE[uh], SIGMOID_TABLE[uh + 1]
+    return (ua << frac_bits) + (a & ((1 << frac_bits) - 1)) * (ub - ua)
+
+
+def logistic_int16(x, input_multiplier, input_left_shift):
+    """reference_integer_ops::Logistic on int16."""
     out = []
-    for v in x:
-        d = (v * input_multiplier + rnd) >> input_left_shift
-        a = abs(d)
-        uh = a >> 9
-        if uh >= 255:
-            res = 0x7FFF << 10
-        else:
-            ua, ub = SIGMOID_TABLE[uh], SIGMOID_TABLE[uh + 1]
-            res = (ua << 9) + (a & 0x1FF) * (ub - ua)
+    for d in _scaled_inputs(x, input_multiplier, input_left_shift):
+        res = _table_lookup(abs(d), 9, 0x7FFF << 10)
         res = res + (1 << 9) if d >= 0 else (1 << 25) - res + (1 << 9) - 1
         out.append(to_int16((res & 0xFFFFFFFF) >> 10))
     return out
@@ -79,20 +89,9 @@ def logistic_int16(x, input_multiplier, input_left_shift):
 
 def tanh_int16(x, input_multiplier, input_left_shift):
     """reference_integer_ops::Tanh on int16."""
-    if input_multiplier == 0:
-        input_multiplier = 3 << input_left_shift
-        input_left_shift = 0
-    rnd = (1 << (input_left_shift - 1)) if input_left_shift > 0 else 0
     out = []
-    for v in x:
-        d = (v * input_multiplier + rnd) >> input_left_shift
-        a = abs(d)
-        uh = a >> 8
-        if uh >= 255:
-            res = 0xFFFF << 8
-        else:
-            ua, ub = SIGMOID_TABLE[uh], SIGMOID_TABLE[uh + 1]
-            res = (ua << 8) + (a & 0xFF) * (ub - ua)
+    for d in _scaled_inputs(x, input_multiplier, input_left_shift):
+        res = _table_lookup(abs(d), 8, 0xFFFF << 8)
         if d >= 0:
             res = res - (1 << 23) + (1 << 7)
         else:

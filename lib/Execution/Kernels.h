@@ -2,8 +2,9 @@
 //
 // Internal to lib/Execution: the interpreter's tensor representation, the
 // integer helpers of TOSA's arithmetic, the kernels that both TOSA ops and
-// layer ops run (convolution, pooling, broadcasting), and the entry point of
-// layer-op execution (LayerOps.cpp).
+// layer ops run (convolution, pooling, broadcasting), and the entry points of
+// layer-op execution (LayerOps.cpp) and of the tinyprune ops that call the
+// runtime's kernels (RuntimeOps.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -104,6 +105,15 @@ bool isLayerOp(mlir::Operation *op);
 mlir::LogicalResult executeLayerOp(mlir::Operation *op,
                                    llvm::ArrayRef<const Tensor *> operands,
                                    Tensor &out, ConvScratch &scratch);
+
+/// Runs tinyprune op `op` (SoftmaxOp, LogisticOp, TanhOp, HardSwishOp,
+/// AvgPool2dOp, MeanOp, QuantizeOp or LstmOp) on `operands` (its operands'
+/// tensors, in order) into `out` (shaped, typed and zero-filled) with the
+/// runtime's TFLite-exact kernels. Emits an error on `op` and fails for what
+/// the interpreter does not support.
+mlir::LogicalResult executeRuntimeOp(mlir::Operation *op,
+                                     llvm::ArrayRef<const Tensor *> operands,
+                                     Tensor &out);
 
 } // namespace exec
 } // namespace tinyprune

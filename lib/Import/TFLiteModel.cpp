@@ -31,6 +31,14 @@ static llvm::Error makeError(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
 }
 
+std::string tfl::shapeStr(ArrayRef<int64_t> shape) {
+  return "[" +
+         llvm::join(llvm::map_range(
+                        shape, [](int64_t d) { return std::to_string(d); }),
+                    ", ") +
+         "]";
+}
+
 std::string tfl::builtinName(int32_t code) {
   if (code >= 0 && code <= static_cast<int32_t>(tflite::BuiltinOperator::MAX)) {
     const char *name = tflite::EnumNameBuiltinOperator(
@@ -257,14 +265,10 @@ llvm::Error ModelView::indexSubgraph(const tflite::Model &model,
       uint64_t expected = uint64_t(ts.numElements()) * eltSize;
       if (buffers[t.buffer()].size() != expected)
         return fail(llvm::formatv(
-            "has shape [{0}] of {1} ({2} bytes) but its "
+            "has shape {0} of {1} ({2} bytes) but its "
             "buffer {3} holds {4} bytes",
-            llvm::join(
-                llvm::map_range(ts.shape,
-                                [](int64_t d) { return std::to_string(d); }),
-                ", "),
-            tflite::EnumNameTensorType(t.type()), expected, t.buffer(),
-            buffers[t.buffer()].size()));
+            shapeStr(ts.shape), tflite::EnumNameTensorType(t.type()), expected,
+            t.buffer(), buffers[t.buffer()].size()));
       ts.data = buffers[t.buffer()];
       ts.isConstant = true;
     }

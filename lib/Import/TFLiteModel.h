@@ -99,6 +99,9 @@ private:
 /// Printable name of a builtin operator code.
 std::string builtinName(int32_t code);
 
+/// Shape as text, for messages: "[1, 8, 8, 3]".
+std::string shapeStr(llvm::ArrayRef<int64_t> shape);
+
 } // namespace tfl
 } // namespace tinyprune
 

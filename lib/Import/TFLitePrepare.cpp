@@ -44,14 +44,6 @@ static llvm::Error opError(const OpInfo &op, const llvm::Twine &msg) {
       llvm::formatv("operator {0} ({1}): ", op.index, op.name) + msg);
 }
 
-static std::string shapeStr(llvm::ArrayRef<int64_t> shape) {
-  return "[" +
-         llvm::join(llvm::map_range(
-                        shape, [](int64_t d) { return std::to_string(d); }),
-                    ", ") +
-         "]";
-}
-
 /// Makes tensor `t` a constant holding `bytes` (moved into storage).
 static void makeConstant(PreparedSubgraph &p, TensorInfo &t,
                          std::vector<uint8_t> bytes) {
@@ -164,10 +156,10 @@ static llvm::Error dequantizeHybridWeights(PreparedSubgraph &p) {
     int64_t axis = w.quant->isPerChannel() ? w.quant->axis : -1;
     int64_t channels = axis < 0 ? 1 : w.shape[axis];
     if (axis >= 0 && int64_t(w.quant->scale.size()) != channels)
-      return opError(op, llvm::formatv("weights '{0}' have {1} scales for {2} "
-                                       "channels",
-                                       w.name, w.quant->scale.size(),
-                                       channels));
+      return opError(op,
+                     llvm::formatv("weights '{0}' have {1} scales for {2} "
+                                   "channels",
+                                   w.name, w.quant->scale.size(), channels));
     int64_t inner = 1;
     for (int64_t d = axis + 1; axis >= 0 && d < int64_t(w.shape.size()); ++d)
       inner *= w.shape[d];
@@ -251,11 +243,10 @@ llvm::Expected<ShapeFolder::Values> ShapeFolder::pack(const OpInfo &op) {
   if (axis < 0)
     axis += rank;
   if (axis < 0 || axis >= rank || out.shape[axis] != int64_t(parts.size()))
-    return opError(op, "output " + shapeStr(out.shape) +
-                           " does not stack the " +
-                           std::to_string(parts.size()) +
-                           " inputs along axis " +
-                           std::to_string(o ? o->axis() : 0));
+    return opError(op,
+                   "output " + shapeStr(out.shape) + " does not stack the " +
+                       std::to_string(parts.size()) + " inputs along axis " +
+                       std::to_string(o ? o->axis() : 0));
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d)
     outer *= out.shape[d];
@@ -307,7 +298,8 @@ ShapeFolder::stridedSlice(const OpInfo &op) {
     return stride > 0 ? std::clamp<int64_t>(i, 0, n)
                       : std::clamp<int64_t>(i, -1, n - 1);
   };
-  bool beginMask = o && (o->begin_mask() & 1), endMask = o && (o->end_mask() & 1);
+  bool beginMask = o && (o->begin_mask() & 1),
+       endMask = o && (o->end_mask() & 1);
   int64_t b = beginMask ? (stride > 0 ? 0 : n - 1) : clampIndex((*begin)[0]);
   int64_t e = endMask ? (stride > 0 ? n : -1) : clampIndex((*end)[0]);
   std::vector<int64_t> v;
@@ -420,4 +412,3 @@ llvm::Error tfl::prepareSubgraph(const SubgraphInfo &in,
     return err;
   return ShapeFolder(out).run();
 }
-
