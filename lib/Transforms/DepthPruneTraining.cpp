@@ -40,6 +40,9 @@ template <typename T> int64_t argmax(llvm::ArrayRef<T> v) {
   return std::max_element(v.begin(), v.end()) - v.begin();
 }
 
+#ifdef TINYPRUNE_HAVE_TRAINING
+// Used only where training is built.
+
 /// Top-1 of raw function outputs.
 int64_t rawTop1(llvm::ArrayRef<uint8_t> bytes, bool isFloat) {
   if (isFloat) {
@@ -101,6 +104,8 @@ predict(func::FuncOp func, llvm::ArrayRef<std::vector<uint8_t>> inputs,
   }
   return top1;
 }
+
+#endif // TINYPRUNE_HAVE_TRAINING
 
 } // namespace
 
