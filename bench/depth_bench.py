@@ -7,6 +7,7 @@ with --curve the whole accuracy/size curve over the cut points.
         [--limit 20000] [--epochs 8] [--qat-epochs 2] [--head 32,16]
         [--modes labels,distill] [--max-drop 1] [--curve | --bisect]
         [--train-base] [--flash-budget 20K] [--svg-dir DIR] [--vww N]
+        [--test-every-cut] [--table-dir DIR]
         [--build build] [--data-dir ~/.cache/tinyprune-data]
 
 Training samples are the first --limit images of the fixture's training
@@ -22,8 +23,12 @@ the model and the result: parameters, flash (constant bytes of `tinyprune
 compile`), arena, M4F instructions (the cost model's estimate, and
 measured under QEMU with the instruction-counting plugin of
 ../shared/mcu-kit when it and arm-none-eabi-g++ are there) and top-1 on
-the whole test split (`tinyprune eval`). Training runs with threads=1,
-niced: the machine is shared.
+the whole test split (`tinyprune eval`). With --test-every-cut the pass
+writes every trained candidate as a model (candidates-dir=) and each is
+evaluated on the whole test split too: the curve gets a test column, and
+with --table-dir it is written as MODEL-MODE.md (a Markdown table) and
+MODEL-MODE-test.svg (validation and test accuracy against parameters).
+Training runs with threads=1, niced: the machine is shared.
 """
 
 import argparse
@@ -81,7 +86,7 @@ def depth_prune(build, model, out, options, may_fail=False):
 
 def evaluate(build, model, data):
     out = subprocess.run(
-        [tool(build, "tinyprune"), "eval", model, "--data",
+        ["nice", tool(build, "tinyprune"), "eval", model, "--data",
          os.path.join(data, "test_x.npy"), "--labels",
          os.path.join(data, "test_y.npy"), "--threads", "1"],
         check=True, capture_output=True, text=True).stdout
@@ -147,6 +152,142 @@ def first_sample(data, model, path):
             f.write(struct.pack(f"<{len(q)}b", *q))
         else:
             f.write(struct.pack(f"<{len(x)}f", *x))
+
+
+ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\d+x\d+x\d+)\s+(\S+)\s+(\S+)\s+"
+                 r"(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*(.*)$")
+FULL = re.compile(r"^\s+\(full model\)\s+(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+"
+                  r"(\d+)\s+(\d+)\s+(\d+)")
+
+
+def curve_rows(text):
+    """The pass's table as dicts: the model's row first (index None)."""
+    rows = []
+    for line in text.splitlines():
+        m = FULL.match(line)
+        if m:
+            rows.append(dict(index=None, cut="(full model)", shape="",
+                             val=m.group(1), params=int(m.group(3)),
+                             flash=int(m.group(4)), arena=int(m.group(5)),
+                             macs=int(m.group(6)), insns=int(m.group(7)),
+                             note=""))
+            continue
+        m = ROW.match(line)
+        if m:
+            rows.append(dict(index=int(m.group(1)), cut=m.group(2),
+                             shape=m.group(3), val=m.group(4),
+                             params=int(m.group(6)), flash=int(m.group(7)),
+                             arena=int(m.group(8)), macs=int(m.group(9)),
+                             insns=int(m.group(10)), note=m.group(11)))
+    return rows
+
+
+def curve_table(rows):
+    """Markdown: every cut point, validation and test top-1, costs."""
+    out = ["| # | cut | HxWxC | val top-1 % | test top-1 % | params | "
+           "flash B | arena B | MACs | M4F instructions (cost model) | |",
+           "|--:|---|---|--:|--:|--:|--:|--:|--:|--:|---|"]
+    for r in rows:
+        idx = "" if r["index"] is None else str(r["index"])
+        out.append(f"| {idx} | {r['cut']} | {r['shape']} | {r['val']} | "
+                   f"{r.get('test', '-')} | {r['params']} | {r['flash']} | "
+                   f"{r['arena']} | {r['macs']} | {r['insns']} | "
+                   f"{r['note']} |")
+    return "\n".join(out) + "\n"
+
+
+def curve_svg(rows, title, path):
+    """Validation and test top-1 against parameters, the model's as dashed
+    lines (plain SVG)."""
+    pts = [r for r in rows if r["index"] is not None and r["val"] != "-"]
+    model = rows[0]
+    series = [("val", "validation", "#1f77b4"), ("test", "test", "#d62728")]
+    accs = [float(r[k]) for r in pts + [model] for k, _, _ in series
+            if r.get(k, "-") != "-"]
+    if not pts or not accs:
+        return
+    w, h, left, right, top, bottom = 640, 400, 60, 20, 30, 50
+    xmax = max([r["params"] for r in pts] + [model["params"]]) * 1.05
+    ylo = math.floor(min(accs) / 5) * 5
+    yhi = max(min(100, math.ceil(max(accs) / 5) * 5), ylo + 5)
+
+    def x(v):
+        return left + (w - left - right) * v / xmax
+
+    def y(v):
+        return top + (h - top - bottom) * (yhi - v) / (yhi - ylo)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" '
+           f'height="{h}" font-family="sans-serif" font-size="11">',
+           f'<text x="{w / 2}" y="18" text-anchor="middle" '
+           f'font-size="13">{title}</text>',
+           f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" '
+           f'y2="{h - bottom}" stroke="black"/>',
+           f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" '
+           f'stroke="black"/>',
+           f'<text x="{w / 2}" y="{h - 12}" text-anchor="middle">'
+           f'parameters</text>',
+           f'<text x="14" y="{h / 2}" transform="rotate(-90 14 {h / 2})" '
+           f'text-anchor="middle">top-1 %</text>']
+    for t in range(int(ylo), int(yhi) + 1, 5):
+        svg.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" '
+                   f'text-anchor="end">{t}</text>')
+    step = 10 ** math.floor(math.log10(xmax / 2))
+    for t in range(0, int(xmax) + 1, int(step) * (1 if xmax / step < 8
+                                                   else 2)):
+        svg.append(f'<text x="{x(t):.1f}" y="{h - bottom + 15}" '
+                   f'text-anchor="middle">{t}</text>')
+    for key, name, colour in series:
+        have = sorted((r["params"], float(r[key])) for r in pts
+                      if r.get(key, "-") != "-")
+        if not have:
+            continue
+        svg.append(f'<polyline fill="none" stroke="{colour}" points="' +
+                   " ".join(f"{x(p):.1f},{y(a):.1f}" for p, a in have) +
+                   '"/>')
+        for p, a in have:
+            svg.append(f'<circle cx="{x(p):.1f}" cy="{y(a):.1f}" r="3" '
+                       f'fill="{colour}"/>')
+        if model.get(key, "-") != "-":
+            ma = float(model[key])
+            svg.append(f'<line x1="{left}" y1="{y(ma):.1f}" x2="{w - right}" '
+                       f'y2="{y(ma):.1f}" stroke="{colour}" '
+                       f'stroke-dasharray="4 3"/>')
+        ly = top + 14 * (1 + [s[0] for s in series].index(key))
+        svg.append(f'<text x="{w - right - 150}" y="{ly}" fill="{colour}">'
+                   f'{name} (dashed: model)</text>')
+    for r in pts:
+        svg.append(f'<text x="{x(r["params"]) + 4:.1f}" '
+                   f'y="{y(float(r["val"])) - 5:.1f}" font-size="8">'
+                   f'{r["cut"]}</text>')
+    svg.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(svg) + "\n")
+
+
+def test_every_cut(args, data, raised, cands, text, mode):
+    """Each candidate the pass wrote (candidates-dir) evaluated on the
+    whole test split; prints the curve with its test column and, with
+    --table-dir, writes it as Markdown and SVG."""
+    rows = curve_rows(text)
+    acc, correct, total = evaluate(args.build, raised, data)
+    rows[0]["test"] = f"{acc:.2f}"
+    start = time.time()
+    for r in rows[1:]:
+        path = os.path.join(cands, f"cut{r['index']}.mlir")
+        if os.path.exists(path):
+            acc, _, _ = evaluate(args.build, path, data)
+            r["test"] = f"{acc:.2f}"
+    table = curve_table(rows)
+    print(f"### every cut on the test split ({total} images, "
+          f"{time.time() - start:.0f} s)\n")
+    print(table)
+    if args.table_dir:
+        os.makedirs(args.table_dir, exist_ok=True)
+        base = os.path.join(args.table_dir, f"{args.model}-{mode}")
+        with open(base + ".md", "w") as f:
+            f.write(table)
+        curve_svg(rows, f"{args.model}, {mode}, {args.limit} training "
+                  f"images", base + "-test.svg")
 
 
 def vww(args, tmp):
@@ -228,6 +369,12 @@ def main():
                     help="search the cut by bisection (bisect=true)")
     ap.add_argument("--train-base", action="store_true",
                     help="also fine-tune the base with the chosen head")
+    ap.add_argument("--test-every-cut", action="store_true",
+                    help="evaluate the model cut at every trained candidate "
+                         "on the whole test split")
+    ap.add_argument("--table-dir", default="",
+                    help="with --test-every-cut: write each curve here as "
+                         "MODEL-MODE.md and MODEL-MODE-test.svg")
     ap.add_argument("--vww", type=int, default=0,
                     help="also the MLPerf VWW mechanics on this many "
                          "distillation inputs (0: skip)")
@@ -274,6 +421,10 @@ def main():
                     f"{args.model}-{mode}.svg")
             if mode == "labels":
                 opts["labels"] = labels
+            cands = os.path.join(tmp, mode + "-cuts")
+            if args.test_every_cut:
+                os.makedirs(cands)
+                opts["candidates-dir"] = cands
             pruned = os.path.join(tmp, mode + ".mlir")
             text, seconds = depth_prune(args.build, raised, pruned, opts,
                                         may_fail=True)
@@ -282,6 +433,10 @@ def main():
                   f"{' train-base=true' if args.train_base else ''} "
                   f"({seconds:.0f} s)\n")
             print(text)
+            sys.stdout.flush()
+            if args.test_every_cut:
+                test_every_cut(args, data, raised, cands, text, mode)
+                sys.stdout.flush()
             if text.startswith("error:"):
                 # No cut within the bound: the table is the result, nothing
                 # was chosen to measure.

@@ -16,6 +16,10 @@
 // LATENCY: error: depth-prune: latency-budget must be a positive instruction count (suffix k or M, or end with 'macs'), got 'fast'
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="curve=true" 2>&1 | FileCheck %s --check-prefix=CURVE
 // CURVE: error: depth-prune: curve and bisect need cut=auto
+// RUN: not tinyprune-opt %s --split-input-file --depth-prune="candidates-dir=%t" 2>&1 | FileCheck %s --check-prefix=CANDS
+// CANDS: error: depth-prune: candidates-dir needs cut=auto
+// RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=auto max-accuracy-drop=1 calibration=x.npy candidates-dir=%t.none" 2>&1 | FileCheck %s --check-prefix=CANDSDIR
+// CANDSDIR: error: depth-prune: candidates-dir '{{.*}}.none' is not a directory
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="train-base=true" 2>&1 | FileCheck %s --check-prefix=BASE
 // BASE: error: depth-prune: train-base needs a cut
 // RUN: not tinyprune-opt %s --split-input-file --depth-prune="cut=c1 calibration=x.npy validation-split=1" 2>&1 | FileCheck %s --check-prefix=SPLIT

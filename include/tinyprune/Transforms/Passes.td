@@ -582,6 +582,13 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     Option<"reportSvg", "report-svg", "std::string", /*default=*/"\"\"",
            "Write the accuracy/size curve of the candidates as an SVG plot "
            "to this file">,
+    Option<"candidatesDir", "candidates-dir", "std::string",
+           /*default=*/"\"\"",
+           "With cut=auto: write the model cut at every trained candidate, "
+           "its head attached (and its base fine-tuned where train-base "
+           "tuned it), to this existing directory as cut<N>.mlir (N: the "
+           "candidate's number in the report), to measure or compile any "
+           "point of the curve">,
   ], /*finetunes=*/0> {
   let summary = "Cut the network at a block end and attach a trained "
                 "auxiliary head (depth pruning)";
@@ -636,7 +643,8 @@ def DepthPrune : TinyPrune_DataDrivenPruningPass<"depth-prune", [
     fine-tuned model scores below its frozen head on the validation split,
     the frozen head is kept). `report` writes the
     table of candidates (validation accuracy, parameters, flash, peak RAM,
-    MACs, instructions), `report-svg` the curve.
+    MACs, instructions), `report-svg` the curve, `candidates-dir` every
+    trained candidate as a model of its own.
   }];
 }
 
