@@ -7,7 +7,7 @@ model, dense and at a few ratios and budgets.
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
         [--configs ram=0.5,flash=0.5,latency=0.5,ratio=0.3]
         [--limit 2000] [--epochs 1] [--methods calibrated,gates]
-        [--gate-epochs 1] [--json FILE]
+        [--gate-epochs 1] [--steps 1] [--calibration-limit N] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
 configuration, calibration on the first `--limit` training samples (the
@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--methods", default="calibrated")
     ap.add_argument("--gate-epochs", type=int, default=1)
+    ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--calibration-limit", type=int)
     ap.add_argument("--json")
     args = ap.parse_args()
     rows = []
@@ -107,31 +109,40 @@ def main():
             value = float(value)
             for model in args.models.split(","):
                 d = dense[model]
-                if kind == "ratio":
-                    goal = "ratio=%g" % value
-                elif kind == "ram":
-                    goal = "ram-budget=%d" % int(d["arena"] * value)
-                elif kind == "flash":
-                    goal = "flash-budget=%d" % int(d["flash"] * value)
-                else:
-                    goal = "latency-budget=%d" % int(d["m4_instr"] * value)
+                def goal_at(fraction):
+                    if kind == "ratio":
+                        return "ratio=%g" % value
+                    if kind == "ram":
+                        return "ram-budget=%d" % int(d["arena"] * fraction)
+                    if kind == "flash":
+                        return "flash-budget=%d" % int(d["flash"] * fraction)
+                    return "latency-budget=%d" % int(d["m4_instr"] *
+                                                     fraction)
+                steps = 1 if kind == "ratio" else args.steps
+                goal = goal_at(value)
+                calib_limit = args.calibration_limit or args.limit
                 for method in args.methods.split(","):
-                    opts = ("%s calibration=%s calibration-limit=%d "
-                            "finetune-limit=%d threads=1" %
-                            (goal, os.path.join(DATA, "train_x.npy"),
-                             args.limit, args.limit))
-                    if args.epochs > 0 or method == "gates":
-                        opts += " labels=%s" % os.path.join(DATA,
-                                                            "train_y.npy")
-                    if args.epochs > 0:
-                        opts += " epochs=%d" % args.epochs
-                    if method == "gates":
-                        opts += " gate-epochs=%d" % args.gate_epochs
-                    pruned = os.path.join(tmp, model + "_pruned.mlir")
+                    source = os.path.join(tmp, model + ".mlir")
                     start = time.time()
-                    run([os.path.join(BIN, "tinyprune-opt"),
-                         os.path.join(tmp, model + ".mlir"),
-                         "--channel-prune=" + opts, "-o", pruned])
+                    for k in range(1, steps + 1):
+                        opts = ("%s calibration=%s calibration-limit=%d "
+                                "finetune-limit=%d threads=1 "
+                                "finetune-threads=1" %
+                                (goal_at(1 - (1 - value) * k / steps),
+                                 os.path.join(DATA, "train_x.npy"),
+                                 calib_limit, args.limit))
+                        if args.epochs > 0 or method == "gates":
+                            opts += " labels=%s" % os.path.join(
+                                DATA, "train_y.npy")
+                        if args.epochs > 0:
+                            opts += " epochs=%d" % args.epochs
+                        if method == "gates":
+                            opts += " gate-epochs=%d" % args.gate_epochs
+                        pruned = os.path.join(tmp, "%s_pruned%d.mlir" %
+                                              (model, k))
+                        run([os.path.join(BIN, "tinyprune-opt"), source,
+                             "--channel-prune=" + opts, "-o", pruned])
+                        source = pruned
                     minutes = (time.time() - start) / 60
                     r = measure(pruned, tmp)
                     rows.append(dict(model=model, config=config, goal=goal,
@@ -142,6 +153,8 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(limit=args.limit, epochs=args.epochs,
+                           steps=args.steps,
+                           calibration_limit=args.calibration_limit,
                            gate_epochs=args.gate_epochs, rows=rows),
                       f, indent=1)
 
