@@ -49,9 +49,9 @@ struct FinetuneRequest {
   std::string labels, teacher;
   /// With labels: the weight in [0, 1] of a distillation term (from the
   /// same teacher) added to the label loss; 0: labels alone.
-  double distillWeight = 0;
+  double distillWeight = 0.5;
   /// Distillation temperature (> 0; 1: the teacher's outputs as they are).
-  double temperature = 1;
+  double temperature = 2;
   double learningRate = 1e-3;
   int64_t batchSize = 32;
   double validationSplit = 0.1;
