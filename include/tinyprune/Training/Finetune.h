@@ -43,10 +43,10 @@ struct FinetuneOptions {
   /// Convolution layer ops (of the function trained) whose weights and
   /// biases stay as they are: no gradient, not written back.
   std::vector<mlir::Operation *> frozen;
-  /// With labels and teacher outputs both given: the weight of the
-  /// distillation term, in [0, 1]; the loss is (1 - w) x cross-entropy
-  /// against the labels + w x distillation. Ignored without labels (then
-  /// the loss is the distillation term alone).
+  /// With labels: the weight of a distillation term, in [0, 1] (> 0 needs
+  /// teacher outputs too); the loss is (1 - w) x cross-entropy against the
+  /// labels + w x distillation. Ignored without labels (then the loss is
+  /// the distillation term alone).
   double distillWeight = 0;
   /// Distillation temperature T > 0: the teacher's and the model's outputs
   /// are softened by T (logits divided by T; probabilities p taken to
