@@ -250,9 +250,12 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     fine-tuned on the calibration samples (docs/training.md): all of them by
     default, or the first `finetune-limit`, whatever `calibration-limit`
     (the samples of the selection and the re-solve) says. With `labels`
-    the loss is the cross-entropy against them; without, the model learns
-    the outputs of `teacher`, or of the model as it was before this pass
-    pruned it (distillation: input samples alone suffice). int8 models
+    the loss is the cross-entropy against them, mixed with `distill-weight`
+    x the distillation from `teacher` or the model before pruning (0.5 by
+    default; 0: labels alone); without, the model learns the outputs of
+    `teacher`, or of the model as it was before this pass pruned it
+    (distillation: input samples alone suffice), softened by `temperature`.
+    int8 models
     train quantization-aware and keep their int8 interface. Training never
     revives a pruned filterlet: the `filterlets` attribute and its zeros
     stay as the selection left them. The report ends with what training
