@@ -145,6 +145,20 @@ torch::Tensor fakeQuantize(const torch::Tensor &x, double scale, int64_t zp,
 torch::Tensor weightScales(const torch::Tensor &w2d,
                            const torch::Tensor &fallback);
 
+/// Distillation targets: the teacher's outputs of a batch ([batch, k])
+/// softened by `temperature` T: softmax(t / T) of logits, p^(1/T)
+/// renormalized (= softmax(log p / T)) of probabilities, whose zeros stay
+/// zero.
+torch::Tensor softTargets(const torch::Tensor &teacher, bool probabilities,
+                          double temperature);
+
+/// T^2 x the mean cross-entropy of `targets` (softTargets) against
+/// softmax(logits / T): its gradient is (softmax(logits / T) - targets) x T
+/// / batch, of the size of a label loss's whatever T.
+torch::Tensor distillationLoss(const torch::Tensor &logits,
+                               const torch::Tensor &targets,
+                               double temperature);
+
 } // namespace training
 } // namespace tinyprune
 

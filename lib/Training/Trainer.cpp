@@ -4,9 +4,10 @@
 // trains it with Adam under a cosine learning-rate schedule on shuffled
 // mini-batches, scores a held-out validation split after every epoch,
 // keeps the best epoch's weights (epoch 0, the model as it came, included)
-// and writes them back into the IR. Cross-entropy against labels, or
-// against the teacher's softened outputs (distillation) without labels;
-// a function ending in a softmax is scored on the logits before it.
+// and writes them back into the IR. Cross-entropy against labels, against
+// the teacher's outputs softened by a temperature (distillation), or a
+// weighted sum of both; a function ending in a softmax is scored on the
+// logits before it.
 // Seeded: the same seed and thread count give the same weights.
 //
 //===----------------------------------------------------------------------===//
@@ -40,23 +41,29 @@ struct BatchScore {
   int64_t correct = 0;
 };
 
-/// Targets and loss: labels (cross-entropy) or teacher outputs. The loss
-/// reads the network's logits (a final softmax's input); the teacher's
-/// outputs are logits too, or, when the function ends in a softmax,
-/// probabilities (its outputs), used as they are.
+/// Targets and loss: labels (cross-entropy), teacher outputs
+/// (distillation), or both, mixed by `distillWeight`. The loss reads the
+/// network's logits (a final softmax's input); the teacher's outputs are
+/// logits too, or, when the function ends in a softmax, probabilities (its
+/// outputs). Top-1 is scored against the labels when there are any.
 class Objective {
 public:
-  Objective(const FinetuneData &data, torch::Dtype dtype, bool probabilities)
-      : data(data), probabilities(probabilities) {
-    if (data.labels.empty()) {
+  Objective(const FinetuneData &data, const FinetuneOptions &options,
+            torch::Dtype dtype, bool probabilities)
+      : probabilities(probabilities), temperature(options.temperature) {
+    if (!data.labels.empty())
+      labels = torch::tensor(data.labels, torch::kLong);
+    if (!data.teacher.empty() &&
+        (data.labels.empty() || options.distillWeight > 0)) {
       int64_t n = data.teacher.size(), k = data.teacher.front().size();
       teacher = torch::empty({n, k}, torch::kFloat);
       for (int64_t i = 0; i < n; ++i)
         std::memcpy(teacher[i].data_ptr(), data.teacher[i].data(), k * 4);
       teacher = teacher.to(dtype);
-    } else {
-      labels = torch::tensor(data.labels, torch::kLong);
     }
+    distillWeight = !labels.defined()   ? 1.0
+                    : teacher.defined() ? options.distillWeight
+                                        : 0;
   }
 
   BatchScore score(const torch::Tensor &output,
@@ -67,22 +74,28 @@ public:
     if (labels.defined()) {
       target = labels.index_select(0, indices);
       s.loss = torch::nn::functional::cross_entropy(logits, target);
+      if (distillWeight > 0)
+        s.loss = (1 - distillWeight) * s.loss +
+                 distillWeight * distillation(logits, indices);
     } else {
-      torch::Tensor t = teacher.index_select(0, indices);
-      torch::Tensor p =
-          probabilities
-              ? t.clamp_min(0) / t.clamp_min(0).sum(1, true).clamp_min(1e-12)
-              : torch::softmax(t, 1);
-      s.loss = -(p * torch::log_softmax(logits, 1)).sum(1).mean();
-      target = t.argmax(1);
+      s.loss = distillation(logits, indices);
+      target = teacher.index_select(0, indices).argmax(1);
     }
     s.correct = logits.argmax(1).eq(target).sum().item<int64_t>();
     return s;
   }
 
 private:
-  const FinetuneData &data;
+  torch::Tensor distillation(const torch::Tensor &logits,
+                             const torch::Tensor &indices) const {
+    return distillationLoss(logits,
+                            softTargets(teacher.index_select(0, indices),
+                                        probabilities, temperature),
+                            temperature);
+  }
+
   bool probabilities;
+  double temperature, distillWeight;
   torch::Tensor labels, teacher;
 };
 
@@ -94,6 +107,25 @@ std::string formatDuration(double seconds) {
 }
 
 } // namespace
+
+torch::Tensor training::softTargets(const torch::Tensor &teacher,
+                                    bool probabilities, double temperature) {
+  if (!probabilities)
+    return torch::softmax(teacher / temperature, 1);
+  // softmax(log p / T) = p^(1/T) / sum p^(1/T), without the log of the
+  // zeros an int8 softmax outputs (they stay zero).
+  torch::Tensor p = teacher.clamp_min(0);
+  if (temperature != 1)
+    p = p.pow(1.0 / temperature);
+  return p / p.sum(1, true).clamp_min(1e-12);
+}
+
+torch::Tensor training::distillationLoss(const torch::Tensor &logits,
+                                         const torch::Tensor &targets,
+                                         double temperature) {
+  torch::Tensor logQ = torch::log_softmax(logits / temperature, 1);
+  return -(targets * logQ).sum(1).mean() * (temperature * temperature);
+}
 
 /// The loss and top-1 agreement of `net` on the samples `indices`.
 static std::pair<double, double>
@@ -146,13 +178,13 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
   Network &net = **built;
   for (ConvParams &c : net.convs())
     c.frozen = llvm::is_contained(options.frozen, c.op);
-  if (data.labels.empty() &&
+  if (!data.teacher.empty() &&
       int64_t(data.teacher.front().size()) != net.outputSize())
     return llvm::createStringError(
         llvm::formatv("the teacher gives {0} outputs per sample, the "
                       "function {1}",
                       data.teacher.front().size(), net.outputSize()));
-  Objective objective(data, net.dtype(), net.endsInSoftmax());
+  Objective objective(data, options, net.dtype(), net.endsInSoftmax());
 
   // The split: a seeded shuffle, the last `validationSplit` held out.
   int64_t n = data.samples.size();
@@ -267,7 +299,8 @@ training::finetune(func::FuncOp func, const FinetuneData &data,
                    const FinetuneOptions &options) {
   if (data.samples.empty())
     return llvm::createStringError("no samples to train on");
-  if (data.labels.empty() && data.teacher.size() != data.samples.size())
+  if ((data.labels.empty() || options.distillWeight > 0) &&
+      data.teacher.size() != data.samples.size())
     return llvm::createStringError(
         "training needs labels or teacher outputs for every sample");
   if (!data.labels.empty() && data.labels.size() != data.samples.size())
@@ -275,10 +308,12 @@ training::finetune(func::FuncOp func, const FinetuneData &data,
         "{0} labels for {1} samples", data.labels.size(), data.samples.size()));
   if (options.epochs < 0 || options.batchSize < 1 ||
       !(options.learningRate > 0) || !(options.validationSplit >= 0) ||
-      !(options.validationSplit < 1))
+      !(options.validationSplit < 1) || !(options.distillWeight >= 0) ||
+      !(options.distillWeight <= 1) || !(options.temperature > 0))
     return llvm::createStringError(
-        "training needs epochs >= 0, batch-size >= 1, learning-rate > 0 and "
-        "validation-split in [0, 1)");
+        "training needs epochs >= 0, batch-size >= 1, learning-rate > 0, "
+        "validation-split in [0, 1), distill-weight in [0, 1] and "
+        "temperature > 0");
   // LibTorch reports misuse by exceptions; none may escape the compiler.
   try {
     return train(func, data, options);

@@ -169,7 +169,8 @@ private:
   /// samples, with labels or distilling from `dense`.
   LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
   /// The fine-tuning options as the toolkit takes them.
-  FinetuneRequest finetuneRequest() const;
+  FinetuneRequest finetuneRequest() const { return finetuneRequestOf(*this); }
+  friend FinetuneRequest pruning::finetuneRequestOf<>(const ChannelPrunePass &);
   void writeReport(const Run &run);
   void progress(const Twine &message) {
     if (llvm::errs().is_displayed())
@@ -722,22 +723,6 @@ ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
     ++run.consumersResolved;
   }
   return success();
-}
-
-FinetuneRequest ChannelPrunePass::finetuneRequest() const {
-  FinetuneRequest r;
-  r.epochs = epochs;
-  r.samples = calibration;
-  r.limit = finetuneLimit;
-  r.scale = calibrationScale;
-  r.labels = labels;
-  r.teacher = teacher;
-  r.learningRate = learningRate;
-  r.batchSize = batchSize;
-  r.validationSplit = validationSplit;
-  r.seed = seed;
-  r.threads = finetuneThreads;
-  return r;
 }
 
 LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,

@@ -195,7 +195,9 @@ private:
   /// aside when there are no labels.
   LogicalResult finetune(Run &run);
   /// The fine-tuning options as the toolkit takes them.
-  FinetuneRequest finetuneRequest() const;
+  FinetuneRequest finetuneRequest() const { return finetuneRequestOf(*this); }
+  friend FinetuneRequest
+  pruning::finetuneRequestOf<>(const FilterletPrunePass &);
   /// Zeroes the pruned filterlets and attaches the attribute.
   void rewrite(Layer &layer);
   /// Options given where they have no effect are errors, not silently
@@ -736,22 +738,6 @@ LogicalResult FilterletPrunePass::recoverLayers(Run &run) {
       rewrite(l);
   }
   return success();
-}
-
-FinetuneRequest FilterletPrunePass::finetuneRequest() const {
-  FinetuneRequest r;
-  r.epochs = epochs;
-  r.samples = calibration;
-  r.limit = finetuneLimit;
-  r.scale = calibrationScale;
-  r.labels = labels;
-  r.teacher = teacher;
-  r.learningRate = learningRate;
-  r.batchSize = batchSize;
-  r.validationSplit = validationSplit;
-  r.seed = seed;
-  r.threads = finetuneThreads;
-  return r;
 }
 
 LogicalResult FilterletPrunePass::finetune(Run &run) {

@@ -80,6 +80,8 @@ struct FinetunePass : public tinyprune::impl::FinetuneBase<FinetunePass> {
     request.scale = calibrationScale;
     request.labels = labels;
     request.teacher = teacher;
+    request.distillWeight = distillWeight;
+    request.temperature = temperature;
     request.learningRate = learningRate;
     request.batchSize = batchSize;
     request.validationSplit = validationSplit;

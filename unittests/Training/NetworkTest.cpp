@@ -500,8 +500,9 @@ TEST(AfterFineTuning, FloatEngineMatchesInterpreter) {
   fineTuneThenCompare("fashion_dscnn_float");
 }
 
-/// A model ending in a softmax trains on its logits, with labels and by
-/// distillation from its own (probability) outputs; the softmax stays and
+/// A model ending in a softmax trains on its logits, with labels, with
+/// labels mixed with distillation, and by distillation from its own
+/// (probability) outputs; the softmax stays and
 /// the engine still matches the interpreter.
 TEST(AfterFineTuning, SoftmaxModelTrains) {
   if (dataDir().empty())
@@ -523,7 +524,19 @@ TEST(AfterFineTuning, SoftmaxModelTrains) {
       training::teacherOutputs(m.func(), train.samples, /*threads=*/1);
   ASSERT_TRUE(bool(teacher)) << llvm::toString(teacher.takeError());
   train.teacher = std::move(*teacher);
+  // Labels and teacher mixed, softened at T = 2.
+  training::FinetuneOptions mixed = options;
+  mixed.distillWeight = 0.5;
+  mixed.temperature = 2;
+  auto both = training::finetune(m.func(), train, mixed);
+  ASSERT_TRUE(bool(both)) << llvm::toString(both.takeError());
+  EXPECT_EQ(both->bestEpoch, 1);
   train.labels.clear();
+  mixed.distillWeight = 1.5;
+  auto wrong = training::finetune(m.func(), train, mixed);
+  ASSERT_FALSE(bool(wrong));
+  EXPECT_NE(llvm::toString(wrong.takeError()).find("distill-weight in [0, 1]"),
+            std::string::npos);
   auto distilled = training::finetune(m.func(), train, options);
   ASSERT_TRUE(bool(distilled)) << llvm::toString(distilled.takeError());
   // Distilled from itself: the loss starts at the targets' entropy, and the
@@ -534,6 +547,60 @@ TEST(AfterFineTuning, SoftmaxModelTrains) {
   EXPECT_TRUE(ret.getOperand(0).getDefiningOp<SoftmaxOp>());
   Agreement a = compare(m.func(), readSplit(m.func(), "test", 0, 128).samples);
   EXPECT_EQ(a.maxDiff, 0);
+}
+
+/// Distillation targets softened by a temperature: probabilities p give
+/// softmax(log p / T) (computed as p^(1/T) renormalized, so an int8
+/// softmax's zeros stay zero), logits give softmax(t / T), T = 1 leaves
+/// probabilities as they are.
+TEST(Distillation, SoftTargets) {
+  torch::Tensor p =
+      torch::tensor({0.7, 0.2, 0.1, 0.0}, torch::kDouble).reshape({1, 4});
+  torch::Tensor soft = softTargets(p, /*probabilities=*/true, 2.0);
+  torch::Tensor head = p.slice(1, 0, 3).log().div(2.0).softmax(1);
+  EXPECT_TRUE(torch::allclose(soft.slice(1, 0, 3), head));
+  EXPECT_EQ(soft[0][3].item<double>(), 0.0);
+  EXPECT_TRUE(torch::allclose(softTargets(p, true, 1.0), p));
+  // Softening flattens: the top probability falls, the others rise.
+  EXPECT_LT(soft[0][0].item<double>(), 0.7);
+  EXPECT_GT(soft[0][2].item<double>(), 0.1);
+  torch::Tensor t =
+      torch::tensor({2.0, -1.0, 0.5}, torch::kDouble).reshape({1, 3});
+  EXPECT_TRUE(torch::allclose(softTargets(t, /*probabilities=*/false, 3.0),
+                              torch::softmax(t / 3.0, 1)));
+}
+
+/// The distillation loss: T^2 x cross-entropy of the soft targets against
+/// softmax(z / T); its gradient is (softmax(z / T) - targets) x T / batch,
+/// and it is smallest (zero gradient) where the softened outputs equal
+/// the targets.
+TEST(Distillation, LossAndGradient) {
+  torch::Tensor z =
+      torch::tensor({1.0, -0.5, 2.0, 0.3, 0.0, -1.0}, torch::kDouble)
+          .reshape({2, 3})
+          .requires_grad_(true);
+  torch::Tensor targets =
+      torch::tensor({0.2, 0.3, 0.5, 0.6, 0.3, 0.1}, torch::kDouble)
+          .reshape({2, 3});
+  for (double temperature : {1.0, 2.5}) {
+    torch::Tensor loss = distillationLoss(z, targets, temperature);
+    torch::Tensor expected =
+        -(targets * torch::log_softmax(z / temperature, 1)).sum(1).mean() *
+        temperature * temperature;
+    EXPECT_NEAR(loss.item<double>(), expected.item<double>(), 1e-12);
+    torch::Tensor grad = torch::autograd::grad({loss}, {z})[0];
+    torch::Tensor analytic =
+        (torch::softmax(z.detach() / temperature, 1) - targets) * temperature /
+        2.0;
+    EXPECT_TRUE(torch::allclose(grad, analytic, 1e-10, 1e-12));
+  }
+  torch::Tensor at = torch::tensor({0.4, -0.2, 1.1}, torch::kDouble)
+                         .reshape({1, 3})
+                         .requires_grad_(true);
+  torch::Tensor own = softTargets(at.detach(), /*probabilities=*/false, 2.0);
+  torch::Tensor grad =
+      torch::autograd::grad({distillationLoss(at, own, 2.0)}, {at})[0];
+  EXPECT_LT(grad.abs().max().item<double>(), 1e-12);
 }
 
 } // namespace

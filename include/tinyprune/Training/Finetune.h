@@ -43,13 +43,25 @@ struct FinetuneOptions {
   /// Convolution layer ops (of the function trained) whose weights and
   /// biases stay as they are: no gradient, not written back.
   std::vector<mlir::Operation *> frozen;
+  /// With labels: the weight of a distillation term, in [0, 1] (> 0 needs
+  /// teacher outputs too); the loss is (1 - w) x cross-entropy against the
+  /// labels + w x distillation. Ignored without labels (then the loss is
+  /// the distillation term alone).
+  double distillWeight = 0;
+  /// Distillation temperature T > 0: the teacher's and the model's outputs
+  /// are softened by T (logits divided by T; probabilities p taken to
+  /// p^(1/T) and renormalized, the same thing) and the distillation term
+  /// is multiplied by T^2 so that its gradient keeps its size (Hinton et
+  /// al.). 1: the plain outputs.
+  double temperature = 1;
   /// Per-epoch progress on stderr: `Auto` when stderr is a terminal.
   enum class Progress { Auto, Never, Always } progress = Progress::Auto;
 };
 
 /// What to train on: raw model inputs (as `runFunction` takes them) and
-/// either labels or the teacher's real-valued outputs (one vector per
-/// sample, the function's single result dequantized). A function ending in
+/// labels, the teacher's real-valued outputs (one vector per sample, the
+/// function's single result dequantized), or both (then mixed by
+/// `FinetuneOptions::distillWeight`). A function ending in
 /// a softmax trains on the logits before it (cross-entropy, its softmax
 /// stays in the IR); its teacher outputs are then probabilities (a
 /// teacher's softmax outputs), else logits.

@@ -73,6 +73,15 @@ defvar TinyPrune_FinetuneOptions = [
          "Fine-tuning without labels: the model whose outputs to learn "
          "(.tflite or .mlir; default: the model before this pass pruned "
          "it)">,
+  Option<"distillWeight", "distill-weight", "double", /*default=*/"0.5",
+         "Fine-tuning with labels: weight in [0, 1] of a distillation term "
+         "(from `teacher`, default the model before pruning) mixed into the "
+         "label loss: (1 - w) x cross-entropy + w x distillation (0: labels "
+         "alone; 0.5 measured better than 0, docs/training.md)">,
+  Option<"temperature", "temperature", "double", /*default=*/"2",
+         "Fine-tuning: distillation temperature T > 0; the teacher's and "
+         "the model's outputs are softened by T and the distillation loss "
+         "scaled by T^2 (1: the outputs as they are)">,
   Option<"finetuneLimit", "finetune-limit", "int64_t", /*default=*/"0",
          "Fine-tune on at most this many calibration samples (the first "
          "ones; 0: all of them, whatever calibration-limit says)">,
@@ -241,9 +250,12 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     fine-tuned on the calibration samples (docs/training.md): all of them by
     default, or the first `finetune-limit`, whatever `calibration-limit`
     (the samples of the selection and the re-solve) says. With `labels`
-    the loss is the cross-entropy against them; without, the model learns
-    the outputs of `teacher`, or of the model as it was before this pass
-    pruned it (distillation: input samples alone suffice). int8 models
+    the loss is the cross-entropy against them, mixed with `distill-weight`
+    x the distillation from `teacher` or the model before pruning (0.5 by
+    default; 0: labels alone); without, the model learns the outputs of
+    `teacher`, or of the model as it was before this pass pruned it
+    (distillation: input samples alone suffice), softened by `temperature`.
+    int8 models
     train quantization-aware and keep their int8 interface. Training never
     revives a pruned filterlet: the `filterlets` attribute and its zeros
     stay as the selection left them. The report ends with what training
@@ -325,7 +337,11 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
     With `labels`, the loss is the cross-entropy against them; without,
     the model learns the outputs of `teacher` (distillation: a `.tflite` or
     `.mlir` model with the same input, normally the model before pruning),
-    so that input samples alone suffice, as for calibration. Adam with a
+    so that input samples alone suffice, as for calibration. With both,
+    the loss mixes them: (1 - `distill-weight`) x the label loss +
+    `distill-weight` x the distillation loss, the latter on outputs
+    softened by `temperature` (Hinton et al.'s knowledge distillation).
+    Adam with a
     cosine learning-rate schedule over `epochs`, shuffled mini-batches of
     `batch-size`; `validation-split` of the samples is held out and the
     epoch with the best validation accuracy is kept (epoch 0, the model as
@@ -363,6 +379,15 @@ def Finetune : Pass<"tinyprune-finetune", "mlir::ModuleOp"> {
     Option<"teacher", "teacher", "std::string", /*default=*/"\"\"",
            "Without labels: the model whose outputs to learn (.tflite or "
            ".mlir)">,
+    Option<"distillWeight", "distill-weight", "double", /*default=*/"0.5",
+           "With labels and a `teacher`: weight in [0, 1] of the "
+           "distillation term mixed into the label loss: (1 - w) x "
+           "cross-entropy + w x distillation (0, or no teacher: labels "
+           "alone; 0.5 measured better than 0, docs/training.md)">,
+    Option<"temperature", "temperature", "double", /*default=*/"2",
+           "Distillation temperature T > 0: the teacher's and the model's "
+           "outputs are softened by T and the distillation loss scaled by "
+           "T^2 (1: the outputs as they are)">,
     Option<"calibrationLimit", "calibration-limit", "int64_t",
            /*default=*/"0",
            "Use at most this many samples (the first ones; 0: all)">,

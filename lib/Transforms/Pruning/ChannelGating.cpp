@@ -200,37 +200,16 @@ pruning::trainGates(func::FuncOp func, func::FuncOp before,
   ProblemBuilder builder(groups, candidates);
   if (llvm::Error e = builder.build(func, dense, request, problem))
     return std::move(e);
+  // The gates train on labels or by distillation, not on a mix of both.
+  FinetuneRequest gateData = r;
+  gateData.distillWeight = 0;
+  gateData.temperature = 1;
   training::FinetuneData data;
-  if (llvm::Error e = readTrainingSamples(func, r.samples, r.labels, r.limit,
-                                          r.scale, data.samples, data.labels))
-    return std::move(e);
-  unsigned threads = r.threads > 0
-                         ? r.threads
-                         : std::max(1u, std::thread::hardware_concurrency());
-  std::string objective = "labels";
-  if (r.labels.empty()) {
-    OwningOpRef<ModuleOp> teacherModule;
-    func::FuncOp teacher = before;
-    objective = "distillation from the model before pruning";
-    if (!r.teacher.empty()) {
-      auto loaded = loadTeacherModel(func.getContext(), r.teacher);
-      if (!loaded)
-        return loaded.takeError();
-      teacherModule = std::move(*loaded);
-      teacher = {};
-      for (auto f : (*teacherModule).getOps<func::FuncOp>())
-        if (!f.isExternal())
-          teacher = teacher ? func::FuncOp() : f;
-      if (!teacher)
-        return llvm::createStringError(
-            "the teacher needs exactly one function");
-      objective = "distillation from " + r.teacher;
-    }
-    auto outputs = training::teacherOutputs(teacher, data.samples, threads);
-    if (!outputs)
-      return outputs.takeError();
-    data.teacher = std::move(*outputs);
-  }
+  llvm::Expected<std::string> objective =
+      readFinetuneData(func, before, gateData, data);
+  if (!objective)
+    return objective.takeError();
+  unsigned threads = trainingThreads(r);
   training::GateOptions options;
   options.epochs = r.epochs;
   options.learningRate = r.learningRate;
@@ -267,7 +246,7 @@ pruning::trainGates(func::FuncOp func, func::FuncOp before,
                     "channels switched off in {6} steps, {7}; estimated {8}; "
                     "penalty weight {9}, {10:F1} s",
                     r.epochs, r.epochs == 1 ? "" : "s", result->trainSamples,
-                    objective, off, total, result->steps,
+                    *objective, off, total, result->steps,
                     result->reached ? "targets reached"
                                     : "targets not reached (the budget loop "
                                       "goes on)",

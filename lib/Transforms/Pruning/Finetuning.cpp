@@ -84,6 +84,13 @@ llvm::Error pruning::checkRequest(const FinetuneRequest &r) {
     return llvm::createStringError(
         llvm::formatv("validation-split must be in [0, 1), got {0}",
                       shortNumber(r.validationSplit)));
+  if (!(r.distillWeight >= 0 && r.distillWeight <= 1))
+    return llvm::createStringError(
+        llvm::formatv("distill-weight must be in [0, 1], got {0}",
+                      shortNumber(r.distillWeight)));
+  if (!(r.temperature > 0))
+    return llvm::createStringError(llvm::formatv(
+        "temperature must be positive, got {0}", shortNumber(r.temperature)));
   if (r.limit < 0)
     return llvm::createStringError(
         llvm::formatv("the sample limit must be at least 0, got {0}", r.limit));
@@ -193,6 +200,60 @@ static func::FuncOp soleFunction(ModuleOp module) {
   }
   return found;
 }
+unsigned pruning::trainingThreads(const FinetuneRequest &request) {
+  return request.threads > 0
+             ? request.threads
+             : std::max(1u, std::thread::hardware_concurrency());
+}
+
+llvm::Expected<std::string>
+pruning::readFinetuneData(func::FuncOp func, func::FuncOp before,
+                          const FinetuneRequest &request,
+                          training::FinetuneData &data) {
+  if (llvm::Error e = readTrainingSamples(func, request.samples, request.labels,
+                                          request.limit, request.scale,
+                                          data.samples, data.labels))
+    return std::move(e);
+  // The teacher: without labels, or mixed with them when there is one (a
+  // file, or the function before pruning).
+  bool distill =
+      request.labels.empty() ||
+      (request.distillWeight > 0 && (!request.teacher.empty() || before));
+  if (!distill)
+    return std::string("labels");
+  OwningOpRef<ModuleOp> teacherModule;
+  func::FuncOp teacher = before;
+  std::string from = "the model before pruning";
+  if (!request.teacher.empty()) {
+    auto loaded = loadTeacherModel(func.getContext(), request.teacher);
+    if (!loaded)
+      return loaded.takeError();
+    teacherModule = std::move(*loaded);
+    teacher = soleFunction(*teacherModule);
+    if (!teacher)
+      return llvm::createStringError("the teacher needs exactly one function");
+    from = request.teacher;
+  }
+  if (!teacher)
+    return llvm::createStringError("needs labels=<labels>, or teacher=<the "
+                                   "model before pruning> to distill from");
+  auto outputs =
+      training::teacherOutputs(teacher, data.samples, trainingThreads(request));
+  if (!outputs)
+    return outputs.takeError();
+  data.teacher = std::move(*outputs);
+  std::string objective =
+      request.labels.empty()
+          ? "distillation from " + from
+          : llvm::formatv("labels + {0} x distillation from {1}",
+                          shortNumber(request.distillWeight), from)
+                .str();
+  if (request.temperature != 1)
+    objective +=
+        llvm::formatv(", temperature {0}", shortNumber(request.temperature))
+            .str();
+  return objective;
+}
 #endif
 
 llvm::Expected<FinetuneSummary>
@@ -215,36 +276,14 @@ pruning::finetuneAfterPruning(func::FuncOp func, func::FuncOp before,
       frozenLayers(func, request.freeze);
   if (!frozen)
     return frozen.takeError();
+  unsigned threads = trainingThreads(request);
   training::FinetuneData data;
-  if (llvm::Error e = readTrainingSamples(func, request.samples, request.labels,
-                                          request.limit, request.scale,
-                                          data.samples, data.labels))
-    return std::move(e);
-  unsigned threads = request.threads > 0
-                         ? request.threads
-                         : std::max(1u, std::thread::hardware_concurrency());
-  if (request.labels.empty()) {
-    OwningOpRef<ModuleOp> teacherModule;
-    func::FuncOp teacher = before;
-    summary.objective = "distillation from the model before pruning";
-    if (!request.teacher.empty()) {
-      auto loaded = loadTeacherModel(func.getContext(), request.teacher);
-      if (!loaded)
-        return loaded.takeError();
-      teacherModule = std::move(*loaded);
-      teacher = soleFunction(*teacherModule);
-      if (!teacher)
-        return llvm::createStringError(
-            "the teacher needs exactly one function");
-      summary.objective = "distillation from " + request.teacher;
-    }
-    auto outputs = training::teacherOutputs(teacher, data.samples, threads);
-    if (!outputs)
-      return outputs.takeError();
-    data.teacher = std::move(*outputs);
-  } else {
-    summary.objective = "labels";
-  }
+  llvm::Expected<std::string> objective =
+      readFinetuneData(func, before, request, data);
+  if (!objective)
+    return objective.takeError();
+  summary.objective = std::move(*objective);
+  bool distill = !data.teacher.empty();
   training::FinetuneOptions options;
   options.epochs = request.epochs;
   options.learningRate = request.learningRate;
@@ -252,6 +291,9 @@ pruning::finetuneAfterPruning(func::FuncOp func, func::FuncOp before,
   options.validationSplit = request.validationSplit;
   options.seed = request.seed;
   options.threads = threads;
+  options.distillWeight =
+      request.labels.empty() || !distill ? 0 : request.distillWeight;
+  options.temperature = request.temperature;
   options.frozen = std::move(*frozen);
   summary.frozen = options.frozen.size();
   auto result = training::finetune(func, data, options);

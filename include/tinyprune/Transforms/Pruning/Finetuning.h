@@ -25,6 +25,10 @@
 #include <vector>
 
 namespace tinyprune {
+namespace training {
+struct FinetuneData;
+} // namespace training
+
 namespace pruning {
 
 /// What to train on and how: the values of the fine-tuning options
@@ -43,6 +47,11 @@ struct FinetuneRequest {
   /// .mlir file) or, when that is empty too, from the function before
   /// pruning that the pass hands over.
   std::string labels, teacher;
+  /// With labels: the weight in [0, 1] of a distillation term (from the
+  /// same teacher) added to the label loss; 0: labels alone.
+  double distillWeight = 0.5;
+  /// Distillation temperature (> 0; 1: the teacher's outputs as they are).
+  double temperature = 2;
   double learningRate = 1e-3;
   int64_t batchSize = 32;
   double validationSplit = 0.1;
@@ -64,8 +73,9 @@ struct FinetuneSummary {
   /// Top-1 on the held-out samples (against the labels, or the teacher's
   /// top-1) before training and at the best epoch, in [0, 1].
   double accuracyBefore = 0, accuracyAfter = 0;
-  /// "labels", "distillation from the model before pruning" or
-  /// "distillation from FILE".
+  /// "labels", "distillation from the model before pruning",
+  /// "distillation from FILE", or "labels + 0.5 x distillation from ..."
+  /// (with ", temperature T" when T is not 1).
   std::string objective;
   int64_t frozen = 0;
   double seconds = 0;
@@ -75,12 +85,35 @@ struct FinetuneSummary {
   std::string describe() const;
 };
 
+/// The request of a pruning pass with `TinyPrune_FinetuneOptions` (and the
+/// shared data options `calibration` and `calibration-scale`): its option
+/// values. The generated options are protected: the pass befriends this
+/// function (`friend FinetuneRequest finetuneRequestOf<>(const P &)`).
+template <typename PassT> FinetuneRequest finetuneRequestOf(const PassT &pass) {
+  FinetuneRequest r;
+  r.epochs = pass.epochs;
+  r.samples = pass.calibration;
+  r.limit = pass.finetuneLimit;
+  r.scale = pass.calibrationScale;
+  r.labels = pass.labels;
+  r.teacher = pass.teacher;
+  r.distillWeight = pass.distillWeight;
+  r.temperature = pass.temperature;
+  r.learningRate = pass.learningRate;
+  r.batchSize = pass.batchSize;
+  r.validationSplit = pass.validationSplit;
+  r.seed = pass.seed;
+  r.threads = pass.finetuneThreads;
+  return r;
+}
+
 /// Whether this build can train (LibTorch was found).
 bool trainingAvailable();
 
 /// One-line reasons for options that cannot work (negative epochs, a batch
 /// below 1, a learning rate not above 0, a validation split outside
-/// [0, 1), epochs without samples); `pass` prefixes nothing, the caller
+/// [0, 1), a distillation weight outside [0, 1], a temperature not above
+/// 0, epochs without samples); `pass` prefixes nothing, the caller
 /// does.
 llvm::Error checkRequest(const FinetuneRequest &request);
 
@@ -103,6 +136,22 @@ llvm::Error readTrainingSamples(mlir::func::FuncOp func, llvm::StringRef path,
                                 double scale,
                                 std::vector<std::vector<uint8_t>> &samples,
                                 std::vector<int64_t> &labels);
+
+/// Threads of training and of the teacher: `request.threads`, or all
+/// cores for 0.
+unsigned trainingThreads(const FinetuneRequest &request);
+
+/// What `request` trains `func` on, into `data` (training builds only:
+/// lib/Training defines FinetuneData): the samples, their labels, and the
+/// teacher's outputs when there are no labels, or when `distillWeight` >
+/// 0 and there is a teacher (the `teacher` file, else `before`, the
+/// function before pruning, if not null). Returns the objective for a
+/// report ("labels", "distillation from ...", "labels + 0.5 x
+/// distillation from ..., temperature 2").
+llvm::Expected<std::string> readFinetuneData(mlir::func::FuncOp func,
+                                             mlir::func::FuncOp before,
+                                             const FinetuneRequest &request,
+                                             training::FinetuneData &data);
 
 /// The model at `path` (.tflite or .mlir) in `context`, for a teacher.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
