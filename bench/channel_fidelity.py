@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fidelity  # noqa: E402
+from channel_bench import run  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("TINYPRUNE_BIN", os.path.join(ROOT, "build", "bin"))
@@ -42,14 +43,6 @@ DATA = os.path.expanduser("~/.cache/tinyprune-data/fashion-mnist")
 MODELS = {"ic": ("pretrainedResnet_quant", "ic_input0_int8", 1500, 25),
           "vww": ("vww_96_int8", "vww_input0_int8", 1000, 150)}
 FIDELITY_SEED, CALIBRATION_SEED = 1, 7
-
-
-def run(cmd):
-    p = subprocess.run(["nice"] + cmd, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if p.returncode != 0:
-        sys.exit("failed: %s\n%s" % (" ".join(cmd), p.stdout))
-    return p.stdout
 
 
 def compile_model(mlir, gen):

@@ -105,6 +105,19 @@ predict(func::FuncOp func, llvm::ArrayRef<std::vector<uint8_t>> inputs,
   return top1;
 }
 
+/// Top-1 accuracy (%) of `func` on `inputs[from..)` against `truth[from..)`.
+FailureOr<double> accuracyFrom(func::FuncOp func,
+                               llvm::ArrayRef<std::vector<uint8_t>> inputs,
+                               llvm::ArrayRef<int64_t> truth, size_t from) {
+  FailureOr<std::vector<int64_t>> top1 = predict(func, inputs, from);
+  if (failed(top1))
+    return failure();
+  size_t correct = 0;
+  for (size_t i = 0; i < top1->size(); ++i)
+    correct += (*top1)[i] == truth[from + i];
+  return 100.0 * double(correct) / double(top1->size());
+}
+
 #endif // TINYPRUNE_HAVE_TRAINING
 
 } // namespace
@@ -249,13 +262,11 @@ LogicalResult depth::trainHead(Run &run, Candidate &c) {
   if (!trained)
     return fail(trained.takeError());
   if (run.isFloat) {
-    FailureOr<std::vector<int64_t>> top1 = predict(floatFn, realFeats, nTrain);
-    if (failed(top1))
+    FailureOr<double> accuracy =
+        accuracyFrom(floatFn, realFeats, d.truth, nTrain);
+    if (failed(accuracy))
       return failure();
-    size_t correct = 0;
-    for (size_t i = 0; i < top1->size(); ++i)
-      correct += (*top1)[i] == d.truth[nTrain + i];
-    c.accuracy = 100.0 * double(correct) / double(top1->size());
+    c.accuracy = *accuracy;
     c.head = std::move(*floatHead);
     return success();
   }
@@ -307,13 +318,10 @@ LogicalResult depth::trainHead(Run &run, Candidate &c) {
     if (!result)
       return fail(result.takeError());
   }
-  FailureOr<std::vector<int64_t>> top1 = predict(intFn, *feats, nTrain);
-  if (failed(top1))
+  FailureOr<double> accuracy = accuracyFrom(intFn, *feats, d.truth, nTrain);
+  if (failed(accuracy))
     return failure();
-  size_t correct = 0;
-  for (size_t i = 0; i < top1->size(); ++i)
-    correct += (*top1)[i] == d.truth[nTrain + i];
-  c.accuracy = 100.0 * double(correct) / double(top1->size());
+  c.accuracy = *accuracy;
   c.head = std::move(*intHead);
   return success();
 #endif
@@ -342,12 +350,6 @@ FailureOr<double> depth::trainBaseOf(Run &run, func::FuncOp func) {
   if (!result)
     return run.settings.error()
            << "train-base: " << llvm::toString(result.takeError());
-  FailureOr<std::vector<int64_t>> top1 = predict(func, d.inputs, d.trainCount);
-  if (failed(top1))
-    return failure();
-  size_t correct = 0;
-  for (size_t i = 0; i < top1->size(); ++i)
-    correct += (*top1)[i] == d.truth[d.trainCount + i];
-  return 100.0 * double(correct) / double(top1->size());
+  return accuracyFrom(func, d.inputs, d.truth, d.trainCount);
 #endif
 }

@@ -266,27 +266,6 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
   const int8_t *x, *w;
   const BlockRow *t0 = &r;
   int32_t t1 = pairs;
-#define TINYPRUNE_RT_STEP2X2                                                   \
-  "ldr    %[t1], [%[w]], #4\n\t"                                               \
-  "ldr    %[t0], [%[w], %[ws]]\n\t"                                            \
-  "sxtb16 %[t2], %[t1]\n\t"                                                    \
-  "sxtb16 %[t1], %[t1], ror #8\n\t"                                            \
-  "sxtb16 %[t3], %[t0]\n\t"                                                    \
-  "sxtb16 %[t0], %[t0], ror #8\n\t"                                            \
-  "ldr    %[t5], [%[x]], #4\n\t"                                               \
-  "sxtb16 %[t4], %[t5]\n\t"                                                    \
-  "sxtb16 %[t5], %[t5], ror #8\n\t"                                            \
-  "smlad  %[a00], %[t4], %[t2], %[a00]\n\t"                                    \
-  "smlad  %[a00], %[t5], %[t1], %[a00]\n\t"                                    \
-  "smlad  %[a01], %[t4], %[t3], %[a01]\n\t"                                    \
-  "smlad  %[a01], %[t5], %[t0], %[a01]\n\t"                                    \
-  "ldr    %[t5], [%[x], %[xs]]\n\t"                                            \
-  "sxtb16 %[t4], %[t5]\n\t"                                                    \
-  "sxtb16 %[t5], %[t5], ror #8\n\t"                                            \
-  "smlad  %[a10], %[t4], %[t2], %[a10]\n\t"                                    \
-  "smlad  %[a10], %[t5], %[t1], %[a10]\n\t"                                    \
-  "smlad  %[a11], %[t4], %[t3], %[a11]\n\t"                                    \
-  "smlad  %[a11], %[t5], %[t0], %[a11]\n\t"
   // One output: t3 = multiplier, t4 = shift, ws = zero point, t0 = &r.
 #define TINYPRUNE_RT_FINISH(ACC, DST, Q)                                       \
   "ldrd   %[t1], %[t2], [%[t0], %[oQ]+" Q "]\n\t"                              \
@@ -386,7 +365,6 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
       : "cc", "memory");
 #undef TINYPRUNE_RT_FINISH4
 #undef TINYPRUNE_RT_FINISH
-#undef TINYPRUNE_RT_STEP2X2
 }
 #endif
 

@@ -205,24 +205,13 @@ TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
   acc1 = a1;
 }
 
-/// Register block of the convolution's inner loop: two output pixels times
-/// two output channels. `acc[p][o] += sum(x_p[i] * w_o[i])` over `n` int8
-/// values, for the input runs x_0 = x, x_1 = x + xStride and the filter
-/// runs w_0 = w, w_1 = w + wStride. Each input word is loaded and unpacked
-/// once for both filters, each filter word once for both pixels: per four
-/// channels, four loads, eight SXTB16 and eight SMLAD for sixteen products.
-/// A stride of 0 repeats a pixel or filter (blocks at odd edges).
-TINYPRUNE_RT_ALWAYS_INLINE inline void
-dotInt8Block2x2(const int8_t *x, ptrdiff_t xStride, const int8_t *w,
-                ptrdiff_t wStride, int32_t n, int32_t (&acc)[2][2]) {
-  int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
 #if TINYPRUNE_RT_ARM_ASM
-  if (n >= 4) {
-    // Two four-channel steps per iteration; an odd number of steps enters
-    // at the second. The loads after a post-increment use strides less 4.
-    const int8_t *end = w + (n & ~3);
-    const ptrdiff_t xs = xStride - 4, ws = wStride - 4;
-    int32_t t0, t1, t2, t3, t4, t5;
+/// One four-channel step of the 2x2 register block, as assembly text: four
+/// int8 of two filters (at w and w + filter stride) and of two pixels (at x
+/// and x + pixel stride; ws and xs hold the strides less 4) are unpacked
+/// with SXTB16 and accumulated into a00..a11 with SMLAD; w and x advance by
+/// 4, t0..t5 are scratch. Used by dotInt8Block2x2 below and by the block
+/// rows of conv.h (blockRowInt8).
 #define TINYPRUNE_RT_STEP2X2                                                   \
   "ldr    %[t1], [%[w]], #4\n\t"                                               \
   "ldr    %[t0], [%[w], %[ws]]\n\t"                                            \
@@ -244,6 +233,26 @@ dotInt8Block2x2(const int8_t *x, ptrdiff_t xStride, const int8_t *w,
   "smlad  %[a10], %[t5], %[t1], %[a10]\n\t"                                    \
   "smlad  %[a11], %[t4], %[t3], %[a11]\n\t"                                    \
   "smlad  %[a11], %[t5], %[t0], %[a11]\n\t"
+#endif
+
+/// Register block of the convolution's inner loop: two output pixels times
+/// two output channels. `acc[p][o] += sum(x_p[i] * w_o[i])` over `n` int8
+/// values, for the input runs x_0 = x, x_1 = x + xStride and the filter
+/// runs w_0 = w, w_1 = w + wStride. Each input word is loaded and unpacked
+/// once for both filters, each filter word once for both pixels: per four
+/// channels, four loads, eight SXTB16 and eight SMLAD for sixteen products.
+/// A stride of 0 repeats a pixel or filter (blocks at odd edges).
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+dotInt8Block2x2(const int8_t *x, ptrdiff_t xStride, const int8_t *w,
+                ptrdiff_t wStride, int32_t n, int32_t (&acc)[2][2]) {
+  int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
+#if TINYPRUNE_RT_ARM_ASM
+  if (n >= 4) {
+    // Two four-channel steps per iteration; an odd number of steps enters
+    // at the second. The loads after a post-increment use strides less 4.
+    const int8_t *end = w + (n & ~3);
+    const ptrdiff_t xs = xStride - 4, ws = wStride - 4;
+    int32_t t0, t1, t2, t3, t4, t5;
     __asm__(
         "ldr    %[t0], %[n]\n\t"
         "tst    %[t0], #4\n\t"
@@ -257,7 +266,6 @@ dotInt8Block2x2(const int8_t *x, ptrdiff_t xStride, const int8_t *w,
           [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
         : [xs] "r"(xs), [ws] "r"(ws), [n] "m"(n), [end] "m"(end)
         : "cc", "memory");
-#undef TINYPRUNE_RT_STEP2X2
     n &= 3;
   }
 #elif TINYPRUNE_RT_ARM_DSP
