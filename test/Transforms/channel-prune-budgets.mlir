@@ -20,6 +20,12 @@
 // MACS: after: arena 4 B, flash 46 B, 16 MACs
 // RUN: tinyprune-opt %s --channel-prune="ram-budget=8 latency-budget=1100 report=-" -o /dev/null | FileCheck %s --check-prefix=BOTH
 // BOTH: after: arena 8 B, flash 68 B, 32 MACs
+// Progressive pruning is the pass run again on its own output with a
+// tighter budget: the second run starts from the first one's model.
+// RUN: tinyprune-opt %s --channel-prune="ram-budget=8" --channel-prune="ram-budget=4 report=-" -o /dev/null | FileCheck %s --check-prefix=STEPS
+// STEPS: conv 2 1 6 3 16 8 8 4
+// STEPS: before: arena 8 B, flash 68 B, 32 MACs
+// STEPS: after: arena 4 B, flash 46 B, 16 MACs
 // The pruned model lowers and runs: compile reports the arena planned.
 // RUN: tinyprune-opt %s --channel-prune="ram-budget=8" -o %t.mlir
 // RUN: tinyprune compile %t.mlir -o %t.dir --name budget | FileCheck %s --check-prefix=COMPILE
