@@ -27,7 +27,9 @@ MODELS = [  # name, file, sample input, TFLM ref insns, TFLM+CMSIS-NN, TFLM aren
 ]
 
 
-def macs(build, model):
+def model_stats(build, model):
+    """--tinyprune-model-stats's report of `model` (stderr): the whole
+    model's MACs and a per-layer table (MACs in its sixth column)."""
     mlir = subprocess.run([os.path.join(build, "bin", "tinyprune-translate"),
                            "--import-tflite", model], check=True,
                           capture_output=True, text=True).stdout
@@ -35,7 +37,11 @@ def macs(build, model):
                             "--tinyprune-model-stats", "-o", os.devnull],
                            input=mlir, check=True, capture_output=True,
                            text=True).stderr
-    return int(re.search(r"(\d+) MACs", stats).group(1))
+    return stats
+
+
+def macs(build, model):
+    return int(re.search(r"(\d+) MACs", model_stats(build, model)).group(1))
 
 
 def main():

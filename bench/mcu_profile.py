@@ -19,21 +19,11 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from mcu_bench import model_stats  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(ROOT, "..", "shared")
-
-
-def layer_macs(build, model):
-    """--tinyprune-model-stats's per-layer table (MACs in its sixth
-    column)."""
-    mlir = subprocess.run([os.path.join(build, "bin", "tinyprune-translate"),
-                           "--import-tflite", model], check=True,
-                          capture_output=True, text=True).stdout
-    stats = subprocess.run([os.path.join(build, "bin", "tinyprune-opt"),
-                            "--tinyprune-model-stats", "-o", os.devnull],
-                           input=mlir, check=True, capture_output=True,
-                           text=True).stderr
-    return stats
 
 
 def main():
@@ -96,7 +86,7 @@ def main():
     if len(counts) != len(kinds):
         sys.exit(f"mcu_profile: {len(marks)} marks for {len(kinds)} layers")
     macs = [int(m) for m in re.findall(r"^\s*\d+\s+\S+\s+.*?(\d+)\s+\d+$",
-                                      layer_macs(args.build, args.model),
+                                      model_stats(args.build, args.model),
                                       re.M)]
     if len(macs) != len(kinds):
         macs = [0] * len(kinds)
