@@ -169,28 +169,31 @@ def mul(a, ashape, qa, b, bshape, qb, out_shape, qo, act):
     return out
 
 
-def max_pool(x, shape, k, s, padding, lo=-128, hi=127):
-    """Max pool; `lo`/`hi` are the activation range (uint8: within
-    [0, 255])."""
+def pool_windows(x, shape, k, s, padding):
+    """Yields, for each output of a 2-D pool in NHWC order, the input values
+    of its window that lie inside the input (TFLite leaves padding out)."""
     n, ih, iw, c = shape
     if padding == "SAME":
         oh, pt = same_pads(ih, k[0], s[0])
         ow, pl = same_pads(iw, k[1], s[1])
     else:
         oh, ow, pt, pl = (ih - k[0]) // s[0] + 1, (iw - k[1]) // s[1] + 1, 0, 0
-    out = []
     for b in range(n):
         for oy in range(oh):
             for ox in range(ow):
                 for ch in range(c):
-                    best = -(1 << 31)
-                    for ky in range(k[0]):
-                        for kx in range(k[1]):
-                            y, xx = oy * s[0] - pt + ky, ox * s[1] - pl + kx
-                            if 0 <= y < ih and 0 <= xx < iw:
-                                best = max(best, x[((b * ih + y) * iw + xx) * c + ch])
-                    out.append(min(max(best, lo), hi))
-    return out
+                    yield [x[((b * ih + y) * iw + xx) * c + ch]
+                           for ky in range(k[0]) for kx in range(k[1])
+                           for y, xx in [(oy * s[0] - pt + ky,
+                                          ox * s[1] - pl + kx)]
+                           if 0 <= y < ih and 0 <= xx < iw]
+
+
+def max_pool(x, shape, k, s, padding, lo=-128, hi=127):
+    """Max pool; `lo`/`hi` are the activation range (uint8: within
+    [0, 255])."""
+    return [min(max(max(w), lo), hi)
+            for w in pool_windows(x, shape, k, s, padding)]
 
 
 def prod(shape):
@@ -217,27 +220,12 @@ def broadcast_index(k, out_shape, in_shape):
 def avg_pool(x, shape, k, s, padding, lo, hi):
     """TFLite's integer average pool: the sum of the window's in-bounds
     values divided by their count, rounded half away from zero."""
-    n, ih, iw, c = shape
-    if padding == "SAME":
-        oh, pt = same_pads(ih, k[0], s[0])
-        ow, pl = same_pads(iw, k[1], s[1])
-    else:
-        oh, ow, pt, pl = (ih - k[0]) // s[0] + 1, (iw - k[1]) // s[1] + 1, 0, 0
     out = []
-    for b in range(n):
-        for oy in range(oh):
-            for ox in range(ow):
-                for ch in range(c):
-                    total = count = 0
-                    for ky in range(k[0]):
-                        for kx in range(k[1]):
-                            y, xx = oy * s[0] - pt + ky, ox * s[1] - pl + kx
-                            if 0 <= y < ih and 0 <= xx < iw:
-                                total += x[((b * ih + y) * iw + xx) * c + ch]
-                                count += 1
-                    q = (total + count // 2) // count if total >= 0 else \
-                        -((-total + count // 2) // count)
-                    out.append(min(max(q, lo), hi))
+    for w in pool_windows(x, shape, k, s, padding):
+        total, count = sum(w), len(w)
+        q = (total + count // 2) // count if total >= 0 else \
+            -((-total + count // 2) // count)
+        out.append(min(max(q, lo), hi))
     return out
 
 
