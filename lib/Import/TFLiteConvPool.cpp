@@ -624,8 +624,6 @@ LogicalResult SubgraphImporter::convertMean() {
     return failure();
   bool keepDims = *opts && (*opts)->keep_dims();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (tensor(cur->inputs[1]).type != tflite::TensorType::INT32)
     return opError() << "axes must be an int32 tensor, as TFLite requires";

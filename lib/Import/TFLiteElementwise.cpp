@@ -233,8 +233,6 @@ LogicalResult SubgraphImporter::convertSoftmax() {
     return opError() << "beta " << beta
                      << " is not supported (it must be positive and finite)";
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (failed(sameShapeAndType(in, out)))
     return opError() << "input and output must have the same shape and type";
@@ -270,8 +268,6 @@ LogicalResult SubgraphImporter::convertActivationOp(BuiltinOperator code) {
   if (failed(checkArity(1, 1, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (failed(sameShapeAndType(in, out)))
     return opError() << "input and output must have the same shape and type";
@@ -322,8 +318,6 @@ LogicalResult SubgraphImporter::convertReluLike(BuiltinOperator code) {
   if (failed(checkArity(1, 1, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (failed(sameShapeAndType(in, out)))
     return opError() << "input and output must have the same shape and type";
@@ -367,8 +361,6 @@ LogicalResult SubgraphImporter::convertLeakyRelu() {
   if (!std::isfinite(alpha))
     return opError() << "alpha must be finite";
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (failed(sameShapeAndType(in, out)))
     return opError() << "input and output must have the same shape and type";
@@ -426,8 +418,6 @@ LogicalResult SubgraphImporter::convertQuantize() {
   if (failed(checkArity(1, 1, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (in.shape != out.shape)
     return opError() << "input and output shapes differ";
@@ -476,8 +466,6 @@ LogicalResult SubgraphImporter::convertDequantize() {
   if (failed(checkArity(1, 1, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (in.shape != out.shape)
     return opError() << "input and output shapes differ";

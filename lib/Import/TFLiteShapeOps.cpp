@@ -26,8 +26,6 @@ LogicalResult SubgraphImporter::convertReshape() {
   if (failed(checkArity(1, 2, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   if (in.numElements() != out.numElements())
     return opError() << "input " << shapeStr(in.shape) << " and output "
@@ -143,8 +141,6 @@ LogicalResult SubgraphImporter::convertPad() {
   if (failed(checkArity(2, 2, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   FailureOr<SmallVector<int64_t>> pads = constInts(1);
   if (failed(pads))
@@ -270,8 +266,6 @@ LogicalResult SubgraphImporter::convertStridedSlice() {
     offset = (*opts)->offset();
   }
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   FailureOr<SmallVector<int64_t>> begin = constInts(1), end = constInts(2),
                                   strides = constInts(3);
@@ -372,8 +366,6 @@ LogicalResult SubgraphImporter::convertTranspose() {
   if (failed(checkArity(2, 2, 1)))
     return failure();
   int32_t inIdx = cur->inputs[0], outIdx = cur->outputs[0];
-  if (inIdx < 0)
-    return opError() << "input is required";
   const TensorInfo &in = tensor(inIdx), &out = tensor(outIdx);
   FailureOr<SmallVector<int64_t>> perm = constInts(1);
   if (failed(perm))
