@@ -10,6 +10,8 @@
 
 #include "tinyprune/Dialect/TinyPrune.h"
 
+#include "PoolWindow.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Matchers.h"
 
@@ -71,12 +73,6 @@ static LogicalResult verifyPerTensor(Operation *op, QuantAttr q,
   if (q && q.isPerChannel())
     return op->emitOpError() << "'" << what << "' must be per-tensor";
   return success();
-}
-
-/// Output size of one spatial dimension of a window of `span` elements.
-static int64_t windowedSize(int64_t in, int64_t padBefore, int64_t padAfter,
-                            int64_t span, int64_t stride) {
-  return (in + padBefore + padAfter - span) / stride + 1;
 }
 
 /// Shared by conv2d and depthwise_conv2d. `kh`, `kw` are the kernel size,
@@ -248,23 +244,8 @@ LogicalResult MaxPool2dOp::verify() {
   if (outType.getElementType() != elt)
     return emitOpError() << "input and output element types differ";
   ArrayRef<int64_t> k = getKernel(), s = getStride(), p = getPad();
-  if (k.size() != 2 || s.size() != 2 || p.size() != 4)
-    return emitOpError()
-           << "needs 2 kernel sizes, 2 strides and 4 pads [t, b, l, r]";
-  if (k[0] < 1 || k[1] < 1 || s[0] < 1 || s[1] < 1 ||
-      llvm::any_of(p, [](int64_t v) { return v < 0; }))
-    return emitOpError() << "kernel sizes and strides must be >= 1, pads >= 0";
-  if (p[0] >= k[0] || p[1] >= k[0] || p[2] >= k[1] || p[3] >= k[1])
-    return emitOpError() << "a pad as large as the kernel leaves windows "
-                            "with nothing to pool";
-  int64_t oh = windowedSize(inType.getDimSize(1), p[0], p[1], k[0], s[0]);
-  int64_t ow = windowedSize(inType.getDimSize(2), p[2], p[3], k[1], s[1]);
-  if (outType.getDimSize(0) != inType.getDimSize(0) ||
-      outType.getDimSize(1) != oh || outType.getDimSize(2) != ow ||
-      outType.getDimSize(3) != inType.getDimSize(3))
-    return emitOpError() << "output shape must be [" << inType.getDimSize(0)
-                         << ", " << oh << ", " << ow << ", "
-                         << inType.getDimSize(3) << "]";
+  if (failed(verifyPoolWindow(*this, inType, outType, k, s, p)))
+    return failure();
   if (failed(verifyClamp(*this, getMinValAttr(), getMaxValAttr(), elt)))
     return failure();
   bool quantized = !isa<FloatType>(elt);

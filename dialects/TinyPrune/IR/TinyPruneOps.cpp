@@ -9,6 +9,8 @@
 #include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/Dialect/TinyPrune.h"
 
+#include "PoolWindow.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -93,12 +95,6 @@ LogicalResult SoftmaxOp::verify() {
                            1.0f / 256.0f, -128);
 }
 
-/// Output size of one spatial dimension of a pooling window.
-static int64_t pooledSize(int64_t in, int64_t padBefore, int64_t padAfter,
-                          int64_t kernel, int64_t stride) {
-  return (in + padBefore + padAfter - kernel) / stride + 1;
-}
-
 LogicalResult AvgPool2dOp::verify() {
   auto inType = getInput().getType();
   auto outType = getType();
@@ -107,24 +103,8 @@ LogicalResult AvgPool2dOp::verify() {
   if (inType.getElementType() != outType.getElementType())
     return emitOpError() << "input and output element types differ";
   ArrayRef<int64_t> k = getKernel(), s = getStride(), p = getPad();
-  if (k.size() != 2 || s.size() != 2 || p.size() != 4)
-    return emitOpError()
-           << "needs 2 kernel sizes, 2 strides and 4 pads [t, b, l, r]";
-  if (k[0] < 1 || k[1] < 1 || s[0] < 1 || s[1] < 1)
-    return emitOpError() << "kernel sizes and strides must be >= 1";
-  if (llvm::any_of(p, [](int64_t v) { return v < 0; }))
-    return emitOpError() << "pads must be >= 0";
-  if (p[0] >= k[0] || p[1] >= k[0] || p[2] >= k[1] || p[3] >= k[1])
-    return emitOpError() << "a pad as large as the kernel leaves windows "
-                            "with nothing to average";
-  int64_t oh = pooledSize(inType.getDimSize(1), p[0], p[1], k[0], s[0]);
-  int64_t ow = pooledSize(inType.getDimSize(2), p[2], p[3], k[1], s[1]);
-  if (outType.getDimSize(0) != inType.getDimSize(0) ||
-      outType.getDimSize(1) != oh || outType.getDimSize(2) != ow ||
-      outType.getDimSize(3) != inType.getDimSize(3))
-    return emitOpError() << "output shape must be [" << inType.getDimSize(0)
-                         << ", " << oh << ", " << ow << ", "
-                         << inType.getDimSize(3) << "]";
+  if (failed(verifyPoolWindow(*this, inType, outType, k, s, p)))
+    return failure();
   unsigned bits = inType.getElementType().getIntOrFloatBitWidth();
   int64_t lo = -(int64_t(1) << (bits - 1)), hi = (int64_t(1) << (bits - 1)) - 1;
   // I64Attr accessors are unsigned; the clamp bounds are signed.
