@@ -47,21 +47,34 @@ def main():
         src = os.path.join(gen, "m.cpp")
         with open(src) as f:
             lines = f.read().split("\n")
+        # One marker per kernel call: the layers of a row-fused chain (a
+        # comment followed by "(row-fused: ...)") run inside the
+        # streamRowPair call of the chain's last layer, counted with it.
         out, kinds, inside = [], [], False
-        for line in lines:
+        groups, pending = [], []  # Per marker, the indices of its layers.
+        for i, line in enumerate(lines):
             if line.startswith('extern "C" int m_invoke('):
                 out.append('extern "C" void tinyprune_mark();')
                 inside = True
             m = re.match(r"\s*// tinyprune\.(\w+)", line)
             if inside and m:
-                out.append("  tinyprune_mark();")
                 kinds.append(m.group(1))
-            elif inside and kinds and "conv" in kinds[-1] and \
-                    "x" not in kinds[-1]:
-                # The filter size, from the call's `kH, kW, filter, ...`.
+                if i + 1 < len(lines) and "(row-fused:" in lines[i + 1]:
+                    pending.append(len(kinds) - 1)
+                else:
+                    out.append("  tinyprune_mark();")
+                    groups.append([len(kinds) - 1])
+            elif inside and groups:
+                if "streamRowPair(" in line:
+                    groups[-1][:0] = pending[:2]
+                    del pending[:2]
+                # The filter size, from the call's `kH, kW, filter, ...`,
+                # given to the marker's first convolution without one.
                 k = re.search(r"(\d+), (\d+), (?:w\d+|k\d+_sparse), ", line)
-                if k:
-                    kinds[-1] += f" {k.group(1)}x{k.group(2)}"
+                todo = [j for j in groups[-1]
+                        if "conv" in kinds[j] and "x" not in kinds[j]]
+                if k and todo:
+                    kinds[todo[0]] += f" {k.group(1)}x{k.group(2)}"
             out.append(line)
         with open(src, "w") as f:
             f.write("\n".join(out))
@@ -83,13 +96,17 @@ def main():
         marks = [int(v) for v in run.split()]
     # marks: before invoke, one per layer, after invoke.
     counts = [b - a for a, b in zip(marks[1:], marks[2:])]
-    if len(counts) != len(kinds):
-        sys.exit(f"mcu_profile: {len(marks)} marks for {len(kinds)} layers")
-    macs = [int(m) for m in re.findall(r"^\s*\d+\s+\S+\s+.*?(\d+)\s+\d+$",
-                                      model_stats(args.build, args.model),
-                                      re.M)]
-    if len(macs) != len(kinds):
-        macs = [0] * len(kinds)
+    if len(counts) != len(groups):
+        sys.exit(f"mcu_profile: {len(marks)} marks for {len(groups)} calls")
+    layer_macs = [int(m) for m in
+                  re.findall(r"^\s*\d+\s+\S+\s+.*?(\d+)\s+\d+$",
+                             model_stats(args.build, args.model), re.M)]
+    if len(layer_macs) != len(kinds):
+        layer_macs = [0] * len(kinds)
+    macs = [sum(layer_macs[j] for j in g) for g in groups]
+    kinds = [kinds[g[0]] if len(g) == 1 else
+             "chain " + " + ".join(kinds[j].replace("conv2d ", "")
+                                   for j in g) for g in groups]
     total = sum(counts)
     per_kind = {}
     print(f"{'#':>3} {'layer':22} {'instructions':>12} {'share':>6} "

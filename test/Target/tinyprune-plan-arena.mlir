@@ -95,3 +95,12 @@ func.func @reject_ring_without_buffer(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2
     : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
   return %m : tensor<1x2x2x2xf32>
 }
+
+// -----
+
+func.func @reject_empty_row_blocks(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32> {
+  // expected-error @+1 {{'tinyprune.fuse_rows' needs a positive 'chunk'}}
+  %m = tinyprune.max_pool2d %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, pad = array<i64: 0, 0, 0, 0>, min_val = -3.40282347E+38 : f32, max_val = 3.40282347E+38 : f32, tinyprune.fuse_rows = {chunk = 0 : i64, window_offset = 0 : i64, window_bytes = 16 : i64, block_offset = 16 : i64, block_bytes = 16 : i64}}
+    : (tensor<1x4x4x2xf32>) -> tensor<1x2x2x2xf32>
+  return %m : tensor<1x2x2x2xf32>
+}

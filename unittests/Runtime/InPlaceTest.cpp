@@ -8,7 +8,11 @@
 //    and narrowed): the output computed row by row over its own input, with
 //    the smallest delay the compiler's rule allows (an output larger than
 //    the input starting before it), equals the ordinary call into a
-//    separate buffer byte for byte.
+//    separate buffer byte for byte;
+//  * rowsWindow of several rows, and streamRowPair on random pairs of
+//    convolutions (kernel 1 to 3, stride 1 and 2, padded or not, any rows
+//    per block): the second layer's rows equal the whole-tensor calls and
+//    every row of the first layer is computed once.
 //
 //===----------------------------------------------------------------------===//
 
@@ -146,6 +150,112 @@ TEST(StreamRowsInPlaceTest, MatchesSeparateBuffers) {
     ++checked;
   }
   EXPECT_GT(checked, 200);
+}
+
+TEST(RowWindowTest, SeveralRows) {
+  // Rows 1..3 of a 3-row window, stride 1, one row of top padding.
+  RowWindow w = rowsWindow(1, 3, 1, 1, 3, 8);
+  EXPECT_EQ(w.first, 0);
+  EXPECT_EQ(w.count, 5);
+  EXPECT_EQ(w.padTop, 0);
+  // Rows 0..1 with top padding; rows 6..7 clipped at the bottom.
+  w = rowsWindow(0, 2, 1, 1, 3, 8);
+  EXPECT_EQ(w.first, 0);
+  EXPECT_EQ(w.count, 3);
+  EXPECT_EQ(w.padTop, 1);
+  w = rowsWindow(6, 2, 1, 1, 3, 8);
+  EXPECT_EQ(w.first, 5);
+  EXPECT_EQ(w.count, 3);
+  // Stride 2, no padding: rows 1..2 read input rows 2..6.
+  w = rowsWindow(1, 2, 2, 0, 3, 9);
+  EXPECT_EQ(w.first, 2);
+  EXPECT_EQ(w.count, 5);
+  EXPECT_EQ(w.padTop, 0);
+}
+
+TEST(StreamRowPairTest, MatchesWholeTensors) {
+  tinyprune::testing::Random rnd(77);
+  struct Layer {
+    int32_t k, stride, pad, inH, inW, inC, outH, outW, outC;
+    ConvInt8Params p;
+    std::vector<int8_t> filter;
+    std::vector<int32_t> bias, mult, shift;
+    void run(const int8_t *in, int32_t rows, int32_t padTop, int32_t outRows,
+             int8_t *out) const {
+      ConvInt8Params q = p;
+      q.padTop = padTop;
+      convPerChannelInt8(q, mult.data(), shift.data(), 1, rows, inW, inC, in,
+                         outC, k, k, filter.data(), bias.data(), outRows, outW,
+                         out);
+    }
+  };
+  auto layer = [&](int32_t inH, int32_t inW, int32_t inC) {
+    Layer l;
+    l.k = rnd(1, 3), l.stride = rnd(1, 2);
+    l.pad = rnd(0, 1) == 1 ? (l.k - 1) / 2 : 0;
+    l.inH = inH, l.inW = inW, l.inC = inC, l.outC = rnd(1, 8);
+    l.outH = (inH + 2 * l.pad - l.k) / l.stride + 1;
+    l.outW = (inW + 2 * l.pad - l.k) / l.stride + 1;
+    l.p = ConvInt8Params{l.stride,     l.stride,     1,    1,  l.pad, l.pad,
+                         rnd(-20, 20), rnd(-10, 10), -128, 127};
+    l.filter.resize(static_cast<size_t>(l.outC) * l.k * l.k * inC);
+    for (int8_t &w : l.filter)
+      w = static_cast<int8_t>(rnd(-127, 127));
+    for (int32_t c = 0; c < l.outC; ++c) {
+      l.bias.push_back(rnd(-500, 500));
+      l.mult.push_back(rnd(1 << 29, (1 << 30) + (1 << 29)));
+      l.shift.push_back(rnd(-8, -5));
+    }
+    return l;
+  };
+  int checked = 0;
+  for (int iter = 0; iter < 200; ++iter) {
+    const Layer a = layer(rnd(3, 14), rnd(3, 9), rnd(1, 5));
+    if (a.outH < 1 || a.outW < 1 || a.outH < 3 || a.outW < 3)
+      continue;
+    const Layer b = layer(a.outH, a.outW, a.outC);
+    if (b.outH < 1 || b.outW < 1)
+      continue;
+    const int32_t chunk = rnd(1, b.outH);
+    const int32_t inRowBytes = a.inW * a.inC, midRowBytes = a.outW * a.outC;
+    const int32_t outRowBytes = b.outW * b.outC;
+    std::vector<int8_t> input(static_cast<size_t>(a.inH) * inRowBytes);
+    for (int8_t &x : input)
+      x = static_cast<int8_t>(rnd(-128, 127));
+    std::vector<int8_t> mid(static_cast<size_t>(a.outH) * midRowBytes);
+    std::vector<int8_t> expected(static_cast<size_t>(b.outH) * outRowBytes);
+    a.run(input.data(), a.inH, a.pad, a.outH, mid.data());
+    b.run(mid.data(), b.inH, b.pad, b.outH, expected.data());
+
+    std::vector<int8_t> window(mid.size()), out(expected.size());
+    std::vector<int> computed(a.outH, 0);
+    bool ordered = true;
+    int32_t next = 0;
+    streamRowPair(
+        b.outH, chunk, a.outH, midRowBytes, b.stride, b.pad, b.k, window.data(),
+        [&](int32_t r, int32_t n, uint8_t *dst) {
+          ordered = ordered && r >= next;
+          next = r + n;
+          for (int32_t j = r; j < r + n; ++j)
+            ++computed[j];
+          const RowWindow w = rowsWindow(r, n, a.stride, a.pad, a.k, a.inH);
+          a.run(input.data() + w.first * inRowBytes, w.count, w.padTop, n,
+                reinterpret_cast<int8_t *>(dst));
+        },
+        [&](int32_t r, int32_t n, const RowWindow &w, const uint8_t *src) {
+          b.run(reinterpret_cast<const int8_t *>(src), w.count, w.padTop, n,
+                out.data() + static_cast<ptrdiff_t>(r) * outRowBytes);
+        });
+    ASSERT_EQ(out, expected)
+        << "iteration " << iter << " a: k=" << a.k << " stride=" << a.stride
+        << " pad=" << a.pad << " b: k=" << b.k << " stride=" << b.stride
+        << " pad=" << b.pad << " chunk=" << chunk;
+    EXPECT_TRUE(ordered);
+    for (int c : computed)
+      EXPECT_LE(c, 1);
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
 }
 
 } // namespace

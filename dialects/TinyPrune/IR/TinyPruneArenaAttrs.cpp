@@ -18,7 +18,8 @@ using namespace tinyprune;
 bool tinyprune::isArenaAttrName(StringRef name) {
   return name == kArenaAttr || name == kOutputAttr || name == kInPlaceAttr ||
          name == kStreamRowsAttr || name == kScratchAttr ||
-         name == kArenaSizeAttr || name == kArenaLivePeakAttr;
+         name == kFuseRowsAttr || name == kArenaSizeAttr ||
+         name == kArenaLivePeakAttr;
 }
 
 /// The non-negative i64 field `field` of `dict`, or failure (reported).
@@ -80,6 +81,21 @@ LogicalResult tinyprune::verifyArenaAttr(Operation *op, NamedAttribute attr) {
       return op->emitOpError() << "'" << name << "' needs '" << kArenaAttr
                                << "' and '" << kInPlaceAttr << "'";
     return checkInArena(op, name, *at, *bytes);
+  }
+  if (name == kFuseRowsAttr) {
+    FailureOr<int64_t> chunk = field(op, name, dict, "chunk");
+    FailureOr<int64_t> window = field(op, name, dict, "window_offset");
+    FailureOr<int64_t> windowBytes = field(op, name, dict, "window_bytes");
+    FailureOr<int64_t> block = field(op, name, dict, "block_offset");
+    FailureOr<int64_t> blockBytes = field(op, name, dict, "block_bytes");
+    if (failed(chunk) || failed(window) || failed(windowBytes) ||
+        failed(block) || failed(blockBytes))
+      return failure();
+    if (*chunk < 1)
+      return op->emitOpError() << "'" << name << "' needs a positive 'chunk'";
+    if (failed(checkInArena(op, name, *window, *windowBytes)))
+      return failure();
+    return checkInArena(op, name, *block, *blockBytes);
   }
   if (name == kScratchAttr) {
     FailureOr<int64_t> at = field(op, name, dict, "offset");

@@ -16,6 +16,15 @@
 //                              delay = D : i64}
 //         the convolution runs row by row over its input (rt/inplace.h),
 //         keeping D + 1 output rows in the ring at arena[R, R + N);
+//   on the element-wise op ending a row-fused chain (PlanArena.cpp):
+//     tinyprune.fuse_rows = {chunk = C : i64, window_offset = W : i64,
+//                            window_bytes = WB : i64, block_offset = K : i64,
+//                            block_bytes = KB : i64}
+//         the two windowed layers before it and it run as one loop over
+//         blocks of C output rows (rt::streamRowPair): the first layer's rows
+//         in the window at arena[W, W + WB), the second's block of rows at
+//         arena[K, K + KB); neither layer's output exists whole (they have
+//         no tinyprune.arena);
 //   on an op whose kernel call needs working memory (tinyprune.lstm):
 //     tinyprune.scratch = {offset = O : i64, bytes = B : i64}
 //         the call's scratch lives at arena[O, O + B) during the call only;
@@ -38,6 +47,7 @@ inline constexpr llvm::StringLiteral kOutputAttr = "tinyprune.output";
 inline constexpr llvm::StringLiteral kInPlaceAttr = "tinyprune.in_place";
 inline constexpr llvm::StringLiteral kStreamRowsAttr = "tinyprune.stream_rows";
 inline constexpr llvm::StringLiteral kScratchAttr = "tinyprune.scratch";
+inline constexpr llvm::StringLiteral kFuseRowsAttr = "tinyprune.fuse_rows";
 inline constexpr llvm::StringLiteral kArenaSizeAttr = "tinyprune.arena_size";
 inline constexpr llvm::StringLiteral kArenaLivePeakAttr =
     "tinyprune.arena_live_peak";

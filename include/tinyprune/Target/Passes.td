@@ -26,8 +26,10 @@ def ScheduleForMemory
 
     The ops move; nothing else changes. Each call's ops stay together, after
     the ops they use; constants stay in place. The new order is kept only
-    when the arena it plans to (without in-place layers) is smaller than
-    that of program order, so running the pass twice changes nothing. When
+    when the arena it plans to (as `--tinyprune-plan-arena` plans it) is
+    smaller than that of program order, or as small and smaller without
+    in-place layers and row-fused chains, so running the pass twice changes
+    nothing. When
     the ops move, an arena plan (`--tinyprune-plan-arena`) made for the old
     order is dropped.
   }];
@@ -45,14 +47,22 @@ def PlanArena : Pass<"tinyprune-plan-arena", "mlir::func::FuncOp"> {
     An element-wise layer writes over an operand it is the last reader of.
     A convolution whose input dies with it may run over that input row by
     row, keeping a ring of output rows; it is kept where the arena needs it
-    and saves at least 1/16 of it.
+    and saves at least 1/16 of it. Before those, two convolutions and the
+    int8 element-wise layer that combines the second one's output with a
+    tensor of its shape (a residual block's convolutions and add) may run as
+    one loop over blocks of rows, a row-fused chain: the first output lives
+    only as a window of rows, the second as one block, and the result
+    overwrites the other operand when it dies there. Chains start at four
+    kernel calls per layer, are kept where they lower the arena, and take
+    more rows per call while the arena does not grow.
 
     The plan is recorded as attributes (tinyprune/Dialect/ArenaAttrs.h,
     verified by the dialect) for `--emit-cpp`: `tinyprune.arena = {offset,
     bytes}` or `tinyprune.output = {offset, bytes}` on the op producing each
     buffer, `tinyprune.in_place` on a layer writing over its input,
     `tinyprune.stream_rows = {ring_offset, ring_bytes, delay}` on a streamed
-    convolution, and `tinyprune.arena_size` and `tinyprune.arena_live_peak`
+    convolution, `tinyprune.fuse_rows = {chunk, window_offset, window_bytes,
+    block_offset, block_bytes}` on the last layer of a row-fused chain, and `tinyprune.arena_size` and `tinyprune.arena_live_peak`
     (the bytes live at the busiest layer, a lower bound) on the function.
     Running it again replaces the plan.
   }];

@@ -51,6 +51,29 @@ static FailureOr<int64_t> readPlan(func::FuncOp func, KernelProgram &p) {
   if (!size)
     return func.emitError() << "has no '" << kArenaSizeAttr
                             << "': run --tinyprune-plan-arena first";
+  // Row-fused chains first: their inner tensors have no place.
+  p.computeLifetimes();
+  for (size_t t = 0; t < p.steps.size(); ++t) {
+    Operation *anchor = p.steps[t].anchor;
+    if (!anchor || !anchor->hasAttr(kFuseRowsAttr))
+      continue;
+    std::optional<int64_t> chunk = planField(anchor, kFuseRowsAttr, "chunk");
+    std::optional<RowFusion> f =
+        chunk ? matchRowFusion(p, t, *chunk) : std::nullopt;
+    if (!f)
+      return anchor->emitOpError()
+             << "has a '" << kFuseRowsAttr
+             << "' but does not end a row-fused chain: the plan is stale";
+    addRowFusion(p, *f);
+    Buffer &window = p.bufs[p.fusions.back().window];
+    Buffer &block = p.bufs[p.fusions.back().block];
+    if (*planField(anchor, kFuseRowsAttr, "window_bytes") != window.bytes ||
+        *planField(anchor, kFuseRowsAttr, "block_bytes") != block.bytes)
+      return anchor->emitOpError()
+             << "has a '" << kFuseRowsAttr << "' that does not fit its chain";
+    window.offset = *planField(anchor, kFuseRowsAttr, "window_offset");
+    block.offset = *planField(anchor, kFuseRowsAttr, "block_offset");
+  }
   size_t planned = p.bufs.size();
   for (size_t i = 0; i < planned; ++i) {
     Buffer &b = p.bufs[i];
@@ -58,7 +81,7 @@ static FailureOr<int64_t> readPlan(func::FuncOp func, KernelProgram &p) {
       continue;
     Operation *def = b.value ? b.value.getDefiningOp() : b.scratchOf;
     if (!def)
-      continue; // A copy into the output: placed by the program.
+      continue; // A copy into the output or a chain's window: placed.
     StringRef attr = b.scratchOf             ? kScratchAttr
                      : b.home == Home::Arena ? kArenaAttr
                                              : kOutputAttr;
@@ -114,9 +137,47 @@ static std::string printHeader(StringRef name, const CppModel &model) {
   return text;
 }
 
+/// The loop of a row-fused chain (rt::streamRowPair): A's rows into the
+/// window, B's rows into the block, C from the block and T's rows.
+static std::string fusedCode(const KernelProgram &p, const RowFusion &f) {
+  const RowStreaming &ga = *p.steps[f.a].rows;
+  const RowStreaming &gb = *p.steps[f.b].rows;
+  const FlatCall &c = *p.steps[f.c].flat;
+  auto token = [](unsigned b) { return "@" + std::to_string(b) + "@"; };
+  bool blockIsLhs = c.lhs == f.second;
+  return llvm::formatv(
+             "tinyprune::rt::streamRowPair({0}, {1}, {2}, {3}, {4}, {5}, {6}, "
+             "{7},\n"
+             "    [&](int32_t r, int32_t n, uint8_t *dst) {\n"
+             "      const tinyprune::rt::RowWindow w = "
+             "tinyprune::rt::rowsWindow(r, n, {8}, {9}, {10}, {11});\n"
+             "      const uint8_t *src = {12} + w.first * {13};\n"
+             "      {14}\n"
+             "    },\n"
+             "    [&](int32_t r, int32_t n, const tinyprune::rt::RowWindow &w, "
+             "const uint8_t *src) {\n"
+             "      uint8_t *dst = {15};\n"
+             "      {16}\n"
+             "      const int32_t shape[1] = {{n * {17}};\n"
+             "      const uint8_t *{18} = dst;\n"
+             "      const uint8_t *{19} = {20} + r * {17};\n"
+             "      uint8_t *o = {21} + r * {17};\n"
+             "      {22}\n"
+             "    });",
+             gb.outRows, f.chunk, gb.inRows, gb.inRowBytes, gb.stride,
+             gb.padTop, gb.span, token(f.window), ga.stride, ga.padTop, ga.span,
+             ga.inRows, token(f.input), ga.inRowBytes, ga.chunkCode,
+             token(f.block), gb.chunkCode, gb.outRowBytes,
+             blockIsLhs ? "a" : "b", blockIsLhs ? "b" : "a", token(f.other),
+             token(f.output), c.code)
+      .str();
+}
+
 /// A step's code with its buffer tokens replaced by addresses.
 static std::string stepCode(const KernelProgram &p, const Step &s) {
   std::string code = s.code;
+  if (s.fusion >= 0)
+    code = fusedCode(p, p.fusions[s.fusion]);
   if (s.ringBuffer >= 0) {
     // Row by row over the input, which the output overwrites.
     const RowStreaming &g = *s.rows;
@@ -196,8 +257,15 @@ FailureOr<CppModel> tinyprune::emitCpp(func::FuncOp func, StringRef name) {
      << "  const uint8_t *in = static_cast<const uint8_t *>(input);\n"
      << "  uint8_t *out = static_cast<uint8_t *>(output);\n"
      << "  (void)in;\n";
-  for (const Step &s : p.steps)
-    os << "  // " << s.comment << "\n  " << stepCode(p, s) << "\n";
+  for (auto [t, s] : llvm::enumerate(p.steps)) {
+    os << "  // " << s.comment << "\n";
+    if (s.fusion >= 0 && p.fusions[s.fusion].c != t) {
+      os << "  //   (row-fused: computed in the loop of the chain ending at "
+         << p.steps[p.fusions[s.fusion].c].anchor->getName() << " below)\n";
+      continue;
+    }
+    os << "  " << stepCode(p, s) << "\n";
+  }
   os << "  return 0;\n}\n";
   return model;
 }

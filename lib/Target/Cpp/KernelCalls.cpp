@@ -265,6 +265,7 @@ void KernelCallBuilder::emitConv(Operation *op, ConvCall call, int64_t batches,
   rows.rowCode =
       call("w.padTop", "w.count",
            in + " + w.first * " + std::to_string(inRowBytes), "1", "row");
+  rows.chunkCode = call("w.padTop", "w.count", "src", "n", "dst");
   p.steps.back().rows = std::move(rows);
 }
 
@@ -288,26 +289,40 @@ KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
                                    : "(const int8_t *)" + ptr(b.lhs);
   std::string in2 = isConst(b.rhs) ? constArray(b.rhs, "int8_t")
                                    : "(const int8_t *)" + ptr(b.rhs);
-  if (b.kind == BinaryInt8Layer::Mul) {
-    emit(b.op, llvm::formatv(
-                   "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
-                   "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
-                   "{12}, (int8_t *){13});",
-                   -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo,
-                   b.hi, outType.getRank(), s1, in1, s2, in2, so, ptr(b.output))
-                   .str());
-  } else {
-    emit(b.op,
-         llvm::formatv(
-             "tinyprune::rt::{0}(tinyprune::rt::AddInt8Params{{{1}, {2}, "
-             "{3}, {19}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}}, {12}, "
-             "{13}, {14}, {15}, {16}, {17}, (int8_t *){18});",
-             b.kind == BinaryInt8Layer::Sub ? "subInt8" : "addInt8", -b.lhsZp,
-             -b.rhsZp, b.outZp, b.lhsMult, b.lhsShift, b.rhsMult, b.rhsShift,
-             b.outMult, b.outShift, b.lo, b.hi, outType.getRank(), s1, in1, s2,
-             in2, so, ptr(b.output), b.leftShift)
-             .str());
-  }
+  // The call for the given rank, shapes and pointers.
+  auto call = [&](int64_t rank, StringRef shape1, StringRef x1,
+                  StringRef shape2, StringRef x2, StringRef shapeOut,
+                  StringRef y) {
+    if (b.kind == BinaryInt8Layer::Mul)
+      return llvm::formatv(
+                 "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
+                 "{1}, {2}, {3}, {4}, {5}, {6}}, {7}, {8}, {9}, {10}, {11}, "
+                 "{12}, (int8_t *){13});",
+                 -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo, b.hi,
+                 rank, shape1, x1, shape2, x2, shapeOut, y)
+          .str();
+    return llvm::formatv(
+               "tinyprune::rt::{0}(tinyprune::rt::AddInt8Params{{{1}, {2}, "
+               "{3}, {19}, {4}, {5}, {6}, {7}, {8}, {9}, {10}, {11}}, {12}, "
+               "{13}, {14}, {15}, {16}, {17}, (int8_t *){18});",
+               b.kind == BinaryInt8Layer::Sub ? "subInt8" : "addInt8", -b.lhsZp,
+               -b.rhsZp, b.outZp, b.lhsMult, b.lhsShift, b.rhsMult, b.rhsShift,
+               b.outMult, b.outShift, b.lo, b.hi, rank, shape1, x1, shape2, x2,
+               shapeOut, y, b.leftShift)
+        .str();
+  };
+  emit(b.op, call(outType.getRank(), s1, in1, s2, in2, so, ptr(b.output)));
+  // Without broadcasting, any range of elements is computed alone: a
+  // row-fused chain (PlanArena.cpp) may call the layer on a block of rows.
+  auto lhsType = cast<RankedTensorType>(b.lhs.getType());
+  auto rhsType = cast<RankedTensorType>(b.rhs.getType());
+  if (!isConst(b.lhs) && !isConst(b.rhs) &&
+      lhsType.getShape() == outType.getShape() &&
+      rhsType.getShape() == outType.getShape())
+    p.steps.back().flat =
+        FlatCall{bufferOf(b.lhs), bufferOf(b.rhs),
+                 call(1, "shape", "(const int8_t *)a", "shape",
+                      "(const int8_t *)b", "shape", "o")};
   allowInPlace(b.lhs, b.output);
   allowInPlace(b.rhs, b.output);
   return success();

@@ -413,3 +413,124 @@ void Sharing::overwrite(unsigned out, unsigned in, int64_t shift) {
   owner[out] = group;
   rel[out] = at;
 }
+
+//===----------------------------------------------------------------------===//
+// Row-fused chains
+//===----------------------------------------------------------------------===//
+
+/// The step writing buffer `b` before step `before`, if exactly one does.
+static std::optional<size_t> writerOf(const KernelProgram &program, unsigned b,
+                                      size_t before) {
+  std::optional<size_t> found;
+  for (size_t t = 0; t < before; ++t)
+    if (llvm::is_contained(program.steps[t].writes, b)) {
+      if (found)
+        return std::nullopt;
+      found = t;
+    }
+  return found;
+}
+
+std::optional<RowFusion> cpp::matchRowFusion(const KernelProgram &program,
+                                             size_t c, int64_t chunk) {
+  const std::vector<Step> &steps = program.steps;
+  const std::vector<Buffer> &bufs = program.bufs;
+  if (c >= steps.size() || !steps[c].flat || steps[c].writes.size() != 1)
+    return std::nullopt;
+  const FlatCall &flat = *steps[c].flat;
+  if (flat.lhs == flat.rhs)
+    return std::nullopt;
+  // B's output is one of C's operands: the first that is the end of an
+  // A -> B pair of windowed layers.
+  for (auto [second, other] :
+       {std::pair(flat.lhs, flat.rhs), std::pair(flat.rhs, flat.lhs)}) {
+    std::optional<size_t> b = writerOf(program, second, c);
+    if (!b || !steps[*b].rows || steps[*b].reads.size() != 1 ||
+        steps[*b].writes.size() != 1)
+      continue;
+    std::optional<size_t> a = writerOf(program, steps[*b].reads[0], *b);
+    if (!a || !steps[*a].rows || steps[*a].reads.size() != 1 ||
+        steps[*a].writes.size() != 1)
+      continue;
+    RowFusion f;
+    f.a = *a, f.b = *b, f.c = c;
+    f.chunk = chunk;
+    f.input = steps[*a].reads[0];
+    f.mid = steps[*a].writes[0];
+    f.second = second;
+    f.other = other;
+    f.output = steps[c].writes[0];
+    const Buffer &mid = bufs[f.mid], &sec = bufs[f.second];
+    const Buffer &oth = bufs[f.other], &out = bufs[f.output];
+    // A's and B's outputs are arena tensors only the chain reads.
+    auto readers = [&](unsigned buf) {
+      return llvm::count_if(steps, [&](const Step &s) {
+        return llvm::is_contained(s.reads, buf);
+      });
+    };
+    if (mid.home != Home::Arena || sec.home != Home::Arena ||
+        readers(f.mid) != 1 || readers(f.second) != 1)
+      continue;
+    if (out.home != Home::Arena && out.home != Home::Output)
+      continue;
+    // B reads A's rows as A writes them; C's tensors are B's rows.
+    const RowStreaming &ga = *steps[*a].rows, &gb = *steps[*b].rows;
+    if (ga.outRows != gb.inRows || ga.outRowBytes != gb.inRowBytes ||
+        mid.bytes != ga.outRows * ga.outRowBytes ||
+        sec.bytes != gb.outRows * gb.outRowBytes || out.bytes != sec.bytes ||
+        oth.bytes != sec.bytes || chunk < 1 || chunk > gb.outRows)
+      continue;
+    f.overwritesOther = oth.home == Home::Arena && out.home == Home::Arena &&
+                        oth.lastUse == (int64_t)c;
+    // The window (rt::streamRowPair), chunk by chunk. When C's output
+    // overwrites A's input, the rows it has written must be rows no later
+    // call of A reads.
+    bool overInput = f.overwritesOther && f.other == f.input;
+    bool exact = true;
+    int64_t base = 0, have = 0;
+    for (int64_t r = 0; exact && r < gb.outRows; r += chunk) {
+      int64_t n = std::min(chunk, gb.outRows - r);
+      int64_t lo = std::max<int64_t>(0, r * gb.stride - gb.padTop);
+      int64_t hi =
+          std::min(gb.inRows, (r + n - 1) * gb.stride - gb.padTop + gb.span);
+      exact = hi > lo;
+      if (lo > base) {
+        have = std::max<int64_t>(0, base + have - lo);
+        base = lo;
+      }
+      have = std::max(have, hi - base);
+      f.windowRows = std::max(f.windowRows, have);
+      int64_t next = base + have; // A's next row.
+      if (overInput && next < ga.outRows &&
+          (r + n) * gb.outRowBytes >
+              std::max<int64_t>(0, next * ga.stride - ga.padTop) *
+                  ga.inRowBytes)
+        f.overwritesOther = overInput = false;
+    }
+    if (exact)
+      return f;
+  }
+  return std::nullopt;
+}
+
+void cpp::addRowFusion(KernelProgram &program, RowFusion f) {
+  std::vector<Buffer> &bufs = program.bufs;
+  int64_t c = f.c;
+  // The chain runs as one loop in C's place: A's input lives to its end.
+  bufs[f.input].lastUse = std::max(bufs[f.input].lastUse, c);
+  for (unsigned b : {f.mid, f.second})
+    bufs[b].home = Home::Fused;
+  auto add = [&](int64_t bytes) {
+    Buffer buf;
+    buf.elementType = bufs[f.mid].elementType;
+    buf.bytes = bytes;
+    buf.firstUse = buf.lastUse = c;
+    bufs.push_back(buf);
+    return (int)bufs.size() - 1;
+  };
+  f.window = add(f.windowRows * program.steps[f.a].rows->outRowBytes);
+  f.block = add(f.chunk * program.steps[f.b].rows->outRowBytes);
+  program.fusions.push_back(f);
+  for (size_t t : {f.a, f.b, f.c})
+    program.steps[t].fusion = program.fusions.size() - 1;
+}

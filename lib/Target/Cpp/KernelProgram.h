@@ -36,8 +36,10 @@ namespace tinyprune {
 namespace cpp {
 
 /// Where a buffer lives. Constants (a layer folded away by
-/// canonicalization) are read from their flash array.
-enum class Home { Arena, Input, Output, Const };
+/// canonicalization) are read from their flash array. A buffer inside a
+/// row-fused chain (RowFusion) never exists whole: only windows of its rows
+/// do, in the chain's own buffers.
+enum class Home { Arena, Input, Output, Const, Fused };
 
 struct Buffer {
   /// The value owning the storage (views followed back); null for rings
@@ -64,6 +66,17 @@ struct RowStreaming {
   /// The kernel call computing output row `r` into `row` from the input
   /// rows of `const tinyprune::rt::RowWindow w`.
   std::string rowCode;
+  /// The kernel call computing `int32_t n` output rows into `uint8_t *dst`
+  /// from the `w.count` input rows at `const uint8_t *src` (window `w`).
+  std::string chunkCode;
+};
+
+/// An element-wise layer whose operands and output have one shape: its
+/// kernel call over `int32_t shape[1]` elements at `const uint8_t *a`
+/// (lhs), `const uint8_t *b` (rhs) into `uint8_t *o`.
+struct FlatCall {
+  unsigned lhs = 0, rhs = 0;
+  std::string code;
 };
 
 /// One kernel call. `code` refers to buffers as `@N@`, replaced by their
@@ -84,9 +97,33 @@ struct Step {
   int inPlaceRead = -1;
   /// Windowed layers that can run over their input (reads[0]).
   std::optional<RowStreaming> rows;
+  /// Element-wise layers that can run on a range of rows.
+  std::optional<FlatCall> flat;
   /// Set by the planner: the in-place row loop is used, with this ring.
   int ringBuffer = -1;
   int64_t ringDelay = 0;
+  /// Set by the planner on the steps of a row-fused chain: its index in
+  /// KernelProgram::fusions (the chain is printed at its last step).
+  int fusion = -1;
+};
+
+/// Three steps fused row by row (PlanArena.cpp): a windowed layer A
+/// (steps[a]) whose output only the windowed layer B (steps[b]) reads, and
+/// an element-wise layer C (steps[c]) that combines B's output, read by
+/// nothing else, with another tensor T of its shape (a residual block: A
+/// and B its convolutions, C the add, T the shortcut). The three run as one
+/// loop in C's place (steps between them touch none of A's and B's
+/// outputs, so they run before it). A's and B's outputs live only as a
+/// window of A's rows and a block of `chunk` rows of B's output; C's output
+/// overwrites T when C is T's last reader.
+struct RowFusion {
+  size_t a = 0, b = 0, c = 0;
+  unsigned input = 0, mid = 0, second = 0, other = 0, output = 0;
+  /// Output rows per kernel call of B and C, and A's rows the window holds.
+  int64_t chunk = 1, windowRows = 0;
+  /// The window and the block of B's rows (buffers without a value).
+  int window = -1, block = -1;
+  bool overwritesOther = false;
 };
 
 /// A function as kernel calls over buffers, with the constant arrays the
@@ -94,6 +131,8 @@ struct Step {
 struct KernelProgram {
   std::vector<Buffer> bufs;
   std::vector<Step> steps;
+  /// Row-fused chains chosen by the planner.
+  std::vector<RowFusion> fusions;
   /// C++ definitions of the constant arrays, and their bytes.
   std::string constants;
   int64_t constantBytes = 0;
@@ -126,6 +165,21 @@ struct Sharing {
 /// `peakLive` (if given) the live-bytes lower bound.
 MemoryPlan planArena(const KernelProgram &program, const Sharing &share,
                      std::vector<int> &requestOf, int64_t *peakLive = nullptr);
+
+/// The row-fused chain ending at step `c` with `chunk` output rows per call,
+/// if the steps form one (RowFusion) and running them so is exact: rows of T
+/// that C's output overwrites are read by no later call. Lifetimes must be
+/// set (computeLifetimes).
+std::optional<RowFusion> matchRowFusion(const KernelProgram &program, size_t c,
+                                        int64_t chunk);
+
+/// Makes `f` part of `program`: A's and B's outputs become Home::Fused and
+/// the window and block buffers are added, live during the chain.
+void addRowFusion(KernelProgram &program, RowFusion f);
+
+/// The arena `--tinyprune-plan-arena` plans `program`'s steps to in their
+/// order, with its in-place layers and row-fused chains (PlanArena.cpp).
+int64_t plannedArenaBytes(const KernelProgram &program);
 
 /// A list schedule of the steps that keeps the arena small (a permutation
 /// of step indices).

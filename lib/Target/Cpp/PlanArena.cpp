@@ -11,7 +11,13 @@
 //    row (rt/inplace.h), keeping its output rows in a small ring until the
 //    input rows below them are read; a wider output starts before its input.
 //    It costs a copy per output row, so it is kept only where the arena
-//    needs it and saves at least 1/16 of it.
+//    needs it and saves at least 1/16 of it;
+//  - two windowed layers and the element-wise layer that combines the
+//    second one's output with a tensor of its shape (a residual block's two
+//    convolutions and add) may run as one loop over blocks of rows
+//    (rt::streamRowPair): the first output lives only as a window of rows,
+//    the second as one block, and the result overwrites the other operand
+//    row by row. Decided before streamed convolutions, which cost more.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,12 +68,13 @@ struct ArenaPlan {
 
 } // namespace
 
-/// Chooses in-place layers and places every buffer of `p`.
-static ArenaPlan placeBuffers(KernelProgram &p) {
+/// Chooses in-place layers (streamed convolutions only if `streaming`) and
+/// places every buffer of `p`, whose lifetimes (and row-fused chains) are
+/// set.
+static ArenaPlan placeInPlace(KernelProgram &p, bool streaming) {
   std::vector<Buffer> &bufs = p.bufs;
   std::vector<Step> &steps = p.steps;
   std::vector<int> requestOf;
-  p.computeLifetimes();
 
   // In-place layers. An element-wise output always takes over its dying
   // operand. A convolution can run over its dying input at the cost of
@@ -84,7 +91,8 @@ static ArenaPlan placeBuffers(KernelProgram &p) {
   };
   std::vector<Overwrite> overwrites;
   for (auto [t, step] : llvm::enumerate(steps)) {
-    if (step.writes.size() != 1 || (step.inPlaceRead < 0 && !step.rows))
+    if (step.writes.size() != 1 || (step.inPlaceRead < 0 && !step.rows) ||
+        step.fusion >= 0 || (step.inPlaceRead < 0 && !streaming))
       continue;
     unsigned out = step.writes[0];
     unsigned in = step.inPlaceRead >= 0
@@ -111,6 +119,9 @@ static ArenaPlan placeBuffers(KernelProgram &p) {
   // The sharing, and the rings' sizes, when the streamed layers are `on`.
   auto share = [&](const std::vector<bool> &on) {
     Sharing sharing(bufs.size());
+    for (const RowFusion &f : p.fusions)
+      if (f.overwritesOther)
+        sharing.overwrite(f.output, f.other, 0);
     for (auto [k, o] : llvm::enumerate(overwrites)) {
       if (o.ring >= 0)
         bufs[o.ring].bytes = on[k] ? o.ringBytes : 0;
@@ -138,6 +149,9 @@ static ArenaPlan placeBuffers(KernelProgram &p) {
   if (arena > plain - plain / 16)
     on = none;
   ArenaPlan plan;
+  for (const RowFusion &f : p.fusions)
+    if (f.overwritesOther)
+      plan.inPlace.push_back(f.output);
   for (auto [k, o] : llvm::enumerate(overwrites)) {
     if (o.ring >= 0 && !on[k])
       continue;
@@ -157,6 +171,100 @@ static ArenaPlan placeBuffers(KernelProgram &p) {
   return plan;
 }
 
+/// `p` with the row-fused chains of `chunks` (one per candidate chain, 0
+/// for none) and its plan, with streamed convolutions allowed or not; the
+/// arena is unbounded when a chain does not hold at its chunk.
+static std::pair<KernelProgram, ArenaPlan>
+planWithChains(const KernelProgram &p, ArrayRef<RowFusion> candidates,
+               ArrayRef<int64_t> chunks, bool streaming) {
+  KernelProgram q = p;
+  for (auto [f, chunk] : llvm::zip(candidates, chunks)) {
+    if (chunk == 0)
+      continue;
+    std::optional<RowFusion> at = matchRowFusion(q, f.c, chunk);
+    if (!at) {
+      ArenaPlan none;
+      none.arenaBytes = INT64_MAX;
+      return {std::move(q), none};
+    }
+    addRowFusion(q, *at);
+  }
+  ArenaPlan plan = placeInPlace(q, streaming);
+  return {std::move(q), plan};
+}
+
+/// Kernel calls per layer a chain starts with: rows per call are a power of
+/// two at least a quarter of the layer's.
+static constexpr int64_t kChainCalls = 4;
+
+/// Chooses row-fused chains and in-place layers and places every buffer of
+/// `p`. A chain runs two windowed layers and an element-wise one block of
+/// rows by block of rows (RowFusion), so that the first two outputs never
+/// exist whole. Its kernel calls cost set-up, and a streamed convolution
+/// costs more (one call and one copy per row): chains come first, each
+/// layer in at most four calls, kept if they lower the arena of the plan
+/// without them; then back to the plain calls each chain the arena does
+/// not need; then each kept chain with more rows per call while the arena
+/// does not grow; streamed convolutions last, on top, by their own rule.
+static ArenaPlan placeBuffers(KernelProgram &p) {
+  p.computeLifetimes();
+  std::vector<RowFusion> candidates;
+  std::vector<int64_t> first;
+  for (size_t t = 0; t < p.steps.size(); ++t) {
+    std::optional<RowFusion> f = matchRowFusion(p, t, 1);
+    if (!f)
+      continue;
+    int64_t rows = p.steps[f->b].rows->outRows, chunk = 1;
+    while (chunk * kChainCalls < rows && chunk * 2 <= rows &&
+           matchRowFusion(p, t, chunk * 2))
+      chunk *= 2;
+    candidates.push_back(*f);
+    first.push_back(chunk);
+  }
+  std::vector<int64_t> chunks(candidates.size(), 0);
+  auto [plain, best] = planWithChains(p, candidates, chunks, true);
+  chunks = first;
+  int64_t arena =
+      candidates.empty()
+          ? INT64_MAX
+          : planWithChains(p, candidates, chunks, false).second.arenaBytes;
+  if (arena >= best.arenaBytes) {
+    p = std::move(plain);
+    return best;
+  }
+  for (size_t k = candidates.size(); k-- > 0;) {
+    int64_t chunk = chunks[k];
+    chunks[k] = 0;
+    int64_t bytes =
+        planWithChains(p, candidates, chunks, false).second.arenaBytes;
+    if (bytes <= arena)
+      arena = bytes;
+    else
+      chunks[k] = chunk;
+  }
+  for (size_t k = 0; k < candidates.size(); ++k) {
+    int64_t rows = p.steps[candidates[k].b].rows->outRows;
+    while (chunks[k] > 0 && chunks[k] * 2 <= rows) {
+      chunks[k] *= 2;
+      int64_t bytes =
+          planWithChains(p, candidates, chunks, false).second.arenaBytes;
+      if (bytes > arena) {
+        chunks[k] /= 2;
+        break;
+      }
+      arena = bytes;
+    }
+  }
+  auto [fused, plan] = planWithChains(p, candidates, chunks, true);
+  p = std::move(fused);
+  return plan;
+}
+
+int64_t cpp::plannedArenaBytes(const KernelProgram &program) {
+  KernelProgram p = program;
+  return placeBuffers(p).arenaBytes;
+}
+
 /// `{name0 = v0, name1 = v1, ...}` of i64 values.
 static DictionaryAttr i64Dict(Builder &b,
                               ArrayRef<std::pair<StringRef, int64_t>> fields) {
@@ -171,8 +279,8 @@ static void recordPlan(func::FuncOp func, const KernelProgram &p,
                        const ArenaPlan &plan) {
   Builder b(func.getContext());
   func.walk([](Operation *op) {
-    for (StringRef name :
-         {kArenaAttr, kOutputAttr, kInPlaceAttr, kStreamRowsAttr, kScratchAttr})
+    for (StringRef name : {kArenaAttr, kOutputAttr, kInPlaceAttr,
+                           kStreamRowsAttr, kScratchAttr, kFuseRowsAttr})
       op->removeAttr(name);
   });
   for (const Buffer &buf : p.bufs) {
@@ -190,6 +298,15 @@ static void recordPlan(func::FuncOp func, const KernelProgram &p,
   for (unsigned out : plan.inPlace)
     if (Operation *def = p.bufs[out].value.getDefiningOp())
       def->setAttr(kInPlaceAttr, b.getUnitAttr());
+  for (const RowFusion &f : p.fusions) {
+    const Buffer &window = p.bufs[f.window], &block = p.bufs[f.block];
+    p.steps[f.c].anchor->setAttr(kFuseRowsAttr,
+                                 i64Dict(b, {{"chunk", f.chunk},
+                                             {"window_offset", window.offset},
+                                             {"window_bytes", window.bytes},
+                                             {"block_offset", block.offset},
+                                             {"block_bytes", block.bytes}}));
+  }
   for (const Step &step : p.steps) {
     if (step.ringBuffer < 0)
       continue;

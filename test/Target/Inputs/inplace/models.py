@@ -10,6 +10,11 @@ chain_int8 / chain_float: conv 3x3 -> depthwise 3x3 -> pointwise 1x1 that
 residual_int8: a conv feeding a two-conv branch and a strided 1x1
   shortcut, joined by ADD; program order keeps the wide input alive longer
   than needed.
+blocks_int8: two residual blocks on a 13x9 map (13 rows: blocks of rows do
+  not divide it): an identity block (conv 3x3 -> conv 3x3 -> ADD with the
+  block input, which the sum overwrites) and a block whose first conv has
+  stride 2 with a strided 1x1 shortcut (SUB, shortcut minus branch: the
+  branch is ADD's second operand); both run as row-fused chains.
 """
 import os
 import sys
@@ -115,8 +120,27 @@ def residual(out_dir):
     n.write(x, y, out_dir)
 
 
+def blocks(out_dir):
+    n = Net("blocks_int8", "INT8")
+    x = n.act([1, 13, 9, 3], q=(0.1, 3))
+    wide = n.conv(x, 3, [1, 13, 9, 16], 3, seed=1)
+    a = n.conv(wide, 16, [1, 13, 9, 16], 3, seed=2)
+    a = n.conv(a, 16, [1, 13, 9, 16], 3, seed=3, act="NONE")
+    y = n.act([1, 13, 9, 16], q=(0.06, -8))
+    n.m.op("ADD", inputs=[wide, a], outputs=[y],
+           options=("AddOptions", {"fused_activation_function": "RELU"}))
+    b = n.conv(y, 16, [1, 7, 5, 24], 3, stride=2, seed=4)
+    b = n.conv(b, 24, [1, 7, 5, 24], 3, seed=5, act="NONE")
+    s = n.conv(y, 16, [1, 7, 5, 24], 1, stride=2, seed=6, act="NONE")
+    z = n.act([1, 7, 5, 24], q=(0.08, -5))
+    n.m.op("SUB", inputs=[s, b], outputs=[z],
+           options=("SubOptions", {"fused_activation_function": "NONE"}))
+    n.write(x, z, out_dir)
+
+
 out = sys.argv[1]
 os.makedirs(out, exist_ok=True)
 chain(out, "INT8")
 chain(out, "FLOAT32")
 residual(out)
+blocks(out)
