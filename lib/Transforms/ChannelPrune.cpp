@@ -188,8 +188,9 @@ std::string describeBudget(const ResourceBudget &b) {
   if (b.flashBytes)
     parts.push_back(llvm::formatv("flash-budget {0} B", *b.flashBytes));
   if (b.latency)
-    parts.push_back("latency-budget " + shortNumber(*b.latency) +
-                    (b.latencyInMacs ? " MACs" : " instructions"));
+    parts.push_back(llvm::formatv("latency-budget {0} {1}",
+                                  int64_t(std::llround(*b.latency)),
+                                  b.latencyInMacs ? "MACs" : "instructions"));
   return llvm::join(parts, ", ");
 }
 
@@ -1017,7 +1018,7 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
                         k, count, describeBudget(run.budget),
                         run.removedTotal - removedBefore, now->arenaBytes,
                         now->cost.flashBytes,
-                        shortNumber(now->cost.instructions));
+                        int64_t(std::llround(now->cost.instructions)));
     if (!run.gated.empty())
       os << "  " << run.gated << "\n";
     if (!run.finetuned.empty())
