@@ -180,7 +180,7 @@ ResourceBudget stepBudget(const ResourceBudget &final,
   return b;
 }
 
-/// "ram-budget 10240 B, latency-budget 4.2M instructions".
+/// "ram-budget 10240 B, latency-budget 4200000 instructions".
 std::string describeBudget(const ResourceBudget &b) {
   SmallVector<std::string> parts;
   if (b.ramBytes)
