@@ -7,7 +7,8 @@ model, dense and at a few ratios and budgets.
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
         [--configs ram=0.5,flash=0.5,latency=0.5,ratio=0.3]
         [--limit 2000] [--epochs 1] [--methods calibrated,gates]
-        [--gate-epochs 1] [--steps 1] [--calibration-limit N] [--json FILE]
+        [--gate-epochs 1] [--steps 1] [--chained] [--calibration-limit N]
+        [--reports DIR] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
 configuration, calibration on the first `--limit` training samples (the
@@ -19,6 +20,18 @@ at F times the dense model's arena, flash and M4F instructions. Runs one
 at a time, one thread each (the machine is shared); expect a few minutes
 per pruned model. Prints one table row per model, configuration and
 method.
+
+`--steps N` prunes progressively: `--channel-prune` with `steps=N`, the
+budgets approached in N steps inside one run of the pass (geometric
+budgets, each step ranked, re-solved and fine-tuned for `--epochs` on the
+model the previous one left, distilling from the dense model). With
+`--chained`, the earlier form instead: N runs of the pass one after the
+other, run k to the budget 1 - (1 - F) k / N times the dense figure, each
+distilling from the model it starts from.
+`--limit` is the fine-tuning samples (`finetune-limit`), `--calibration-limit`
+the ranking's and re-solve's (default: `--limit`). `--reports DIR` keeps
+the pass's report of every pruned model (with steps: every step's budget,
+channels, arena, flash, instructions and fine-tune) in DIR.
 
 `--methods` chooses the channels: `calibrated` (the consumers' output error
 on the samples, consumers re-solved) and/or `gates` (`gate-epochs=N`:
@@ -78,6 +91,8 @@ def main():
     ap.add_argument("--methods", default="calibrated")
     ap.add_argument("--gate-epochs", type=int, default=1)
     ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--chained", action="store_true")
+    ap.add_argument("--reports")
     ap.add_argument("--calibration-limit", type=int)
     ap.add_argument("--json")
     args = ap.parse_args()
@@ -124,13 +139,21 @@ def main():
                 for method in args.methods.split(","):
                     source = os.path.join(tmp, model + ".mlir")
                     start = time.time()
-                    for k in range(1, steps + 1):
+                    # One run of the pass with steps=N, or N chained runs.
+                    runs = steps if args.chained else 1
+                    for k in range(1, runs + 1):
                         opts = ("%s calibration=%s calibration-limit=%d "
                                 "finetune-limit=%d threads=1 "
                                 "finetune-threads=1" %
-                                (goal_at(1 - (1 - value) * k / steps),
+                                (goal_at(1 - (1 - value) * k / runs),
                                  os.path.join(DATA, "train_x.npy"),
                                  calib_limit, args.limit))
+                        if runs == 1 and steps > 1:
+                            opts += " steps=%d" % steps
+                        if args.reports:
+                            opts += " report=%s" % os.path.join(
+                                args.reports, "%s_%s_%s_%d.txt" %
+                                (model, config, method, k))
                         if args.epochs > 0 or method == "gates":
                             opts += " labels=%s" % os.path.join(
                                 DATA, "train_y.npy")
@@ -153,7 +176,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump(dict(limit=args.limit, epochs=args.epochs,
-                           steps=args.steps,
+                           steps=args.steps, chained=args.chained,
                            calibration_limit=args.calibration_limit,
                            gate_epochs=args.gate_epochs, rows=rows),
                       f, indent=1)

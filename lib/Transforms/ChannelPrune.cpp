@@ -84,6 +84,21 @@ struct Run {
   int64_t consumersResolved = 0, consumersCompensated = 0;
   /// With epochs: the fine-tune's outcome, for the report.
   std::string finetuned;
+
+  /// With steps > 1: the budgets asked for; `budget` is the current
+  /// step's.
+  ResourceBudget finalBudget;
+  /// The model as the current step finds it (the first step: `before`).
+  std::optional<ModelResources> stepStart;
+  /// Channels of every prunable group before the pass, by the group's
+  /// first producer (max-group-ratio counts from them in every step).
+  llvm::DenseMap<Operation *, int64_t> originalChannels;
+  /// Before the first step: the prunable groups and their channels.
+  int64_t prunableGroups = 0, prunableChannels = 0;
+  /// Channels removed over all steps.
+  int64_t removedTotal = 0;
+  /// With steps > 1: one paragraph per step, for the report.
+  std::vector<std::string> steps;
 };
 
 /// The real weights of layer `op`'s output channel `o` (weights along
@@ -138,6 +153,47 @@ llvm::MapVector<Operation *, LayerFigures> layerFigures(func::FuncOp func) {
   return out;
 }
 
+/// The budgets of step `k` of `count`: each budget given geometrically
+/// between the figure of the model before the pass (`dense`) and the
+/// budget, which the last step meets exactly; every step removes about the
+/// same fraction of what the previous one left.
+ResourceBudget stepBudget(const ResourceBudget &final,
+                          const ModelResources &dense, int64_t k,
+                          int64_t count) {
+  if (k >= count)
+    return final;
+  double t = double(k) / double(count);
+  auto between = [&](double from, double to) {
+    return from > to && to > 0 ? from * std::pow(to / from, t) : to;
+  };
+  ResourceBudget b = final;
+  if (final.ramBytes)
+    b.ramBytes = int64_t(
+        std::floor(between(double(dense.arenaBytes), double(*final.ramBytes))));
+  if (final.flashBytes)
+    b.flashBytes = int64_t(std::floor(
+        between(double(dense.cost.flashBytes), double(*final.flashBytes))));
+  if (final.latency)
+    b.latency = std::floor(between(
+        final.latencyInMacs ? double(dense.cost.macs) : dense.cost.instructions,
+        *final.latency));
+  return b;
+}
+
+/// "ram-budget 10240 B, latency-budget 4200000 instructions".
+std::string describeBudget(const ResourceBudget &b) {
+  SmallVector<std::string> parts;
+  if (b.ramBytes)
+    parts.push_back(llvm::formatv("ram-budget {0} B", *b.ramBytes));
+  if (b.flashBytes)
+    parts.push_back(llvm::formatv("flash-budget {0} B", *b.flashBytes));
+  if (b.latency)
+    parts.push_back(llvm::formatv("latency-budget {0} {1}",
+                                  int64_t(std::llround(*b.latency)),
+                                  b.latencyInMacs ? "MACs" : "instructions"));
+  return llvm::join(parts, ", ");
+}
+
 struct ChannelPrunePass
     : public tinyprune::impl::ChannelPruneBase<ChannelPrunePass> {
   using ChannelPruneBase::ChannelPruneBase;
@@ -146,6 +202,10 @@ struct ChannelPrunePass
 
 private:
   LogicalResult prune(Run &run);
+  /// One step: ranks, chooses to `run.budget` (or the ratio), removes,
+  /// re-solves and fine-tunes (distilling from `dense`, the model before
+  /// the pass, may be null).
+  LogicalResult pruneStep(Run &run, func::FuncOp dense);
   LogicalResult checkOptions(Run &run);
   LogicalResult findFunction(Run &run);
   void magnitudeImportance(Run &run);
@@ -219,6 +279,11 @@ LogicalResult ChannelPrunePass::checkOptions(Run &run) {
     return modelError() << "give ratio or budgets, not both";
   if (run.budget.given() && !run.core)
     return modelError() << "a budget needs a target core, not target=none";
+  if (steps < 1)
+    return modelError() << "steps must be at least 1, got " << steps.getValue();
+  if (steps > 1 && !run.budget.given())
+    return modelError() << "steps > 1 needs a budget (ram-budget, "
+                           "flash-budget or latency-budget)";
   return success();
 }
 
@@ -404,7 +469,7 @@ LogicalResult ChannelPrunePass::gateImportance(Run &run, func::FuncOp dense) {
       llvm::formatv("training gates for {0} epochs", gateEpochs.getValue()));
   llvm::Expected<GatingOutcome> outcome =
       trainGates(run.func, dense, run.groups, candidates,
-                 run.before ? *run.before : ModelResources(), request);
+                 run.stepStart ? *run.stepStart : ModelResources(), request);
   if (!outcome)
     return modelError() << "gates: " << llvm::toString(outcome.takeError());
   for (auto [i, c] : llvm::enumerate(run.candidates)) {
@@ -489,7 +554,10 @@ LogicalResult ChannelPrunePass::chooseByBudget(Run &run) {
   FailureOr<ModelResources> least = measureChoice(run);
   if (failed(least))
     return failure();
-  std::vector<std::string> over = run.budget.violations(*least);
+  // The budgets asked for, also in the earlier, looser steps: every step
+  // can remove the same channels (max-group-ratio counts from the model
+  // before the pass).
+  std::vector<std::string> over = run.finalBudget.violations(*least);
   if (!over.empty())
     return modelError() << "out of reach: " << llvm::join(over, "; ")
                         << " with every removable channel removed (at most "
@@ -750,6 +818,8 @@ void ChannelPrunePass::writeReport(const Run &run) {
     if (!latencyBudget.empty())
       asked.push_back("latency-budget " + latencyBudget);
     os << llvm::join(asked, ", ");
+    if (steps > 1)
+      os << " in " << steps.getValue() << " steps";
   } else {
     os << "ratio " << shortNumber(ratio);
   }
@@ -775,15 +845,10 @@ void ChannelPrunePass::writeReport(const Run &run) {
                        (long long)a.macs, (long long)f.activationBytes,
                        (long long)a.activationBytes);
   }
-  int64_t prunable = 0, removed = 0;
-  for (const Candidate &c : run.candidates) {
-    prunable += run.groups[c.group].channels;
-    removed += c.removed;
-  }
   os << llvm::formatv("channel groups: {0}, prunable: {1} ({2} channels), "
                       "removed {3} channels\n",
-                      run.groups.size(), run.candidates.size(), prunable,
-                      removed);
+                      run.groups.size(), run.prunableGroups,
+                      run.prunableChannels, run.removedTotal);
   for (const ChannelGroup &g : run.groups)
     if (!g.prunable)
       os << "  not prunable: group of " << opLabel(g.producers[0].op) << " ("
@@ -810,10 +875,15 @@ void ChannelPrunePass::writeReport(const Run &run) {
        << run.consumersCompensated << "\n";
   if (run.consumersResolved)
     os << "consumer layers re-solved: " << run.consumersResolved << "\n";
-  if (!run.gated.empty())
-    os << run.gated << "\n";
-  if (!run.finetuned.empty())
-    os << run.finetuned << "\n";
+  if (!run.steps.empty()) {
+    for (const std::string &step : run.steps)
+      os << step;
+  } else {
+    if (!run.gated.empty())
+      os << run.gated << "\n";
+    if (!run.finetuned.empty())
+      os << run.finetuned << "\n";
+  }
   os.flush();
   if (report == "-") {
     llvm::outs() << out;
@@ -829,36 +899,46 @@ void ChannelPrunePass::writeReport(const Run &run) {
   file << out;
 }
 
-LogicalResult ChannelPrunePass::prune(Run &run) {
-  if (failed(checkOptions(run)) || failed(findFunction(run)))
-    return failure();
+LogicalResult ChannelPrunePass::pruneStep(Run &run, func::FuncOp dense) {
   run.groups = findChannelGroups(run.func);
+  run.candidates.clear();
+  run.gated.clear();
+  run.finetuned.clear();
+  run.calibrated = false;
+  bool first = run.originalChannels.empty();
   for (auto [i, g] : llvm::enumerate(run.groups)) {
     if (!g.prunable || g.channels < 2)
       continue;
+    // At most max-group-ratio of the group's channels before the pass, over
+    // all steps.
+    int64_t original =
+        first ? g.channels
+              : run.originalChannels.lookup_or(g.producers[0].op, g.channels);
+    if (first)
+      run.originalChannels[g.producers[0].op] = g.channels;
     Candidate c;
     c.group = i;
     c.limit = std::min<int64_t>(
         g.channels - 1,
-        int64_t(std::floor(maxGroupRatio * double(g.channels) + 1e-9)));
-    if (c.limit > 0)
-      run.candidates.push_back(std::move(c));
+        int64_t(std::floor(maxGroupRatio * double(original) + 1e-9)) -
+            (original - g.channels));
+    if (c.limit <= 0)
+      continue;
+    if (first) {
+      ++run.prunableGroups;
+      run.prunableChannels += g.channels;
+    }
+    run.candidates.push_back(std::move(c));
   }
-  run.layersBefore = layerFigures(run.func);
-  if (run.core) {
-    FailureOr<ModelResources> before = measureResources(run.func, *run.core);
-    if (failed(before))
+  if (run.core && !first) {
+    FailureOr<ModelResources> now = measureResources(run.func, *run.core);
+    if (failed(now))
       return failure();
-    run.before = *before;
+    run.stepStart = *now;
   }
-  // The model before pruning: the teacher of the gates and of a fine-tune
-  // without labels.
-  OwningOpRef<func::FuncOp> dense;
-  if (epochs > 0 || gateEpochs > 0)
-    dense = cast<func::FuncOp>(run.func->clone());
   std::optional<calib::CalibrationSet> set;
   if (gateEpochs > 0) {
-    if (failed(gateImportance(run, *dense)))
+    if (failed(gateImportance(run, dense)))
       return failure();
   } else if (!calibration.empty()) {
     llvm::Expected<calib::CalibrationSet> loaded = calib::CalibrationSet::load(
@@ -885,12 +965,66 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
   if (set && failed(resolveConsumers(run, *set)))
     return failure();
   if (!set && run.gated.empty())
-    run.consumersCompensated =
+    run.consumersCompensated +=
         foldRemovedChannels(run.func, run.groups, removedChannels(run));
   if (failed(removeChannels(run.func, run.groups, removedChannels(run))))
     return failure();
-  if (epochs > 0 && failed(finetuneAfterRemoval(run, *dense)))
+  for (const Candidate &c : run.candidates)
+    run.removedTotal += c.removed;
+  if (epochs > 0 && failed(finetuneAfterRemoval(run, dense)))
     return failure();
+  return success();
+}
+
+LogicalResult ChannelPrunePass::prune(Run &run) {
+  if (failed(checkOptions(run)) || failed(findFunction(run)))
+    return failure();
+  run.layersBefore = layerFigures(run.func);
+  if (run.core) {
+    FailureOr<ModelResources> before = measureResources(run.func, *run.core);
+    if (failed(before))
+      return failure();
+    run.before = *before;
+    run.stepStart = *before;
+  }
+  // The model before pruning: the teacher of the gates and of a fine-tune
+  // without labels (or mixed with them), in every step.
+  OwningOpRef<func::FuncOp> dense;
+  if (epochs > 0 || gateEpochs > 0)
+    dense = cast<func::FuncOp>(run.func->clone());
+  // Progressive pruning: `steps` budgets from the model's figures down to
+  // the ones asked for, each step ranking, removing and fine-tuning on
+  // what the previous one left.
+  run.finalBudget = run.budget;
+  int64_t count = run.budget.given() ? int64_t(steps) : 1;
+  for (int64_t k = 1; k <= count; ++k) {
+    if (count > 1) {
+      run.budget = stepBudget(run.finalBudget, *run.before, k, count);
+      progress(llvm::formatv("step {0} of {1}: {2}", k, count,
+                             describeBudget(run.budget)));
+    }
+    int64_t removedBefore = run.removedTotal;
+    if (failed(pruneStep(run, dense ? *dense : func::FuncOp())))
+      return failure();
+    if (count == 1)
+      break;
+    FailureOr<ModelResources> now = measureResources(run.func, *run.core);
+    if (failed(now))
+      return failure();
+    std::string step;
+    llvm::raw_string_ostream os(step);
+    os << llvm::formatv("step {0} of {1}: {2}: {3} channels removed; arena "
+                        "{4} B, flash {5} B, {6} instructions\n",
+                        k, count, describeBudget(run.budget),
+                        run.removedTotal - removedBefore, now->arenaBytes,
+                        now->cost.flashBytes,
+                        int64_t(std::llround(now->cost.instructions)));
+    if (!run.gated.empty())
+      os << "  " << run.gated << "\n";
+    if (!run.finetuned.empty())
+      os << "  " << run.finetuned << "\n";
+    run.steps.push_back(std::move(step));
+  }
   if (run.core) {
     FailureOr<ModelResources> after = measureResources(run.func, *run.core);
     if (failed(after))

@@ -22,6 +22,10 @@
 // GATENEG: error: channel-prune: gate-epochs must be at least 0, got -1
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="gate-epochs=1 gate-learning-rate=0 calibration=x.npy" 2>&1 | FileCheck %s --check-prefix=GATELR
 // GATELR: error: channel-prune: gate-learning-rate must be positive, got 0
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="ram-budget=8 steps=0" 2>&1 | FileCheck %s --check-prefix=STEPS
+// STEPS: error: channel-prune: steps must be at least 1, got 0
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="ratio=0.3 steps=2" 2>&1 | FileCheck %s --check-prefix=STEPSRATIO
+// STEPSRATIO: error: channel-prune: steps > 1 needs a budget (ram-budget, flash-budget or latency-budget)
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="calibration=%t.missing.npy" 2>&1 | FileCheck %s --check-prefix=CALIB
 // CALIB: error: channel-prune: calibration: {{.*}}missing.npy
 //
@@ -29,6 +33,8 @@
 // with every removable channel gone.
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="ram-budget=2" 2>&1 | FileCheck %s --check-prefix=REACH
 // REACH: error: channel-prune: out of reach: ram-budget 2: the arena takes 4 bytes with every removable channel removed (at most 0.9 of each group, see max-group-ratio)
+// In steps, the first step already checks the budget asked for.
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="ram-budget=2 steps=3" 2>&1 | FileCheck %s --check-prefix=REACH
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="flash-budget=10 latency-budget=10macs" 2>&1 | FileCheck %s --check-prefix=REACH2
 // REACH2: error: channel-prune: out of reach: flash-budget 10: the constants take 46 bytes; latency-budget 10: an inference takes 16 MACs with every removable channel removed
 

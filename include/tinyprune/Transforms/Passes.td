@@ -446,6 +446,11 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
            /*default=*/"0.2",
            "With gate-epochs: Adam's learning rate of the gate logits (the "
            "weights train at learning-rate)">,
+    Option<"steps", "steps", "int64_t", /*default=*/"1",
+           "With budgets: reach them in this many steps, each to a budget "
+           "geometrically between the model's figure and the final one, "
+           "each ranking, removing, re-solving and (with epochs) "
+           "fine-tuning the model the previous step left; 1: one step">,
   ]> {
   let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
                 "MCU budgets";
@@ -524,6 +529,19 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     with a cosine schedule, batches of 32, 10 % held out to keep the best
     epoch), with cross-entropy against `labels`, or without labels by
     distillation from the model before pruning.
+
+    Progressive pruning (`steps` = N > 1, budgets only): the budgets are
+    approached in N steps. Step k prunes to a budget of
+    figure · (budget / figure)^(k/N) for each budget given (the figure is
+    the model's before the pass; the last step's budget is the one asked
+    for), measured on the planner and cost model as above; each step ranks
+    the channels on the model the previous one left (its fine-tuned
+    weights), removes them, re-solves the consumers and, with `epochs`,
+    fine-tunes for `epochs` epochs, distilling (without labels, or mixed
+    with them by `distill-weight`) from the model before the pass.
+    `max-group-ratio` counts from the channels before the pass. The report
+    gives every step's budget, channels removed, arena, flash,
+    instructions and fine-tune.
 
     `report` prints, per layer, the channels before and after, parameters,
     MACs and output activation bytes, then the arena, flash and
