@@ -14,6 +14,7 @@
 #include "tinyprune/Transforms/Passes.h"
 
 #include "Calibration.h"
+#include "ChannelPrune.h"
 #include "Recovery.h"
 
 #include "tinyprune/Dialect/LayerView.h"
@@ -48,58 +49,9 @@ namespace tinyprune {
 using namespace mlir;
 using namespace tinyprune;
 using namespace tinyprune::pruning;
+using namespace tinyprune::channel;
 
 namespace {
-
-/// What one run decides about one prunable group.
-struct Candidate {
-  size_t group;
-  /// Importance of each channel (lower goes first).
-  std::vector<double> importance;
-  /// Channels by increasing importance.
-  std::vector<int64_t> order;
-  /// How many may go.
-  int64_t limit = 0;
-  /// How many go.
-  int64_t removed = 0;
-};
-
-/// A layer's figures for the report.
-struct LayerFigures {
-  int64_t channels = 0, params = 0, macs = 0, activationBytes = 0;
-};
-
-/// Everything one run of the pass decides and measures.
-struct Run {
-  func::FuncOp func;
-  std::vector<ChannelGroup> groups;
-  std::vector<Candidate> candidates;
-  ResourceBudget budget;
-  std::optional<McuCore> core;
-  std::optional<ModelResources> before, after;
-  llvm::MapVector<Operation *, LayerFigures> layersBefore;
-  bool calibrated = false;
-  /// With gate-epochs: the gates' outcome, for the report.
-  std::string gated;
-  int64_t consumersResolved = 0, consumersCompensated = 0;
-  /// With epochs: the fine-tune's outcome, for the report.
-  std::string finetuned;
-
-  /// With steps > 1: the budgets asked for; `budget` is the current
-  /// step's.
-  ResourceBudget finalBudget;
-  /// The model as the current step finds it (the first step: `before`).
-  std::optional<ModelResources> stepStart;
-  /// Channels of every prunable group before the pass, by the group's
-  /// first producer (max-group-ratio counts from them in every step).
-  llvm::DenseMap<Operation *, int64_t> originalChannels;
-  /// Before the first step: the prunable groups and their channels.
-  int64_t prunableGroups = 0, prunableChannels = 0;
-  /// Channels removed over all steps.
-  int64_t removedTotal = 0;
-  /// With steps > 1: one paragraph per step, for the report.
-  std::vector<std::string> steps;
-};
 
 /// The real weights of layer `op`'s output channel `o` (weights along
 /// `axis` of the constant), as L1 norm.
@@ -128,29 +80,6 @@ double filterL1(Operation *op, Value weights, int64_t axis, int64_t o,
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-/// The figures of every convolution layer of `func`.
-llvm::MapVector<Operation *, LayerFigures> layerFigures(func::FuncOp func) {
-  llvm::MapVector<Operation *, LayerFigures> out;
-  func.walk([&](Operation *op) {
-    if (!isa<Conv2DOp, DepthwiseConv2DOp>(op))
-      return;
-    LayerFigures f;
-    Value output = op->getResult(0);
-    f.channels = cast<RankedTensorType>(output.getType()).getDimSize(3);
-    for (unsigned i : {1u, 2u})
-      f.params +=
-          cast<RankedTensorType>(op->getOperand(i).getType()).getNumElements();
-    if (FailureOr<ConvGeometry> g = getConvGeometry(op); succeeded(g)) {
-      int64_t perOutput = g->kernelH * g->kernelW *
-                          (isa<DepthwiseConv2DOp>(op) ? 1 : g->channels);
-      f.macs = g->batch * g->outH * g->outW * g->filters * perOutput;
-    }
-    f.activationBytes = tensorBytes(output.getType());
-    out[op] = f;
-  });
-  return out;
 }
 
 /// The budgets of step `k` of `count`: each budget given geometrically
@@ -806,85 +735,22 @@ LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
 }
 
 void ChannelPrunePass::writeReport(const Run &run) {
-  std::string out;
-  llvm::raw_string_ostream os(out);
-  os << "channel-prune: ";
+  std::string asked;
   if (run.budget.given()) {
-    SmallVector<std::string> asked;
+    SmallVector<std::string> parts;
     if (!ramBudget.empty())
-      asked.push_back("ram-budget " + ramBudget);
+      parts.push_back("ram-budget " + ramBudget);
     if (!flashBudget.empty())
-      asked.push_back("flash-budget " + flashBudget);
+      parts.push_back("flash-budget " + flashBudget);
     if (!latencyBudget.empty())
-      asked.push_back("latency-budget " + latencyBudget);
-    os << llvm::join(asked, ", ");
+      parts.push_back("latency-budget " + latencyBudget);
+    asked = llvm::join(parts, ", ");
     if (steps > 1)
-      os << " in " << steps.getValue() << " steps";
+      asked += " in " + std::to_string(steps.getValue()) + " steps";
   } else {
-    os << "ratio " << shortNumber(ratio);
+    asked = "ratio " + shortNumber(ratio);
   }
-  os << (!run.gated.empty()
-             ? ", by differentiable gates trained under resource penalties"
-         : run.calibrated ? ", by consumers' output error on calibration "
-                            "data, consumers re-solved"
-                          : ", by magnitude (L1 of the filters)")
-     << "\n";
-  os << llvm::format("%-28s %5s %5s %9s %9s %11s %11s %9s %9s\n", "layer", "ch",
-                     "kept", "params", "now", "MACs", "now", "act B", "now");
-  llvm::MapVector<Operation *, LayerFigures> after = layerFigures(run.func);
-  for (auto &[op, f] : run.layersBefore) {
-    LayerFigures a = after.lookup(op);
-    std::string name = opLabel(op);
-    if (name.size() > 28)
-      name = "..." + name.substr(name.size() - 25);
-    os << llvm::format("%-28s %5lld %5lld %9lld %9lld %11lld %11lld %9lld "
-                       "%9lld\n",
-                       name.c_str(), (long long)f.channels,
-                       (long long)a.channels, (long long)f.params,
-                       (long long)a.params, (long long)f.macs,
-                       (long long)a.macs, (long long)f.activationBytes,
-                       (long long)a.activationBytes);
-  }
-  os << llvm::formatv("channel groups: {0}, prunable: {1} ({2} channels), "
-                      "removed {3} channels\n",
-                      run.groups.size(), run.prunableGroups,
-                      run.prunableChannels, run.removedTotal);
-  for (const ChannelGroup &g : run.groups)
-    if (!g.prunable)
-      os << "  not prunable: group of " << opLabel(g.producers[0].op) << " ("
-         << g.channels << " channels): " << g.reason << "\n";
-  if (run.before && run.after) {
-    auto line = [&](const char *what, const ModelResources &r) {
-      os << llvm::formatv("{0}: arena {1} B, flash {2} B, {3} MACs, {4} "
-                          "instructions on {5}\n",
-                          what, r.arenaBytes, r.cost.flashBytes, r.cost.macs,
-                          shortNumber(r.cost.instructions),
-                          mcuCoreName(*run.core));
-      os << "  live at the peak step (" << r.peakLiveBytes
-         << " B, before in-place sharing):";
-      for (const LiveTensor &t : r.peakTensors)
-        os << " " << t.name << " (" << t.bytes << " B)";
-      os << "\n";
-    };
-    line("before", *run.before);
-    line("after", *run.after);
-  }
-  if (run.consumersCompensated)
-    os << "consumer biases compensated for the removed channels' bias "
-          "constants: "
-       << run.consumersCompensated << "\n";
-  if (run.consumersResolved)
-    os << "consumer layers re-solved: " << run.consumersResolved << "\n";
-  if (!run.steps.empty()) {
-    for (const std::string &step : run.steps)
-      os << step;
-  } else {
-    if (!run.gated.empty())
-      os << run.gated << "\n";
-    if (!run.finetuned.empty())
-      os << run.finetuned << "\n";
-  }
-  os.flush();
+  std::string out = formatReport(run, asked);
   if (report == "-") {
     llvm::outs() << out;
     return;
