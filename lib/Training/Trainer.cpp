@@ -106,7 +106,12 @@ private:
 /// filterlets' shape and how many it starts and ends with.
 struct GradualMask {
   size_t conv = 0;
-  int64_t block = 1, perFilter = 0, start = 0, keep = 0;
+  int64_t block = 1, perFilter = 0;
+  /// Per filter: the filterlets kept at the start and at the end.
+  std::vector<int64_t> start, keep;
+  /// 1 where a filterlet may be pruned, [filters, perFilter]; undefined:
+  /// all.
+  torch::Tensor prunable;
 };
 
 /// The filterlets of `c` as rows [filters x perFilter, block] (OHWI: a
@@ -120,24 +125,36 @@ torch::Tensor aliveFilterlets(const ConvParams &c, const GradualMask &g) {
   return filterletRows(c.mask, g).amax(1) > 0;
 }
 
-/// Prunes the filterlets of lowest L2 norm (of the masked trained weights)
-/// among the kept ones of `c` until `kept` remain.
-void pruneTo(ConvParams &c, const GradualMask &g, int64_t kept) {
+/// Prunes, in every filter `o` of `c`, the filterlets of lowest L2 norm
+/// (of the masked trained weights) among its kept ones until `kept(o)`
+/// remain.
+void pruneTo(ConvParams &c, const GradualMask &g,
+             const std::function<int64_t(int64_t)> &kept) {
   torch::NoGradGuard guard;
-  torch::Tensor alive = aliveFilterlets(c, g);
-  if (kept >= alive.sum().item<int64_t>())
-    return;
+  int64_t filters = c.weight.size(0);
+  torch::Tensor alive = aliveFilterlets(c, g).reshape({filters, g.perFilter});
   torch::Tensor score = filterletRows(c.weight.detach() * c.mask, g)
                             .to(torch::kDouble)
                             .pow(2)
-                            .sum(1);
-  // Pruned filterlets rank below every kept one (norms are >= 0).
+                            .sum(1)
+                            .reshape({filters, g.perFilter});
+  // Pruned filterlets rank below every kept one (norms are >= 0), and
+  // those that may not be pruned above all.
   score = torch::where(alive, score, torch::full_like(score, -1.0));
-  torch::Tensor top = std::get<1>(score.topk(kept));
-  torch::Tensor keepRows = torch::zeros({score.size(0), 1}, c.mask.options());
-  keepRows.index_fill_(0, top, 1);
-  c.mask.mul_(
-      keepRows.expand({score.size(0), g.block}).reshape(c.mask.sizes()));
+  if (g.prunable.defined())
+    score = torch::where(g.prunable, score, torch::full_like(score, INFINITY));
+  torch::Tensor keepRows = alive.to(c.mask.scalar_type());
+  for (int64_t o = 0; o < filters; ++o) {
+    int64_t k = kept(o);
+    if (k >= alive[o].sum().item<int64_t>())
+      continue;
+    keepRows[o].zero_();
+    if (k > 0)
+      keepRows[o].index_fill_(0, std::get<1>(score[o].topk(k)), 1);
+  }
+  c.mask.mul_(keepRows.reshape({-1, 1})
+                  .expand({filters * g.perFilter, g.block})
+                  .reshape(c.mask.sizes()));
 }
 
 /// The layers of `options.gradual` in `net`, checked.
@@ -171,8 +188,25 @@ gradualMasks(Network &net, const FinetuneOptions &options) {
     g.conv = found - net.convs().begin();
     g.block = l.block;
     g.perFilter = c.weight.size(1) * c.weight.size(2) * (channels / l.block);
-    g.start = aliveFilterlets(c, g).sum().item<int64_t>();
-    g.keep = std::clamp<int64_t>(l.keep, 0, g.start);
+    int64_t filters = c.weight.size(0);
+    if (int64_t(l.keep.size()) != filters)
+      return llvm::createStringError(
+          llvm::formatv("gradual pruning: {0} counts for {1} filters",
+                        l.keep.size(), filters));
+    if (!l.prunable.empty()) {
+      if (int64_t(l.prunable.size()) != filters * g.perFilter)
+        return llvm::createStringError(
+            "gradual pruning: the prunable filterlets do not fit the layer");
+      std::vector<uint8_t> bytes(l.prunable.begin(), l.prunable.end());
+      g.prunable =
+          torch::tensor(bytes).to(torch::kBool).reshape({filters, g.perFilter});
+    }
+    torch::Tensor alive =
+        aliveFilterlets(c, g).reshape({filters, g.perFilter}).sum(1);
+    for (int64_t o = 0; o < filters; ++o) {
+      g.start.push_back(alive[o].item<int64_t>());
+      g.keep.push_back(std::clamp<int64_t>(l.keep[o], 0, g.start.back()));
+    }
     masks.push_back(g);
   }
   return masks;
@@ -359,8 +393,9 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
              step >= gradualStepAt(cut, cuts, options.gradual.end, totalSteps);
            ++cut) {
         for (const GradualMask &g : gradual)
-          pruneTo(net.convs()[g.conv], g,
-                  gradualKept(g.start, g.keep, cut, cuts));
+          pruneTo(net.convs()[g.conv], g, [&](int64_t o) {
+            return gradualKept(g.start[o], g.keep[o], cut, cuts);
+          });
         net.applyMasks();
       }
       // Cosine schedule from the initial rate to zero.

@@ -282,6 +282,8 @@ LogicalResult FilterletPrunePass::checkCombinations() {
   }
   if (pruneEnd.hasValue() && pruneSteps == 0)
     return noEffect("prune-end", "without prune-steps > 0");
+  if (pruneSelected.hasValue() && pruneSteps == 0)
+    return noEffect("prune-selected", "without prune-steps > 0");
   // What only calibration uses.
   if (calibration.empty()) {
     for (auto [given, option] :
@@ -787,10 +789,16 @@ LogicalResult FilterletPrunePass::finetune(Run &run) {
   if (gradual) {
     request.gradual.steps = pruneSteps;
     request.gradual.end = pruneEnd;
-    for (const Layer &l : run.layers)
-      if (l.prunedCount > 0)
-        request.gradual.layers.push_back(
-            {l.conv, l.block, l.count() - l.prunedCount});
+    for (const Layer &l : run.layers) {
+      if (l.prunedCount == 0)
+        continue;
+      training::GradualLayer g{l.conv, l.block, {}, {}};
+      for (int64_t o = 0; o < l.filters; ++o)
+        g.keep.push_back(l.perFilter - l.prunedIn(o));
+      if (pruneSelected)
+        g.prunable = l.pruned;
+      request.gradual.layers.push_back(std::move(g));
+    }
   }
   progress(llvm::formatv("fine-tuning for {0} epochs{1}", epochs.getValue(),
                          gradual ? ", pruning gradually" : ""));

@@ -31,6 +31,8 @@
 // NOEPOCHS: error: filterlet-prune: prune-steps has no effect without epochs > 0
 // RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-end=0.3 target=none" 2>&1 | FileCheck %s --check-prefix=NOEPOCHSEND
 // NOEPOCHSEND: error: filterlet-prune: prune-end has no effect without epochs > 0
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-selected=true target=none" 2>&1 | FileCheck %s --check-prefix=SELECTED
+// SELECTED: error: filterlet-prune: prune-selected has no effect without prune-steps > 0
 //
 // Enum options take their listed values only (the option parser's error).
 // RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="target=cortex-m3" 2>&1 | FileCheck %s --check-prefix=CORE

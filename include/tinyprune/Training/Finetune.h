@@ -29,19 +29,25 @@ namespace training {
 
 /// One convolution (`tinyprune.conv2d`) pruned gradually during training:
 /// its filterlets are runs of `block` consecutive input channels of one
-/// filter at one kernel position (as in `#tinyprune.filterlets`), and it
-/// ends with `keep` of them.
+/// filter at one kernel position (as in `#tinyprune.filterlets`), and
+/// filter `o` ends with `keep[o]` of them (one count per output filter, as
+/// the pruning pass allocated them: a layer-wide count could leave a
+/// filter, a class of the classifier, with none).
 struct GradualLayer {
   mlir::Operation *op = nullptr;
   int64_t block = 1;
-  int64_t keep = 0;
+  std::vector<int64_t> keep;
+  /// The filterlets that may be pruned (filter-major, `filterlet id` within
+  /// a filter), all of them when empty: a pruning pass's own choice.
+  std::vector<bool> prunable;
 };
 
 /// Gradual pruning inside the fine-tune (Zhu & Gupta, "To prune, or not to
 /// prune", 2017): the layers start with the filterlets they have (the
-/// unpruned model) and lose the ones of lowest L2 norm (of the current
-/// trained weights) in `steps` steps, on a cubic schedule, until they keep
-/// `keep` each at the `end` fraction of the training steps; the rest of
+/// unpruned model) and every filter loses its filterlets of lowest L2 norm
+/// (of the current trained weights) in `steps` steps, on a cubic schedule,
+/// until it keeps its `keep` at the `end` fraction of the training steps;
+/// the rest of
 /// training fine-tunes at the final sparsity. A pruned filterlet never
 /// comes back. The layers' `tinyprune.filterlets` attributes are written
 /// from the final masks; only epochs that end at the final sparsity can be

@@ -165,12 +165,16 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     Option<"pruneSteps", "prune-steps", "int64_t", /*default=*/"0",
            "With epochs > 0: prune gradually while fine-tuning, in this many "
            "steps on a cubic schedule from the unpruned model to the chosen "
-           "per-layer counts, removing the filterlets of lowest trained L2 "
+           "per-filter counts, removing the filterlets of lowest trained L2 "
            "norm at each step (0: prune at once, re-solve, then fine-tune)">,
     Option<"pruneEnd", "prune-end", "double", /*default=*/"0.5",
            "With prune-steps > 0: the fraction of the training steps, in "
            "(0, 1), at which the last pruning step happens; the rest "
            "fine-tunes at the final sparsity">,
+    Option<"pruneSelected", "prune-selected", "bool", /*default=*/"false",
+           "With prune-steps > 0: remove exactly the filterlets the "
+           "selection chose (each step the weakest of them by trained L2 "
+           "norm) instead of each filter's weakest">,
   ]> {
   let summary = "Prune convolution filterlets (DTMM) to a global sparsity";
   let description = [{
@@ -273,13 +277,15 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
 
     **Gradual pruning** (`prune-steps=N` with `epochs` > 0; Zhu and Gupta,
     "To prune, or not to prune", 2017): the selection above only decides
-    how many filterlets each layer keeps; no weight is zeroed or re-solved
+    how many filterlets each filter keeps; no weight is zeroed or re-solved
     before training. Fine-tuning starts from the unpruned model and, at N
     steps spread evenly over the first `prune-end` of the training steps,
-    cuts every chosen layer to start - (start - kept) x (1 - (1 - i / N)^3)
-    filterlets (step i), removing the kept filterlets of lowest L2 norm of
-    the current trained weights across the layer; a removed filterlet never
-    comes back. The `filterlets` attributes are written from the final
+    cuts every filter of the pruned layers to start - (start - kept) x (1 -
+    (1 - i / N)^3) filterlets (step i), removing its kept filterlets of
+    lowest L2 norm of the current trained weights (with
+    `prune-selected`, only among the filterlets the selection chose, so
+    that the final filterlets are the selection's); a removed filterlet
+    never comes back. The `filterlets` attributes are written from the final
     masks (the verifier holds as after a one-shot prune), and only epochs
     that end at the final sparsity can be the epoch kept. The distillation
     teacher is the unpruned model, as without it.
