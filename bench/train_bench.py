@@ -6,6 +6,7 @@
     /usr/bin/python3 bench/train_bench.py results [--models ...]
         [--sparsity S,...] [--samples N] [--epochs E] [--learning-rate LR]
         [--prune-samples P] [--reuse-pruned] [--objectives labels,distill]
+        [--prune-steps K [--prune-end F]]
 
 speed: for each Fashion-MNIST fixture, training samples per second of
 `--tinyprune-finetune` and the wall time of one prune + fine-tune.
@@ -28,7 +29,11 @@ calibration on --prune-samples training images, recovery on,
 `target=none`), and of the same pass with `epochs=E finetune-limit=N`
 (fine-tuning after recovery, options at their defaults otherwise) with
 labels and without (distillation from the model before pruning). N=0:
-all 60,000 training images.
+all 60,000 training images. With --prune-steps K the pass prunes
+gradually while it fine-tunes (`prune-steps=K prune-end=F`: no recovery,
+the selection's per-layer counts reached in K steps by the F fraction of
+training); the "pruned" column stays the one-shot prune without
+fine-tuning.
 
 The data come from scripts/fetch-data.sh (${TINYPRUNE_DATA:-~/.cache/
 tinyprune-data}); the tools from build/bin.
@@ -125,11 +130,16 @@ def speed(args, tmp):
 def results(args, tmp):
     how = ("--tinyprune-finetune on the pruned model" if args.reuse_pruned
            else "--filterlet-prune")
+    if args.prune_steps:
+        how += (f", pruned gradually in {args.prune_steps} steps by "
+                f"{args.prune_end} of training")
     print(f"{'model':28} {'sparsity':>8} {'dense':>7} {'pruned':>7} "
           f"{'labels':>7} {'distill':>7}   (top-1 %, fine-tuned by {how} "
           f"on {args.samples or 'all'} training images, "
           f"{args.epochs} epochs, learning rate {args.learning_rate})",
           flush=True)
+    gradual = (f" prune-steps={args.prune_steps} prune-end={args.prune_end}"
+               if args.prune_steps else "")
     for name in args.models:
         dense = os.path.join(tmp, name + ".mlir")
         import_model(name, dense)
@@ -169,7 +179,8 @@ def results(args, tmp):
                          prune + f" epochs={args.epochs} "
                          f"finetune-limit={args.samples} "
                          f"learning-rate={args.learning_rate} "
-                         f"finetune-threads={args.threads}" + target,
+                         f"finetune-threads={args.threads}" + gradual +
+                         target,
                          "-o", tuned])
                 row.append(top1(tuned))
             print(f"{name:28} {sparsity:>8} " +
@@ -195,6 +206,13 @@ def main():
     ap.add_argument("--objectives", default="labels,distill",
                     help="results: labels, distill or both (a column "
                     "not run prints -)")
+    ap.add_argument("--prune-steps", type=int, default=0,
+                    help="results: prune gradually while fine-tuning, in "
+                    "this many steps (--filterlet-prune's prune-steps; not "
+                    "with --reuse-pruned)")
+    ap.add_argument("--prune-end", type=float, default=0.5,
+                    help="results: with --prune-steps, the fraction of "
+                    "training at which the last pruning step happens")
     ap.add_argument("--eval-threads", type=int, default=1,
                     help="threads of `tinyprune eval`")
     ap.add_argument("--threads", type=int, default=1)
@@ -204,6 +222,9 @@ def main():
     if not args.objectives or any(o not in ("labels", "distill")
                                   for o in args.objectives):
         ap.error("--objectives: labels, distill or labels,distill")
+    if args.prune_steps and args.reuse_pruned:
+        ap.error("--prune-steps prunes inside the fine-tune: not with "
+                 "--reuse-pruned")
     EVAL_THREADS[0] = args.eval_threads
     with tempfile.TemporaryDirectory() as tmp:
         (speed if args.mode == "speed" else results)(args, tmp)

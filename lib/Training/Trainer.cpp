@@ -7,7 +7,10 @@
 // and writes them back into the IR. Cross-entropy against labels, against
 // the teacher's outputs softened by a temperature (distillation), or a
 // weighted sum of both; a function ending in a softmax is scored on the
-// logits before it.
+// logits before it. With gradual pruning (FinetuneOptions::gradual) the
+// chosen layers lose their weakest filterlets step by step on a cubic
+// schedule while they train, and their filterlet attributes are written
+// from the final masks.
 // Seeded: the same seed and thread count give the same weights.
 //
 //===----------------------------------------------------------------------===//
@@ -99,6 +102,132 @@ private:
   torch::Tensor labels, teacher;
 };
 
+/// A layer pruned gradually: its convolution in the network, the
+/// filterlets' shape and how many it starts and ends with.
+struct GradualMask {
+  size_t conv = 0;
+  int64_t block = 1, perFilter = 0;
+  /// Per filter: the filterlets kept at the start and at the end.
+  std::vector<int64_t> start, keep;
+  /// 1 where a filterlet may be pruned, [filters, perFilter]; undefined:
+  /// all.
+  torch::Tensor prunable;
+};
+
+/// The filterlets of `c` as rows [filters x perFilter, block] (OHWI: a
+/// filterlet's channels are contiguous, its id the row within a filter).
+torch::Tensor filterletRows(const torch::Tensor &t, const GradualMask &g) {
+  return t.reshape({-1, g.block});
+}
+
+/// Kept filterlets of `c`: 1 per row of filterletRows.
+torch::Tensor aliveFilterlets(const ConvParams &c, const GradualMask &g) {
+  return filterletRows(c.mask, g).amax(1) > 0;
+}
+
+/// Prunes, in every filter `o` of `c`, the filterlets of lowest L2 norm
+/// (of the masked trained weights) among its kept ones until `kept(o)`
+/// remain.
+void pruneTo(ConvParams &c, const GradualMask &g,
+             const std::function<int64_t(int64_t)> &kept) {
+  torch::NoGradGuard guard;
+  int64_t filters = c.weight.size(0);
+  torch::Tensor alive = aliveFilterlets(c, g).reshape({filters, g.perFilter});
+  torch::Tensor score = filterletRows(c.weight.detach() * c.mask, g)
+                            .to(torch::kDouble)
+                            .pow(2)
+                            .sum(1)
+                            .reshape({filters, g.perFilter});
+  // Pruned filterlets rank below every kept one (norms are >= 0), and
+  // those that may not be pruned above all.
+  score = torch::where(alive, score, torch::full_like(score, -1.0));
+  if (g.prunable.defined())
+    score = torch::where(g.prunable, score, torch::full_like(score, INFINITY));
+  torch::Tensor keepRows = alive.to(c.mask.scalar_type());
+  for (int64_t o = 0; o < filters; ++o) {
+    int64_t k = kept(o);
+    if (k >= alive[o].sum().item<int64_t>())
+      continue;
+    keepRows[o].zero_();
+    if (k > 0)
+      keepRows[o].index_fill_(0, std::get<1>(score[o].topk(k)), 1);
+  }
+  c.mask.mul_(keepRows.reshape({-1, 1})
+                  .expand({filters * g.perFilter, g.block})
+                  .reshape(c.mask.sizes()));
+}
+
+/// The layers of `options.gradual` in `net`, checked.
+llvm::Expected<std::vector<GradualMask>>
+gradualMasks(Network &net, const FinetuneOptions &options) {
+  std::vector<GradualMask> masks;
+  if (options.gradual.steps <= 0)
+    return masks;
+  if (options.epochs < 1)
+    return llvm::createStringError("gradual pruning needs epochs >= 1");
+  if (!(options.gradual.end > 0) || !(options.gradual.end < 1))
+    return llvm::createStringError(
+        llvm::formatv("gradual pruning must end in (0, 1) of training, got {0}",
+                      options.gradual.end));
+  for (const GradualLayer &l : options.gradual.layers) {
+    auto found = llvm::find_if(
+        net.convs(), [&](const ConvParams &c) { return c.op == l.op; });
+    if (found == net.convs().end() || found->depthwise || !isa<Conv2DOp>(l.op))
+      return llvm::createStringError(
+          "gradual pruning: a layer that is not a trained conv2d");
+    const ConvParams &c = *found;
+    if (c.frozen)
+      return llvm::createStringError(
+          "gradual pruning: a layer cannot be both frozen and pruned");
+    int64_t channels = c.weight.size(3);
+    if (l.block < 1 || channels % l.block != 0)
+      return llvm::createStringError(llvm::formatv(
+          "gradual pruning: block {0} does not divide {1} channels", l.block,
+          channels));
+    GradualMask g;
+    g.conv = found - net.convs().begin();
+    g.block = l.block;
+    g.perFilter = c.weight.size(1) * c.weight.size(2) * (channels / l.block);
+    int64_t filters = c.weight.size(0);
+    if (int64_t(l.keep.size()) != filters)
+      return llvm::createStringError(
+          llvm::formatv("gradual pruning: {0} counts for {1} filters",
+                        l.keep.size(), filters));
+    if (!l.prunable.empty()) {
+      if (int64_t(l.prunable.size()) != filters * g.perFilter)
+        return llvm::createStringError(
+            "gradual pruning: the prunable filterlets do not fit the layer");
+      std::vector<uint8_t> bytes(l.prunable.begin(), l.prunable.end());
+      g.prunable =
+          torch::tensor(bytes).to(torch::kBool).reshape({filters, g.perFilter});
+    }
+    torch::Tensor alive =
+        aliveFilterlets(c, g).reshape({filters, g.perFilter}).sum(1);
+    for (int64_t o = 0; o < filters; ++o) {
+      g.start.push_back(alive[o].item<int64_t>());
+      g.keep.push_back(std::clamp<int64_t>(l.keep[o], 0, g.start.back()));
+    }
+    masks.push_back(g);
+  }
+  return masks;
+}
+
+/// Writes the filterlets that `c`'s mask keeps as its attribute.
+void writeFilterlets(const ConvParams &c, const GradualMask &g) {
+  torch::Tensor alive =
+      aliveFilterlets(c, g).reshape({-1, g.perFilter}).contiguous();
+  auto acc = alive.accessor<bool, 2>();
+  llvm::SmallVector<int32_t> rowPtr{0}, index;
+  for (int64_t o = 0; o < alive.size(0); ++o) {
+    for (int64_t f = 0; f < g.perFilter; ++f)
+      if (acc[o][f])
+        index.push_back(int32_t(f));
+    rowPtr.push_back(int32_t(index.size()));
+  }
+  cast<Conv2DOp>(c.op).setFilterletsAttr(
+      FilterletsAttr::get(c.op->getContext(), g.block, rowPtr, index));
+}
+
 /// "1m05s".
 std::string formatDuration(double seconds) {
   int64_t s = int64_t(std::max(0.0, seconds) + 0.5);
@@ -107,6 +236,26 @@ std::string formatDuration(double seconds) {
 }
 
 } // namespace
+
+int64_t training::gradualKept(int64_t start, int64_t keep, int64_t step,
+                              int64_t steps) {
+  if (steps <= 0 || step >= steps)
+    return keep;
+  if (step <= 0)
+    return start;
+  double left = 1.0 - double(step) / double(steps);
+  double cut = double(start - keep) * (1.0 - left * left * left);
+  return start - int64_t(std::llround(cut));
+}
+
+int64_t training::gradualStepAt(int64_t step, int64_t steps, double end,
+                                int64_t totalSteps) {
+  int64_t last = std::clamp<int64_t>(int64_t(std::floor(end * totalSteps)), 0,
+                                     std::max<int64_t>(totalSteps - 1, 0));
+  if (steps <= 0)
+    return last;
+  return std::clamp<int64_t>(step, 0, steps) * last / steps;
+}
 
 torch::Tensor training::softTargets(const torch::Tensor &teacher,
                                     bool probabilities, double temperature) {
@@ -185,6 +334,11 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
                       "function {1}",
                       data.teacher.front().size(), net.outputSize()));
   Objective objective(data, options, net.dtype(), net.endsInSoftmax());
+  llvm::Expected<std::vector<GradualMask>> gradualOr =
+      gradualMasks(net, options);
+  if (!gradualOr)
+    return gradualOr.takeError();
+  std::vector<GradualMask> gradual = std::move(*gradualOr);
 
   // The split: a seeded shuffle, the last `validationSplit` held out.
   int64_t n = data.samples.size();
@@ -215,7 +369,9 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
       evaluate(net, data, objective, valSet, options.batchSize);
   result.epochs.push_back({0, 0.0, loss0, acc0});
   std::vector<torch::Tensor> best = net.snapshot();
-  double bestAcc = acc0, bestLoss = loss0;
+  // Pruned gradually, the model as it came is not at the final sparsity:
+  // the first epoch that ends there is kept unless a later one beats it.
+  double bestAcc = gradual.empty() ? acc0 : -1.0, bestLoss = loss0;
 
   std::vector<torch::Tensor> params = net.parameters();
   if (params.empty())
@@ -225,12 +381,23 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
   int64_t batches =
       (trainSet.size() + options.batchSize - 1) / options.batchSize;
   int64_t totalSteps = batches * options.epochs, step = 0;
+  // The next gradual pruning step (1-based); past `steps`: all done.
+  int64_t cut = 1, cuts = gradual.empty() ? 0 : options.gradual.steps;
 
   for (int64_t epoch = 1; epoch <= options.epochs; ++epoch) {
     std::shuffle(trainSet.begin(), trainSet.end(), rng);
     double lossSum = 0;
     int64_t correct = 0, seen = 0;
     for (int64_t bi = 0; bi < batches; ++bi, ++step) {
+      for (; cut <= cuts &&
+             step >= gradualStepAt(cut, cuts, options.gradual.end, totalSteps);
+           ++cut) {
+        for (const GradualMask &g : gradual)
+          pruneTo(net.convs()[g.conv], g, [&](int64_t o) {
+            return gradualKept(g.start[o], g.keep[o], cut, cuts);
+          });
+        net.applyMasks();
+      }
       // Cosine schedule from the initial rate to zero.
       double lr = 0.5 * options.learningRate *
                   (1 + std::cos(M_PI * double(step) / double(totalSteps)));
@@ -272,8 +439,9 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
           valLoss, 100.0 * valAcc, formatDuration(elapsed()));
     // Best epoch: the highest validation accuracy, then the lowest loss;
     // without a validation split, the last epoch.
-    if (valSet.empty() || valAcc > bestAcc ||
-        (valAcc == bestAcc && valLoss < bestLoss)) {
+    bool atFinalSparsity = cut > cuts;
+    if (atFinalSparsity && (valSet.empty() || valAcc > bestAcc ||
+                            (valAcc == bestAcc && valLoss < bestLoss))) {
       bestAcc = valAcc;
       bestLoss = valLoss;
       result.bestEpoch = epoch;
@@ -290,6 +458,8 @@ static llvm::Expected<FinetuneResult> train(func::FuncOp func,
   // Frozen layers stay as found, byte for byte.
   if (llvm::Error e = writeBack(net.trainedConvs(/*skipFrozen=*/true)))
     return std::move(e);
+  for (const GradualMask &g : gradual)
+    writeFilterlets(net.convs()[g.conv], g);
   result.seconds = elapsed();
   return result;
 }

@@ -192,7 +192,8 @@ private:
   LogicalResult recoverLayers(Run &run);
   /// With `epochs`: fine-tunes the pruned model on the calibration
   /// samples (Pruning/Finetuning.h), distilling from the dense model kept
-  /// aside when there are no labels.
+  /// aside when there are no labels. With `prune-steps`, the model is
+  /// still unpruned and training prunes it to the allocated counts.
   LogicalResult finetune(Run &run);
   /// The fine-tuning options as the toolkit takes them.
   FinetuneRequest finetuneRequest() const { return finetuneRequestOf(*this); }
@@ -250,6 +251,13 @@ LogicalResult FilterletPrunePass::checkOptions() {
   if (!(damping > 0.0))
     return modelError() << "filterlet-prune: damping must be positive, got "
                         << shortNumber(damping);
+  if (pruneSteps < 0)
+    return modelError()
+           << "filterlet-prune: prune-steps must be at least 0, got "
+           << pruneSteps.getValue();
+  if (!(pruneEnd > 0.0) || !(pruneEnd < 1.0))
+    return modelError() << "filterlet-prune: prune-end must be in (0, 1), got "
+                        << shortNumber(pruneEnd);
   if (llvm::Error err = checkRequest(finetuneRequest()))
     return modelError() << "filterlet-prune: "
                         << llvm::toString(std::move(err));
@@ -265,6 +273,17 @@ LogicalResult FilterletPrunePass::checkCombinations() {
     return modelError() << "filterlet-prune: " << option << " has no effect "
                         << where;
   };
+  // Gradual pruning is a way of fine-tuning.
+  if (epochs == 0) {
+    if (pruneSteps.hasValue() && pruneSteps > 0)
+      return noEffect("prune-steps", "without epochs > 0");
+    if (pruneEnd.hasValue())
+      return noEffect("prune-end", "without epochs > 0");
+  }
+  if (pruneEnd.hasValue() && pruneSteps == 0)
+    return noEffect("prune-end", "without prune-steps > 0");
+  if (pruneSelected.hasValue() && pruneSteps == 0)
+    return noEffect("prune-selected", "without prune-steps > 0");
   // What only calibration uses.
   if (calibration.empty()) {
     for (auto [given, option] :
@@ -765,14 +784,45 @@ LogicalResult FilterletPrunePass::finetune(Run &run) {
     unpruned = cast<func::FuncOp>(func->clone());
     before = *unpruned;
   }
-  progress(llvm::formatv("fine-tuning for {0} epochs", epochs.getValue()));
+  FinetuneRequest request = finetuneRequest();
+  bool gradual = pruneSteps > 0;
+  if (gradual) {
+    request.gradual.steps = pruneSteps;
+    request.gradual.end = pruneEnd;
+    for (const Layer &l : run.layers) {
+      if (l.prunedCount == 0)
+        continue;
+      training::GradualLayer g{l.conv, l.block, {}, {}};
+      for (int64_t o = 0; o < l.filters; ++o)
+        g.keep.push_back(l.perFilter - l.prunedIn(o));
+      if (pruneSelected)
+        g.prunable = l.pruned;
+      request.gradual.layers.push_back(std::move(g));
+    }
+  }
+  progress(llvm::formatv("fine-tuning for {0} epochs{1}", epochs.getValue(),
+                         gradual ? ", pruning gradually" : ""));
   llvm::Expected<FinetuneSummary> summary =
-      finetuneAfterPruning(func, before, finetuneRequest());
+      finetuneAfterPruning(func, before, request);
   if (!summary)
     return modelError() << "filterlet-prune: fine-tuning: "
                         << llvm::toString(summary.takeError());
   progress(summary->describe());
   run.finetuned = std::move(*summary);
+  if (!gradual)
+    return success();
+  // What training kept, for the report: the attributes it wrote.
+  for (Layer &l : run.layers) {
+    FilterletsAttr f = l.conv.getFilterletsAttr();
+    if (!f)
+      continue;
+    l.pruned.assign(l.count(), true);
+    for (int64_t o = 0; o < l.filters; ++o)
+      for (int32_t id : f.getKept(o))
+        l.pruned[o * l.perFilter + id] = false;
+    l.prunedCount = llvm::count(l.pruned, true);
+    l.weightOp = l.conv.getWeights().getDefiningOp<tosa::ConstOp>();
+  }
   return success();
 }
 
@@ -885,8 +935,11 @@ LogicalResult FilterletPrunePass::prune(Run &run) {
     return success();
   }
   if (failed(loadCalibration(run)) || failed(calibratedStreams(run)) ||
-      failed(weighByModelError(run)) || failed(allocate(run)) ||
-      failed(recoverLayers(run)) || failed(finetune(run)))
+      failed(weighByModelError(run)) || failed(allocate(run)))
+    return failure();
+  // Pruned gradually, the layers train from their unpruned weights: only
+  // the counts of the selection carry over.
+  if ((pruneSteps == 0 && failed(recoverLayers(run))) || failed(finetune(run)))
     return failure();
   if (!report.empty())
     return writeReport(run, /*calibrated=*/true);

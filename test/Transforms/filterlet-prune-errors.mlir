@@ -22,6 +22,17 @@
 // SENS: error: filterlet-prune: sensitivity-samples must be at least 0, got -1
 // RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="clip-iterations=-1 target=none" 2>&1 | FileCheck %s --check-prefix=CLIPIT
 // CLIPIT: error: filterlet-prune: clip-iterations must be at least 0, got -1
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-steps=-1 target=none" 2>&1 | FileCheck %s --check-prefix=STEPS
+// STEPS: error: filterlet-prune: prune-steps must be at least 0, got -1
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-end=1 target=none" 2>&1 | FileCheck %s --check-prefix=END
+// END: error: filterlet-prune: prune-end must be in (0, 1), got 1
+// Gradual pruning is part of fine-tuning: without epochs it has no effect.
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-steps=4 target=none" 2>&1 | FileCheck %s --check-prefix=NOEPOCHS
+// NOEPOCHS: error: filterlet-prune: prune-steps has no effect without epochs > 0
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-end=0.3 target=none" 2>&1 | FileCheck %s --check-prefix=NOEPOCHSEND
+// NOEPOCHSEND: error: filterlet-prune: prune-end has no effect without epochs > 0
+// RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="prune-selected=true target=none" 2>&1 | FileCheck %s --check-prefix=SELECTED
+// SELECTED: error: filterlet-prune: prune-selected has no effect without prune-steps > 0
 //
 // Enum options take their listed values only (the option parser's error).
 // RUN: not tinyprune-opt %s --split-input-file --filterlet-prune="target=cortex-m3" 2>&1 | FileCheck %s --check-prefix=CORE

@@ -27,6 +27,52 @@
 namespace tinyprune {
 namespace training {
 
+/// One convolution (`tinyprune.conv2d`) pruned gradually during training:
+/// its filterlets are runs of `block` consecutive input channels of one
+/// filter at one kernel position (as in `#tinyprune.filterlets`), and
+/// filter `o` ends with `keep[o]` of them (one count per output filter, as
+/// the pruning pass allocated them: a layer-wide count could leave a
+/// filter, a class of the classifier, with none).
+struct GradualLayer {
+  mlir::Operation *op = nullptr;
+  int64_t block = 1;
+  std::vector<int64_t> keep;
+  /// The filterlets that may be pruned (filter-major, `filterlet id` within
+  /// a filter), all of them when empty: a pruning pass's own choice.
+  std::vector<bool> prunable;
+};
+
+/// Gradual pruning inside the fine-tune (Zhu & Gupta, "To prune, or not to
+/// prune", 2017): the layers start with the filterlets they have (the
+/// unpruned model) and every filter loses its filterlets of lowest L2 norm
+/// (of the current trained weights) in `steps` steps, on a cubic schedule,
+/// until it keeps its `keep` at the `end` fraction of the training steps;
+/// the rest of
+/// training fine-tunes at the final sparsity. A pruned filterlet never
+/// comes back. The layers' `tinyprune.filterlets` attributes are written
+/// from the final masks; only epochs that end at the final sparsity can be
+/// the one kept.
+struct GradualPruning {
+  /// Pruning steps (0: no gradual pruning).
+  int64_t steps = 0;
+  /// Fraction of the training steps, in (0, 1), at which the last pruning
+  /// step happens.
+  double end = 0.5;
+  std::vector<GradualLayer> layers;
+};
+
+/// Kept filterlets after pruning step `step` (1..`steps`) of a layer that
+/// starts with `start` and ends with `keep`: start - (start - keep) x (1 -
+/// (1 - step / steps)^3), rounded to nearest; `keep` at the last step.
+int64_t gradualKept(int64_t start, int64_t keep, int64_t step, int64_t steps);
+
+/// The training step (0-based, before its batch) at which pruning step
+/// `step` (1..`steps`) happens when training runs `totalSteps` steps and
+/// the last pruning step is at the `end` fraction of them (at most the
+/// last training step, so the model always trains after the last cut).
+int64_t gradualStepAt(int64_t step, int64_t steps, double end,
+                      int64_t totalSteps);
+
 /// How to train.
 struct FinetuneOptions {
   int64_t epochs = 1;
@@ -54,6 +100,8 @@ struct FinetuneOptions {
   /// is multiplied by T^2 so that its gradient keeps its size (Hinton et
   /// al.). 1: the plain outputs.
   double temperature = 1;
+  /// Gradual pruning during training (none by default).
+  GradualPruning gradual;
   /// Per-epoch progress on stderr: `Auto` when stderr is a terminal.
   enum class Progress { Auto, Never, Always } progress = Progress::Auto;
 };
@@ -82,7 +130,7 @@ struct EpochResult {
 struct FinetuneResult {
   std::vector<EpochResult> epochs;
   /// The epoch whose weights were written back (0: training never beat the
-  /// model as it came).
+  /// model as it came; never 0 with gradual pruning).
   int64_t bestEpoch = 0;
   int64_t trainSamples = 0, valSamples = 0;
   double seconds = 0;

@@ -162,6 +162,19 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
            "output energy instead)">,
     Option<"damping", "damping", "double", /*default=*/"0.01",
            "Least-squares damping, relative to the mean input energy">,
+    Option<"pruneSteps", "prune-steps", "int64_t", /*default=*/"0",
+           "With epochs > 0: prune gradually while fine-tuning, in this many "
+           "steps on a cubic schedule from the unpruned model to the chosen "
+           "per-filter counts, removing the filterlets of lowest trained L2 "
+           "norm at each step (0: prune at once, re-solve, then fine-tune)">,
+    Option<"pruneEnd", "prune-end", "double", /*default=*/"0.5",
+           "With prune-steps > 0: the fraction of the training steps, in "
+           "(0, 1), at which the last pruning step happens; the rest "
+           "fine-tunes at the final sparsity">,
+    Option<"pruneSelected", "prune-selected", "bool", /*default=*/"false",
+           "With prune-steps > 0: remove exactly the filterlets the "
+           "selection chose (each step the weakest of them by trained L2 "
+           "norm) instead of each filter's weakest">,
   ]> {
   let summary = "Prune convolution filterlets (DTMM) to a global sparsity";
   let description = [{
@@ -262,6 +275,21 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
     did (epochs, samples, objective, the epoch kept, held-out top-1 before
     and after). A build without LibTorch refuses `epochs` > 0 in one line.
 
+    **Gradual pruning** (`prune-steps=N` with `epochs` > 0; Zhu and Gupta,
+    "To prune, or not to prune", 2017): the selection above only decides
+    how many filterlets each filter keeps; no weight is zeroed or re-solved
+    before training. Fine-tuning starts from the unpruned model and, at N
+    steps spread evenly over the first `prune-end` of the training steps,
+    cuts every filter of the pruned layers to start - (start - kept) x (1 -
+    (1 - i / N)^3) filterlets (step i), removing its kept filterlets of
+    lowest L2 norm of the current trained weights (with
+    `prune-selected`, only among the filterlets the selection chose, so
+    that the final filterlets are the selection's); a removed filterlet
+    never comes back. The `filterlets` attributes are written from the final
+    masks (the verifier holds as after a one-shot prune), and only epochs
+    that end at the final sparsity can be the epoch kept. The distillation
+    teacher is the unpruned model, as without it.
+
     ```
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --filterlet-prune="sparsity=0.5 report=-"
@@ -269,6 +297,9 @@ def FilterletPrune : TinyPrune_DataDrivenPruningPass<"filterlet-prune", [
         --filterlet-prune="sparsity=0.7 calibration=train_x.npy"
     tinyprune-opt model.mlir --tinyprune-raise-to-layers \
         --filterlet-prune="sparsity=0.7 calibration=train_x.npy epochs=3"
+    tinyprune-opt model.mlir --tinyprune-raise-to-layers \
+        --filterlet-prune="sparsity=0.7 calibration=train_x.npy epochs=3 \
+                           prune-steps=8"
     ```
   }];
 }

@@ -295,6 +295,7 @@ pruning::finetuneAfterPruning(func::FuncOp func, func::FuncOp before,
       request.labels.empty() || !distill ? 0 : request.distillWeight;
   options.temperature = request.temperature;
   options.frozen = std::move(*frozen);
+  options.gradual = request.gradual;
   summary.frozen = options.frozen.size();
   auto result = training::finetune(func, data, options);
   if (!result)

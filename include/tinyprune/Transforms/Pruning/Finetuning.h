@@ -14,6 +14,8 @@
 #ifndef TINYPRUNE_TRANSFORMS_PRUNING_FINETUNING_H
 #define TINYPRUNE_TRANSFORMS_PRUNING_FINETUNING_H
 
+#include "tinyprune/Training/Finetune.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/ArrayRef.h"
@@ -25,10 +27,6 @@
 #include <vector>
 
 namespace tinyprune {
-namespace training {
-struct FinetuneData;
-} // namespace training
-
 namespace pruning {
 
 /// What to train on and how: the values of the fine-tuning options
@@ -61,6 +59,9 @@ struct FinetuneRequest {
   /// Convolution layers whose weights stay as they are: names (as the
   /// report names them) or indices among the function's convolutions.
   std::vector<std::string> freeze;
+  /// Layers to prune gradually while training (a pruning pass fills it;
+  /// none by default).
+  training::GradualPruning gradual;
 };
 
 /// What training did, for the pass's report.
