@@ -129,6 +129,8 @@ static std::string stepCode(const KernelProgram &p, const Step &s) {
                          "@" + std::to_string(s.writes[0]) + "@", g.stride,
                          g.padTop, g.span, g.inRows, g.rowCode)
                .str();
+    if (!g.wholeCode.empty())
+      code = "if (!" + g.wholeCode + ")\n    " + code;
   }
   for (auto [i, b] : llvm::enumerate(p.bufs)) {
     std::string token = "@" + std::to_string(i) + "@";

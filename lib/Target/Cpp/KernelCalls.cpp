@@ -245,6 +245,20 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
            (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
+  // A 3x3 'same' depthwise layer over its own input: one call for all rows
+  // on the cores that have its kernel (rt/depthwise_conv.h).
+  std::optional<RowStreaming> &rows = p.steps.back().rows;
+  bool same3x3 = kh == 3 && kw == 3 && oh == ih && ow == iw &&
+                 llvm::all_of(pad, [](int64_t v) { return v == 1; }) &&
+                 llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
+                 llvm::all_of(dilation, [](int64_t v) { return v == 1; });
+  if (depthwise && sparse.empty() && rows && same3x3 && oc == ic && ic % 4 == 0)
+    rows->wholeCode = llvm::formatv(
+        "tinyprune::rt::depthwiseConv3x3InPlaceInt8(tinyprune::rt::"
+        "ConvInt8Params{{1, 1, 1, 1, 1, 1, {0}, {1}, {2}, {3}}, {4}, {5}, {6}, "
+        "{7}, {8}, (int8_t *)({9}), {10}, {11})",
+        inZp, c.outZp, c.lo, c.hi, mName, sName, ih, iw, ic, ptr(out), wName,
+        bName);
   return success();
 }
 

@@ -248,6 +248,36 @@ void depthwiseTrial(int trial) {
   check("depthwise", trial, p, g);
 }
 
+/// depthwiseConv3x3InPlaceInt8: a 3x3 stride-1 'same' layer over its own
+/// input (copied into `got`). Where the kernel declines (no DSP, a
+/// multiplier that is not a right shift) the ordinary kernel computes it,
+/// as the generated code does.
+void depthwiseInPlaceTrial(int trial) {
+  ConvInt8Params p{};
+  Geometry g{};
+  g.depthwise = true;
+  g.batches = 1;
+  g.depthMultiplier = 1;
+  g.inC = g.outC = 4 * rnd(1, 10);
+  g.inH = g.outH = rnd(1, 12);
+  g.inW = g.outW = rnd(1, 12);
+  g.kH = g.kW = 3;
+  p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+  p.padTop = p.padLeft = 1;
+  randomData(p, g, 9 * g.outC, false);
+  const int32_t *b = rnd(0, 4) == 0 ? nullptr : bias;
+  reference(p, g, b);
+  pickMultipliers(g, g.outH * g.outW);
+  const int total = g.inH * g.inW * g.inC;
+  for (int i = 0; i < total; ++i)
+    got[i] = input[i];
+  if (!depthwiseConv3x3InPlaceInt8(p, mult, shift, g.inH, g.inW, g.inC, got,
+                                   filter, b))
+    depthwiseConvPerChannelInt8(p, mult, shift, 1, 1, g.inH, g.inW, g.inC,
+                                input, 3, 3, filter, b, g.outH, g.outW, got);
+  check("depthwise in place", trial, p, g);
+}
+
 void requantizeChecks() {
   for (int i = 0; i < 20000; ++i) {
     const int32_t m = i % 3 ? rnd(1 << 30, INT32_MAX) : rnd(0, INT32_MAX);
@@ -271,6 +301,8 @@ int main() {
     convTrial(trial);
   for (int trial = 0; trial < 400; ++trial)
     depthwiseTrial(trial);
+  for (int trial = 0; trial < 200; ++trial)
+    depthwiseInPlaceTrial(trial);
   std::printf("kernel_check: %ld outputs, %ld mismatches\n", outputs, failures);
   return failures == 0 ? 0 : 1;
 }

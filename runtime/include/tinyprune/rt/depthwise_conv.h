@@ -287,6 +287,44 @@ depthwiseStripRow4(const DepthwiseInt8Layer &l, const int8_t *in, int32_t oy,
 }
 #endif
 
+#if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
+/// Rows of the rolling strip of depthwiseInPlace3x3: three input rows in a
+/// ring, the first two stored twice (slots s and s + 3), so that the three
+/// rows of every output row lie at consecutive slots.
+constexpr int32_t kRollingStripRows = 5;
+
+/// Input row `y` (channels of the group at `x`, `inW` words `inC` bytes
+/// apart; the zero point when `y` is outside the input) into slot `slot` of
+/// a rolling strip, and into slot + 3 when that is one of its rows. Column
+/// 0 and column inW + 1 of every slot hold the zero point already.
+TINYPRUNE_RT_ALWAYS_INLINE inline void
+rollingStripRow(const int8_t *x, bool inside, int32_t inW, int32_t inC,
+                int32_t zpWord, int32_t columns, int32_t slot, int32_t *strip) {
+  int32_t *a = strip + slot * columns + 1;
+  int32_t *b = slot + 3 < kRollingStripRows ? a + 3 * columns : a;
+  for (int32_t c = 0; c < inW; ++c, x += inC) {
+    const int32_t v = inside ? loadInt8x4(x) : zpWord;
+    a[c] = v;
+    b[c] = v;
+  }
+}
+
+/// One output row of four channels from three consecutive strip rows at
+/// `x` (`columns` words each): `outW` unrolled 3x3 windows, stride 1.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
+    const int32_t *x, int32_t columns, const int32_t *weights, int32_t offset,
+    const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
+    const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
+  const int8_t *xb = reinterpret_cast<const int8_t *>(x);
+  for (int32_t ox = 0; ox < outW; ++ox, y += outC, xb += 4) {
+    int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
+    depthwiseInside4(xb, 4, 4 * columns, 3, 3, weights, outC, offset, a0, a1,
+                     a2, a3);
+    finish.store4(a0, a1, a2, a3, q, y);
+  }
+}
+#endif
+
 } // namespace detail
 
 /// int8 NHWC depthwise convolution with per-output-channel requantization,
@@ -441,6 +479,88 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     }
   }
 }
+
+/// A 3x3, stride-1, 'same'-padded int8 depthwise layer (depth multiplier 1)
+/// computed over its own input `data` (`[h][w][c]`, the output takes its
+/// place): what the compiler otherwise does row by row through a ring
+/// (inplace.h, streamRowsInPlace), with every call's set-up repeated per
+/// row. Channels are independent, so each group of four channels runs over
+/// all rows once, its weight table and requantization prepared once: the
+/// input rows its windows still need are kept in a rolling strip on the
+/// stack (kRollingStripRows rows of w + 2 words, the zero point in the
+/// padding) before the output row overwrites them. Same results as
+/// depthwiseConvPerChannelInt8.
+///
+/// Returns false, having done nothing, where it does not apply (the
+/// caller then streams the rows): cores without the DSP extension or the
+/// inline assembly, other shapes and parameters, a channel count that is
+/// not a multiple of four (overlapping groups would read outputs), rows
+/// wider than kMaxStripColumns - 2, multipliers that are not right shifts.
+/// Out of line: one copy for all the layers that use it.
+#if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE bool
+depthwiseConv3x3InPlaceInt8(const ConvInt8Params &p, const int32_t *multiplier,
+                            const int32_t *shift, int32_t h, int32_t w,
+                            int32_t c, int8_t *data, const int8_t *filter,
+                            const int32_t *bias) {
+  if (p.strideH != 1 || p.strideW != 1 || p.dilationH != 1 ||
+      p.dilationW != 1 || p.padTop != 1 || p.padLeft != 1 || c < 4 ||
+      c % 4 != 0 || w + 2 > detail::kMaxStripColumns || h < 1)
+    return false;
+  for (int32_t o = 0; o < c; ++o)
+    if (!isRightShiftMultiplier(multiplier[o], shift[o]))
+      return false;
+  const detail::OutputStage finish = detail::OutputStage::of(p);
+  const int32_t offset = static_cast<int32_t>(
+      (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t zpWord = static_cast<int32_t>(
+      (static_cast<uint32_t>(p.inputZeroPoint) & 0xFFu) * 0x01010101u);
+  const int32_t columns = w + 2;
+  const ptrdiff_t rowBytes = static_cast<ptrdiff_t>(w) * c;
+  int32_t strip[detail::kRollingStripRows * detail::kMaxStripColumns];
+  for (int32_t r = 0; r < detail::kRollingStripRows; ++r)
+    strip[r * columns] = strip[r * columns + columns - 1] = zpWord;
+  int32_t wTable[18];
+  for (int32_t c0 = 0; c0 < c; c0 += 4) {
+    RightShiftMultiplier q[4];
+    int32_t start[4];
+    for (int32_t k = 0; k < 4; ++k) {
+      q[k] = detail::prepareMultiplier(multiplier[c0 + k], shift[c0 + k]);
+      start[k] = bias ? bias[c0 + k] : 0;
+    }
+    for (int32_t t = 0; t < 9; ++t) {
+      const int32_t wq =
+          detail::loadInt8x4(filter + static_cast<ptrdiff_t>(t) * c + c0);
+      wTable[2 * t] = detail::sxtbLanes02(wq);
+      wTable[2 * t + 1] = detail::sxtbLanes13(wq);
+    }
+    int8_t *x = data + c0;
+    // Slot of input row oy - 1 (the window's first row), and the slot the
+    // next input row goes to.
+    int32_t first = 0, next = 2;
+    detail::rollingStripRow(x, false, w, c, zpWord, columns, 0, strip);
+    detail::rollingStripRow(x, true, w, c, zpWord, columns, 1, strip);
+    for (int32_t oy = 0; oy < h; ++oy) {
+      // Input row oy + 1 before output row oy overwrites input row oy.
+      detail::rollingStripRow(x + (oy + 1) * rowBytes, oy + 1 < h, w, c, zpWord,
+                              columns, next, strip);
+      detail::depthwiseStripWindows4(strip + first * columns, columns, wTable,
+                                     offset, start, q, finish, w, c,
+                                     x + oy * rowBytes);
+      first = first == 2 ? 0 : first + 1;
+      next = next == 2 ? 0 : next + 1;
+    }
+  }
+  return true;
+}
+#else
+inline bool depthwiseConv3x3InPlaceInt8(const ConvInt8Params &, const int32_t *,
+                                        const int32_t *, int32_t, int32_t,
+                                        int32_t, int8_t *, const int8_t *,
+                                        const int32_t *) {
+  return false;
+}
+#endif
 
 /// float32 NHWC depthwise convolution, TFLite's reference_ops::DepthwiseConv.
 /// Each output is `clamp(total + bias)` with `total` accumulated from 0.0f
