@@ -245,20 +245,39 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
            (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
-  // A 3x3 'same' depthwise layer over its own input: one call for all rows
-  // on the cores that have its kernel (rt/depthwise_conv.h).
-  std::optional<RowStreaming> &rows = p.steps.back().rows;
+  // A 3x3 'same' depthwise layer on narrow rows (at most
+  // rt::kMaxDepthwiseSameWidth = 14 columns): on the cores that have it,
+  // depthwiseConv3x3SameInt8 (rt/depthwise_conv.h), over its own input when
+  // the layer runs in place; its conditions are checked here.
   bool same3x3 = kh == 3 && kw == 3 && oh == ih && ow == iw &&
                  llvm::all_of(pad, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(dilation, [](int64_t v) { return v == 1; });
-  if (depthwise && sparse.empty() && rows && same3x3 && oc == ic && ic % 4 == 0)
-    rows->wholeCode = llvm::formatv(
-        "tinyprune::rt::depthwiseConv3x3InPlaceInt8(tinyprune::rt::"
-        "ConvInt8Params{{1, 1, 1, 1, 1, 1, {0}, {1}, {2}, {3}}, {4}, {5}, {6}, "
-        "{7}, {8}, (int8_t *)({9}), {10}, {11})",
-        inZp, c.outZp, c.lo, c.hi, mName, sName, ih, iw, ic, ptr(out), wName,
-        bName);
+  bool rightShifts = c.mult.size() == c.shift.size();
+  for (auto [m, s] : llvm::zip(c.mult, c.shift))
+    rightShifts &= m == 0 || (m > 0 && s <= -1 && s >= -31);
+  if (depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
+      (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14) {
+    std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
+    llvm::raw_string_ostream(p.constants)
+        << "static const tinyprune::rt::DepthwiseSame3x3Int8 " << desc << " = {"
+        << mName << ", " << sName << ", " << wName << ", " << bName << ", "
+        << ih << ", " << iw << ", " << ic << ", " << inZp << ", " << c.outZp
+        << ", " << c.lo << ", " << c.hi << "};\n";
+    auto sameCall = [&](const std::string &in) {
+      return "tinyprune::rt::depthwiseConv3x3SameInt8(" + desc +
+             ", (const int8_t *)(" + in + "), (int8_t *)(" + ptr(out) + "));";
+    };
+    StringRef guard = "TINYPRUNE_RT_DEPTHWISE_3X3_SAME";
+    Step &step = p.steps.back();
+    step.code = ("#if " + guard + "\n  " + sameCall(ptr(x)) + "\n#else\n  " +
+                 step.code + "\n#endif")
+                    .str();
+    if (step.rows) {
+      step.rows->wholeCode = sameCall(ptr(out));
+      step.rows->wholeGuard = guard.str();
+    }
+  }
   return success();
 }
 

@@ -64,10 +64,10 @@ struct RowStreaming {
   /// The kernel call computing output row `r` into `row` from the input
   /// rows of `const tinyprune::rt::RowWindow w`.
   std::string rowCode;
-  /// Optional: a kernel call computing the whole layer over its input in
-  /// one go, returning false where the core or the parameters do not allow
-  /// it (then the rows are streamed).
-  std::string wholeCode;
+  /// Optional: a kernel call computing the whole layer over its own input
+  /// in one go, for the cores where the runtime defines the macro
+  /// `wholeGuard` to 1 (the others stream the rows).
+  std::string wholeCode, wholeGuard;
 };
 
 /// One kernel call. `code` refers to buffers as `@N@`, replaced by their

@@ -47,6 +47,8 @@ int64_t acc[kMaxOut];
 int8_t got[kMaxOut + 4];
 
 long failures = 0, outputs = 0;
+/// Trials depthwiseConv3x3SameInt8 computed.
+int sameTaken = 0;
 
 struct Geometry {
   int32_t batches, inH, inW, inC, outC, kH, kW, outH, outW, depthMultiplier;
@@ -248,11 +250,13 @@ void depthwiseTrial(int trial) {
   check("depthwise", trial, p, g);
 }
 
-/// depthwiseConv3x3InPlaceInt8: a 3x3 stride-1 'same' layer over its own
-/// input (copied into `got`). Where the kernel declines (no DSP, a
-/// multiplier that is not a right shift) the ordinary kernel computes it,
-/// as the generated code does.
-void depthwiseInPlaceTrial(int trial) {
+/// depthwiseConv3x3SameInt8 (DSP cores): a 3x3 stride-1 'same' layer,
+/// every other trial over its own input (copied into `got`). The layers it
+/// does not take (a multiplier that is not a right shift, as the compiler
+/// checks) and the other cores go through depthwiseConvPerChannelInt8, as
+/// the generated code does.
+void depthwiseSameTrial(int trial) {
+  const bool inPlace = trial % 2 == 0;
   ConvInt8Params p{};
   Geometry g{};
   g.depthwise = true;
@@ -271,11 +275,29 @@ void depthwiseInPlaceTrial(int trial) {
   const int total = g.inH * g.inW * g.inC;
   for (int i = 0; i < total; ++i)
     got[i] = input[i];
-  if (!depthwiseConv3x3InPlaceInt8(p, mult, shift, g.inH, g.inW, g.inC, got,
-                                   filter, b))
+  bool rightShifts = true;
+  for (int o = 0; o < g.outC; ++o)
+    rightShifts = rightShifts && isRightShiftMultiplier(mult[o], shift[o]);
+#if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
+  if (rightShifts) {
+    const DepthwiseSame3x3Int8 l{mult,
+                                 shift,
+                                 filter,
+                                 b,
+                                 g.inH,
+                                 g.inW,
+                                 g.inC,
+                                 p.inputZeroPoint,
+                                 p.outputZeroPoint,
+                                 p.actMin,
+                                 p.actMax};
+    depthwiseConv3x3SameInt8(l, inPlace ? got : input, got);
+    ++sameTaken;
+  } else
+#endif
     depthwiseConvPerChannelInt8(p, mult, shift, 1, 1, g.inH, g.inW, g.inC,
                                 input, 3, 3, filter, b, g.outH, g.outW, got);
-  check("depthwise in place", trial, p, g);
+  check(inPlace ? "depthwise in place" : "depthwise 3x3 same", trial, p, g);
 }
 
 void requantizeChecks() {
@@ -302,7 +324,9 @@ int main() {
   for (int trial = 0; trial < 400; ++trial)
     depthwiseTrial(trial);
   for (int trial = 0; trial < 200; ++trial)
-    depthwiseInPlaceTrial(trial);
-  std::printf("kernel_check: %ld outputs, %ld mismatches\n", outputs, failures);
+    depthwiseSameTrial(trial);
+  std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
+              "same depthwise kernel)\n",
+              outputs, failures, sameTaken);
   return failures == 0 ? 0 : 1;
 }
