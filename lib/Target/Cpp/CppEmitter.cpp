@@ -182,6 +182,7 @@ FailureOr<CppModel> tinyprune::emitCpp(func::FuncOp func, StringRef name) {
      << "#include <math.h>\n#include <stdint.h>\n\n"
      << "#include \"tinyprune/rt/conv.h\"\n"
      << "#include \"tinyprune/rt/depthwise_conv.h\"\n"
+     << "#include \"tinyprune/rt/fully_connected.h\"\n"
      << "#include \"tinyprune/rt/elementwise.h\"\n"
      << "#include \"tinyprune/rt/activations.h\"\n"
      << "#include \"tinyprune/rt/pooling.h\"\n"

@@ -17,6 +17,7 @@
 
 #include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/quant_params.h"
 #include "tinyprune/rt/reduce.h"
 #include "tinyprune/rt/softmax.h"
@@ -190,6 +191,11 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
           : "";
   std::string wName = sparse.empty() ? constArray(w, "int8_t") : "";
   std::string bName;
+  // The bias as the kernels start from it (the zero point's share folded
+  // in where it is), per output channel.
+  SmallVector<int64_t> startValues = constInts(rootValue(bias));
+  if (startValues.size() == 1)
+    startValues.assign(oc, startValues[0]);
   bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
   if (!depthwise && unpadded && inZp != 0) {
     // No window is ever clipped: fold the input zero point's share,
@@ -209,6 +215,7 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
         return op->emitOpError() << "folded bias overflows int32";
     }
     bName = intArray(folded, "int32_t", "bias");
+    startValues = folded;
     inZp = 0;
   } else {
     bName = constArray(bias, "int32_t");
@@ -277,6 +284,54 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
       step.rows->wholeCode = sameCall(ptr(out));
       step.rows->wholeGuard = guard.str();
     }
+  }
+  // A fully-connected layer (a single pixel through a 1x1 filter) with
+  // whole words of inputs and outputs: on the DSP cores,
+  // fullyConnectedW16Int8 (rt/fully_connected.h) with the weights
+  // sign-extended to int16 pairs in SMLAD's lane order and the
+  // requantization prepared here. Each core's binary keeps one of the two
+  // weight arrays (the other is unreferenced).
+  bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
+                     iw == 1 && oh == 1 && ow == 1 && unpadded;
+  if (singlePixel && sparse.empty() && rightShifts && inZp == 0 &&
+      ic % 4 == 0 && oc % 4 == 0 && (int64_t)c.mult.size() == oc &&
+      (int64_t)startValues.size() == oc) {
+    SmallVector<int64_t> weights = constInts(rootValue(w));
+    SmallVector<int64_t> pairs;
+    pairs.reserve(weights.size() / 2);
+    auto pair = [](int64_t lo, int64_t hi) {
+      return (int64_t)(int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) |
+                                (uint16_t)(int16_t)lo);
+    };
+    for (int64_t o = 0; o < oc; o += 4)
+      for (int64_t i = 0; i < ic; i += 4)
+        for (int64_t k = 0; k < 4; ++k) {
+          const int64_t *f = weights.data() + (o + k) * ic + i;
+          pairs.push_back(pair(f[0], f[2]));
+          pairs.push_back(pair(f[1], f[3]));
+        }
+    std::string wide = intArray(pairs, "int32_t", "w16");
+    std::string start = intArray(startValues, "int32_t", "start");
+    std::string q = llvm::formatv("k{0}_q", nextConst++).str();
+    std::string desc = llvm::formatv("k{0}_fc", nextConst++).str();
+    llvm::raw_string_ostream os(p.constants);
+    os << "static const tinyprune::rt::RightShiftMultiplier " << q << "[" << oc
+       << "] = {";
+    for (int64_t o = 0; o < oc; ++o) {
+      rt::RightShiftMultiplier m =
+          rt::prepareRightShiftMultiplier((int32_t)c.mult[o], (int)c.shift[o]);
+      os << (o % 4 ? " " : "\n    ") << "{" << m.rounding << "LL, "
+         << m.multiplier << ", " << m.highShift << "},";
+    }
+    os << "\n};\nstatic const tinyprune::rt::FullyConnectedW16Int8 " << desc
+       << " = {" << wide << ", " << start << ", " << q << ", " << ic << ", "
+       << oc << ", " << c.outZp << ", " << c.lo << ", " << c.hi << "};\n";
+    p.constantBytes += oc * (int64_t)sizeof(rt::RightShiftMultiplier);
+    Step &step = p.steps.back();
+    step.code = "#if TINYPRUNE_RT_FC_W16\n  "
+                "tinyprune::rt::fullyConnectedW16Int8(" +
+                desc + ", (const int8_t *)(" + ptr(x) + "), (int8_t *)(" +
+                ptr(out) + "));\n#else\n  " + step.code + "\n#endif";
   }
   return success();
 }

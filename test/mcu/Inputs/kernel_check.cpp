@@ -11,6 +11,7 @@
 // Prints one line and exits with 0 when every output matches.
 #include "tinyprune/rt/conv.h"
 #include "tinyprune/rt/depthwise_conv.h"
+#include "tinyprune/rt/fully_connected.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -47,8 +48,8 @@ int64_t acc[kMaxOut];
 int8_t got[kMaxOut + 4];
 
 long failures = 0, outputs = 0;
-/// Trials depthwiseConv3x3SameInt8 computed.
-int sameTaken = 0;
+/// Trials depthwiseConv3x3SameInt8 and fullyConnectedW16Int8 computed.
+int sameTaken = 0, fcTaken = 0;
 
 struct Geometry {
   int32_t batches, inH, inW, inC, outC, kH, kW, outH, outW, depthMultiplier;
@@ -300,6 +301,53 @@ void depthwiseSameTrial(int trial) {
   check(inPlace ? "depthwise in place" : "depthwise 3x3 same", trial, p, g);
 }
 
+#if TINYPRUNE_RT_FC_W16
+/// fullyConnectedW16Int8 (DSP cores) with the weights laid out as the
+/// compiler does (KernelCalls.cpp) and prepared multipliers; layers with a
+/// multiplier that is not a right shift are left to convTrial's kernel.
+int32_t wide[kMaxFilter / 2];
+RightShiftMultiplier prepared[80];
+int32_t starts[80];
+
+void fullyConnectedTrial(int trial) {
+  ConvInt8Params p{};
+  Geometry g{};
+  g.batches = g.inH = g.inW = g.kH = g.kW = g.outH = g.outW = 1;
+  g.inC = 4 * rnd(1, 24);
+  g.outC = 4 * rnd(1, 20);
+  p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+  randomData(p, g, g.inC * g.outC, true);
+  const int32_t *b = rnd(0, 4) == 0 ? nullptr : bias;
+  reference(p, g, b);
+  pickMultipliers(g, 1);
+  for (int o = 0; o < g.outC; ++o) {
+    if (!isRightShiftMultiplier(mult[o], shift[o]))
+      return;
+    prepared[o] = prepareRightShiftMultiplier(mult[o], shift[o]);
+    starts[o] = b ? b[o] : 0;
+  }
+  int32_t *w = wide;
+  auto pair = [](int lo, int hi) {
+    return static_cast<int32_t>(
+        (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) |
+        static_cast<uint16_t>(lo));
+  };
+  for (int o = 0; o < g.outC; o += 4)
+    for (int i = 0; i < g.inC; i += 4)
+      for (int k = 0; k < 4; ++k) {
+        const int8_t *f = filter + (o + k) * g.inC + i;
+        *w++ = pair(f[0], f[2]);
+        *w++ = pair(f[1], f[3]);
+      }
+  const FullyConnectedW16Int8 l{wide,     starts,  prepared,
+                                g.inC,    g.outC,  p.outputZeroPoint,
+                                p.actMin, p.actMax};
+  fullyConnectedW16Int8(l, input, got);
+  ++fcTaken;
+  check("fully-connected w16", trial, p, g);
+}
+#endif
+
 void requantizeChecks() {
   for (int i = 0; i < 20000; ++i) {
     const int32_t m = i % 3 ? rnd(1 << 30, INT32_MAX) : rnd(0, INT32_MAX);
@@ -325,8 +373,13 @@ int main() {
     depthwiseTrial(trial);
   for (int trial = 0; trial < 200; ++trial)
     depthwiseSameTrial(trial);
+#if TINYPRUNE_RT_FC_W16
+  for (int trial = 0; trial < 200; ++trial)
+    fullyConnectedTrial(trial);
+#endif
   std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
-              "same depthwise kernel)\n",
-              outputs, failures, sameTaken);
+              "same depthwise kernel, %d by the int16-weight fully-connected "
+              "one)\n",
+              outputs, failures, sameTaken, fcTaken);
   return failures == 0 ? 0 : 1;
 }
