@@ -17,6 +17,7 @@
 
 #include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/elementwise.h"
 #include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/quant_params.h"
 #include "tinyprune/rt/reduce.h"
@@ -360,6 +361,40 @@ void KernelCallBuilder::emitConv(Operation *op, ConvCall call, int64_t batches,
 // Element-wise layers, pooling, requantization
 //===----------------------------------------------------------------------===//
 
+std::string KernelCallBuilder::addTable(const BinaryInt8Layer &b) {
+  auto shape = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  using rt::detail::AddInputScale;
+  if (shape(b.lhs) != shape(b.output) || shape(b.rhs) != shape(b.output) ||
+      !AddInputScale::fits(b.lhsMult, b.lhsShift, b.leftShift) ||
+      !AddInputScale::fits(b.rhsMult, b.rhsShift, b.leftShift) ||
+      !rt::isRightShiftMultiplier(b.outMult, b.outShift))
+    return "";
+  // Each input's rescaling for every int8 value, as addSameShapeInt8
+  // computes it per element (the same code, run here).
+  AddInputScale s1 =
+      AddInputScale::of(-b.lhsZp, b.leftShift, b.lhsMult, b.lhsShift);
+  AddInputScale s2 =
+      AddInputScale::of(-b.rhsZp, b.leftShift, b.rhsMult, b.rhsShift);
+  SmallVector<int64_t> t1, t2;
+  for (int32_t x = -128; x < 128; ++x) {
+    t1.push_back(s1(x));
+    t2.push_back(b.kind == BinaryInt8Layer::Sub ? -(int64_t)s2(x) : s2(x));
+  }
+  std::string n1 = intArray(t1, "int32_t", "add_table"),
+              n2 = intArray(t2, "int32_t", "add_table");
+  rt::RightShiftMultiplier q =
+      rt::prepareRightShiftMultiplier(b.outMult, b.outShift);
+  std::string name = llvm::formatv("k{0}_add", nextConst++).str();
+  llvm::raw_string_ostream(p.constants)
+      << "static const tinyprune::rt::AddTableInt8 " << name << " = {" << n1
+      << ", " << n2 << ", {" << q.rounding << "LL, " << q.multiplier << ", "
+      << q.highShift << "}, " << b.outZp << ", " << b.lo << ", " << b.hi
+      << "};\n";
+  return name;
+}
+
 LogicalResult
 KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
   auto outType = cast<RankedTensorType>(b.output.getType());
@@ -384,6 +419,12 @@ KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
                    -b.lhsZp, -b.rhsZp, b.outZp, b.outMult, b.outShift, b.lo,
                    b.hi, outType.getRank(), s1, in1, s2, in2, so, ptr(b.output))
                    .str());
+  } else if (std::string table = addTable(b); !table.empty()) {
+    emit(b.op,
+         llvm::formatv("tinyprune::rt::addTableInt8({0}, {1}, {2}, {3}, "
+                       "(int8_t *){4});",
+                       table, outType.getNumElements(), in1, in2, ptr(b.output))
+             .str());
   } else {
     emit(b.op,
          llvm::formatv(

@@ -226,6 +226,9 @@ private:
                 int64_t outRowBytes, int64_t stride, int64_t padTop,
                 int64_t span, const std::string &in, const std::string &out);
   mlir::LogicalResult lowerBinaryInt8Layer(const BinaryInt8Layer &b);
+  /// A same-shape int8 ADD/SUB's rt::AddTableInt8 constant (its input
+  /// rescalings tabulated), or "" when addSameShapeInt8 would not take it.
+  std::string addTable(const BinaryInt8Layer &b);
   mlir::LogicalResult lowerFloatBinaryLayer(mlir::Operation *op,
                                             llvm::StringRef fn, mlir::Value a,
                                             mlir::Value b, mlir::Value out,
