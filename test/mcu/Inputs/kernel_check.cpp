@@ -11,6 +11,7 @@
 // Prints one line and exits with 0 when every output matches.
 #include "tinyprune/rt/conv.h"
 #include "tinyprune/rt/depthwise_conv.h"
+#include "tinyprune/rt/elementwise.h"
 #include "tinyprune/rt/fully_connected.h"
 
 #include <cstdint>
@@ -348,6 +349,67 @@ void fullyConnectedTrial(int trial) {
 }
 #endif
 
+/// addTableInt8 with tables built as the compiler builds them
+/// (KernelCalls.cpp) against addInt8 / subInt8 on the same inputs: random
+/// scales as TFLite prepares them, out of place, in place over either
+/// input, narrow activations now and then.
+int32_t addTables[2][256];
+
+void addTableTrial(int trial) {
+  AddInt8Params p{};
+  p.input1Offset = -rnd(-128, 127);
+  p.input2Offset = -rnd(-128, 127);
+  p.outputOffset = rnd(-128, 127);
+  p.leftShift = 20;
+  p.input1Multiplier = rnd(1 << 30, INT32_MAX);
+  p.input1Shift = -rnd(0, 3);
+  p.input2Multiplier = rnd(1 << 30, INT32_MAX);
+  p.input2Shift = -rnd(0, 3);
+  p.outputMultiplier = rnd(1 << 30, INT32_MAX);
+  p.outputShift = -rnd(17, 21);
+  p.actMin = -128;
+  p.actMax = 127;
+  if (rnd(0, 3) == 0) {
+    p.actMin = rnd(-128, 20);
+    p.actMax = rnd(p.actMin, 127);
+  }
+  const bool sub = trial % 3 == 0;
+  const detail::AddInputScale s1 = detail::AddInputScale::of(
+      p.input1Offset, p.leftShift, p.input1Multiplier, p.input1Shift);
+  const detail::AddInputScale s2 = detail::AddInputScale::of(
+      p.input2Offset, p.leftShift, p.input2Multiplier, p.input2Shift);
+  for (int x = -128; x < 128; ++x) {
+    addTables[0][x + 128] = s1(x);
+    addTables[1][x + 128] = sub ? -s2(x) : s2(x);
+  }
+  const AddTableInt8 t{
+      addTables[0],
+      addTables[1],
+      prepareRightShiftMultiplier(p.outputMultiplier, p.outputShift),
+      p.outputOffset,
+      p.actMin,
+      p.actMax};
+  const int32_t size = rnd(1, 300);
+  const int32_t shape[1] = {size};
+  int8_t *a = input, *b = input + 512, *want = got + 1024;
+  for (int i = 0; i < size; ++i) {
+    a[i] = static_cast<int8_t>(rnd(-128, 127));
+    b[i] = static_cast<int8_t>(rnd(-128, 127));
+  }
+  if (sub)
+    subInt8(p, 1, shape, a, shape, b, shape, want);
+  else
+    addInt8(p, 1, shape, a, shape, b, shape, want);
+  const int where = rnd(0, 2); // out of place, over input 1, over input 2
+  int8_t *out = where == 0 ? got : (where == 1 ? a : b);
+  addTableInt8(t, size, a, b, out);
+  for (int i = 0; i < size; ++i)
+    if (out[i] != want[i] && failures++ < 10)
+      std::printf("add table trial %d element %d: got %d want %d\n", trial, i,
+                  out[i], want[i]);
+  outputs += size;
+}
+
 void requantizeChecks() {
   for (int i = 0; i < 20000; ++i) {
     const int32_t m = i % 3 ? rnd(1 << 30, INT32_MAX) : rnd(0, INT32_MAX);
@@ -377,6 +439,8 @@ int main() {
   for (int trial = 0; trial < 200; ++trial)
     fullyConnectedTrial(trial);
 #endif
+  for (int trial = 0; trial < 300; ++trial)
+    addTableTrial(trial);
   std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
               "same depthwise kernel, %d by the int16-weight fully-connected "
               "one)\n",
