@@ -181,15 +181,21 @@ static std::string stepCode(const KernelProgram &p, const Step &s) {
   if (s.ringBuffer >= 0) {
     // Row by row over the input, which the output overwrites.
     const RowStreaming &g = *s.rows;
-    code = llvm::formatv("tinyprune::rt::streamRowsInPlace({0}, {1}, {2}, "
-                         "@{3}@, {4}, [&](int32_t r, void *row) {\n"
-                         "    const tinyprune::rt::RowWindow w = "
-                         "tinyprune::rt::rowWindow(r, {5}, {6}, {7}, {8});\n"
-                         "    {9}\n  });",
-                         g.outRows, g.outRowBytes, s.ringDelay, s.ringBuffer,
-                         "@" + std::to_string(s.writes[0]) + "@", g.stride,
-                         g.padTop, g.span, g.inRows, g.rowCode)
-               .str();
+    std::string streamed =
+        llvm::formatv("tinyprune::rt::streamRowsInPlace({0}, {1}, {2}, "
+                      "@{3}@, {4}, [&](int32_t r, void *row) {\n"
+                      "    const tinyprune::rt::RowWindow w = "
+                      "tinyprune::rt::rowWindow(r, {5}, {6}, {7}, {8});\n"
+                      "    {9}\n  });",
+                      g.outRows, g.outRowBytes, s.ringDelay, s.ringBuffer,
+                      "@" + std::to_string(s.writes[0]) + "@", g.stride,
+                      g.padTop, g.span, g.inRows, g.rowCode)
+            .str();
+    // On the cores with a whole-layer kernel for it, that kernel over the
+    // output's storage instead.
+    code = g.wholeCode.empty() ? streamed
+                               : "#if " + g.wholeGuard + "\n  " + g.wholeCode +
+                                     "\n#else\n  " + streamed + "\n#endif";
   }
   for (auto [i, b] : llvm::enumerate(p.bufs)) {
     std::string token = "@" + std::to_string(i) + "@";
@@ -237,6 +243,7 @@ FailureOr<CppModel> tinyprune::emitCpp(func::FuncOp func, StringRef name) {
      << "#include <math.h>\n#include <stdint.h>\n\n"
      << "#include \"tinyprune/rt/conv.h\"\n"
      << "#include \"tinyprune/rt/depthwise_conv.h\"\n"
+     << "#include \"tinyprune/rt/fully_connected.h\"\n"
      << "#include \"tinyprune/rt/elementwise.h\"\n"
      << "#include \"tinyprune/rt/activations.h\"\n"
      << "#include \"tinyprune/rt/pooling.h\"\n"

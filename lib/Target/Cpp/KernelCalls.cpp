@@ -17,6 +17,8 @@
 
 #include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/elementwise.h"
+#include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/quant_params.h"
 #include "tinyprune/rt/reduce.h"
 #include "tinyprune/rt/softmax.h"
@@ -190,6 +192,11 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
           : "";
   std::string wName = sparse.empty() ? constArray(w, "int8_t") : "";
   std::string bName;
+  // The bias as the kernels start from it (the zero point's share folded
+  // in where it is), per output channel.
+  SmallVector<int64_t> startValues = constInts(rootValue(bias));
+  if (startValues.size() == 1)
+    startValues.assign(oc, startValues[0]);
   bool unpadded = llvm::all_of(pad, [](int64_t v) { return v == 0; });
   if (!depthwise && unpadded && inZp != 0) {
     // No window is ever clipped: fold the input zero point's share,
@@ -209,6 +216,7 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
         return op->emitOpError() << "folded bias overflows int32";
     }
     bName = intArray(folded, "int32_t", "bias");
+    startValues = folded;
     inZp = 0;
   } else {
     bName = constArray(bias, "int32_t");
@@ -245,6 +253,87 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
            (kh - 1) * dilation[0] + 1, ptr(x), ptr(out));
+  // A 3x3 'same' depthwise layer on narrow rows (at most
+  // rt::kMaxDepthwiseSameWidth = 14 columns): on the cores that have it,
+  // depthwiseConv3x3SameInt8 (rt/depthwise_conv.h), over its own input when
+  // the layer runs in place; its conditions are checked here.
+  bool same3x3 = kh == 3 && kw == 3 && oh == ih && ow == iw &&
+                 llvm::all_of(pad, [](int64_t v) { return v == 1; }) &&
+                 llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
+                 llvm::all_of(dilation, [](int64_t v) { return v == 1; });
+  bool rightShifts = c.mult.size() == c.shift.size();
+  for (auto [m, s] : llvm::zip(c.mult, c.shift))
+    rightShifts &= m == 0 || (m > 0 && s <= -1 && s >= -31);
+  if (depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
+      (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14) {
+    std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
+    llvm::raw_string_ostream(p.constants)
+        << "static const tinyprune::rt::DepthwiseSame3x3Int8 " << desc << " = {"
+        << mName << ", " << sName << ", " << wName << ", " << bName << ", "
+        << ih << ", " << iw << ", " << ic << ", " << inZp << ", " << c.outZp
+        << ", " << c.lo << ", " << c.hi << "};\n";
+    auto sameCall = [&](const std::string &in) {
+      return "tinyprune::rt::depthwiseConv3x3SameInt8(" + desc +
+             ", (const int8_t *)(" + in + "), (int8_t *)(" + ptr(out) + "));";
+    };
+    StringRef guard = "TINYPRUNE_RT_DEPTHWISE_3X3_SAME";
+    Step &step = p.steps.back();
+    step.code = ("#if " + guard + "\n  " + sameCall(ptr(x)) + "\n#else\n  " +
+                 step.code + "\n#endif")
+                    .str();
+    if (step.rows) {
+      step.rows->wholeCode = sameCall(ptr(out));
+      step.rows->wholeGuard = guard.str();
+    }
+  }
+  // A fully-connected layer (a single pixel through a 1x1 filter) with
+  // whole words of inputs and outputs: on the DSP cores,
+  // fullyConnectedW16Int8 (rt/fully_connected.h) with the weights
+  // sign-extended to int16 pairs in SMLAD's lane order and the
+  // requantization prepared here. Each core's binary keeps one of the two
+  // weight arrays (the other is unreferenced).
+  bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
+                     iw == 1 && oh == 1 && ow == 1 && unpadded;
+  if (singlePixel && sparse.empty() && rightShifts && inZp == 0 &&
+      ic % 4 == 0 && oc % 4 == 0 && (int64_t)c.mult.size() == oc &&
+      (int64_t)startValues.size() == oc) {
+    SmallVector<int64_t> weights = constInts(rootValue(w));
+    SmallVector<int64_t> pairs;
+    pairs.reserve(weights.size() / 2);
+    auto pair = [](int64_t lo, int64_t hi) {
+      return (int64_t)(int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) |
+                                (uint16_t)(int16_t)lo);
+    };
+    for (int64_t o = 0; o < oc; o += 4)
+      for (int64_t i = 0; i < ic; i += 4)
+        for (int64_t k = 0; k < 4; ++k) {
+          const int64_t *f = weights.data() + (o + k) * ic + i;
+          pairs.push_back(pair(f[0], f[2]));
+          pairs.push_back(pair(f[1], f[3]));
+        }
+    std::string wide = intArray(pairs, "int32_t", "w16");
+    std::string start = intArray(startValues, "int32_t", "start");
+    std::string q = llvm::formatv("k{0}_q", nextConst++).str();
+    std::string desc = llvm::formatv("k{0}_fc", nextConst++).str();
+    llvm::raw_string_ostream os(p.constants);
+    os << "static const tinyprune::rt::RightShiftMultiplier " << q << "[" << oc
+       << "] = {";
+    for (int64_t o = 0; o < oc; ++o) {
+      rt::RightShiftMultiplier m =
+          rt::prepareRightShiftMultiplier((int32_t)c.mult[o], (int)c.shift[o]);
+      os << (o % 4 ? " " : "\n    ") << "{" << m.rounding << "LL, "
+         << m.multiplier << ", " << m.highShift << "},";
+    }
+    os << "\n};\nstatic const tinyprune::rt::FullyConnectedW16Int8 " << desc
+       << " = {" << wide << ", " << start << ", " << q << ", " << ic << ", "
+       << oc << ", " << c.outZp << ", " << c.lo << ", " << c.hi << "};\n";
+    p.constantBytes += oc * (int64_t)sizeof(rt::RightShiftMultiplier);
+    Step &step = p.steps.back();
+    step.code = "#if TINYPRUNE_RT_FC_W16\n  "
+                "tinyprune::rt::fullyConnectedW16Int8(" +
+                desc + ", (const int8_t *)(" + ptr(x) + "), (int8_t *)(" +
+                ptr(out) + "));\n#else\n  " + step.code + "\n#endif";
+  }
   return success();
 }
 
@@ -273,6 +362,40 @@ void KernelCallBuilder::emitConv(Operation *op, ConvCall call, int64_t batches,
 // Element-wise layers, pooling, requantization
 //===----------------------------------------------------------------------===//
 
+std::string KernelCallBuilder::addTable(const BinaryInt8Layer &b) {
+  auto shape = [](Value v) {
+    return cast<RankedTensorType>(v.getType()).getShape();
+  };
+  using rt::detail::AddInputScale;
+  if (shape(b.lhs) != shape(b.output) || shape(b.rhs) != shape(b.output) ||
+      !AddInputScale::fits(b.lhsMult, b.lhsShift, b.leftShift) ||
+      !AddInputScale::fits(b.rhsMult, b.rhsShift, b.leftShift) ||
+      !rt::isRightShiftMultiplier(b.outMult, b.outShift))
+    return "";
+  // Each input's rescaling for every int8 value, as addSameShapeInt8
+  // computes it per element (the same code, run here).
+  AddInputScale s1 =
+      AddInputScale::of(-b.lhsZp, b.leftShift, b.lhsMult, b.lhsShift);
+  AddInputScale s2 =
+      AddInputScale::of(-b.rhsZp, b.leftShift, b.rhsMult, b.rhsShift);
+  SmallVector<int64_t> t1, t2;
+  for (int32_t x = -128; x < 128; ++x) {
+    t1.push_back(s1(x));
+    t2.push_back(b.kind == BinaryInt8Layer::Sub ? -(int64_t)s2(x) : s2(x));
+  }
+  std::string n1 = intArray(t1, "int32_t", "add_table"),
+              n2 = intArray(t2, "int32_t", "add_table");
+  rt::RightShiftMultiplier q =
+      rt::prepareRightShiftMultiplier(b.outMult, b.outShift);
+  std::string name = llvm::formatv("k{0}_add", nextConst++).str();
+  llvm::raw_string_ostream(p.constants)
+      << "static const tinyprune::rt::AddTableInt8 " << name << " = {" << n1
+      << ", " << n2 << ", {" << q.rounding << "LL, " << q.multiplier << ", "
+      << q.highShift << "}, " << b.outZp << ", " << b.lo << ", " << b.hi
+      << "};\n";
+  return name;
+}
+
 LogicalResult
 KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
   auto outType = cast<RankedTensorType>(b.output.getType());
@@ -289,10 +412,20 @@ KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
                                    : "(const int8_t *)" + ptr(b.lhs);
   std::string in2 = isConst(b.rhs) ? constArray(b.rhs, "int8_t")
                                    : "(const int8_t *)" + ptr(b.rhs);
-  // The call for the given rank, shapes and pointers.
+  // Same-shape ADD/SUB with both rescalings tabulated by the compiler
+  // (empty where the layer does not qualify).
+  std::string table =
+      b.kind == BinaryInt8Layer::Mul ? std::string() : addTable(b);
+  // The call for the given rank, shapes and pointers (`count` elements when
+  // tabulated).
   auto call = [&](int64_t rank, StringRef shape1, StringRef x1,
                   StringRef shape2, StringRef x2, StringRef shapeOut,
-                  StringRef y) {
+                  StringRef y, StringRef count) {
+    if (!table.empty())
+      return llvm::formatv("tinyprune::rt::addTableInt8({0}, {1}, {2}, {3}, "
+                           "(int8_t *){4});",
+                           table, count, x1, x2, y)
+          .str();
     if (b.kind == BinaryInt8Layer::Mul)
       return llvm::formatv(
                  "tinyprune::rt::mulInt8(tinyprune::rt::MulInt8Params{{{0}, "
@@ -311,7 +444,8 @@ KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
                shapeOut, y, b.leftShift)
         .str();
   };
-  emit(b.op, call(outType.getRank(), s1, in1, s2, in2, so, ptr(b.output)));
+  emit(b.op, call(outType.getRank(), s1, in1, s2, in2, so, ptr(b.output),
+                  std::to_string(outType.getNumElements())));
   // Without broadcasting, any range of elements is computed alone: a
   // row-fused chain (PlanArena.cpp) may call the layer on a block of rows.
   auto lhsType = cast<RankedTensorType>(b.lhs.getType());
@@ -322,7 +456,7 @@ KernelCallBuilder::lowerBinaryInt8Layer(const BinaryInt8Layer &b) {
     p.steps.back().flat =
         FlatCall{bufferOf(b.lhs), bufferOf(b.rhs),
                  call(1, "shape", "(const int8_t *)a", "shape",
-                      "(const int8_t *)b", "shape", "o")};
+                      "(const int8_t *)b", "shape", "o", "shape[0]")};
   allowInPlace(b.lhs, b.output);
   allowInPlace(b.rhs, b.output);
   return success();

@@ -69,6 +69,10 @@ struct RowStreaming {
   /// The kernel call computing `int32_t n` output rows into `uint8_t *dst`
   /// from the `w.count` input rows at `const uint8_t *src` (window `w`).
   std::string chunkCode;
+  /// Optional: a kernel call computing the whole layer over its own input
+  /// in one go, for the cores where the runtime defines the macro
+  /// `wholeGuard` to 1 (the others stream the rows).
+  std::string wholeCode, wholeGuard;
 };
 
 /// An element-wise layer whose operands and output have one shape: its
@@ -276,6 +280,9 @@ private:
                 int64_t outRowBytes, int64_t stride, int64_t padTop,
                 int64_t span, const std::string &in, const std::string &out);
   mlir::LogicalResult lowerBinaryInt8Layer(const BinaryInt8Layer &b);
+  /// A same-shape int8 ADD/SUB's rt::AddTableInt8 constant (its input
+  /// rescalings tabulated), or "" when addSameShapeInt8 would not take it.
+  std::string addTable(const BinaryInt8Layer &b);
   mlir::LogicalResult lowerFloatBinaryLayer(mlir::Operation *op,
                                             llvm::StringRef fn, mlir::Value a,
                                             mlir::Value b, mlir::Value out,

@@ -11,6 +11,8 @@
 // Prints one line and exits with 0 when every output matches.
 #include "tinyprune/rt/conv.h"
 #include "tinyprune/rt/depthwise_conv.h"
+#include "tinyprune/rt/elementwise.h"
+#include "tinyprune/rt/fully_connected.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -47,6 +49,8 @@ int64_t acc[kMaxOut];
 int8_t got[kMaxOut + 4];
 
 long failures = 0, outputs = 0;
+/// Trials depthwiseConv3x3SameInt8 and fullyConnectedW16Int8 computed.
+int sameTaken = 0, fcTaken = 0;
 
 struct Geometry {
   int32_t batches, inH, inW, inC, outC, kH, kW, outH, outW, depthMultiplier;
@@ -248,6 +252,164 @@ void depthwiseTrial(int trial) {
   check("depthwise", trial, p, g);
 }
 
+/// depthwiseConv3x3SameInt8 (DSP cores): a 3x3 stride-1 'same' layer,
+/// every other trial over its own input (copied into `got`). The layers it
+/// does not take (a multiplier that is not a right shift, as the compiler
+/// checks) and the other cores go through depthwiseConvPerChannelInt8, as
+/// the generated code does.
+void depthwiseSameTrial(int trial) {
+  const bool inPlace = trial % 2 == 0;
+  ConvInt8Params p{};
+  Geometry g{};
+  g.depthwise = true;
+  g.batches = 1;
+  g.depthMultiplier = 1;
+  g.inC = g.outC = 4 * rnd(1, 10);
+  g.inH = g.outH = rnd(1, 12);
+  g.inW = g.outW = rnd(1, 12);
+  g.kH = g.kW = 3;
+  p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+  p.padTop = p.padLeft = 1;
+  randomData(p, g, 9 * g.outC, false);
+  const int32_t *b = rnd(0, 4) == 0 ? nullptr : bias;
+  reference(p, g, b);
+  pickMultipliers(g, g.outH * g.outW);
+  const int total = g.inH * g.inW * g.inC;
+  for (int i = 0; i < total; ++i)
+    got[i] = input[i];
+  bool rightShifts = true;
+  for (int o = 0; o < g.outC; ++o)
+    rightShifts = rightShifts && isRightShiftMultiplier(mult[o], shift[o]);
+#if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
+  if (rightShifts) {
+    const DepthwiseSame3x3Int8 l{mult,
+                                 shift,
+                                 filter,
+                                 b,
+                                 g.inH,
+                                 g.inW,
+                                 g.inC,
+                                 p.inputZeroPoint,
+                                 p.outputZeroPoint,
+                                 p.actMin,
+                                 p.actMax};
+    depthwiseConv3x3SameInt8(l, inPlace ? got : input, got);
+    ++sameTaken;
+  } else
+#endif
+    depthwiseConvPerChannelInt8(p, mult, shift, 1, 1, g.inH, g.inW, g.inC,
+                                input, 3, 3, filter, b, g.outH, g.outW, got);
+  check(inPlace ? "depthwise in place" : "depthwise 3x3 same", trial, p, g);
+}
+
+#if TINYPRUNE_RT_FC_W16
+/// fullyConnectedW16Int8 (DSP cores) with the weights laid out as the
+/// compiler does (KernelCalls.cpp) and prepared multipliers; layers with a
+/// multiplier that is not a right shift are left to convTrial's kernel.
+int32_t wide[kMaxFilter / 2];
+RightShiftMultiplier prepared[80];
+int32_t starts[80];
+
+void fullyConnectedTrial(int trial) {
+  ConvInt8Params p{};
+  Geometry g{};
+  g.batches = g.inH = g.inW = g.kH = g.kW = g.outH = g.outW = 1;
+  g.inC = 4 * rnd(1, 24);
+  g.outC = 4 * rnd(1, 20);
+  p.strideH = p.strideW = p.dilationH = p.dilationW = 1;
+  randomData(p, g, g.inC * g.outC, true);
+  const int32_t *b = rnd(0, 4) == 0 ? nullptr : bias;
+  reference(p, g, b);
+  pickMultipliers(g, 1);
+  for (int o = 0; o < g.outC; ++o) {
+    if (!isRightShiftMultiplier(mult[o], shift[o]))
+      return;
+    prepared[o] = prepareRightShiftMultiplier(mult[o], shift[o]);
+    starts[o] = b ? b[o] : 0;
+  }
+  int32_t *w = wide;
+  auto pair = [](int lo, int hi) {
+    return static_cast<int32_t>(
+        (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) |
+        static_cast<uint16_t>(lo));
+  };
+  for (int o = 0; o < g.outC; o += 4)
+    for (int i = 0; i < g.inC; i += 4)
+      for (int k = 0; k < 4; ++k) {
+        const int8_t *f = filter + (o + k) * g.inC + i;
+        *w++ = pair(f[0], f[2]);
+        *w++ = pair(f[1], f[3]);
+      }
+  const FullyConnectedW16Int8 l{wide,     starts,  prepared,
+                                g.inC,    g.outC,  p.outputZeroPoint,
+                                p.actMin, p.actMax};
+  fullyConnectedW16Int8(l, input, got);
+  ++fcTaken;
+  check("fully-connected w16", trial, p, g);
+}
+#endif
+
+/// addTableInt8 with tables built as the compiler builds them
+/// (KernelCalls.cpp) against addInt8 / subInt8 on the same inputs: random
+/// scales as TFLite prepares them, out of place, in place over either
+/// input, narrow activations now and then.
+int32_t addTables[2][256];
+
+void addTableTrial(int trial) {
+  AddInt8Params p{};
+  p.input1Offset = -rnd(-128, 127);
+  p.input2Offset = -rnd(-128, 127);
+  p.outputOffset = rnd(-128, 127);
+  p.leftShift = 20;
+  p.input1Multiplier = rnd(1 << 30, INT32_MAX);
+  p.input1Shift = -rnd(0, 3);
+  p.input2Multiplier = rnd(1 << 30, INT32_MAX);
+  p.input2Shift = -rnd(0, 3);
+  p.outputMultiplier = rnd(1 << 30, INT32_MAX);
+  p.outputShift = -rnd(17, 21);
+  p.actMin = -128;
+  p.actMax = 127;
+  if (rnd(0, 3) == 0) {
+    p.actMin = rnd(-128, 20);
+    p.actMax = rnd(p.actMin, 127);
+  }
+  const bool sub = trial % 3 == 0;
+  const detail::AddInputScale s1 = detail::AddInputScale::of(
+      p.input1Offset, p.leftShift, p.input1Multiplier, p.input1Shift);
+  const detail::AddInputScale s2 = detail::AddInputScale::of(
+      p.input2Offset, p.leftShift, p.input2Multiplier, p.input2Shift);
+  for (int x = -128; x < 128; ++x) {
+    addTables[0][x + 128] = s1(x);
+    addTables[1][x + 128] = sub ? -s2(x) : s2(x);
+  }
+  const AddTableInt8 t{
+      addTables[0],
+      addTables[1],
+      prepareRightShiftMultiplier(p.outputMultiplier, p.outputShift),
+      p.outputOffset,
+      p.actMin,
+      p.actMax};
+  const int32_t size = rnd(1, 300);
+  const int32_t shape[1] = {size};
+  int8_t *a = input, *b = input + 512, *want = got + 1024;
+  for (int i = 0; i < size; ++i) {
+    a[i] = static_cast<int8_t>(rnd(-128, 127));
+    b[i] = static_cast<int8_t>(rnd(-128, 127));
+  }
+  if (sub)
+    subInt8(p, 1, shape, a, shape, b, shape, want);
+  else
+    addInt8(p, 1, shape, a, shape, b, shape, want);
+  const int where = rnd(0, 2); // out of place, over input 1, over input 2
+  int8_t *out = where == 0 ? got : (where == 1 ? a : b);
+  addTableInt8(t, size, a, b, out);
+  for (int i = 0; i < size; ++i)
+    if (out[i] != want[i] && failures++ < 10)
+      std::printf("add table trial %d element %d: got %d want %d\n", trial, i,
+                  out[i], want[i]);
+  outputs += size;
+}
+
 void requantizeChecks() {
   for (int i = 0; i < 20000; ++i) {
     const int32_t m = i % 3 ? rnd(1 << 30, INT32_MAX) : rnd(0, INT32_MAX);
@@ -271,6 +433,17 @@ int main() {
     convTrial(trial);
   for (int trial = 0; trial < 400; ++trial)
     depthwiseTrial(trial);
-  std::printf("kernel_check: %ld outputs, %ld mismatches\n", outputs, failures);
+  for (int trial = 0; trial < 200; ++trial)
+    depthwiseSameTrial(trial);
+#if TINYPRUNE_RT_FC_W16
+  for (int trial = 0; trial < 200; ++trial)
+    fullyConnectedTrial(trial);
+#endif
+  for (int trial = 0; trial < 300; ++trial)
+    addTableTrial(trial);
+  std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
+              "same depthwise kernel, %d by the int16-weight fully-connected "
+              "one)\n",
+              outputs, failures, sameTaken, fcTaken);
   return failures == 0 ? 0 : 1;
 }

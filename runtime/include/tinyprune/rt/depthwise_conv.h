@@ -265,26 +265,46 @@ inline void depthwiseStrip4(const DepthwiseInt8Layer &l, const int8_t *in,
   }
 }
 
-/// The `outW` outputs of row `oy` for the four channels of a group through
-/// a strip (depthwiseStrip4): every window an inside one. Out of line, so
-/// that the unrolled window gets the registers its inline assembly needs.
-TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
-depthwiseStripRow4(const DepthwiseInt8Layer &l, const int8_t *in, int32_t oy,
-                   int32_t columns, int32_t zpWord, const int32_t *weights,
-                   int32_t offset, const int32_t (&start)[4],
-                   const RightShiftMultiplier (&q)[4],
-                   const OutputStage &finish, int32_t outW, int8_t *y) {
-  int32_t strip[3 * kMaxStripColumns];
-  depthwiseStrip4(l, in, oy, columns, zpWord, strip);
-  const int32_t outC = l.inC;
-  const int8_t *x = reinterpret_cast<const int8_t *>(strip);
-  for (int32_t ox = 0; ox < outW; ++ox, y += outC, x += 4 * l.p.strideW) {
+/// `outW` outputs for the four channels of a group from strip rows at `x`
+/// (`rowStride` bytes apart), windows `xStep` bytes apart, taps `tapStride`
+/// bytes apart: every window an inside one. Out of line, so that the
+/// unrolled window gets the registers its inline assembly needs.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
+    const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride, ptrdiff_t xStep,
+    int32_t kH, int32_t kW, const int32_t *weights, int32_t offset,
+    const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
+    const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
+  for (int32_t ox = 0; ox < outW; ++ox, y += outC, x += xStep) {
     int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
-    depthwiseInside4(x, 4 * l.p.dilationW, 4 * columns, l.kH, l.kW, weights,
-                     outC, offset, a0, a1, a2, a3);
+    depthwiseInside4(x, tapStride, rowStride, kH, kW, weights, outC, offset, a0,
+                     a1, a2, a3);
     finish.store4(a0, a1, a2, a3, q, y);
   }
 }
+
+/// The `outW` outputs of row `oy` for the four channels of a group through
+/// a strip (depthwiseStrip4).
+inline void depthwiseStripRow4(const DepthwiseInt8Layer &l, const int8_t *in,
+                               int32_t oy, int32_t columns, int32_t zpWord,
+                               const int32_t *weights, int32_t offset,
+                               const int32_t (&start)[4],
+                               const RightShiftMultiplier (&q)[4],
+                               const OutputStage &finish, int32_t outW,
+                               int8_t *y) {
+  int32_t strip[3 * kMaxStripColumns];
+  depthwiseStrip4(l, in, oy, columns, zpWord, strip);
+  depthwiseStripWindows4(reinterpret_cast<const int8_t *>(strip),
+                         4 * l.p.dilationW, 4 * columns, 4 * l.p.strideW, l.kH,
+                         l.kW, weights, offset, start, q, finish, outW, l.inC,
+                         y);
+}
+#endif
+
+#if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
+/// Rows of the rolling strip of depthwiseConv3x3SameInt8: three input rows
+/// in a ring, the first two stored twice (slots s and s + 3), so that the
+/// three rows of every output row lie at consecutive slots.
+constexpr int32_t kRollingStripRows = 5;
 #endif
 
 } // namespace detail
@@ -441,6 +461,102 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
     }
   }
 }
+
+/// A 3x3, stride-1, 'same'-padded int8 depthwise layer (depth multiplier 1,
+/// one image) as the compiler describes it for depthwiseConv3x3SameInt8.
+struct DepthwiseSame3x3Int8 {
+  const int32_t *multiplier, *shift;
+  const int8_t *filter;
+  const int32_t *bias;
+  int32_t h, w, c;
+  int32_t inputZeroPoint, outputZeroPoint, actMin, actMax;
+};
+
+#if TINYPRUNE_RT_DEPTHWISE_DSP && TINYPRUNE_RT_ARM_ASM
+/// Whether depthwiseConv3x3SameInt8 exists (DSP cores with the inline
+/// assembly); elsewhere such layers take depthwiseConvPerChannelInt8.
+#define TINYPRUNE_RT_DEPTHWISE_3X3_SAME 1
+
+/// The widest rows depthwiseConv3x3SameInt8 takes.
+constexpr int32_t kMaxDepthwiseSameWidth = detail::kMaxStripColumns - 2;
+
+/// A DepthwiseSame3x3Int8 layer from `input` to `output`, which may be the
+/// same buffer. In place it replaces what the compiler otherwise does row
+/// by row through a ring (inplace.h), with every call's set-up repeated per
+/// row. Each group of four channels runs over all rows once, its weight
+/// table and requantization prepared once, and reads its input through a
+/// rolling strip on the stack (kRollingStripRows rows of w + 2 words, the
+/// zero point in the padding): one input row is copied per output row, and
+/// every window is an unrolled inside one. Channels are independent, so in
+/// place the strip holds the input rows a group still needs before its
+/// output rows overwrite them. Same results as depthwiseConvPerChannelInt8.
+///
+/// The compiler checks what the kernel needs: `c` a multiple of four (in
+/// place, overlapping groups would read outputs), 1 <= w <=
+/// kMaxDepthwiseSameWidth, right-shift multipliers (isRightShiftMultiplier).
+/// Out of line: one copy for all the layers that use it.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
+                         int8_t *output) {
+  ConvInt8Params p{};
+  p.inputZeroPoint = l.inputZeroPoint;
+  p.outputZeroPoint = l.outputZeroPoint;
+  p.actMin = l.actMin;
+  p.actMax = l.actMax;
+  const detail::OutputStage finish = detail::OutputStage::of(p);
+  const int32_t offset = static_cast<int32_t>(
+      (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t zpWord = static_cast<int32_t>(
+      (static_cast<uint32_t>(l.inputZeroPoint) & 0xFFu) * 0x01010101u);
+  const int32_t w = l.w, c = l.c, columns = w + 2;
+  const ptrdiff_t rowBytes = static_cast<ptrdiff_t>(w) * c;
+  int32_t strip[detail::kRollingStripRows * detail::kMaxStripColumns];
+  for (int32_t r = 0; r < detail::kRollingStripRows; ++r)
+    strip[r * columns] = strip[r * columns + columns - 1] = zpWord;
+  int32_t wTable[18];
+  for (int32_t c0 = 0; c0 < c; c0 += 4) {
+    RightShiftMultiplier q[4];
+    int32_t start[4];
+    for (int32_t k = 0; k < 4; ++k) {
+      q[k] = detail::prepareMultiplier(l.multiplier[c0 + k], l.shift[c0 + k]);
+      start[k] = l.bias ? l.bias[c0 + k] : 0;
+    }
+    for (int32_t t = 0; t < 9; ++t) {
+      const int32_t wq =
+          detail::loadInt8x4(l.filter + static_cast<ptrdiff_t>(t) * c + c0);
+      wTable[2 * t] = detail::sxtbLanes02(wq);
+      wTable[2 * t + 1] = detail::sxtbLanes13(wq);
+    }
+    // Input row i (from -1, the padding, to h, the padding) goes to slot
+    // `slot` and, for slots 0 and 1, to slot + 3 as well; output row i - 1
+    // then reads slots `first` to first + 2. In place, input row i is in
+    // the strip before output row i overwrites it.
+    int8_t *y = output + c0;
+    int32_t slot = 0, first = 0;
+    for (int32_t i = -1; i <= l.h; ++i) {
+      int32_t *a = strip + slot * columns + 1;
+      int32_t *b = slot < 2 ? a + 3 * columns : a;
+      const bool inside = i >= 0 && i < l.h;
+      const int8_t *xc = input + c0 + (inside ? i : 0) * rowBytes;
+      for (int32_t k = 0; k < w; ++k, xc += c) {
+        const int32_t v = inside ? detail::loadInt8x4(xc) : zpWord;
+        a[k] = v;
+        b[k] = v;
+      }
+      slot = slot == 2 ? 0 : slot + 1;
+      if (i < 1)
+        continue;
+      detail::depthwiseStripWindows4(
+          reinterpret_cast<const int8_t *>(strip + first * columns), 4,
+          4 * columns, 4, 3, 3, wTable, offset, start, q, finish, w, c, y);
+      y += rowBytes;
+      first = first == 2 ? 0 : first + 1;
+    }
+  }
+}
+#else
+#define TINYPRUNE_RT_DEPTHWISE_3X3_SAME 0
+#endif
 
 /// float32 NHWC depthwise convolution, TFLite's reference_ops::DepthwiseConv.
 /// Each output is `clamp(total + bias)` with `total` accumulated from 0.0f
