@@ -71,10 +71,10 @@ def main():
                 # The filter size, from the call's `kH, kW, filter, ...`,
                 # given to the marker's first convolution without one.
                 k = re.search(r"(\d+), (\d+), (?:w\d+|k\d+_sparse), ", line)
-                todo = [j for j in groups[-1]
+                unsized = [j for j in groups[-1]
                         if "conv" in kinds[j] and "x" not in kinds[j]]
-                if k and todo:
-                    kinds[todo[0]] += f" {k.group(1)}x{k.group(2)}"
+                if k and unsized:
+                    kinds[unsized[0]] += f" {k.group(1)}x{k.group(2)}"
             out.append(line)
         with open(src, "w") as f:
             f.write("\n".join(out))

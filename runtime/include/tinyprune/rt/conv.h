@@ -151,9 +151,11 @@ TINYPRUNE_RT_NOINLINE RightShiftMultiplier prepareMultiplier(int32_t multiplier,
 struct OutputStage {
   int32_t zeroPoint, actMin, actMax;
   bool narrow;
+  static OutputStage of(int32_t zeroPoint, int32_t actMin, int32_t actMax) {
+    return {zeroPoint, actMin, actMax, actMin > -128 || actMax < 127};
+  }
   static OutputStage of(const ConvInt8Params &p) {
-    return {p.outputZeroPoint, p.actMin, p.actMax,
-            p.actMin > -128 || p.actMax < 127};
+    return of(p.outputZeroPoint, p.actMin, p.actMax);
   }
   TINYPRUNE_RT_ALWAYS_INLINE int8_t
   operator()(int32_t acc, const RightShiftMultiplier &q) const {

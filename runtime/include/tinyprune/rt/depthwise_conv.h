@@ -498,12 +498,8 @@ constexpr int32_t kMaxDepthwiseSameWidth = detail::kMaxStripColumns - 2;
 TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
 depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
                          int8_t *output) {
-  ConvInt8Params p{};
-  p.inputZeroPoint = l.inputZeroPoint;
-  p.outputZeroPoint = l.outputZeroPoint;
-  p.actMin = l.actMin;
-  p.actMax = l.actMax;
-  const detail::OutputStage finish = detail::OutputStage::of(p);
+  const detail::OutputStage finish =
+      detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
   const int32_t offset = static_cast<int32_t>(
       (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
   const int32_t zpWord = static_cast<int32_t>(

@@ -117,11 +117,8 @@ dotW16Block1x4(const int8_t *x, int32_t n, const int32_t *w, int32_t &a0,
 TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
 fullyConnectedW16Int8(const FullyConnectedW16Int8 &l, const int8_t *x,
                       int8_t *y) {
-  ConvInt8Params p{};
-  p.outputZeroPoint = l.outputZeroPoint;
-  p.actMin = l.actMin;
-  p.actMax = l.actMax;
-  const detail::OutputStage finish = detail::OutputStage::of(p);
+  const detail::OutputStage finish =
+      detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
   const int32_t *w = l.weights;
   for (int32_t o = 0; o < l.outC; o += 4) {
     int32_t a0 = l.start[o], a1 = l.start[o + 1], a2 = l.start[o + 2],
