@@ -49,8 +49,12 @@ int64_t acc[kMaxOut];
 int8_t got[kMaxOut + 4];
 
 long failures = 0, outputs = 0;
-/// Trials depthwiseConv3x3SameInt8 and fullyConnectedW16Int8 computed.
-int sameTaken = 0, fcTaken = 0;
+/// Trials depthwiseConv3x3SameInt8 and fullyConnectedW16Int8 computed, and
+/// convolutions run again from int16 weights (packConvW16).
+int sameTaken = 0, fcTaken = 0, w16Taken = 0;
+#if TINYPRUNE_RT_CONV_W16
+int32_t filter16[kMaxFilter];
+#endif
 
 struct Geometry {
   int32_t batches, inH, inW, inC, outC, kH, kW, outH, outW, depthMultiplier;
@@ -204,6 +208,27 @@ void convTrial(int trial) {
   convPerChannelInt8(p, mult, shift, g.batches, g.inH, g.inW, g.inC, input,
                      g.outC, g.kH, g.kW, filter, b, g.outH, g.outW, got);
   check("conv", trial, p, g);
+#if TINYPRUNE_RT_CONV_W16
+  // Again from int16 weights, as the compiler emits layers whose filters
+  // are whole words: pointwise layers with right-shift multipliers and at
+  // least four channels without their int8 filter (TINYPRUNE_RT_W8_ONLY),
+  // others with both.
+  const int32_t perFilter = g.kH * g.kW * g.inC;
+  if (perFilter % 4 != 0)
+    return;
+  packConvW16(filter, g.outC, perFilter, filter16);
+  bool rightShifts = true;
+  for (int o = 0; o < g.outC; ++o)
+    rightShifts = rightShifts && isRightShiftMultiplier(mult[o], shift[o]);
+  const bool noInt8 = kind == 0 && rightShifts && g.outC >= 4;
+  for (int i = 0; i < kMaxOut + 4; ++i)
+    got[i] = 0x55;
+  convPerChannelInt8(p, mult, shift, g.batches, g.inH, g.inW, g.inC, input,
+                     g.outC, g.kH, g.kW, noInt8 ? nullptr : filter, b, g.outH,
+                     g.outW, got, filter16);
+  ++w16Taken;
+  check("conv w16", trial, p, g);
+#endif
 }
 
 void depthwiseTrial(int trial) {
@@ -443,7 +468,7 @@ int main() {
     addTableTrial(trial);
   std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
               "same depthwise kernel, %d by the int16-weight fully-connected "
-              "one)\n",
-              outputs, failures, sameTaken, fcTaken);
+              "one, %d convolutions from int16 weights)\n",
+              outputs, failures, sameTaken, fcTaken, w16Taken);
   return failures == 0 ? 0 : 1;
 }

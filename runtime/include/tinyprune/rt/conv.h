@@ -222,6 +222,10 @@ struct ConvInt8Layer {
   int32_t inH, inW, inC, outC, kH, kW, outH, outW;
   const int8_t *filter;
   int32_t filterSize;
+  /// The filter as int16 weights (packConvW16) where the 2x2 blocks read
+  /// them (TINYPRUNE_RT_CONV_W16 and filterSize a multiple of four), or
+  /// null.
+  const int32_t *filter16;
 };
 
 /// A row of output pixels computed in 2x2 register blocks (two pixels by
@@ -248,6 +252,10 @@ struct BlockRow {
   int32_t start0, start1;
   RightShiftMultiplier q0, q1;
   OutputStage finish;
+  /// When not null (TINYPRUNE_RT_CONV_W16 only), the pair's weights as
+  /// int16 (packConvW16) from the first run's, read instead of `w`: `rows`
+  /// runs of `runLength` words, consecutive; runs are whole words.
+  const int32_t *w16;
 };
 
 #if TINYPRUNE_RT_ARM_ASM
@@ -262,6 +270,7 @@ struct BlockRow {
 /// where this spends about 80, and 70 per call where this spends 6. The
 /// loop state lives in a 24-byte frame below the stack pointer: the
 /// registers are all taken by the dot product.
+template <bool W16>
 TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
                                                          int32_t pairs) {
   int32_t a00, a01, a10, a11, xs, ws, t2, t3, t4, t5;
@@ -291,80 +300,133 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
   TINYPRUNE_RT_FINISH("a01", "[%[w]]", "16")                                   \
   TINYPRUNE_RT_FINISH("a11", "[%[w], %[xs]]", "16")
   // clang-format on
-  __asm__ volatile(
-      // Frame: [sp] &r, [sp, 4] pairs left, [sp, 8] end of the run,
-      // [sp, 12] rows left, [sp, 16] the pair's input, [sp, 20] its output.
-      "sub    sp, sp, #24\n\t"
-      "str    %[t0], [sp]\n\t"
-      "str    %[t1], [sp, #4]\n\t"
-      "ldr    %[x], [%[t0], %[oX]]\n\t"
-      "str    %[x], [sp, #16]\n\t"
-      "ldr    %[x], [%[t0], %[oY]]\n\t"
-      "str    %[x], [sp, #20]\n"
-      "3:\n\t"
-      "ldrd   %[a00], %[a01], [%[t0], %[oS0]]\n\t"
-      "mov    %[a10], %[a00]\n\t"
-      "mov    %[a11], %[a01]\n\t"
-      "ldrd   %[w], %[ws], [%[t0], %[oW]]\n\t"
-      "ldr    %[x], [sp, #16]\n\t"
-      "ldr    %[xs], [%[t0], %[oXP]]\n\t"
-      "sub    %[xs], %[xs], #4\n\t"
-      "sub    %[ws], %[ws], #4\n\t"
-      "ldr    %[t1], [%[t0], %[oRows]]\n\t"
-      "str    %[t1], [sp, #12]\n"
-      // One run per filter row: an odd number of four-byte steps enters at
-      // the second step of the loop.
-      "4:\n\t"
-      "ldr    %[t1], [%[t0], %[oRun]]\n\t"
-      "add    %[t2], %[w], %[t1]\n\t"
-      "str    %[t2], [sp, #8]\n\t"
-      "tst    %[t1], #4\n\t"
-      "bne    2f\n"
-      "1:\n\t" TINYPRUNE_RT_STEP2X2 "\n"
-      "2:\n\t" TINYPRUNE_RT_STEP2X2 "ldr    %[t0], [sp, #8]\n\t"
-      "cmp    %[w], %[t0]\n\t"
-      "bne    1b\n\t"
-      "ldr    %[t0], [sp]\n\t"
-      "ldr    %[t1], [%[t0], %[oXRow]]\n\t"
-      "ldr    %[t2], [%[t0], %[oRun]]\n\t"
-      "sub    %[t1], %[t1], %[t2]\n\t"
-      "add    %[x], %[x], %[t1]\n\t"
-      "ldr    %[t1], [sp, #12]\n\t"
-      "subs   %[t1], %[t1], #1\n\t"
-      "str    %[t1], [sp, #12]\n\t"
-      "bne    4b\n\t"
-      // The four outputs: t5 = y, xs = yPixel, w = y + yChannel.
-      "ldr    %[t5], [sp, #20]\n\t"
-      "ldr    %[xs], [%[t0], %[oYP]]\n\t"
-      "ldr    %[ws], [%[t0], %[oZP]]\n\t" TINYPRUNE_RT_FINISH4
-      // Next pair.
-      "add    %[t5], %[t5], %[xs], lsl #1\n\t"
-      "str    %[t5], [sp, #20]\n\t"
-      "ldr    %[t1], [%[t0], %[oXP]]\n\t"
-      "ldr    %[x], [sp, #16]\n\t"
-      "add    %[x], %[x], %[t1], lsl #1\n\t"
-      "str    %[x], [sp, #16]\n\t"
-      "ldr    %[t1], [sp, #4]\n\t"
-      "subs   %[t1], %[t1], #1\n\t"
-      "str    %[t1], [sp, #4]\n\t"
-      "bne    3b\n\t"
-      "add    sp, sp, #24\n\t"
-      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
-        [x] "=&r"(x), [w] "=&r"(w), [t0] "+&r"(t0), [t1] "+&r"(t1),
-        [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5),
-        [xs] "=&r"(xs), [ws] "=&r"(ws)
-      : [oX] "i"(offsetof(BlockRow, x)), [oY] "i"(offsetof(BlockRow, y)),
-        [oS0] "i"(offsetof(BlockRow, start0)), [oW] "i"(offsetof(BlockRow, w)),
-        [oXP] "i"(offsetof(BlockRow, xPixel)),
-        [oRows] "i"(offsetof(BlockRow, rows)),
-        [oRun] "i"(offsetof(BlockRow, runLength)),
-        [oXRow] "i"(offsetof(BlockRow, xRow)),
-        [oYP] "i"(offsetof(BlockRow, yPixel)),
-        [oYC] "i"(offsetof(BlockRow, yChannel)),
-        [oZP] "i"(offsetof(BlockRow, finish) +
-                  offsetof(OutputStage, zeroPoint)),
-        [oQ] "i"(offsetof(BlockRow, q0))
-      : "cc", "memory");
+  // The pair's weights: int8 from w, the second filter wChannel bytes on
+  // (ws = wChannel - 4), or int16 from w16.
+#define TINYPRUNE_RT_PAIR_W8                                                   \
+  "ldrd   %[w], %[ws], [%[t0], %[oW]]\n\t"                                     \
+  "sub    %[ws], %[ws], #4\n\t"
+#define TINYPRUNE_RT_PAIR_W16 "ldr    %[w], [%[t0], %[oW16]]\n\t"
+  // One run: an odd number of four-byte steps enters at the second step of
+  // the loop. int8: the end of the run's filter at [sp, 8]; int16: in ws.
+  // clang-format off
+#define TINYPRUNE_RT_RUN_W8                                                    \
+  "ldr    %[t1], [%[t0], %[oRun]]\n\t"                                       \
+  "add    %[t2], %[w], %[t1]\n\t"                                            \
+  "str    %[t2], [sp, #8]\n\t"                                               \
+  "tst    %[t1], #4\n\t"                                                     \
+  "bne    2f\n"                                                              \
+  "1:\n\t" TINYPRUNE_RT_STEP2X2 "\n"                                          \
+  "2:\n\t" TINYPRUNE_RT_STEP2X2 "ldr    %[t0], [sp, #8]\n\t"                 \
+  "cmp    %[w], %[t0]\n\t"                                                   \
+  "bne    1b\n\t"
+  // The int16 step (16 instructions per 16 MACs where the int8 one takes
+  // 20): the first pixel's input word unpacked, both filters' four words
+  // by two LDRD, then the second pixel's word.
+#define TINYPRUNE_RT_STEP2X2_W16                                               \
+  "ldr    %[t5], [%[x]], #4\n\t"                                             \
+  "ldrd   %[t0], %[t1], [%[w]], #8\n\t"                                      \
+  "sxtb16 %[t4], %[t5]\n\t"                                                  \
+  "sxtb16 %[t5], %[t5], ror #8\n\t"                                          \
+  "ldrd   %[t2], %[t3], [%[w]], #8\n\t"                                      \
+  "smlad  %[a00], %[t4], %[t0], %[a00]\n\t"                                  \
+  "smlad  %[a00], %[t5], %[t1], %[a00]\n\t"                                  \
+  "smlad  %[a01], %[t4], %[t2], %[a01]\n\t"                                  \
+  "smlad  %[a01], %[t5], %[t3], %[a01]\n\t"                                  \
+  "ldr    %[t5], [%[x], %[xs]]\n\t"                                          \
+  "sxtb16 %[t4], %[t5]\n\t"                                                  \
+  "sxtb16 %[t5], %[t5], ror #8\n\t"                                          \
+  "smlad  %[a10], %[t4], %[t0], %[a10]\n\t"                                  \
+  "smlad  %[a10], %[t5], %[t1], %[a10]\n\t"                                  \
+  "smlad  %[a11], %[t4], %[t2], %[a11]\n\t"                                  \
+  "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
+#define TINYPRUNE_RT_RUN_W16                                                   \
+  "ldr    %[t1], [%[t0], %[oRun]]\n\t"                                       \
+  "add    %[ws], %[w], %[t1], lsl #2\n\t"                                    \
+  "tst    %[t1], #4\n\t"                                                     \
+  "bne    2f\n"                                                              \
+  "1:\n\t" TINYPRUNE_RT_STEP2X2_W16 "\n"                                      \
+  "2:\n\t" TINYPRUNE_RT_STEP2X2_W16                                           \
+  "cmp    %[w], %[ws]\n\t"                                                   \
+  "bne    1b\n\t"
+  // clang-format on
+  // Frame: [sp] &r, [sp, 4] pairs left, [sp, 8] end of the int8 run,
+  // [sp, 12] rows left, [sp, 16] the pair's input, [sp, 20] its output.
+  // Per pair: starting values, weights (PAIR_W), input stride less 4; one
+  // run per filter row (RUN), the input advanced to the next row; then the
+  // four outputs (t5 = y, xs = yPixel, w = y + yChannel) and the next pair.
+  // clang-format off
+#define TINYPRUNE_RT_PAIRS(PAIR_W, RUN)                                        \
+  __asm__ volatile(                                                            \
+      "sub    sp, sp, #24\n\t"                                                 \
+      "str    %[t0], [sp]\n\t"                                                 \
+      "str    %[t1], [sp, #4]\n\t"                                             \
+      "ldr    %[x], [%[t0], %[oX]]\n\t"                                        \
+      "str    %[x], [sp, #16]\n\t"                                             \
+      "ldr    %[x], [%[t0], %[oY]]\n\t"                                        \
+      "str    %[x], [sp, #20]\n"                                               \
+      "3:\n\t"                                                                 \
+      "ldrd   %[a00], %[a01], [%[t0], %[oS0]]\n\t"                             \
+      "mov    %[a10], %[a00]\n\t"                                              \
+      "mov    %[a11], %[a01]\n\t"                                              \
+      PAIR_W                                                                   \
+      "ldr    %[x], [sp, #16]\n\t"                                             \
+      "ldr    %[xs], [%[t0], %[oXP]]\n\t"                                      \
+      "sub    %[xs], %[xs], #4\n\t"                                            \
+      "ldr    %[t1], [%[t0], %[oRows]]\n\t"                                    \
+      "str    %[t1], [sp, #12]\n"                                              \
+      "4:\n\t"                                                                 \
+      RUN                                                                      \
+      "ldr    %[t0], [sp]\n\t"                                                 \
+      "ldr    %[t1], [%[t0], %[oXRow]]\n\t"                                    \
+      "ldr    %[t2], [%[t0], %[oRun]]\n\t"                                     \
+      "sub    %[t1], %[t1], %[t2]\n\t"                                         \
+      "add    %[x], %[x], %[t1]\n\t"                                           \
+      "ldr    %[t1], [sp, #12]\n\t"                                            \
+      "subs   %[t1], %[t1], #1\n\t"                                            \
+      "str    %[t1], [sp, #12]\n\t"                                            \
+      "bne    4b\n\t"                                                          \
+      "ldr    %[t5], [sp, #20]\n\t"                                            \
+      "ldr    %[xs], [%[t0], %[oYP]]\n\t"                                      \
+      "ldr    %[ws], [%[t0], %[oZP]]\n\t" TINYPRUNE_RT_FINISH4                 \
+      "add    %[t5], %[t5], %[xs], lsl #1\n\t"                                 \
+      "str    %[t5], [sp, #20]\n\t"                                            \
+      "ldr    %[t1], [%[t0], %[oXP]]\n\t"                                      \
+      "ldr    %[x], [sp, #16]\n\t"                                             \
+      "add    %[x], %[x], %[t1], lsl #1\n\t"                                   \
+      "str    %[x], [sp, #16]\n\t"                                             \
+      "ldr    %[t1], [sp, #4]\n\t"                                             \
+      "subs   %[t1], %[t1], #1\n\t"                                            \
+      "str    %[t1], [sp, #4]\n\t"                                             \
+      "bne    3b\n\t"                                                          \
+      "add    sp, sp, #24\n\t"                                                 \
+      : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10),                  \
+        [a11] "=&r"(a11), [x] "=&r"(x), [w] "=&r"(w), [t0] "+&r"(t0),          \
+        [t1] "+&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3), [t4] "=&r"(t4),        \
+        [t5] "=&r"(t5), [xs] "=&r"(xs), [ws] "=&r"(ws)                         \
+      : [oX] "i"(offsetof(BlockRow, x)), [oY] "i"(offsetof(BlockRow, y)),      \
+        [oS0] "i"(offsetof(BlockRow, start0)),                                 \
+        [oW] "i"(offsetof(BlockRow, w)), [oW16] "i"(offsetof(BlockRow, w16)),  \
+        [oXP] "i"(offsetof(BlockRow, xPixel)),                                 \
+        [oRows] "i"(offsetof(BlockRow, rows)),                                 \
+        [oRun] "i"(offsetof(BlockRow, runLength)),                             \
+        [oXRow] "i"(offsetof(BlockRow, xRow)),                                 \
+        [oYP] "i"(offsetof(BlockRow, yPixel)),                                 \
+        [oYC] "i"(offsetof(BlockRow, yChannel)),                               \
+        [oZP] "i"(offsetof(BlockRow, finish) +                                 \
+                  offsetof(OutputStage, zeroPoint)),                           \
+        [oQ] "i"(offsetof(BlockRow, q0))                                       \
+      : "cc", "memory")
+  // clang-format on
+  if constexpr (W16)
+    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W16, TINYPRUNE_RT_RUN_W16);
+  else
+    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W8, TINYPRUNE_RT_RUN_W8);
+#undef TINYPRUNE_RT_PAIRS
+#undef TINYPRUNE_RT_RUN_W16
+#undef TINYPRUNE_RT_STEP2X2_W16
+#undef TINYPRUNE_RT_RUN_W8
+#undef TINYPRUNE_RT_PAIR_W16
+#undef TINYPRUNE_RT_PAIR_W8
 #undef TINYPRUNE_RT_FINISH4
 #undef TINYPRUNE_RT_FINISH
 }
@@ -394,7 +456,38 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
   if (pixels >= 2 && r.rows > 0 && !r.finish.narrow && r.runLength >= 4 &&
       (r.runLength & 3) == 0) {
     px = pixels & ~1;
-    blockPairsInt8Asm(r, pixels >> 1);
+    if (r.w16)
+      blockPairsInt8Asm<true>(r, pixels >> 1);
+    else
+      blockPairsInt8Asm<false>(r, pixels >> 1);
+  }
+#endif
+#if TINYPRUNE_RT_CONV_W16
+  if (r.w16) {
+    // int16 weights: runs are whole words.
+    for (; px + 2 <= pixels; px += 2) {
+      int32_t acc[2][2] = {{r.start0, r.start1}, {r.start0, r.start1}};
+      const int8_t *x = r.x + px * r.xPixel;
+      const int32_t *w = r.w16;
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
+        w = dotW16Block2x2(x, r.xPixel, w, r.runLength, acc);
+      int8_t *y = r.y + px * r.yPixel;
+      y[0] = r.finish(acc[0][0], r.q0);
+      y[r.yChannel] = r.finish(acc[0][1], r.q1);
+      y[r.yPixel] = r.finish(acc[1][0], r.q0);
+      y[r.yPixel + r.yChannel] = r.finish(acc[1][1], r.q1);
+    }
+    if (pixels & 1) {
+      int32_t acc0 = r.start0, acc1 = r.start1;
+      const int8_t *x = r.x + (pixels - 1) * r.xPixel;
+      const int32_t *w = r.w16;
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
+        w = dotW16Block1x2(x, w, r.runLength, 0, acc0, acc1);
+      int8_t *y = r.y + (pixels - 1) * r.yPixel;
+      y[0] = r.finish(acc0, r.q0);
+      y[r.yChannel] = r.finish(acc1, r.q1);
+    }
+    return;
   }
 #endif
   for (; px + 2 <= pixels; px += 2) {
@@ -482,6 +575,9 @@ struct MatrixInt8 {
   const int32_t *start, *multiplier, *shift;
   int8_t *y;
   ptrdiff_t yPixel;
+  /// The filters as int16 weights (packConvW16; n == nPadded, a multiple
+  /// of four), or null.
+  const int32_t *w16;
 };
 
 /// Output channels go in pairs (the pair's multipliers prepared once) and
@@ -496,7 +592,7 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   auto runLength = [&](int32_t row) {
     return row <= lastPadded ? m.nPadded : n;
   };
-  if (m.pixels == 1 && outC >= 4) {
+  if (m.pixels == 1 && outC >= 4 && !m.w16) {
     for (int32_t o = 0; o < outC; o += 4) {
       // The last block overlaps the one before it.
       const int32_t o0 = o + 4 <= outC ? o : outC - 4;
@@ -524,7 +620,8 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   for (int32_t o = 0; o < outC; o += 2) {
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
-    r.w = m.w + static_cast<ptrdiff_t>(o0) * n;
+    r.w = m.w ? m.w + static_cast<ptrdiff_t>(o0) * n : nullptr;
+    r.w16 = m.w16 ? m.w16 + static_cast<ptrdiff_t>(o >> 1) * n : nullptr;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * n;
     r.runLength = runLength(o1);
     r.y = m.y + o0;
@@ -555,6 +652,7 @@ TINYPRUNE_RT_NOINLINE void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
   m.shift = l.shift;
   m.y = output;
   m.yPixel = l.outC;
+  m.w16 = l.filter16;
   matrixInt8(m, OutputStage::of(l.p));
 }
 
@@ -750,6 +848,10 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
     const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
+    const int32_t *w16 =
+        l.filter16 && !general && rowLength % 4 == 0
+            ? l.filter16 + static_cast<ptrdiff_t>(o >> 1) * l.filterSize
+            : nullptr;
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
     r.yChannel = o1 - o0;
     if (!general) {
@@ -775,6 +877,7 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
               const ptrdiff_t first = ry.begin * rowLength;
               const int32_t n = (ry.end - ry.begin) * rowLength;
               r.w = w + first;
+              r.w16 = w16 ? w16 + first : nullptr;
               r.start0 = bias0;
               r.start1 = bias1;
               if (inputOffset != 0) {
@@ -815,6 +918,14 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
 /// reference_integer_ops::ConvPerChannel (without groups: the filter's
 /// input depth is `inC`).
 ///
+/// `filter16`, when not null, is the filter as packConvW16 lays it out:
+/// on DSP cores (TINYPRUNE_RT_CONV_W16) the 2x2 blocks of pointwise layers
+/// and of the inside windows of other layers (not the patch path) read it
+/// instead of `filter`, when the filter size is a multiple of four; other
+/// cores ignore it. Pointwise layers with right-shift multipliers and
+/// either two pixels or four channels then never read `filter`, which may
+/// be null there.
+///
 /// `filter` is OHWI, `[outC][kH][kW][inC]`. `multiplier`/`shift` hold one
 /// quantized multiplier per output channel in TFLite's convention (a
 /// positive shift is a left shift; see quantizeMultiplier()). `bias` has
@@ -848,10 +959,18 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
                                int32_t inC, const int8_t *input, int32_t outC,
                                int32_t kH, int32_t kW, const int8_t *filter,
                                const int32_t *bias, int32_t outH, int32_t outW,
-                               int8_t *output) {
-  const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,         inH,
-                                inW,  inC,        outC,   kH,           kW,
-                                outH, outW,       filter, kH * kW * inC};
+                               int8_t *output,
+                               const int32_t *filter16 = nullptr) {
+  const int32_t filterSize = kH * kW * inC;
+#if TINYPRUNE_RT_CONV_W16
+  if (filterSize % 4 != 0)
+    filter16 = nullptr;
+#else
+  filter16 = nullptr;
+#endif
+  const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,       inH,
+                                inW,  inC,        outC,   kH,         kW,
+                                outH, outW,       filter, filterSize, filter16};
   bool fast = true;
   for (int32_t o = 0; o < outC; ++o)
     fast = fast && isRightShiftMultiplier(multiplier[o], shift[o]);

@@ -47,8 +47,59 @@
 #define TINYPRUNE_RT_ARM_ASM 0
 #endif
 
+#if TINYPRUNE_RT_ARM_DSP && !defined(__ARM_BIG_ENDIAN)
+/// Set when the 2x2 blocks of convolutions can read their weights as int16
+/// pairs in SMLAD's lane order (packConvW16): DSP cores. The compiler
+/// passes such weights through TINYPRUNE_RT_W16_ONLY, and the int8 copy of
+/// layers that no longer need it on these cores through
+/// TINYPRUNE_RT_W8_ONLY, so each core's binary keeps only the arrays its
+/// code reads.
+#define TINYPRUNE_RT_CONV_W16 1
+#define TINYPRUNE_RT_W16_ONLY(a) (a)
+#define TINYPRUNE_RT_W8_ONLY(a) nullptr
+#else
+#define TINYPRUNE_RT_CONV_W16 0
+#define TINYPRUNE_RT_W16_ONLY(a) nullptr
+#define TINYPRUNE_RT_W8_ONLY(a) (a)
+#endif
+
 namespace tinyprune {
 namespace rt {
+
+/// Words of packConvW16's layout for `outC` filters of `filterSize` int8
+/// values (a multiple of four): one block per channel pair.
+inline int32_t convW16Words(int32_t outC, int32_t filterSize) {
+  return (outC + 1) / 2 * filterSize;
+}
+
+/// The OHWI int8 `filter` of `outC` filters of `filterSize` values (a
+/// multiple of four) as the int16 weights of the 2x2 blocks: for each
+/// channel pair (o0, o1) as convolutions take them (o, o + 1 for even o;
+/// the last of an odd count pairs with the one before it, and a single
+/// filter with itself), `filterSize` words; per four values i..i+3, for
+/// o0 then o1, (w[i], w[i+2]) and (w[i+1], w[i+3]) as int16 pairs (low
+/// half first), the lanes of SXTB16 and SXTB16 ROR #8 of the input word.
+/// Run by the compiler (KernelCalls.cpp) and the device checks.
+inline void packConvW16(const int8_t *filter, int32_t outC, int32_t filterSize,
+                        int32_t *out) {
+  auto pair = [](int32_t lo, int32_t hi) {
+    return static_cast<int32_t>(
+        (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) |
+        static_cast<uint16_t>(lo));
+  };
+  for (int32_t o = 0; o < outC; o += 2) {
+    const int32_t o0 = o + 2 <= outC ? o : (outC >= 2 ? outC - 2 : 0);
+    const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
+    for (int32_t i = 0; i < filterSize; i += 4)
+      for (int32_t k = 0; k < 2; ++k) {
+        const int8_t *f =
+            filter + static_cast<ptrdiff_t>(k ? o1 : o0) * filterSize + i;
+        *out++ = pair(f[0], f[2]);
+        *out++ = pair(f[1], f[3]);
+      }
+  }
+}
+
 namespace detail {
 
 /// `a + x * w` with int32 wrap-around: accumulators start at the bias, so
@@ -415,6 +466,63 @@ dotInt8Block1x4(const int8_t *x, const int8_t *w, ptrdiff_t wStride, int32_t n,
   acc[2] = a2;
   acc[3] = a3;
 }
+
+#if TINYPRUNE_RT_CONV_W16
+/// dotInt8Block2x2 with the filters' int16 weights (packConvW16) from `w`
+/// over `n` (a multiple of four) values; returns the weights that follow.
+/// Per four channels: two input loads, four SXTB16, two LDRD of weights and
+/// eight SMLAD. The intrinsic version (narrow activations, and
+/// TINYPRUNE_RT_NO_ASM); the pairs of block rows take the assembly of
+/// conv.h (blockPairsInt8Asm).
+TINYPRUNE_RT_ALWAYS_INLINE inline const int32_t *
+dotW16Block2x2(const int8_t *x, ptrdiff_t xStride, const int32_t *w, int32_t n,
+               int32_t (&acc)[2][2]) {
+  int32_t a00 = acc[0][0], a01 = acc[0][1], a10 = acc[1][0], a11 = acc[1][1];
+  for (const int32_t *end = w + n; w != end; w += 4, x += 4) {
+    const int32_t xa = loadInt8x4(x);
+    const int32_t xa02 = sxtbLanes02(xa), xa13 = sxtbLanes13(xa);
+    a00 = __smlad(xa02, w[0], a00);
+    a00 = __smlad(xa13, w[1], a00);
+    a01 = __smlad(xa02, w[2], a01);
+    a01 = __smlad(xa13, w[3], a01);
+    const int32_t xb = loadInt8x4(x + xStride);
+    const int32_t xb02 = sxtbLanes02(xb), xb13 = sxtbLanes13(xb);
+    a10 = __smlad(xb02, w[0], a10);
+    a10 = __smlad(xb13, w[1], a10);
+    a11 = __smlad(xb02, w[2], a11);
+    a11 = __smlad(xb13, w[3], a11);
+  }
+  acc[0][0] = a00;
+  acc[0][1] = a01;
+  acc[1][0] = a10;
+  acc[1][1] = a11;
+  return w;
+}
+
+/// dotInt8Block1x2 with the pair's int16 weights (packConvW16) from `w`
+/// over `n` (a multiple of four) values, `offset` added to the inputs
+/// (SXTAB16); returns the weights that follow. Per four channels: one
+/// load, two SXTB16 or SXTAB16, two LDRD and four SMLAD.
+TINYPRUNE_RT_NOINLINE const int32_t *
+dotW16Block1x2(const int8_t *x, const int32_t *w, int32_t n, int32_t offset,
+               int32_t &acc0, int32_t &acc1) {
+  int32_t a0 = acc0, a1 = acc1;
+  const int32_t offsetPair = static_cast<int32_t>(
+      (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
+  for (const int32_t *end = w + n; w != end; w += 4, x += 4) {
+    const int32_t xq = loadInt8x4(x);
+    const int32_t x02 = __sxtab16(offsetPair, xq);
+    const int32_t x13 = sxtabLanes13(offsetPair, xq);
+    a0 = __smlad(x02, w[0], a0);
+    a0 = __smlad(x13, w[1], a0);
+    a1 = __smlad(x02, w[2], a1);
+    a1 = __smlad(x13, w[3], a1);
+  }
+  acc0 = a0;
+  acc1 = a1;
+  return w;
+}
+#endif
 
 } // namespace detail
 } // namespace rt
