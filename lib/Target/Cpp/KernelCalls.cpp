@@ -17,6 +17,7 @@
 
 #include "tinyprune/Dialect/LstmQuant.h"
 #include "tinyprune/rt/activations.h"
+#include "tinyprune/rt/conv_blocks.h"
 #include "tinyprune/rt/elementwise.h"
 #include "tinyprune/rt/fixedpoint.h"
 #include "tinyprune/rt/quant_params.h"
@@ -223,6 +224,36 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   }
   std::string mName = intArray(c.mult, "int32_t", "mult");
   std::string sName = intArray(c.shift, "int32_t", "shift");
+  bool rightShifts = c.mult.size() == c.shift.size();
+  for (auto [m, s] : llvm::zip(c.mult, c.shift))
+    rightShifts &= m == 0 || (m > 0 && s <= -1 && s >= -31);
+  // Dense convolutions whose 2x2 blocks run on whole words, other than the
+  // patch path's small filters and single pixels (fullyConnectedW16Int8,
+  // below): on DSP cores the blocks read the filter as int16 pairs
+  // (rt::packConvW16, TINYPRUNE_RT_W16_ONLY). Pointwise layers then never
+  // read the int8 filter there (TINYPRUNE_RT_W8_ONLY); windows clipped by
+  // the left or right padding and the zero point's share do.
+  int64_t filterSize = kh * kw * ic;
+  bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
+                     iw == 1 && oh == 1 && ow == 1 && unpadded;
+  bool pointwise = kh == 1 && kw == 1 && unpadded && inZp == 0 && oh == ih &&
+                   ow == iw &&
+                   llvm::all_of(stride, [](int64_t v) { return v == 1; });
+  std::string w16Arg = "nullptr", w8Arg = wName;
+  if (!depthwise && sparse.empty() && rightShifts && !singlePixel &&
+      (kw * ic) % 4 == 0 && (pointwise || filterSize > 64) &&
+      llvm::all_of(dilation, [](int64_t v) { return v == 1; })) {
+    SmallVector<int64_t> weights = constInts(rootValue(w));
+    SmallVector<int8_t> w8(weights.begin(), weights.end());
+    SmallVector<int32_t> w16(rt::convW16Words(oc, filterSize));
+    rt::packConvW16(w8.data(), oc, filterSize, w16.data());
+    w16Arg = "TINYPRUNE_RT_W16_ONLY(" +
+             intArray(SmallVector<int64_t>(w16.begin(), w16.end()), "int32_t",
+                      "w16") +
+             ")";
+    if (pointwise && oc >= 4)
+      w8Arg = "TINYPRUNE_RT_W8_ONLY(" + wName + ")";
+  }
   use(x);
   define(out);
   auto call = [&](const std::string &padTop, const std::string &inRows,
@@ -244,11 +275,12 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
     return llvm::formatv(
                "tinyprune::rt::{16}({0}, {1}, {2}, {3}, {4}, "
                "{5}, {6}, (const int8_t *)({7}), {8}, {9}, {10}, {11}, {12}, "
-               "{13}, {14}, (int8_t *)({15}));",
+               "{13}, {14}, (int8_t *)({15}){17});",
                params, mName, sName, n, inRows, iw, ic, in, oc, kh, kw,
-               sparse.empty() ? wName : sparse, bName, outRows, ow, outPtr,
+               sparse.empty() ? w8Arg : sparse, bName, outRows, ow, outPtr,
                sparse.empty() ? "convPerChannelInt8"
-                              : "sparseConvPerChannelInt8")
+                              : "sparseConvPerChannelInt8",
+               w16Arg == "nullptr" ? "" : ", " + w16Arg)
         .str();
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],
@@ -261,9 +293,6 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
                  llvm::all_of(pad, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(dilation, [](int64_t v) { return v == 1; });
-  bool rightShifts = c.mult.size() == c.shift.size();
-  for (auto [m, s] : llvm::zip(c.mult, c.shift))
-    rightShifts &= m == 0 || (m > 0 && s <= -1 && s >= -31);
   if (depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
       (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14) {
     std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
@@ -292,8 +321,6 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   // sign-extended to int16 pairs in SMLAD's lane order and the
   // requantization prepared here. Each core's binary keeps one of the two
   // weight arrays (the other is unreferenced).
-  bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
-                     iw == 1 && oh == 1 && ow == 1 && unpadded;
   if (singlePixel && sparse.empty() && rightShifts && inZp == 0 &&
       ic % 4 == 0 && oc % 4 == 0 && (int64_t)c.mult.size() == oc &&
       (int64_t)startValues.size() == oc) {

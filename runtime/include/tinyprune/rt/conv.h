@@ -222,10 +222,11 @@ struct ConvInt8Layer {
   int32_t inH, inW, inC, outC, kH, kW, outH, outW;
   const int8_t *filter;
   int32_t filterSize;
+#if TINYPRUNE_RT_CONV_W16
   /// The filter as int16 weights (packConvW16) where the 2x2 blocks read
-  /// them (TINYPRUNE_RT_CONV_W16 and filterSize a multiple of four), or
-  /// null.
+  /// them (filterSize a multiple of four), or null.
   const int32_t *filter16;
+#endif
 };
 
 /// A row of output pixels computed in 2x2 register blocks (two pixels by
@@ -252,10 +253,12 @@ struct BlockRow {
   int32_t start0, start1;
   RightShiftMultiplier q0, q1;
   OutputStage finish;
+#if TINYPRUNE_RT_ARM_DSP
   /// When not null (TINYPRUNE_RT_CONV_W16 only), the pair's weights as
   /// int16 (packConvW16) from the first run's, read instead of `w`: `rows`
   /// runs of `runLength` words, consecutive; runs are whole words.
   const int32_t *w16;
+#endif
 };
 
 #if TINYPRUNE_RT_ARM_ASM
@@ -456,9 +459,11 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
   if (pixels >= 2 && r.rows > 0 && !r.finish.narrow && r.runLength >= 4 &&
       (r.runLength & 3) == 0) {
     px = pixels & ~1;
+#if TINYPRUNE_RT_CONV_W16
     if (r.w16)
       blockPairsInt8Asm<true>(r, pixels >> 1);
     else
+#endif
       blockPairsInt8Asm<false>(r, pixels >> 1);
   }
 #endif
@@ -482,7 +487,7 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
       const int8_t *x = r.x + (pixels - 1) * r.xPixel;
       const int32_t *w = r.w16;
       for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
-        w = dotW16Block1x2(x, w, r.runLength, 0, acc0, acc1);
+        w = dotW16Block1x2(x, w, r.runLength, acc0, acc1);
       int8_t *y = r.y + (pixels - 1) * r.yPixel;
       y[0] = r.finish(acc0, r.q0);
       y[r.yChannel] = r.finish(acc1, r.q1);
@@ -575,9 +580,11 @@ struct MatrixInt8 {
   const int32_t *start, *multiplier, *shift;
   int8_t *y;
   ptrdiff_t yPixel;
+#if TINYPRUNE_RT_CONV_W16
   /// The filters as int16 weights (packConvW16; n == nPadded, a multiple
   /// of four), or null.
   const int32_t *w16;
+#endif
 };
 
 /// Output channels go in pairs (the pair's multipliers prepared once) and
@@ -592,7 +599,12 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   auto runLength = [&](int32_t row) {
     return row <= lastPadded ? m.nPadded : n;
   };
-  if (m.pixels == 1 && outC >= 4 && !m.w16) {
+#if TINYPRUNE_RT_CONV_W16
+  const bool w16 = m.w16 != nullptr;
+#else
+  const bool w16 = false;
+#endif
+  if (m.pixels == 1 && outC >= 4 && !w16) {
     for (int32_t o = 0; o < outC; o += 4) {
       // The last block overlaps the one before it.
       const int32_t o0 = o + 4 <= outC ? o : outC - 4;
@@ -621,7 +633,11 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
     r.w = m.w ? m.w + static_cast<ptrdiff_t>(o0) * n : nullptr;
-    r.w16 = m.w16 ? m.w16 + static_cast<ptrdiff_t>(o >> 1) * n : nullptr;
+#if TINYPRUNE_RT_CONV_W16
+    r.w16 = w16 ? m.w16 + static_cast<ptrdiff_t>(o >> 1) * n : nullptr;
+#elif TINYPRUNE_RT_ARM_DSP
+    r.w16 = nullptr;
+#endif
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * n;
     r.runLength = runLength(o1);
     r.y = m.y + o0;
@@ -652,7 +668,9 @@ TINYPRUNE_RT_NOINLINE void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
   m.shift = l.shift;
   m.y = output;
   m.yPixel = l.outC;
+#if TINYPRUNE_RT_CONV_W16
   m.w16 = l.filter16;
+#endif
   matrixInt8(m, OutputStage::of(l.p));
 }
 
@@ -848,10 +866,12 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
     const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
+#if TINYPRUNE_RT_CONV_W16
     const int32_t *w16 =
         l.filter16 && !general && rowLength % 4 == 0
             ? l.filter16 + static_cast<ptrdiff_t>(o >> 1) * l.filterSize
             : nullptr;
+#endif
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
     r.yChannel = o1 - o0;
     if (!general) {
@@ -877,7 +897,9 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
               const ptrdiff_t first = ry.begin * rowLength;
               const int32_t n = (ry.end - ry.begin) * rowLength;
               r.w = w + first;
+#if TINYPRUNE_RT_CONV_W16
               r.w16 = w16 ? w16 + first : nullptr;
+#endif
               r.start0 = bias0;
               r.start1 = bias1;
               if (inputOffset != 0) {
@@ -963,14 +985,18 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
                                const int32_t *filter16 = nullptr) {
   const int32_t filterSize = kH * kW * inC;
 #if TINYPRUNE_RT_CONV_W16
-  if (filterSize % 4 != 0)
-    filter16 = nullptr;
+  const detail::ConvInt8Layer l{
+      p,      multiplier, shift,
+      bias,   inH,        inW,
+      inC,    outC,       kH,
+      kW,     outH,       outW,
+      filter, filterSize, filterSize % 4 ? nullptr : filter16};
 #else
-  filter16 = nullptr;
+  (void)filter16;
+  const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,      inH,
+                                inW,  inC,        outC,   kH,        kW,
+                                outH, outW,       filter, filterSize};
 #endif
-  const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,       inH,
-                                inW,  inC,        outC,   kH,         kW,
-                                outH, outW,       filter, filterSize, filter16};
   bool fast = true;
   for (int32_t o = 0; o < outC; ++o)
     fast = fast && isRightShiftMultiplier(multiplier[o], shift[o]);
