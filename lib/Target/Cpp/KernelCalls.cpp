@@ -230,16 +230,16 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   // Dense convolutions whose 2x2 blocks run on whole words, other than the
   // patch path's small filters and single pixels (fullyConnectedW16Int8,
   // below): on DSP cores the blocks read the filter as int16 pairs
-  // (rt::packConvW16, TINYPRUNE_RT_W16_ONLY). Pointwise layers then never
-  // read the int8 filter there (TINYPRUNE_RT_W8_ONLY); windows clipped by
-  // the left or right padding and the zero point's share do.
+  // (rt::packConvW16, an argument only there: TINYPRUNE_RT_W16_ARG). Pointwise
+  // layers then never read the int8 filter there (TINYPRUNE_RT_W8_ONLY);
+  // windows clipped by the left or right padding and the zero point's share do.
   int64_t filterSize = kh * kw * ic;
   bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
                      iw == 1 && oh == 1 && ow == 1 && unpadded;
   bool pointwise = kh == 1 && kw == 1 && unpadded && inZp == 0 && oh == ih &&
                    ow == iw &&
                    llvm::all_of(stride, [](int64_t v) { return v == 1; });
-  std::string w16Arg = "nullptr", w8Arg = wName;
+  std::string w16Arg, w8Arg = wName;
   if (!depthwise && sparse.empty() && rightShifts && !singlePixel &&
       (kw * ic) % 4 == 0 && (pointwise || filterSize > 64) &&
       llvm::all_of(dilation, [](int64_t v) { return v == 1; })) {
@@ -247,10 +247,13 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
     SmallVector<int8_t> w8(weights.begin(), weights.end());
     SmallVector<int32_t> w16(rt::convW16Words(oc, filterSize));
     rt::packConvW16(w8.data(), oc, filterSize, w16.data());
-    w16Arg = "TINYPRUNE_RT_W16_ONLY(" +
+    w16Arg = " TINYPRUNE_RT_W16_ARG(" +
              intArray(SmallVector<int64_t>(w16.begin(), w16.end()), "int32_t",
                       "w16") +
              ")";
+    // The reported constants are the portable ones (the M0+ build's): DSP
+    // builds add this copy (and drop a pointwise layer's int8 filter).
+    p.constantBytes -= 4 * (int64_t)w16.size();
     if (pointwise && oc >= 4)
       w8Arg = "TINYPRUNE_RT_W8_ONLY(" + wName + ")";
   }
@@ -280,7 +283,7 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
                sparse.empty() ? w8Arg : sparse, bName, outRows, ow, outPtr,
                sparse.empty() ? "convPerChannelInt8"
                               : "sparseConvPerChannelInt8",
-               w16Arg == "nullptr" ? "" : ", " + w16Arg)
+               w16Arg)
         .str();
   };
   emitConv(op, call, n, ih, iw * ic, oh, ow * oc, stride[0], pad[0],

@@ -467,40 +467,20 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
       blockPairsInt8Asm<false>(r, pixels >> 1);
   }
 #endif
-#if TINYPRUNE_RT_CONV_W16
-  if (r.w16) {
-    // int16 weights: runs are whole words.
-    for (; px + 2 <= pixels; px += 2) {
-      int32_t acc[2][2] = {{r.start0, r.start1}, {r.start0, r.start1}};
-      const int8_t *x = r.x + px * r.xPixel;
-      const int32_t *w = r.w16;
-      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
-        w = dotW16Block2x2(x, r.xPixel, w, r.runLength, acc);
-      int8_t *y = r.y + px * r.yPixel;
-      y[0] = r.finish(acc[0][0], r.q0);
-      y[r.yChannel] = r.finish(acc[0][1], r.q1);
-      y[r.yPixel] = r.finish(acc[1][0], r.q0);
-      y[r.yPixel + r.yChannel] = r.finish(acc[1][1], r.q1);
-    }
-    if (pixels & 1) {
-      int32_t acc0 = r.start0, acc1 = r.start1;
-      const int8_t *x = r.x + (pixels - 1) * r.xPixel;
-      const int32_t *w = r.w16;
-      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
-        w = dotW16Block1x2(x, w, r.runLength, acc0, acc1);
-      int8_t *y = r.y + (pixels - 1) * r.yPixel;
-      y[0] = r.finish(acc0, r.q0);
-      y[r.yChannel] = r.finish(acc1, r.q1);
-    }
-    return;
-  }
-#endif
   for (; px + 2 <= pixels; px += 2) {
     int32_t acc[2][2] = {{r.start0, r.start1}, {r.start0, r.start1}};
     const int8_t *x = r.x + px * r.xPixel;
     const int8_t *w = r.w;
-    for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
-      dotInt8Block2x2(x, r.xPixel, w, r.wChannel, r.runLength, acc);
+#if TINYPRUNE_RT_CONV_W16
+    // int16 weights (runs of whole words), sharing the requantization.
+    if (r.w16) {
+      const int32_t *w16 = r.w16;
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
+        w16 = dotW16Block2x2(x, r.xPixel, w16, r.runLength, acc);
+    } else
+#endif
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
+        dotInt8Block2x2(x, r.xPixel, w, r.wChannel, r.runLength, acc);
     int8_t *y = r.y + px * r.yPixel;
     y[0] = r.finish(acc[0][0], r.q0);
     y[r.yChannel] = r.finish(acc[0][1], r.q1);
@@ -511,8 +491,15 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
     int32_t acc0 = r.start0, acc1 = r.start1;
     const int8_t *x = r.x + (pixels - 1) * r.xPixel;
     const int8_t *w = r.w;
-    for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
-      dotInt8Block1x2(x, w, w + r.wChannel, r.runLength, 0, acc0, acc1);
+#if TINYPRUNE_RT_CONV_W16
+    if (r.w16) {
+      const int32_t *w16 = r.w16;
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
+        w16 = dotW16Block1x2(x, w16, r.runLength, acc0, acc1);
+    } else
+#endif
+      for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
+        dotInt8Block1x2(x, w, w + r.wChannel, r.runLength, 0, acc0, acc1);
     int8_t *y = r.y + (pixels - 1) * r.yPixel;
     y[0] = r.finish(acc0, r.q0);
     y[r.yChannel] = r.finish(acc1, r.q1);
@@ -940,11 +927,11 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
 /// reference_integer_ops::ConvPerChannel (without groups: the filter's
 /// input depth is `inC`).
 ///
-/// `filter16`, when not null, is the filter as packConvW16 lays it out:
-/// on DSP cores (TINYPRUNE_RT_CONV_W16) the 2x2 blocks of pointwise layers
+/// `filter16` (DSP cores: TINYPRUNE_RT_CONV_W16), when not null, is the
+/// filter as packConvW16 lays it out: the 2x2 blocks of pointwise layers
 /// and of the inside windows of other layers (not the patch path) read it
-/// instead of `filter`, when the filter size is a multiple of four; other
-/// cores ignore it. Pointwise layers with right-shift multipliers and
+/// instead of `filter`, when the filter size is a multiple of four.
+/// Pointwise layers with right-shift multipliers and
 /// either two pixels or four channels then never read `filter`, which may
 /// be null there.
 ///
@@ -981,8 +968,12 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
                                int32_t inC, const int8_t *input, int32_t outC,
                                int32_t kH, int32_t kW, const int8_t *filter,
                                const int32_t *bias, int32_t outH, int32_t outW,
-                               int8_t *output,
-                               const int32_t *filter16 = nullptr) {
+                               int8_t *output
+#if TINYPRUNE_RT_CONV_W16
+                               ,
+                               const int32_t *filter16 = nullptr
+#endif
+) {
   const int32_t filterSize = kH * kW * inC;
 #if TINYPRUNE_RT_CONV_W16
   const detail::ConvInt8Layer l{
@@ -992,7 +983,6 @@ inline void convPerChannelInt8(const ConvInt8Params &p,
       kW,     outH,       outW,
       filter, filterSize, filterSize % 4 ? nullptr : filter16};
 #else
-  (void)filter16;
   const detail::ConvInt8Layer l{p,    multiplier, shift,  bias,      inH,
                                 inW,  inC,        outC,   kH,        kW,
                                 outH, outW,       filter, filterSize};

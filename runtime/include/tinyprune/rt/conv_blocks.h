@@ -49,17 +49,19 @@
 
 #if TINYPRUNE_RT_ARM_DSP && !defined(__ARM_BIG_ENDIAN)
 /// Set when the 2x2 blocks of convolutions can read their weights as int16
-/// pairs in SMLAD's lane order (packConvW16): DSP cores. The compiler
-/// passes such weights through TINYPRUNE_RT_W16_ONLY, and the int8 copy of
-/// layers that no longer need it on these cores through
+/// pairs in SMLAD's lane order (packConvW16): DSP cores, where
+/// convPerChannelInt8 takes them as a last argument. The compiler passes
+/// such weights through TINYPRUNE_RT_W16_ARG (`, w` here, nothing
+/// elsewhere: other cores call the function they called before), and the
+/// int8 copy of layers that no longer need it on these cores through
 /// TINYPRUNE_RT_W8_ONLY, so each core's binary keeps only the arrays its
 /// code reads.
 #define TINYPRUNE_RT_CONV_W16 1
-#define TINYPRUNE_RT_W16_ONLY(a) (a)
+#define TINYPRUNE_RT_W16_ARG(a) , (a)
 #define TINYPRUNE_RT_W8_ONLY(a) nullptr
 #else
 #define TINYPRUNE_RT_CONV_W16 0
-#define TINYPRUNE_RT_W16_ONLY(a) nullptr
+#define TINYPRUNE_RT_W16_ARG(a)
 #define TINYPRUNE_RT_W8_ONLY(a) (a)
 #endif
 
