@@ -619,7 +619,12 @@ inline void matrixInt8(const MatrixInt8 &m, const OutputStage &finish) {
   for (int32_t o = 0; o < outC; o += 2) {
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
+#if TINYPRUNE_RT_CONV_W16
+    // No int8 filter in pointwise layers that have int16 weights.
     r.w = m.w ? m.w + static_cast<ptrdiff_t>(o0) * n : nullptr;
+#else
+    r.w = m.w + static_cast<ptrdiff_t>(o0) * n;
+#endif
 #if TINYPRUNE_RT_CONV_W16
     r.w16 = w16 ? m.w16 + static_cast<ptrdiff_t>(o >> 1) * n : nullptr;
 #elif TINYPRUNE_RT_ARM_DSP
