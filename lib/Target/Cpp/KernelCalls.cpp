@@ -230,9 +230,10 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   // Dense convolutions whose 2x2 blocks run on whole words, other than the
   // patch path's small filters and single pixels (fullyConnectedW16Int8,
   // below): on DSP cores the blocks read the filter as int16 pairs
-  // (rt::packConvW16, an argument only there: TINYPRUNE_RT_W16_ARG). Pointwise
-  // layers then never read the int8 filter there (TINYPRUNE_RT_W8_ONLY);
-  // windows clipped by the left or right padding and the zero point's share do.
+  // (rt::packConvW16, an argument only there: TINYPRUNE_RT_W16_ARG).
+  // Pointwise layers, and others whose channels are whole words (their
+  // clipped windows and the zero point's share read the int16 weights
+  // too), then never read the int8 filter there (TINYPRUNE_RT_W8_ONLY).
   int64_t filterSize = kh * kw * ic;
   bool singlePixel = !depthwise && kh == 1 && kw == 1 && n == 1 && ih == 1 &&
                      iw == 1 && oh == 1 && ow == 1 && unpadded;
@@ -252,9 +253,9 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
                       "w16") +
              ")";
     // The reported constants are the portable ones (the M0+ build's): DSP
-    // builds add this copy (and drop a pointwise layer's int8 filter).
+    // builds add this copy (and drop the int8 filter where they can).
     p.constantBytes -= 4 * (int64_t)w16.size();
-    if (pointwise && oc >= 4)
+    if ((pointwise && oc >= 4) || (!pointwise && ic % 4 == 0))
       w8Arg = "TINYPRUNE_RT_W8_ONLY(" + wName + ")";
   }
   use(x);

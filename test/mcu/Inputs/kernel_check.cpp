@@ -210,9 +210,10 @@ void convTrial(int trial) {
   check("conv", trial, p, g);
 #if TINYPRUNE_RT_CONV_W16
   // Again from int16 weights, as the compiler emits layers whose filters
-  // are whole words: pointwise layers with right-shift multipliers and at
-  // least four channels without their int8 filter (TINYPRUNE_RT_W8_ONLY),
-  // others with both.
+  // are whole words: with right-shift multipliers, pointwise layers with
+  // at least four channels and other layers beyond the patch path whose
+  // channels are whole words without their int8 filter
+  // (TINYPRUNE_RT_W8_ONLY), others with both.
   const int32_t perFilter = g.kH * g.kW * g.inC;
   if (perFilter % 4 != 0)
     return;
@@ -220,7 +221,10 @@ void convTrial(int trial) {
   bool rightShifts = true;
   for (int o = 0; o < g.outC; ++o)
     rightShifts = rightShifts && isRightShiftMultiplier(mult[o], shift[o]);
-  const bool noInt8 = kind == 0 && rightShifts && g.outC >= 4;
+  const bool noInt8 =
+      rightShifts && ((kind == 0 && g.outC >= 4) ||
+                      (kind != 0 && perFilter > detail::kMaxPatch &&
+                       g.inC % 4 == 0 && p.dilationW == 1));
   for (int i = 0; i < kMaxOut + 4; ++i)
     got[i] = 0x55;
   convPerChannelInt8(p, mult, shift, g.batches, g.inH, g.inW, g.inC, input,

@@ -495,7 +495,7 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
     if (r.w16) {
       const int32_t *w16 = r.w16;
       for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
-        w16 = dotW16Block1x2(x, w16, r.runLength, acc0, acc1);
+        w16 = dotW16Block1x2(x, w16, r.runLength, 0, acc0, acc1);
     } else
 #endif
       for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
@@ -549,6 +549,34 @@ inline void convWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
   acc0 = a0;
   acc1 = a1;
 }
+
+#if TINYPRUNE_RT_CONV_W16
+/// convWindowInt8 from the pair's int16 weights `w16` (packConvW16) with
+/// `inC` a multiple of four and width dilation 1: every run starts and
+/// ends on a whole word of the filter.
+inline void convWindowW16(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
+                          int32_t ox, int32_t o0, int32_t o1,
+                          const int32_t *w16, int32_t &acc0, int32_t &acc1) {
+  const ConvInt8Params &p = l.p;
+  const int32_t y0 = oy * p.strideH - p.padTop;
+  const int32_t x0 = ox * p.strideW - p.padLeft;
+  const TapRange ry = tapRange(y0, p.dilationH, l.kH, l.inH);
+  const TapRange rx = tapRange(x0, 1, l.kW, l.inW);
+  const int32_t runLength = (rx.end - rx.begin) * l.inC;
+  int32_t a0 = l.bias ? l.bias[o0] : 0, a1 = l.bias ? l.bias[o1] : 0;
+  for (int32_t ky = ry.begin; runLength > 0 && ky < ry.end; ++ky) {
+    const int8_t *x =
+        in + (static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0 +
+              rx.begin) *
+                 l.inC;
+    dotW16Block1x2(x,
+                   w16 + (static_cast<ptrdiff_t>(ky) * l.kW + rx.begin) * l.inC,
+                   runLength, -p.inputZeroPoint, a0, a1);
+  }
+  acc0 = a0;
+  acc1 = a1;
+}
+#endif
 
 /// The matrix product at the heart of pointwise, fully-connected and
 /// small-filter (patch) layers: for `pixels` output pixels p (inputs x_p =
@@ -857,12 +885,18 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
   for (int32_t o = 0; o < outC; o += 2) {
     const int32_t o0 = pairStart(o, outC);
     const int32_t o1 = o0 + 1 < outC ? o0 + 1 : o0;
-    const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
 #if TINYPRUNE_RT_CONV_W16
+    const int8_t *w = l.filter
+                          ? l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize
+                          : nullptr;
     const int32_t *w16 =
         l.filter16 && !general && rowLength % 4 == 0
             ? l.filter16 + static_cast<ptrdiff_t>(o >> 1) * l.filterSize
             : nullptr;
+    // Clipped windows and starting values from the int16 weights too.
+    const bool edges16 = w16 && inC % 4 == 0 && p.dilationW == 1;
+#else
+    const int8_t *w = l.filter + static_cast<ptrdiff_t>(o0) * l.filterSize;
 #endif
     r.wChannel = static_cast<ptrdiff_t>(o1 - o0) * l.filterSize;
     r.yChannel = o1 - o0;
@@ -888,13 +922,25 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
               // filter rows inside the input.
               const ptrdiff_t first = ry.begin * rowLength;
               const int32_t n = (ry.end - ry.begin) * rowLength;
-              r.w = w + first;
 #if TINYPRUNE_RT_CONV_W16
+              // Layers with int16 weights and whole words of channels may
+              // have no int8 filter: the sums come from the int16 one.
+              r.w = w ? w + first : nullptr;
               r.w16 = w16 ? w16 + first : nullptr;
+#else
+              r.w = w + first;
 #endif
               r.start0 = bias0;
               r.start1 = bias1;
-              if (inputOffset != 0) {
+#if TINYPRUNE_RT_CONV_W16
+              if (inputOffset != 0 && edges16) {
+                int32_t s0, s1;
+                sumW16Pair(r.w16, n, s0, s1);
+                r.start0 = macWrap(r.start0, inputOffset, s0);
+                r.start1 = macWrap(r.start1, inputOffset, s1);
+              } else
+#endif
+                  if (inputOffset != 0) {
                 r.start0 = macWrap(r.start0, inputOffset, sumInt8(r.w, n));
                 r.start1 = macWrap(r.start1, inputOffset,
                                    sumInt8(r.w + r.wChannel, n));
@@ -912,7 +958,12 @@ TINYPRUNE_RT_NOINLINE void blockedConvInt8(const ConvInt8Layer &l,
             continue;
           }
           int32_t acc[2];
-          convWindowInt8(l, inB, oy, ox, o0, o1, acc[0], acc[1]);
+#if TINYPRUNE_RT_CONV_W16
+          if (edges16)
+            convWindowW16(l, inB, oy, ox, o0, o1, w16, acc[0], acc[1]);
+          else
+#endif
+            convWindowInt8(l, inB, oy, ox, o0, o1, acc[0], acc[1]);
           int8_t *yx = y + static_cast<ptrdiff_t>(ox) * outC;
           for (int32_t k = 0; k < 2; ++k) {
             const int32_t ok = k ? o1 : o0;
