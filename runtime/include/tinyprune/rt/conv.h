@@ -495,7 +495,7 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
     if (r.w16) {
       const int32_t *w16 = r.w16;
       for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow)
-        w16 = dotW16Block1x2(x, w16, r.runLength, 0, acc0, acc1);
+        w16 = dotW16Block1x2(x, w16, r.runLength, acc0, acc1);
     } else
 #endif
       for (int32_t ky = r.rows; ky > 0; --ky, x += r.xRow, w += r.runLength)
@@ -569,9 +569,9 @@ inline void convWindowW16(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
         in + (static_cast<ptrdiff_t>(y0 + ky * p.dilationH) * l.inW + x0 +
               rx.begin) *
                  l.inC;
-    dotW16Block1x2(x,
-                   w16 + (static_cast<ptrdiff_t>(ky) * l.kW + rx.begin) * l.inC,
-                   runLength, -p.inputZeroPoint, a0, a1);
+    dotW16Block1x2Offset(
+        x, w16 + (static_cast<ptrdiff_t>(ky) * l.kW + rx.begin) * l.inC,
+        runLength, -p.inputZeroPoint, a0, a1);
   }
   acc0 = a0;
   acc1 = a1;

@@ -502,18 +502,18 @@ dotW16Block2x2(const int8_t *x, ptrdiff_t xStride, const int32_t *w, int32_t n,
 }
 
 /// dotInt8Block1x2 with the pair's int16 weights (packConvW16) from `w`
-/// over `n` (a multiple of four) values, `offset` added to the inputs
-/// (the odd last pixel of block rows without; windows clipped at the left
-/// or right edge with); returns the weights that follow. Per four
-/// channels: one load, two SXTB16 (SXTAB16), two LDRD and four SMLAD,
-/// without the offset in assembly, two steps per iteration (GCC -Os loads
-/// single words: 14 instructions per eight MACs where this takes 10).
-TINYPRUNE_RT_NOINLINE const int32_t *
-dotW16Block1x2(const int8_t *x, const int32_t *w, int32_t n, int32_t offset,
-               int32_t &acc0, int32_t &acc1) {
+/// over `n` (a multiple of four) values without an input offset (the odd
+/// last pixel of block rows); returns the weights that follow. Per four
+/// channels: one load, two SXTB16, two LDRD and four SMLAD, in assembly
+/// two steps per iteration (GCC -Os loads single words: 14 instructions
+/// per eight MACs where this takes 10).
+TINYPRUNE_RT_NOINLINE const int32_t *dotW16Block1x2(const int8_t *x,
+                                                    const int32_t *w, int32_t n,
+                                                    int32_t &acc0,
+                                                    int32_t &acc1) {
   int32_t a0 = acc0, a1 = acc1;
 #if TINYPRUNE_RT_ARM_ASM
-  if (n > 0 && offset == 0) {
+  if (n > 0) {
     const int32_t *end = w + n;
     int32_t x02, x13, t0, t1, t2, t3;
     // clang-format off
@@ -541,9 +541,29 @@ dotW16Block1x2(const int8_t *x, const int32_t *w, int32_t n, int32_t offset,
             : "cc", "memory");
     // clang-format on
 #undef TINYPRUNE_RT_STEP1X2_W16
-    n = 0;
+  }
+#else
+  for (const int32_t *end = w + n; w != end; w += 4, x += 4) {
+    const int32_t xq = loadInt8x4(x);
+    const int32_t x02 = sxtbLanes02(xq), x13 = sxtbLanes13(xq);
+    a0 = __smlad(x02, w[0], a0);
+    a0 = __smlad(x13, w[1], a0);
+    a1 = __smlad(x02, w[2], a1);
+    a1 = __smlad(x13, w[3], a1);
   }
 #endif
+  acc0 = a0;
+  acc1 = a1;
+  return w;
+}
+
+/// dotW16Block1x2 with `offset` added to the inputs (SXTAB16): windows
+/// clipped at the left or right edge.
+TINYPRUNE_RT_NOINLINE void dotW16Block1x2Offset(const int8_t *x,
+                                                const int32_t *w, int32_t n,
+                                                int32_t offset, int32_t &acc0,
+                                                int32_t &acc1) {
+  int32_t a0 = acc0, a1 = acc1;
   const int32_t offsetPair = static_cast<int32_t>(
       (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
   for (const int32_t *end = w + n; w != end; w += 4, x += 4) {
@@ -557,7 +577,6 @@ dotW16Block1x2(const int8_t *x, const int32_t *w, int32_t n, int32_t offset,
   }
   acc0 = a0;
   acc1 = a1;
-  return w;
 }
 
 /// The sums of a pair's `n` (a multiple of four) int16 weights from `w`
