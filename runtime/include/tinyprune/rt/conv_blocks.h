@@ -558,7 +558,7 @@ TINYPRUNE_RT_NOINLINE const int32_t *dotW16Block1x2(const int8_t *x,
 }
 
 /// dotW16Block1x2 with `offset` added to the inputs (SXTAB16): windows
-/// clipped at the left or right edge.
+/// clipped at the left or right edge (same loop in assembly).
 TINYPRUNE_RT_NOINLINE void dotW16Block1x2Offset(const int8_t *x,
                                                 const int32_t *w, int32_t n,
                                                 int32_t offset, int32_t &acc0,
@@ -566,6 +566,36 @@ TINYPRUNE_RT_NOINLINE void dotW16Block1x2Offset(const int8_t *x,
   int32_t a0 = acc0, a1 = acc1;
   const int32_t offsetPair = static_cast<int32_t>(
       (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
+#if TINYPRUNE_RT_ARM_ASM
+  if (n > 0) {
+    const int32_t *end = w + n;
+    int32_t x02, x13, t0, t1, t2, t3;
+    // clang-format off
+#define TINYPRUNE_RT_STEP1X2_W16                                               \
+  "ldr    %[x13], [%[x]], #4\n\t"                                             \
+  "ldrd   %[t0], %[t1], [%[w]], #8\n\t"                                       \
+  "sxtab16 %[x02], %[off], %[x13]\n\t"                                        \
+  "sxtab16 %[x13], %[off], %[x13], ror #8\n\t"                                \
+  "ldrd   %[t2], %[t3], [%[w]], #8\n\t"                                       \
+  "smlad  %[a0], %[x02], %[t0], %[a0]\n\t"                                    \
+  "smlad  %[a0], %[x13], %[t1], %[a0]\n\t"                                    \
+  "smlad  %[a1], %[x02], %[t2], %[a1]\n\t"                                    \
+  "smlad  %[a1], %[x13], %[t3], %[a1]\n\t"
+    __asm__("tst    %[n], #4\n\t"
+            "bne    2f\n"
+            "1:\n\t" TINYPRUNE_RT_STEP1X2_W16 "\n"
+            "2:\n\t" TINYPRUNE_RT_STEP1X2_W16
+            "cmp    %[w], %[end]\n\t"
+            "bne    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [x] "+r"(x), [w] "+r"(w),
+              [x02] "=&r"(x02), [x13] "=&r"(x13), [t0] "=&r"(t0),
+              [t1] "=&r"(t1), [t2] "=&r"(t2), [t3] "=&r"(t3)
+            : [n] "r"(n), [end] "r"(end), [off] "r"(offsetPair)
+            : "cc", "memory");
+    // clang-format on
+#undef TINYPRUNE_RT_STEP1X2_W16
+  }
+#else
   for (const int32_t *end = w + n; w != end; w += 4, x += 4) {
     const int32_t xq = loadInt8x4(x);
     const int32_t x02 = __sxtab16(offsetPair, xq);
@@ -575,6 +605,7 @@ TINYPRUNE_RT_NOINLINE void dotW16Block1x2Offset(const int8_t *x,
     a1 = __smlad(x02, w[2], a1);
     a1 = __smlad(x13, w[3], a1);
   }
+#endif
   acc0 = a0;
   acc1 = a1;
 }
