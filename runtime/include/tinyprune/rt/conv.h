@@ -34,9 +34,12 @@
 // products take four channels per step with SXTB16 and SMLAD (SXTAB16 adds
 // the input offset in clipped windows); the innermost loops are inline
 // assembly (TINYPRUNE_RT_ARM_ASM). These register blocks live in
-// conv_blocks.h. Elsewhere portable loops compute the
-// same integers. Define TINYPRUNE_RT_NO_DSP to force the portable loops
-// (e.g. to compare both on a device).
+// conv_blocks.h. There the compiler may also pass the filter as int16
+// pairs in SMLAD's lane order (packConvW16, the `filter16` argument), which
+// the 2x2 blocks, clipped windows and starting values of the pointwise and
+// blocked paths read instead of the int8 filter. Elsewhere portable loops
+// compute the same integers. Define TINYPRUNE_RT_NO_DSP to force the
+// portable loops (e.g. to compare both on a device).
 //
 // The float kernel accumulates each output in TFLite's order (filter row,
 // filter column, input channel) so results match TFLite bitwise when both
