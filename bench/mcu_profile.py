@@ -68,9 +68,11 @@ def main():
                 if "streamRowPair(" in line:
                     groups[-1][:0] = pending[:2]
                     del pending[:2]
-                # The filter size, from the call's `kH, kW, filter, ...`,
-                # given to the marker's first convolution without one.
-                k = re.search(r"(\d+), (\d+), (?:w\d+|k\d+_sparse), ", line)
+                # The filter size, from the call's `kH, kW, filter, ...`
+                # (the filter possibly in TINYPRUNE_RT_W8_ONLY(...)), given
+                # to the marker's first convolution without one.
+                k = re.search(r"(\d+), (\d+), (?:TINYPRUNE_RT_W8_ONLY\()?"
+                              r"(?:w\d+|k\d+_sparse)\)?, ", line)
                 unsized = [j for j in groups[-1]
                         if "conv" in kinds[j] and "x" not in kinds[j]]
                 if k and unsized:
