@@ -276,7 +276,7 @@ struct BlockRow {
 /// where this spends about 80, and 70 per call where this spends 6. The
 /// loop state lives in a 24-byte frame below the stack pointer: the
 /// registers are all taken by the dot product.
-template <bool W16>
+template <bool W16, bool OneRow = false>
 TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
                                                          int32_t pairs) {
   int32_t a00, a01, a10, a11, xs, ws, t2, t3, t4, t5;
@@ -361,7 +361,7 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
   // run per filter row (RUN), the input advanced to the next row; then the
   // four outputs (t5 = y, xs = yPixel, w = y + yChannel) and the next pair.
   // clang-format off
-#define TINYPRUNE_RT_PAIRS(PAIR_W, RUN)                                        \
+#define TINYPRUNE_RT_PAIRS(PAIR_W, ROWS_IN, RUN, ROWS_OUT)                     \
   __asm__ volatile(                                                            \
       "sub    sp, sp, #24\n\t"                                                 \
       "str    %[t0], [sp]\n\t"                                                 \
@@ -378,19 +378,10 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
       "ldr    %[x], [sp, #16]\n\t"                                             \
       "ldr    %[xs], [%[t0], %[oXP]]\n\t"                                      \
       "sub    %[xs], %[xs], #4\n\t"                                            \
-      "ldr    %[t1], [%[t0], %[oRows]]\n\t"                                    \
-      "str    %[t1], [sp, #12]\n"                                              \
-      "4:\n\t"                                                                 \
+      ROWS_IN                                                                  \
       RUN                                                                      \
       "ldr    %[t0], [sp]\n\t"                                                 \
-      "ldr    %[t1], [%[t0], %[oXRow]]\n\t"                                    \
-      "ldr    %[t2], [%[t0], %[oRun]]\n\t"                                     \
-      "sub    %[t1], %[t1], %[t2]\n\t"                                         \
-      "add    %[x], %[x], %[t1]\n\t"                                           \
-      "ldr    %[t1], [sp, #12]\n\t"                                            \
-      "subs   %[t1], %[t1], #1\n\t"                                            \
-      "str    %[t1], [sp, #12]\n\t"                                            \
-      "bne    4b\n\t"                                                          \
+      ROWS_OUT                                                                 \
       "ldr    %[t5], [sp, #20]\n\t"                                            \
       "ldr    %[xs], [%[t0], %[oYP]]\n\t"                                      \
       "ldr    %[ws], [%[t0], %[oZP]]\n\t" TINYPRUNE_RT_FINISH4                 \
@@ -423,10 +414,31 @@ TINYPRUNE_RT_ALWAYS_INLINE inline void blockPairsInt8Asm(const BlockRow &r,
         [oQ] "i"(offsetof(BlockRow, q0))                                       \
       : "cc", "memory")
   // clang-format on
-  if constexpr (W16)
-    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W16, TINYPRUNE_RT_RUN_W16);
+  // The loop over filter rows (rows left at [sp, 12]), left out for
+  // single-row windows (OneRow: pointwise layers and patches).
+#define TINYPRUNE_RT_ROWS_IN                                                   \
+  "ldr    %[t1], [%[t0], %[oRows]]\n\t"                                        \
+  "str    %[t1], [sp, #12]\n"                                                  \
+  "4:\n\t"
+#define TINYPRUNE_RT_ROWS_OUT                                                  \
+  "ldr    %[t1], [%[t0], %[oXRow]]\n\t"                                        \
+  "ldr    %[t2], [%[t0], %[oRun]]\n\t"                                         \
+  "sub    %[t1], %[t1], %[t2]\n\t"                                             \
+  "add    %[x], %[x], %[t1]\n\t"                                               \
+  "ldr    %[t1], [sp, #12]\n\t"                                                \
+  "subs   %[t1], %[t1], #1\n\t"                                                \
+  "str    %[t1], [sp, #12]\n\t"                                                \
+  "bne    4b\n\t"
+  if constexpr (W16 && OneRow)
+    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W16, "", TINYPRUNE_RT_RUN_W16, "");
+  else if constexpr (W16)
+    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W16, TINYPRUNE_RT_ROWS_IN,
+                       TINYPRUNE_RT_RUN_W16, TINYPRUNE_RT_ROWS_OUT);
   else
-    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W8, TINYPRUNE_RT_RUN_W8);
+    TINYPRUNE_RT_PAIRS(TINYPRUNE_RT_PAIR_W8, TINYPRUNE_RT_ROWS_IN,
+                       TINYPRUNE_RT_RUN_W8, TINYPRUNE_RT_ROWS_OUT);
+#undef TINYPRUNE_RT_ROWS_OUT
+#undef TINYPRUNE_RT_ROWS_IN
 #undef TINYPRUNE_RT_PAIRS
 #undef TINYPRUNE_RT_RUN_W16
 #undef TINYPRUNE_RT_STEP2X2_W16
@@ -463,7 +475,9 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void blockRowInt8(const BlockRow &r,
       (r.runLength & 3) == 0) {
     px = pixels & ~1;
 #if TINYPRUNE_RT_CONV_W16
-    if (r.w16)
+    if (r.w16 && r.rows == 1)
+      blockPairsInt8Asm<true, true>(r, pixels >> 1);
+    else if (r.w16)
       blockPairsInt8Asm<true>(r, pixels >> 1);
     else
 #endif
