@@ -56,7 +56,11 @@ import run_firmware  # noqa: E402
 KIT = os.path.join(ROOT, "..", "shared", "mcu-kit", "insncount.c")
 KINDS = {"conv_i8": 0, "sparse_i8": 1, "conv_f32": 2, "sparse_f32": 3,
          "dw_i8": 4, "dw_f32": 5, "add_i8": 6, "maxpool_i8": 7,
-         "avgpool_i8": 8, "softmax_i8": 9, "requant_i8": 10}
+         "avgpool_i8": 8, "softmax_i8": 9, "requant_i8": 10,
+         "fc16_i8": 11, "dw3x3_i8": 12, "addtab_i8": 13}
+# The kernels that exist on DSP cores only (M0+ runs those layers through
+# conv_i8_fc and dw_i8).
+DSP_ONLY = {"fc16_i8", "dw3x3_i8"}
 FIELDS = ["batches", "inH", "inW", "inC", "outC", "kH", "kW", "outH", "outW",
           "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft",
           "block", "sparsity", "zp"]
@@ -103,6 +107,12 @@ def conv_path(c):
 def model_of(kind, c):
     if kind == "conv_i8":
         return "conv_i8_" + conv_path(c)
+    if kind == "fc16_i8":
+        return "conv_i8_fc16"  # fullyConnectedW16Int8
+    if kind == "dw3x3_i8":
+        return "dw_i8_same3x3"  # depthwiseConv3x3SameInt8
+    if kind == "addtab_i8":
+        return "add_i8_table"  # addTableInt8
     if kind == "dw_i8" and not (c["inC"] >= 4 and c["kH"] * c["kW"] <= 16):
         return "dw_i8_general"  # depthwiseConvPerChannelInt8's slow path
     return kind
@@ -184,6 +194,8 @@ def features(kind, c, core, kept):
     if model == "conv_i8_fc":
         b4 = ceil_div(C, 4)
         return [4 * b4 * ic, b4, 1]
+    if model == "conv_i8_fc16":
+        return [C * ic, C // 4, 1]
     if model == "conv_i8_pointwise":
         return [P * 2 * oc2 * ic, ceil_div(P, 2) * oc2, oc2, 1]
     if model == "conv_i8_patch":
@@ -226,6 +238,11 @@ def features(kind, c, core, kept):
         clipped_rows = n * Ty * c["outW"] - win * kh
         return [g * win * kh * kw, g * win, g * (P - win), g * clipped_taps,
                 g * clipped_rows, g * n * c["outH"], g, 1]
+    if model == "dw_i8_same3x3":
+        # Per group of four channels: outputs (window and requantization,
+        # the strip row copy), rows, the group's set-up.
+        g = C // 4
+        return [g * P, g * n * c["outH"], g, 1]
     if model == "dw_i8_general":
         return [C * n * Ty * Tx, C * n * Ty * c["outW"], C * P, 1]
     if model == "dw_f32":
@@ -303,7 +320,7 @@ def features(kind, c, core, kept):
         return [quad_macs, visits_in, tail_macs, inner, cne * inside_px,
                 cne * nrun, K * len(calls), macs_b, cne * border_out,
                 zp_sum, C, 1]
-    if model == "add_i8" or model == "requant_i8":
+    if model in ("add_i8", "add_i8_table", "requant_i8"):
         return [n * c["inH"] * c["inW"] * ic, 1]
     if model in ("maxpool_i8", "avgpool_i8"):
         return [ic * n * Ty * Tx, ic * n * Ty * c["outW"], ic * P, P, 1]
@@ -436,6 +453,24 @@ def make_cases(seed, count_scale=1.0):
         add("softmax_i8", conv_case(r, (r.choice([1, 4]), 1),
                                     r.choice([2, 10, 12, 64]),
                                     1, (1, 1), 1, False, 0))
+    # The compiler-prepared kernels, from a stream of their own (the cases
+    # above stay the same).
+    rp = random.Random(seed + 2000)
+    for _ in range(n(10)):  # fully-connected, int16 weights
+        add("fc16_i8", conv_case(rp, (1, 1), rp.choice([16, 64, 128, 256, 640]),
+                                 rp.choice([4, 16, 32, 128, 256]), (1, 1), 1,
+                                 False, 0))
+    for _ in range(n(10)):  # 3x3 'same' depthwise on rows of <= 14 columns
+        ch = rp.choice([4, 8, 16, 32, 64, 96, 128])
+        hw = (rp.choice([1, 3, 5, 7, 10, 12, 14]),) * 2
+        if rp.random() < 0.3:  # KWS-like maps: tall and narrow
+            hw = (rp.choice([12, 25, 49]), rp.choice([3, 5, 10]))
+        add("dw3x3_i8", conv_case(rp, hw, ch, ch, (3, 3), 1, True,
+                                  rp.choice([0, -128, 3])))
+    for _ in range(n(6)):  # same-shape adds from tables
+        hw = rp.choice([1, 4, 8, 16, 32])
+        ch = rp.choice([8, 16, 32, 64])
+        add("addtab_i8", conv_case(rp, (hw, hw), ch, ch, (1, 1), 1, False, 0))
     return cases
 
 
@@ -443,6 +478,11 @@ def case_line(kind, c):
     vals = [KINDS[kind]] + [c[f] for f in FIELDS[:-3]] + [
         c["block"], c["sparsity"], c["zp"]]
     return "{" + ", ".join(str(v) for v in vals) + "},\n"
+
+
+def for_core(core, cases):
+    """The cases whose kernel exists on `core`."""
+    return [(k, c) for k, c in cases if DSP[core] or k not in DSP_ONLY]
 
 
 def measure(core, cases, plugin, work):
@@ -595,14 +635,15 @@ def main():
         subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", plugin, KIT],
                        check=True)
         for core in args.cores.split(","):
-            ct, kt = measure(core, train, plugin, tmp)
-            ch, kh = measure(core, held, plugin, tmp)
+            ct, kt = measure(core, for_core(core, train), plugin, tmp)
+            ch, kh = measure(core, for_core(core, held), plugin, tmp)
             results[core] = (ct, kt, ch, kh)
     coefs = {}
     report = []
+    models = sorted({model_of(k, c) for k, c in train})
     for core, (ct, kt, ch, kh) in results.items():
         by_model = {}
-        for (kind, c), y, k in zip(train, ct, kt):
+        for (kind, c), y, k in zip(for_core(core, train), ct, kt):
             by_model.setdefault(model_of(kind, c), []).append(
                 (features(kind, c, core, k), y))
         coefs[core] = {m: fit(rows) for m, rows in sorted(by_model.items())}
@@ -615,7 +656,7 @@ def main():
         print(f"{'model':18} {'geometry':44} {'measured':>10} "
               f"{'estimate':>10} {'error':>7}")
         errs = {}
-        for (kind, c), y, k in zip(held, ch, kh):
+        for (kind, c), y, k in zip(for_core(core, held), ch, kh):
             m = model_of(kind, c)
             if m not in coefs[core]:
                 continue
@@ -643,9 +684,12 @@ def main():
         # CostModel.cpp's Coefficients: one array per model, in this order.
         print(f"\n// Fitted by bench/cost_model_fit.py on "
               f"{datetime.date.today()}.")
+        # Models without a kernel on a core (DSP_ONLY on M0+) get zeros.
+        width = {m: len(x) for d in coefs.values() for m, x in d.items()}
         for core, d in coefs.items():
             print(f"const Coefficients k{CXX_CORE[core]} = {{")
-            for m, x in d.items():
+            for m in models:
+                x = d.get(m, [0] * width[m])
                 print(f"    /*{m}*/ {{" +
                       ", ".join(f"{v:.6g}" for v in x) + "},")
             print("};")

@@ -62,15 +62,18 @@ namespace {
 /// sorted model names).
 struct Coefficients {
   double addInt8[2];           // add_i8
+  double addInt8Table[2];      // add_i8_table
   double avgPoolInt8[5];       // avgpool_i8
   double convFloat[4];         // conv_f32
   double convInt8Blocked[9];   // conv_i8_blocked
   double convInt8Fc[3];        // conv_i8_fc
+  double convInt8Fc16[3];      // conv_i8_fc16
   double convInt8Patch[6];     // conv_i8_patch
   double convInt8Pointwise[4]; // conv_i8_pointwise
   double depthwiseFloat[3];    // dw_f32
   double depthwiseInt8[8];     // dw_i8
   double depthwiseGeneral[4];  // dw_i8_general
+  double depthwiseSame3x3[4];  // dw_i8_same3x3
   double maxPoolInt8[5];       // maxpool_i8
   double requantizeInt8[2];    // requant_i8
   double softmaxInt8[3];       // softmax_i8
@@ -90,15 +93,18 @@ struct Coefficients {
 // requantization (M0+ code is unchanged by those).
 const Coefficients kM0Plus = {
     /*add_i8*/ {220, 255},
+    /*add_i8_table*/ {95, 61},
     /*avgpool_i8*/ {10.1772, 76.5303, 92.6307, 208.444, 0},
     /*conv_f32*/ {203.596, 38.9828, 288.502, 913.967},
     /*conv_i8_blocked*/ {6.02075, 191.908, 211.454, 6.94745, 688.088, 15.8683, 8.02408, 182.379, 399.506},
     /*conv_i8_fc*/ {5.99611, 723.082, 214.791},
+    /*conv_i8_fc16*/ {0, 0, 0},
     /*conv_i8_patch*/ {11.2075, 513.982, 72.4106, 51.3949, 0.603006, 0},
     /*conv_i8_pointwise*/ {5.98188, 461.088, 0, 127.558},
     /*dw_f32*/ {239.498, 0, 6682.46},
     /*dw_i8*/ {48.9826, 402.013, 287.856, 41.5824, 145.132, 165.484, 245.283, 426.192},
     /*dw_i8_general*/ {28.7499, 0, 462.989, 596.483},
+    /*dw_i8_same3x3*/ {0, 0, 0, 0},
     /*maxpool_i8*/ {15.7841, 74.4929, 16.7849, 37.3922, 137.471},
     /*requant_i8*/ {133.257, 22.2079},
     /*softmax_i8*/ {1755.22, 1132.6, 348.99},
@@ -107,15 +113,18 @@ const Coefficients kM0Plus = {
 };
 const Coefficients kM4 = {
     /*add_i8*/ {53, 170},
+    /*add_i8_table*/ {17, 41},
     /*avgpool_i8*/ {6, 23, 32, 0, 123},
     /*conv_f32*/ {13.9869, 23.8399, 103.554, 745.582},
     /*conv_i8_blocked*/ {1.31309, 49.1089, 83.4918, 2.1932, 165.852, 65.3866, 2.63309, 250.327, 288.595},
     /*conv_i8_fc*/ {1.52852, 330.274, 162.785},
+    /*conv_i8_fc16*/ {1, 78, 36},
     /*conv_i8_patch*/ {2.15128, 169.458, 126.916, 9.68572, 2.10487, 0},
     /*conv_i8_pointwise*/ {1.15744, 109.976, 0, 420.698},
     /*dw_f32*/ {15.6994, 81.3318, 0},
     /*dw_i8*/ {17.0841, 0, 0, 0, 118.647, 0, 479.419, 118.31},
     /*dw_i8_general*/ {10.8321, 0, 213.679, 183.057},
+    /*dw_i8_same3x3*/ {153.368, 81.9265, 336.186, 141.193},
     /*maxpool_i8*/ {8.81847, 17.8839, 11.9972, 25.5622, 94.6424},
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
@@ -124,15 +133,18 @@ const Coefficients kM4 = {
 };
 const Coefficients kM7 = {
     /*add_i8*/ {53, 170},
+    /*add_i8_table*/ {17, 39},
     /*avgpool_i8*/ {6, 23, 32, 0, 123},
     /*conv_f32*/ {13.9869, 23.8454, 103.714, 753.361},
     /*conv_i8_blocked*/ {1.31274, 49.3065, 83.0765, 2.19448, 167.973, 65.1554, 2.63329, 250.553, 285.424},
     /*conv_i8_fc*/ {1.52852, 330.274, 162.785},
+    /*conv_i8_fc16*/ {1, 77, 37},
     /*conv_i8_patch*/ {2.12899, 170.308, 128.129, 9.68947, 2.11022, 0},
     /*conv_i8_pointwise*/ {1.14253, 111.665, 0, 431.378},
     /*dw_f32*/ {15.6875, 80.4375, 0},
     /*dw_i8*/ {17.1799, 0, 0, 0, 117.122, 0, 541.276, 136.98},
     /*dw_i8_general*/ {10.8323, 0, 216.675, 190.142},
+    /*dw_i8_same3x3*/ {154.216, 80.9344, 350.508, 142.88},
     /*maxpool_i8*/ {8.81847, 17.8839, 11.9972, 25.5622, 94.6424},
     /*requant_i8*/ {57.4426, 24.8343},
     /*softmax_i8*/ {631.633, 414.239, 103.392},
@@ -241,11 +253,23 @@ int64_t inBoundsMacs(const ConvGeometry &g) {
 // Dense convolutions (rt/conv.h)
 //===----------------------------------------------------------------------===//
 
-double denseInt8Instructions(const ConvGeometry &g, const Coefficients &k) {
+/// Whether the emitter runs the layer as fullyConnectedW16Int8 (int16
+/// weight pairs, DSP cores): one pixel through a 1x1 filter, whole words
+/// of inputs and outputs, no input zero point (KernelCalls.cpp).
+bool isFullyConnectedW16(const ConvGeometry &g, McuCore core) {
+  return hasDsp(core) && !g.isFloat && isFlat(g) && !kernelZeroPoint(g) &&
+         g.batch == 1 && g.outH == 1 && g.outW == 1 && g.channels % 4 == 0 &&
+         g.filters % 4 == 0;
+}
+
+double denseInt8Instructions(const ConvGeometry &g, McuCore core) {
+  const Coefficients &k = coefficientsOf(core);
   const int64_t n = g.batch, C = g.filters, ic = g.channels;
   const int64_t P = pixelsOf(g), oc2 = ceilDiv(C, 2);
   const int64_t fs = g.kernelH * g.kernelW * ic;
   const bool zp = kernelZeroPoint(g);
+  if (isFullyConnectedW16(g, core))
+    return dot(k.convInt8Fc16, {double(C * ic), double(C / 4), 1});
   if (isFlat(g) && !zp && (P >= 2 || C >= 4)) {
     if (P == 1) {
       int64_t b4 = ceilDiv(C, 4);
@@ -489,6 +513,17 @@ double depthwiseInstructions(const ConvGeometry &g, McuCore core) {
                {double(C * n * ry.total * rx.total),
                 double(C * n * ry.total * g.outW), double(C * P), 1});
   const int64_t groups = ceilDiv(C, 4);
+  // depthwiseConv3x3SameInt8 (the emitter's conditions, KernelCalls.cpp):
+  // 3x3, stride 1, 'same', one image, whole groups, rows of at most 14
+  // columns, on DSP cores.
+  bool same3x3 = g.kernelH == 3 && g.kernelW == 3 && g.strideH == 1 &&
+                 g.strideW == 1 && g.dilationH == 1 && g.dilationW == 1 &&
+                 g.padTop == 1 && g.padBottom == 1 && g.padLeft == 1 &&
+                 g.padRight == 1 && g.outH == g.inH && g.outW == g.inW;
+  if (hasDsp(core) && same3x3 && n == 1 && C % 4 == 0 && g.inW <= 14)
+    return dot(k.depthwiseSame3x3,
+               {double(groups * P), double(groups * g.outH), double(groups),
+                1});
   bool insideOk = !hasDsp(core) || (g.kernelH == 3 && g.kernelW == 3);
   int64_t win = insideOk ? n * ry.inside() * rx.inside() : 0;
   int64_t clippedTaps = n * ry.total * rx.total - win * taps;
@@ -546,10 +581,15 @@ LayerCost tinyprune::denseConvCost(const ConvGeometry &g, McuCore core) {
   LayerCost c;
   int64_t weights = g.filters * g.kernelH * g.kernelW * g.channels;
   c.flashBytes = weights * (g.isFloat ? 4 : 1) + perFilterFlash(g);
+  // fullyConnectedW16Int8 keeps the weights as int16 and, per filter, the
+  // starting value and a prepared multiplier (16 B) instead of bias,
+  // multiplier and shift.
+  if (isFullyConnectedW16(g, core))
+    c.flashBytes = 2 * weights + 20 * g.filters;
   c.macs = inBoundsMacs(g);
-  const Coefficients &k = coefficientsOf(core);
-  c.instructions =
-      g.isFloat ? denseFloatInstructions(g, k) : denseInt8Instructions(g, k);
+  c.instructions = g.isFloat
+                       ? denseFloatInstructions(g, coefficientsOf(core))
+                       : denseInt8Instructions(g, core);
   return c;
 }
 
@@ -736,7 +776,23 @@ static LayerCost costOf(Operation *op, McuCore core) {
     return c;
   }
   if (isa<AddOp, SubOp, MulOp, tosa::AddOp, tosa::SubOp, tosa::MulOp>(op)) {
-    // Three shape arrays (int32 per dimension) and constant operands.
+    // An int8 ADD/SUB whose operands have the output's shape runs from two
+    // compile-time tables of 256 words (addTableInt8; TFLite's input
+    // multipliers always fit them) and a 32-byte descriptor; the others
+    // keep three shape arrays (int32 per dimension).
+    auto outType = out ? dyn_cast<ShapedType>(out.getType()) : ShapedType();
+    bool sameShape =
+        !isa<MulOp, tosa::MulOp>(op) && outType &&
+        !isa<FloatType>(outType.getElementType()) &&
+        llvm::all_of(op->getOperands(), [&](Value v) {
+          auto t = dyn_cast<ShapedType>(v.getType());
+          return t && t.getShape() == outType.getShape();
+        });
+    if (sameShape) {
+      c.flashBytes = 2 * 1024 + 32 + constants(op->getOperands());
+      c.instructions = dot(k.addInt8Table, {double(n), 1});
+      return c;
+    }
     c.flashBytes = 3 * 4 * rankOf(out) + constants(op->getOperands());
     c.instructions = dot(k.addInt8, {double(n), 1});
     return c;

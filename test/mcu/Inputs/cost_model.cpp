@@ -14,6 +14,7 @@
 
 #include "tinyprune/rt/depthwise_conv.h"
 #include "tinyprune/rt/elementwise.h"
+#include "tinyprune/rt/fully_connected.h"
 #include "tinyprune/rt/pooling.h"
 #include "tinyprune/rt/softmax.h"
 #include "tinyprune/rt/sparse_conv.h"
@@ -42,6 +43,11 @@ enum Kind : int32_t {
   kAvgPoolInt8 = 8,
   kSoftmaxInt8 = 9,
   kRequantizeInt8 = 10,
+  // The compiler-prepared kernels: the descriptors the emitter writes are
+  // built here before the first marker.
+  kFullyConnectedW16Int8 = 11, // DSP cores only
+  kDepthwise3x3SameInt8 = 12,  // DSP cores only
+  kAddTableInt8 = 13,
 };
 
 /// One kernel call. Pools use kH x kW as their window; element-wise kinds
@@ -88,6 +94,11 @@ uint16_t rowPtr[kMaxOutC + 1], index16[kMaxElems];
 int32_t offsets[kMaxElems];
 uint8_t tapY[kMaxElems], tapX[kMaxElems];
 int32_t order[kMaxElems];
+int32_t table1[256], table2[256];
+#if TINYPRUNE_RT_FC_W16
+int32_t wide[kMaxElems / 2];
+RightShiftMultiplier prepared[kMaxOutC];
+#endif
 
 /// Keeps exactly round((1 - sparsity) * n) of n filterlets at random.
 void randomMask(Rng &r, int32_t n, int32_t percent) {
@@ -182,12 +193,74 @@ __attribute__((noinline)) void depthwiseF(const Case &c) {
                      c.kH, c.kW, wF, biasF, c.outH, c.outW, outF);
 }
 
+/// The parameters of every int8 add case (same-shape, fast path).
+const AddInt8Params kAddParams{5,          -7, -2,         20,  1518500250, -2,
+                               1288490189, -3, 1623497637, -19, -128,       127};
+
 __attribute__((noinline)) void addI8(const Case &c) {
   const int32_t shape[4] = {c.batches, c.inH, c.inW, c.inC};
-  const AddInt8Params p{5,          -7, -2,         20,  1518500250, -2,
-                        1288490189, -3, 1623497637, -19, -128,       127};
-  addInt8(p, 4, shape, inI8, shape, in2I8, shape, outI8);
+  addInt8(kAddParams, 4, shape, inI8, shape, in2I8, shape, outI8);
 }
+
+__attribute__((noinline)) void addTableI8(const Case &c, const AddTableInt8 &t) {
+  addTableInt8(t, c.batches * c.inH * c.inW * c.inC, inI8, in2I8, outI8);
+}
+
+/// The tables the emitter computes for kAddParams (KernelCalls.cpp).
+AddTableInt8 addTables() {
+  using detail::AddInputScale;
+  const AddInt8Params &p = kAddParams;
+  const AddInputScale s1 = AddInputScale::of(p.input1Offset, p.leftShift,
+                                             p.input1Multiplier, p.input1Shift);
+  const AddInputScale s2 = AddInputScale::of(p.input2Offset, p.leftShift,
+                                             p.input2Multiplier, p.input2Shift);
+  for (int32_t x = -128; x < 128; ++x) {
+    table1[x + 128] = s1(x);
+    table2[x + 128] = s2(x);
+  }
+  return AddTableInt8{
+      table1, table2,
+      prepareRightShiftMultiplier(p.outputMultiplier, p.outputShift),
+      p.outputOffset, p.actMin, p.actMax};
+}
+
+#if TINYPRUNE_RT_FC_W16
+/// The emitter's int16 pair layout of wI8 (KernelCalls.cpp) and prepared
+/// multipliers.
+FullyConnectedW16Int8 fullyConnectedW16(const Case &c) {
+  auto pair = [](int32_t lo, int32_t hi) {
+    return static_cast<int32_t>(
+        (static_cast<uint32_t>(static_cast<uint16_t>(hi)) << 16) |
+        static_cast<uint16_t>(lo));
+  };
+  int32_t *w = wide;
+  for (int32_t o = 0; o < c.outC; o += 4)
+    for (int32_t i = 0; i < c.inC; i += 4)
+      for (int32_t k = 0; k < 4; ++k) {
+        const int8_t *f = wI8 + (o + k) * c.inC + i;
+        *w++ = pair(f[0], f[2]);
+        *w++ = pair(f[1], f[3]);
+      }
+  for (int32_t o = 0; o < c.outC; ++o)
+    prepared[o] = prepareRightShiftMultiplier(multiplier[o], shift[o]);
+  return FullyConnectedW16Int8{wide, bias, prepared, c.inC, c.outC, -3, -128,
+                               127};
+}
+
+__attribute__((noinline)) void fcW16(const Case &c,
+                                     const FullyConnectedW16Int8 &l) {
+  (void)c;
+  fullyConnectedW16Int8(l, inI8, outI8);
+}
+#endif
+
+#if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
+__attribute__((noinline)) void depthwise3x3Same(const Case &c) {
+  const DepthwiseSame3x3Int8 l{multiplier, shift, wI8,   bias, c.inH, c.inW,
+                               c.inC,      c.inputZeroPoint, -3,   -128, 127};
+  depthwiseConv3x3SameInt8(l, inI8, outI8);
+}
+#endif
 
 PoolParams poolParams(const Case &c) {
   return PoolParams{c.strideH, c.strideW, c.kH, c.kW,
@@ -257,6 +330,18 @@ int main() {
       tinyprune_mark();
       sparseConvF(c, w);
       tinyprune_mark();
+    } else if (c.kind == kAddTableInt8) {
+      const AddTableInt8 t = addTables();
+      tinyprune_mark();
+      addTableI8(c, t);
+      tinyprune_mark();
+#if TINYPRUNE_RT_FC_W16
+    } else if (c.kind == kFullyConnectedW16Int8) {
+      const FullyConnectedW16Int8 l = fullyConnectedW16(c);
+      tinyprune_mark();
+      fcW16(c, l);
+      tinyprune_mark();
+#endif
     } else {
       tinyprune_mark();
       switch (c.kind) {
@@ -272,6 +357,11 @@ int main() {
       case kDepthwiseFloat:
         depthwiseF(c);
         break;
+#if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
+      case kDepthwise3x3SameInt8:
+        depthwise3x3Same(c);
+        break;
+#endif
       case kAddInt8:
         addI8(c);
         break;
@@ -284,9 +374,14 @@ int main() {
       case kSoftmaxInt8:
         softmaxI8(c);
         break;
-      default:
+      case kRequantizeInt8:
         requantizeI8(c);
         break;
+      default:
+        std::printf("cost-model: case %ld: kind %ld has no kernel on this "
+                    "core\n",
+                    long(n), long(c.kind));
+        return 1;
       }
       tinyprune_mark();
     }
