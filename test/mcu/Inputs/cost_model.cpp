@@ -158,10 +158,39 @@ ConvFloatParams floatParams(const Case &c) {
                          c.padTop,  c.padLeft, -1e30f,      1e30f};
 }
 
-__attribute__((noinline)) void convInt8(const Case &c) {
+#if TINYPRUNE_RT_CONV_W16
+int32_t conv16[kMaxElems];
+
+/// The filter as int16 pairs where the compiler passes them
+/// (KernelCalls.cpp: dense, whole-word filter rows, pointwise or larger than
+/// the patch path takes, not a single pixel), else null.
+const int32_t *convW16(const Case &c) {
+  const int32_t filterSize = c.kH * c.kW * c.inC;
+  const bool pointwise = c.kH == 1 && c.kW == 1 && c.strideH == 1 &&
+                         c.strideW == 1 && c.padTop == 0 && c.padLeft == 0 &&
+                         c.inputZeroPoint == 0 && c.outH == c.inH &&
+                         c.outW == c.inW;
+  const bool singlePixel = pointwise && c.batches == 1 && c.inH == 1 &&
+                           c.inW == 1;
+  if (singlePixel || (c.kW * c.inC) % 4 != 0 || c.dilationH != 1 ||
+      c.dilationW != 1 || !(pointwise || filterSize > 64) ||
+      convW16Words(c.outC, filterSize) > kMaxElems)
+    return nullptr;
+  packConvW16(wI8, c.outC, filterSize, conv16);
+  return conv16;
+}
+#endif
+
+__attribute__((noinline)) void convInt8(const Case &c, const int32_t *w16) {
   convPerChannelInt8(int8Params(c), multiplier, shift, c.batches, c.inH, c.inW,
                      c.inC, inI8, c.outC, c.kH, c.kW, wI8, bias, c.outH, c.outW,
-                     outI8);
+                     outI8
+#if TINYPRUNE_RT_CONV_W16
+                     ,
+                     w16
+#endif
+  );
+  (void)w16;
 }
 
 __attribute__((noinline)) void
@@ -342,12 +371,17 @@ int main() {
       fcW16(c, l);
       tinyprune_mark();
 #endif
+    } else if (c.kind == kConvInt8) {
+      const int32_t *w16 = nullptr;
+#if TINYPRUNE_RT_CONV_W16
+      w16 = convW16(c);
+#endif
+      tinyprune_mark();
+      convInt8(c, w16);
+      tinyprune_mark();
     } else {
       tinyprune_mark();
       switch (c.kind) {
-      case kConvInt8:
-        convInt8(c);
-        break;
       case kConvFloat:
         convF(c);
         break;
