@@ -7,8 +7,8 @@ model, dense and at a few ratios and budgets.
     /usr/bin/python3 bench/channel_bench.py [--models dscnn,mobilenet,resnet8]
         [--configs ram=0.5,flash=0.5,latency=0.5,ratio=0.3]
         [--limit 2000] [--epochs 1] [--methods calibrated,gates]
-        [--gate-epochs 1] [--steps 1] [--chained] [--calibration-limit N]
-        [--reports DIR] [--json FILE]
+        [--gate-epochs 1] [--steps 1] [--final-epochs N] [--chained]
+        [--calibration-limit N] [--reports DIR] [--keep DIR] [--json FILE]
 
 Every pruned model is: imported, raised, `--channel-prune` with the
 configuration, calibration on the first `--limit` training samples (the
@@ -31,7 +31,10 @@ distilling from the model it starts from.
 `--limit` is the fine-tuning samples (`finetune-limit`), `--calibration-limit`
 the ranking's and re-solve's (default: `--limit`). `--reports DIR` keeps
 the pass's report of every pruned model (with steps: every step's budget,
-channels, arena, flash, instructions and fine-tune) in DIR.
+channels, arena, flash, instructions and fine-tune) in DIR. `--keep DIR`
+keeps the pruned models there. `--final-epochs N` gives the pass's last
+step (with `--steps`, else its only step) N epochs of fine-tuning instead
+of `--epochs` (`final-epochs=N`).
 
 `--methods` chooses the channels: `calibrated` (the consumers' output error
 on the samples, consumers re-solved) and/or `gates` (`gate-epochs=N`:
@@ -43,6 +46,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,6 +95,8 @@ def main():
     ap.add_argument("--methods", default="calibrated")
     ap.add_argument("--gate-epochs", type=int, default=1)
     ap.add_argument("--steps", type=int, default=1)
+    ap.add_argument("--final-epochs", type=int)
+    ap.add_argument("--keep")
     ap.add_argument("--chained", action="store_true")
     ap.add_argument("--reports")
     ap.add_argument("--calibration-limit", type=int)
@@ -154,11 +160,14 @@ def main():
                             opts += " report=%s" % os.path.join(
                                 args.reports, "%s_%s_%s_%d.txt" %
                                 (model, config, method, k))
-                        if args.epochs > 0 or method == "gates":
+                        if (args.epochs > 0 or args.final_epochs or
+                                method == "gates"):
                             opts += " labels=%s" % os.path.join(
                                 DATA, "train_y.npy")
                         if args.epochs > 0:
                             opts += " epochs=%d" % args.epochs
+                        if args.final_epochs is not None and k == runs:
+                            opts += " final-epochs=%d" % args.final_epochs
                         if method == "gates":
                             opts += " gate-epochs=%d" % args.gate_epochs
                         pruned = os.path.join(tmp, "%s_pruned%d.mlir" %
@@ -167,6 +176,10 @@ def main():
                              "--channel-prune=" + opts, "-o", pruned])
                         source = pruned
                     minutes = (time.time() - start) / 60
+                    if args.keep:
+                        shutil.copy(pruned, os.path.join(
+                            args.keep, "%s_%s_%s.mlir" %
+                            (model, config, method)))
                     r = measure(pruned, tmp)
                     rows.append(dict(model=model, config=config, goal=goal,
                                      method=method, minutes=minutes, **r))
@@ -177,6 +190,7 @@ def main():
         with open(args.json, "w") as f:
             json.dump(dict(limit=args.limit, epochs=args.epochs,
                            steps=args.steps, chained=args.chained,
+                           final_epochs=args.final_epochs,
                            calibration_limit=args.calibration_limit,
                            gate_epochs=args.gate_epochs, rows=rows),
                       f, indent=1)

@@ -133,8 +133,8 @@ private:
   LogicalResult prune(Run &run);
   /// One step: ranks, chooses to `run.budget` (or the ratio), removes,
   /// re-solves and fine-tunes (distilling from `dense`, the model before
-  /// the pass, may be null).
-  LogicalResult pruneStep(Run &run, func::FuncOp dense);
+  /// the pass, may be null) for `epochs`, or `final-epochs` when `last`.
+  LogicalResult pruneStep(Run &run, func::FuncOp dense, bool last);
   LogicalResult checkOptions(Run &run);
   LogicalResult findFunction(Run &run);
   void magnitudeImportance(Run &run);
@@ -155,10 +155,20 @@ private:
   /// channels so that they reproduce their dense outputs without them.
   LogicalResult resolveConsumers(Run &run, const calib::CalibrationSet &set);
   /// With epochs: fine-tunes the pruned `run.func` on the calibration
-  /// samples, with labels or distilling from `dense`.
-  LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense);
+  /// samples, with labels or distilling from `dense`, as `request` says.
+  LogicalResult finetuneAfterRemoval(Run &run, func::FuncOp dense,
+                                     const FinetuneRequest &request);
   /// The fine-tuning options as the toolkit takes them.
   FinetuneRequest finetuneRequest() const { return finetuneRequestOf(*this); }
+  /// Those of the last step: `final-epochs` epochs unless it is -1.
+  FinetuneRequest finalFinetuneRequest() const {
+    FinetuneRequest r = finetuneRequest();
+    if (finalEpochs >= 0)
+      r.epochs = finalEpochs;
+    return r;
+  }
+  /// Whether some step fine-tunes.
+  bool finetunes() const { return epochs > 0 || finalEpochs > 0; }
   friend FinetuneRequest pruning::finetuneRequestOf<>(const ChannelPrunePass &);
   void writeReport(const Run &run);
   void progress(const Twine &message) {
@@ -179,11 +189,16 @@ LogicalResult ChannelPrunePass::checkOptions(Run &run) {
   if (!(maxGroupRatio > 0.0 && maxGroupRatio <= 1.0))
     return modelError() << "max-group-ratio must be in (0, 1], got "
                         << shortNumber(maxGroupRatio);
+  if (finalEpochs < -1)
+    return modelError() << "final-epochs must be at least -1 (-1: epochs), got "
+                        << finalEpochs.getValue();
   if (llvm::Error err = checkRequest(finetuneRequest()))
     return modelError() << llvm::toString(std::move(err));
-  if (!labels.empty() && epochs == 0 && gateEpochs == 0)
-    return modelError()
-           << "labels are for training: give epochs or gate-epochs too";
+  if (llvm::Error err = checkRequest(finalFinetuneRequest()))
+    return modelError() << "final-epochs: " << llvm::toString(std::move(err));
+  if (!labels.empty() && !finetunes() && gateEpochs == 0)
+    return modelError() << "labels are for training: give epochs, "
+                           "final-epochs or gate-epochs too";
   if (gateEpochs < 0)
     return modelError() << "gate-epochs must be at least 0, got "
                         << gateEpochs.getValue();
@@ -722,11 +737,12 @@ ChannelPrunePass::resolveConsumers(Run &run, const calib::CalibrationSet &set) {
   return success();
 }
 
-LogicalResult ChannelPrunePass::finetuneAfterRemoval(Run &run,
-                                                     func::FuncOp dense) {
-  progress(llvm::formatv("fine-tuning for {0} epochs", epochs.getValue()));
+LogicalResult
+ChannelPrunePass::finetuneAfterRemoval(Run &run, func::FuncOp dense,
+                                       const FinetuneRequest &request) {
+  progress(llvm::formatv("fine-tuning for {0} epochs", request.epochs));
   llvm::Expected<FinetuneSummary> summary =
-      finetuneAfterPruning(run.func, dense, finetuneRequest());
+      finetuneAfterPruning(run.func, dense, request);
   if (!summary)
     return modelError() << "fine-tuning: "
                         << llvm::toString(summary.takeError());
@@ -765,7 +781,8 @@ void ChannelPrunePass::writeReport(const Run &run) {
   file << out;
 }
 
-LogicalResult ChannelPrunePass::pruneStep(Run &run, func::FuncOp dense) {
+LogicalResult ChannelPrunePass::pruneStep(Run &run, func::FuncOp dense,
+                                          bool last) {
   run.groups = findChannelGroups(run.func);
   run.candidates.clear();
   run.gated.clear();
@@ -837,7 +854,8 @@ LogicalResult ChannelPrunePass::pruneStep(Run &run, func::FuncOp dense) {
     return failure();
   for (const Candidate &c : run.candidates)
     run.removedTotal += c.removed;
-  if (epochs > 0 && failed(finetuneAfterRemoval(run, dense)))
+  FinetuneRequest request = last ? finalFinetuneRequest() : finetuneRequest();
+  if (request.epochs > 0 && failed(finetuneAfterRemoval(run, dense, request)))
     return failure();
   return success();
 }
@@ -856,7 +874,7 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
   // The model before pruning: the teacher of the gates and of a fine-tune
   // without labels (or mixed with them), in every step.
   OwningOpRef<func::FuncOp> dense;
-  if (epochs > 0 || gateEpochs > 0)
+  if (finetunes() || gateEpochs > 0)
     dense = cast<func::FuncOp>(run.func->clone());
   // Progressive pruning: `steps` budgets from the model's figures down to
   // the ones asked for, each step ranking, removing and fine-tuning on
@@ -870,7 +888,7 @@ LogicalResult ChannelPrunePass::prune(Run &run) {
                              describeBudget(run.budget)));
     }
     int64_t removedBefore = run.removedTotal;
-    if (failed(pruneStep(run, dense ? *dense : func::FuncOp())))
+    if (failed(pruneStep(run, dense ? *dense : func::FuncOp(), k == count)))
       return failure();
     if (count == 1)
       break;

@@ -15,7 +15,12 @@
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="epochs=2" 2>&1 | FileCheck %s --check-prefix=EPOCHS
 // EPOCHS: error: channel-prune: epochs > 0 needs calibration=<training samples>
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="labels=y.npy" 2>&1 | FileCheck %s --check-prefix=LABELS
-// LABELS: error: channel-prune: labels are for training: give epochs or gate-epochs too
+// LABELS: error: channel-prune: labels are for training: give epochs, final-epochs or gate-epochs too
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="labels=y.npy final-epochs=0" 2>&1 | FileCheck %s --check-prefix=LABELS
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="ram-budget=8 steps=2 final-epochs=-2" 2>&1 | FileCheck %s --check-prefix=FINALNEG
+// FINALNEG: error: channel-prune: final-epochs must be at least -1 (-1: epochs), got -2
+// RUN: not tinyprune-opt %s --split-input-file --channel-prune="ram-budget=8 steps=2 final-epochs=3" 2>&1 | FileCheck %s --check-prefix=FINALDATA
+// FINALDATA: error: channel-prune: final-epochs: epochs > 0 needs calibration=<training samples>
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="gate-epochs=2" 2>&1 | FileCheck %s --check-prefix=GATES
 // GATES: error: channel-prune: gate-epochs needs calibration=<training samples>
 // RUN: not tinyprune-opt %s --split-input-file --channel-prune="gate-epochs=-1" 2>&1 | FileCheck %s --check-prefix=GATENEG

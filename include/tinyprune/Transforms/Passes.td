@@ -482,6 +482,10 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
            "geometrically between the model's figure and the final one, "
            "each ranking, removing, re-solving and (with epochs) "
            "fine-tuning the model the previous step left; 1: one step">,
+    Option<"finalEpochs", "final-epochs", "int64_t", /*default=*/"-1",
+           "The last step's fine-tune (the only one without steps): this "
+           "many epochs instead of `epochs` (-1: `epochs`; 0: none). The "
+           "last step removes the channels that cost the most accuracy">,
   ]> {
   let summary = "Remove whole channels (Liberis & Lane), to a ratio or to "
                 "MCU budgets";
@@ -570,7 +574,9 @@ def ChannelPrune : TinyPrune_DataDrivenPruningPass<"channel-prune", [
     weights), removes them, re-solves the consumers and, with `epochs`,
     fine-tunes for `epochs` epochs, distilling (without labels, or mixed
     with them by `distill-weight`) from the model before the pass.
-    `max-group-ratio` counts from the channels before the pass. The report
+    `max-group-ratio` counts from the channels before the pass.
+    `final-epochs` gives the last step's fine-tune its own number of
+    epochs (the earlier steps keep `epochs`). The report
     gives every step's budget, channels removed, arena, flash,
     instructions and fine-tune.
 
