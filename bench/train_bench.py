@@ -6,7 +6,7 @@
     /usr/bin/python3 bench/train_bench.py results [--models ...]
         [--sparsity S,...] [--samples N] [--epochs E] [--learning-rate LR]
         [--prune-samples P] [--reuse-pruned] [--objectives labels,distill]
-        [--prune-steps K [--prune-end F]]
+        [--prune-steps K [--prune-end F]] [--prune-options "OPTS"]
 
 speed: for each Fashion-MNIST fixture, training samples per second of
 `--tinyprune-finetune` and the wall time of one prune + fine-tune.
@@ -33,7 +33,9 @@ all 60,000 training images. With --prune-steps K the pass prunes
 gradually while it fine-tunes (`prune-steps=K prune-end=F`: no recovery,
 the selection's per-layer counts reached in K steps by the F fraction of
 training); the "pruned" column stays the one-shot prune without
-fine-tuning.
+fine-tuning. --prune-options adds `--filterlet-prune` options to the
+pruning of every row (e.g. "block=8 layer-sparsity=5=0"); the header
+names them.
 
 The data come from scripts/fetch-data.sh (${TINYPRUNE_DATA:-~/.cache/
 tinyprune-data}); the tools from build/bin.
@@ -130,6 +132,8 @@ def speed(args, tmp):
 def results(args, tmp):
     how = ("--tinyprune-finetune on the pruned model" if args.reuse_pruned
            else "--filterlet-prune")
+    if args.prune_options:
+        how += f", pruned with {args.prune_options}"
     if args.prune_steps:
         how += (f", pruned gradually in {args.prune_steps} steps by "
                 f"{args.prune_end} of training")
@@ -147,7 +151,9 @@ def results(args, tmp):
         for sparsity in args.sparsity.split(","):
             prune = (f"--filterlet-prune=sparsity={sparsity} target=none "
                      f"calibration={DATA}/train_x.npy "
-                     f"calibration-limit={args.prune_samples}")
+                     f"calibration-limit={args.prune_samples}" +
+                     (" " + args.prune_options if args.prune_options
+                      else ""))
             pruned = os.path.join(tmp, name + "_pruned.mlir")
             run([f"{BIN}/tinyprune-opt", dense, "--tinyprune-raise-to-layers",
                  prune, "-o", pruned])
@@ -213,6 +219,9 @@ def main():
     ap.add_argument("--prune-end", type=float, default=0.5,
                     help="results: with --prune-steps, the fraction of "
                     "training at which the last pruning step happens")
+    ap.add_argument("--prune-options", default="",
+                    help="results: more --filterlet-prune options, "
+                    "space-separated (e.g. \"block=8 layer-sparsity=5=0\")")
     ap.add_argument("--eval-threads", type=int, default=1,
                     help="threads of `tinyprune eval`")
     ap.add_argument("--threads", type=int, default=1)
