@@ -264,8 +264,34 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   bool rightShifts = c.mult.size() == c.shift.size();
   for (auto [m, s] : llvm::zip(c.mult, c.shift))
     rightShifts &= m == 0 || (m > 0 && s <= -1 && s >= -31);
-  if (depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
-      (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14) {
+  bool any3x3 = depthwise && kh == 3 && kw == 3 && rightShifts && n == 1 &&
+                oc == ic && (int64_t)c.mult.size() == oc && ic % 4 == 0 &&
+                ih >= 3 && iw >= 3 && stride[0] == stride[1] &&
+                (stride[0] == 1 || stride[0] == 2) &&
+                llvm::all_of(dilation, [](int64_t v) { return v == 1; }) &&
+                llvm::all_of(pad, [](int64_t v) { return v == 0 || v == 1; });
+  bool narrowSame = depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
+                    (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14;
+  std::string any3x3Code;
+  if (any3x3 && !narrowSame) {
+    // Any other 3x3 depthwise layer with padding of at most one (VWW's
+    // stride-2 layers and wide maps): on the DSP cores,
+    // depthwiseConv3x3Int8 (rt/depthwise_conv.h), from input to output
+    // (in place the layer keeps the general kernel's row loop). On rows
+    // of at most 14 columns depthwiseConv3x3SameInt8 is faster: one call
+    // per row where this kernel makes three.
+    std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
+    llvm::raw_string_ostream(p.constants)
+        << "static const tinyprune::rt::Depthwise3x3Int8 " << desc << " = {"
+        << mName << ", " << sName << ", " << wName << ", " << bName << ", "
+        << ih << ", " << iw << ", " << ic << ", " << oh << ", " << ow << ", "
+        << stride[0] << ", " << pad[0] << ", " << pad[2] << ", " << inZp << ", "
+        << c.outZp << ", " << c.lo << ", " << c.hi << "};\n";
+    any3x3Code = "tinyprune::rt::depthwiseConv3x3Int8(" + desc +
+                 ", (const int8_t *)(" + ptr(x) + "), (int8_t *)(" + ptr(out) +
+                 "));";
+  }
+  if (narrowSame) {
     std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
     llvm::raw_string_ostream(p.constants)
         << "static const tinyprune::rt::DepthwiseSame3x3Int8 " << desc << " = {"
@@ -285,6 +311,10 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
       step.rows->wholeCode = sameCall(ptr(out));
       step.rows->wholeGuard = guard.str();
     }
+  } else if (!any3x3Code.empty()) {
+    Step &step = p.steps.back();
+    step.code = "#if TINYPRUNE_RT_DEPTHWISE_3X3\n  " + any3x3Code +
+                "\n#else\n  " + step.code + "\n#endif";
   }
   // A fully-connected layer (a single pixel through a 1x1 filter) with
   // whole words of inputs and outputs: on the DSP cores,

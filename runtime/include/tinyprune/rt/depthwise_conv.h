@@ -554,6 +554,129 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
 #define TINYPRUNE_RT_DEPTHWISE_3X3_SAME 0
 #endif
 
+/// A 3x3 int8 depthwise layer (depth multiplier 1, one image, dilation 1,
+/// stride 1 or 2 along both axes, at most one row or column of padding on
+/// each side, input at least 3x3) as the compiler describes it for
+/// depthwiseConv3x3Int8.
+struct Depthwise3x3Int8 {
+  const int32_t *multiplier, *shift;
+  const int8_t *filter;
+  const int32_t *bias;
+  int32_t inH, inW, c, outH, outW, stride, padTop, padLeft;
+  int32_t inputZeroPoint, outputZeroPoint, actMin, actMax;
+};
+
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+/// Whether depthwiseConv3x3Int8 exists (DSP cores); elsewhere such layers
+/// take depthwiseConvPerChannelInt8.
+#define TINYPRUNE_RT_DEPTHWISE_3X3 1
+
+namespace detail {
+/// The weight table of depthwiseInside4 (two words per tap) for the four
+/// channels at `f` (the `[3][3][c]` filter offset to the group) when the
+/// window is read `colShift` columns right of where it lies: table tap
+/// (r, k) holds filter tap (r, k + colShift), or zero where that is outside
+/// the filter.
+inline void depthwiseShiftedTable3x3(const int8_t *f, int32_t c,
+                                     int32_t colShift, int32_t *t) {
+  for (int32_t r = 0; r < 3; ++r)
+    for (int32_t k = 0; k < 3; ++k, t += 2) {
+      const int32_t kx = k + colShift;
+      if (kx < 0 || kx > 2) {
+        t[0] = t[1] = 0;
+        continue;
+      }
+      const int32_t wq = loadInt8x4(f + static_cast<ptrdiff_t>(r * 3 + kx) * c);
+      t[0] = sxtbLanes02(wq);
+      t[1] = sxtbLanes13(wq);
+    }
+}
+} // namespace detail
+
+/// A Depthwise3x3Int8 layer from `input` to `output` (distinct buffers),
+/// any width: the layers depthwiseConv3x3SameInt8 does not take (VWW's
+/// stride-2 layers and its 48- and 24-column maps). Each group of four
+/// channels runs over all rows with its requantization prepared once and
+/// reads the input where it lies, without strip copies: a window clipped
+/// by the padding is read as the inside window next to it (moved by one
+/// row or column) with its weights moved the other way and zeros for the
+/// taps in the padding. The group's three tables (left edge, inside, right
+/// edge) lie between rows of zeros (30 words each, 360 bytes of stack), so
+/// a window moved down (up) a row reads its table from one row later
+/// (earlier): each table is built once per group, and each output row is at
+/// most three calls of the unrolled window loop (the left edge window, the
+/// inside run, the right edge window). Same results as
+/// depthwiseConvPerChannelInt8.
+///
+/// The compiler checks what the kernel needs: `c` a multiple of four,
+/// inH, inW >= 3, padding 0 or 1 on every side, right-shift multipliers
+/// (isRightShiftMultiplier). Out of line: one copy for all its layers.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseConv3x3Int8(const Depthwise3x3Int8 &l, const int8_t *input,
+                     int8_t *output) {
+  const detail::OutputStage finish =
+      detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
+  const int32_t offset = static_cast<int32_t>(
+      (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t c = l.c, s = l.stride;
+  const ptrdiff_t rowBytes = static_cast<ptrdiff_t>(l.inW) * c;
+  const ptrdiff_t outRowBytes = static_cast<ptrdiff_t>(l.outW) * c;
+  // Output columns [0, first) clip on the left, [first, last) lie inside,
+  // [last, outW) clip on the right (at most one each, with padding <= 1).
+  const int32_t first = l.padLeft > 0 && l.outW > 0 ? 1 : 0;
+  int32_t last = (l.inW - 3 + l.padLeft) / s + 1;
+  last = last > l.outW ? l.outW : (last < first ? first : last);
+  const int32_t rightShift = (l.inW - 3) - (last * s - l.padLeft);
+  const ptrdiff_t firstBytes =
+      static_cast<ptrdiff_t>(first * s - l.padLeft) * c;
+  const ptrdiff_t rightBytes = static_cast<ptrdiff_t>(l.inW - 3) * c;
+  // Per table: a row of zeros, the 3x3 taps, a row of zeros.
+  constexpr int32_t kRow = 6, kTable = 5 * kRow;
+  int32_t tables[3 * kTable];
+  for (int32_t i = 0; i < 3; ++i)
+    for (int32_t k = 0; k < kRow; ++k)
+      tables[i * kTable + k] = tables[i * kTable + 4 * kRow + k] = 0;
+  int32_t *left = tables + kRow, *inside = left + kTable,
+          *right = inside + kTable;
+  for (int32_t c0 = 0; c0 < c; c0 += 4) {
+    RightShiftMultiplier q[4];
+    int32_t start[4];
+    for (int32_t k = 0; k < 4; ++k) {
+      q[k] = detail::prepareMultiplier(l.multiplier[c0 + k], l.shift[c0 + k]);
+      start[k] = l.bias ? l.bias[c0 + k] : 0;
+    }
+    const int8_t *f = l.filter + c0;
+    detail::depthwiseShiftedTable3x3(f, c, 0, inside);
+    if (first > 0)
+      detail::depthwiseShiftedTable3x3(f, c, l.padLeft, left);
+    if (last < l.outW)
+      detail::depthwiseShiftedTable3x3(f, c, rightShift, right);
+    int8_t *y = output + c0;
+    for (int32_t oy = 0; oy < l.outH; ++oy, y += outRowBytes) {
+      // The window's rows, moved inside the input: rows y1..y1 + 2, whose
+      // weights are the filter's rows from y1 - y0 (-1, 0 or 1).
+      const int32_t y0 = oy * s - l.padTop;
+      const int32_t y1 = y0 < 0 ? 0 : (y0 > l.inH - 3 ? l.inH - 3 : y0);
+      const int32_t moved = kRow * (y1 - y0);
+      const int8_t *x = input + c0 + static_cast<ptrdiff_t>(y1) * rowBytes;
+      if (first > 0)
+        detail::depthwiseStripWindows4(x, c, rowBytes, 0, 3, 3, left + moved,
+                                       offset, start, q, finish, 1, c, y);
+      detail::depthwiseStripWindows4(
+          x + firstBytes, c, rowBytes, static_cast<ptrdiff_t>(s) * c, 3, 3,
+          inside + moved, offset, start, q, finish, last - first, c,
+          y + static_cast<ptrdiff_t>(first) * c);
+      if (last < l.outW)
+        detail::depthwiseStripWindows4(
+            x + rightBytes, c, rowBytes, 0, 3, 3, right + moved, offset, start,
+            q, finish, 1, c, y + static_cast<ptrdiff_t>(last) * c);
+    }
+  }
+}
+#else
+#define TINYPRUNE_RT_DEPTHWISE_3X3 0
+#endif
+
 /// float32 NHWC depthwise convolution, TFLite's reference_ops::DepthwiseConv.
 /// Each output is `clamp(total + bias)` with `total` accumulated from 0.0f
 /// over the in-bounds taps in filter row, filter column order.
