@@ -274,6 +274,111 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
     int32_t kH, int32_t kW, const int32_t *weights, int32_t offset,
     const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
     const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
+#if TINYPRUNE_RT_ARM_ASM
+  // 3x3 windows (the only ones this path takes with the assembly) over the
+  // whole int8 range: the whole loop in assembly, about 20 instructions
+  // per four outputs besides the window (72) and the requantization (40),
+  // where GCC spent about 40. The 13 registers hold the window; what the
+  // loop needs besides lives in `f` and is reloaded per pixel.
+  if (!finish.narrow && outW > 0) {
+    static_assert(sizeof(RightShiftMultiplier) == 16 &&
+                      offsetof(RightShiftMultiplier, rounding) == 0 &&
+                      offsetof(RightShiftMultiplier, multiplier) == 8 &&
+                      offsetof(RightShiftMultiplier, highShift) == 12,
+                  "the layout the depthwise row loop assumes");
+    struct {
+      ptrdiff_t tapStride;           // 0
+      const int32_t *weights;        // 4
+      int32_t offset;                // 8
+      const RightShiftMultiplier *q; // 12
+      int32_t zeroPoint;             // 16
+      int8_t *y;                     // 20
+      ptrdiff_t yStep, rowStride;    // 24, 28
+      ptrdiff_t xNext;               // 32: next window from the third row
+      int32_t n;                     // 36
+      int32_t start[4];              // 40
+    } f = {tapStride,
+           weights,
+           offset,
+           q,
+           finish.zeroPoint,
+           y,
+           outC,
+           rowStride,
+           xStep - 2 * rowStride,
+           outW,
+           {start[0], start[1], start[2], start[3]}};
+    static_assert(sizeof(ptrdiff_t) == 4 && sizeof(void *) == 4,
+                  "the frame layout the depthwise row loop assumes");
+    int32_t a0, a1, a2, a3, t0, t1, w0, w1, dx, wp, off;
+#define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
+  "ldr    %[t0], " address "\n\t"                                              \
+  "ldrd   %[w0], %[w1], [%[wp], #" offset "]\n\t"                              \
+  "sxtab16 %[t1], %[off], %[t0]\n\t"                                           \
+  "sxtab16 %[t0], %[off], %[t0], ror #8\n\t"                                   \
+  "smlabb %[a0], %[t1], %[w0], %[a0]\n\t"                                      \
+  "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
+  "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
+  "smlatt %[a3], %[t0], %[w1], %[a3]\n\t"
+    // Requantize a_K into byte K of y (registers: lo t0, hi t1, m w0, sh
+    // w1, q wp, zp off, y dx); a_K becomes the sign correction.
+#define TINYPRUNE_RT_DW_STORE(ACC, K)                                          \
+  "ldrd   %[t0], %[t1], [%[wp], #" K "*16]\n\t"                                \
+  "ldrd   %[w0], %[w1], [%[wp], #" K "*16+8]\n\t"                              \
+  "smlal  %[t0], %[t1], %[" ACC "], %[w0]\n\t"                                 \
+  "and    %[" ACC "], %[" ACC "], #0x80000000\n\t"                             \
+  "subs   %[t0], %[t0], %[" ACC "]\n\t"                                        \
+  "sbc    %[t1], %[t1], #0\n\t"                                                \
+  "asr    %[t1], %[t1], %[w1]\n\t"                                             \
+  "add    %[t1], %[t1], %[off]\n\t"                                            \
+  "ssat   %[t1], #8, %[t1]\n\t"                                                \
+  "strb   %[t1], [%[dx], #" K "]\n\t"
+    // clang-format off
+    __asm__ volatile(
+        "1:\n\t"
+        "ldrd   %[dx], %[wp], [%[f]]\n\t"
+        "ldr    %[off], [%[f], #8]\n\t"
+        "ldrd   %[a0], %[a1], [%[f], #40]\n\t"
+        "ldrd   %[a2], %[a3], [%[f], #48]\n\t"
+        TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
+        "ldr    %[t0], [%[f], #28]\n\t"
+        "add    %[x], %[x], %[t0]\n\t"
+        TINYPRUNE_RT_DW_TAP("[%[x]]", "24")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "32")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "40")
+        "ldr    %[t0], [%[f], #28]\n\t"
+        "add    %[x], %[x], %[t0]\n\t"
+        TINYPRUNE_RT_DW_TAP("[%[x]]", "48")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "56")
+        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "64")
+        "ldr    %[t0], [%[f], #32]\n\t"
+        "add    %[x], %[x], %[t0]\n\t"
+        "ldrd   %[wp], %[off], [%[f], #12]\n\t"
+        "ldr    %[dx], [%[f], #20]\n\t"
+        TINYPRUNE_RT_DW_STORE("a0", "0")
+        TINYPRUNE_RT_DW_STORE("a1", "1")
+        TINYPRUNE_RT_DW_STORE("a2", "2")
+        TINYPRUNE_RT_DW_STORE("a3", "3")
+        "ldr    %[t0], [%[f], #24]\n\t"
+        "add    %[dx], %[dx], %[t0]\n\t"
+        "str    %[dx], [%[f], #20]\n\t"
+        "ldr    %[t0], [%[f], #36]\n\t"
+        "subs   %[t0], %[t0], #1\n\t"
+        "str    %[t0], [%[f], #36]\n\t"
+        "bne    1b\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+          [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+          [dx] "=&r"(dx), [wp] "=&r"(wp), [off] "=&r"(off), [x] "+r"(x)
+        : [f] "r"(&f)
+        : "cc", "memory");
+    // clang-format on
+#undef TINYPRUNE_RT_DW_STORE
+#undef TINYPRUNE_RT_DW_TAP
+    return;
+  }
+#endif
   for (int32_t ox = 0; ox < outW; ++ox, y += outC, x += xStep) {
     int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
     depthwiseInside4(x, tapStride, rowStride, kH, kW, weights, outC, offset, a0,
