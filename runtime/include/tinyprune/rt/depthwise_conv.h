@@ -265,52 +265,39 @@ inline void depthwiseStrip4(const DepthwiseInt8Layer &l, const int8_t *in,
   }
 }
 
-/// `outW` outputs for the four channels of a group from strip rows at `x`
-/// (`rowStride` bytes apart), windows `xStep` bytes apart, taps `tapStride`
-/// bytes apart: every window an inside one. Out of line, so that the
-/// unrolled window gets the registers its inline assembly needs.
-TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
-    const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride, ptrdiff_t xStep,
-    int32_t kH, int32_t kW, const int32_t *weights, int32_t offset,
-    const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
-    const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
 #if TINYPRUNE_RT_ARM_ASM
-  // 3x3 windows (the only ones this path takes with the assembly) over the
-  // whole int8 range: the whole loop in assembly, about 20 instructions
-  // per four outputs besides the window (72) and the requantization (40),
-  // where GCC spent about 40. The 13 registers hold the window; what the
-  // loop needs besides lives in `f` and is reloaded per pixel.
-  if (!finish.narrow && outW > 0) {
-    static_assert(sizeof(RightShiftMultiplier) == 16 &&
-                      offsetof(RightShiftMultiplier, rounding) == 0 &&
-                      offsetof(RightShiftMultiplier, multiplier) == 8 &&
-                      offsetof(RightShiftMultiplier, highShift) == 12,
-                  "the layout the depthwise row loop assumes");
-    struct {
-      ptrdiff_t tapStride;           // 0
-      const int32_t *weights;        // 4
-      int32_t offset;                // 8
-      const RightShiftMultiplier *q; // 12
-      int32_t zeroPoint;             // 16
-      int8_t *y;                     // 20
-      ptrdiff_t yStep, rowStride;    // 24, 28
-      ptrdiff_t xNext;               // 32: next window from the third row
-      int32_t n;                     // 36
-      int32_t start[4];              // 40
-    } f = {tapStride,
-           weights,
-           offset,
-           q,
-           finish.zeroPoint,
-           y,
-           outC,
-           rowStride,
-           xStep - 2 * rowStride,
-           outW,
-           {start[0], start[1], start[2], start[3]}};
-    static_assert(sizeof(ptrdiff_t) == 4 && sizeof(void *) == 4,
-                  "the frame layout the depthwise row loop assumes");
-    int32_t a0, a1, a2, a3, t0, t1, w0, w1, dx, wp, off;
+/// What the assembly loop of depthwiseRows3x3 reads besides its 13
+/// registers (reloaded per pixel); it advances `y` and counts `n` down.
+struct DepthwiseRowFrame {
+  ptrdiff_t tapStride;           // 0
+  const int32_t *weights;        // 4: the group's table (depthwiseInside4)
+  int32_t offset;                // 8: -zp in both halves
+  const RightShiftMultiplier *q; // 12
+  int32_t zeroPoint;             // 16: the output's
+  int8_t *y;                     // 20
+  ptrdiff_t yStep, rowStride;    // 24, 28
+  ptrdiff_t xNext;               // 32: next window from the third row
+  int32_t n;                     // 36: windows left, at least 1
+  int32_t start[4];              // 40
+};
+
+/// `f.n` (at least one) 3x3 windows for the four channels of a group from
+/// `x` (windows `f.xNext + 2 * f.rowStride` bytes apart), each requantized
+/// over the whole int8 range into `f.y`: the unrolled window (72
+/// instructions), the four requantizations (40) and about 20 instructions
+/// of loop, all in inline assembly (GCC spent about 40 besides the two).
+/// Inline, so that the 3x3 kernels set up the frame once per group.
+TINYPRUNE_RT_ALWAYS_INLINE inline void depthwiseRows3x3(DepthwiseRowFrame &f,
+                                                        const int8_t *x) {
+  static_assert(sizeof(RightShiftMultiplier) == 16 &&
+                    offsetof(RightShiftMultiplier, rounding) == 0 &&
+                    offsetof(RightShiftMultiplier, multiplier) == 8 &&
+                    offsetof(RightShiftMultiplier, highShift) == 12,
+                "the layout the depthwise row loop assumes");
+  static_assert(sizeof(ptrdiff_t) == 4 && sizeof(void *) == 4 &&
+                    offsetof(DepthwiseRowFrame, start) == 40,
+                "the frame layout the depthwise row loop assumes");
+  int32_t a0, a1, a2, a3, t0, t1, w0, w1, dx, wp, off;
 #define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
   "ldr    %[t0], " address "\n\t"                                              \
   "ldrd   %[w0], %[w1], [%[wp], #" offset "]\n\t"                              \
@@ -320,8 +307,8 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
   "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
   "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
   "smlatt %[a3], %[t0], %[w1], %[a3]\n\t"
-    // Requantize a_K into byte K of y (registers: lo t0, hi t1, m w0, sh
-    // w1, q wp, zp off, y dx); a_K becomes the sign correction.
+  // Requantize a_K into byte K of y (registers: lo t0, hi t1, m w0, sh
+  // w1, q wp, zp off, y dx); a_K becomes the sign correction.
 #define TINYPRUNE_RT_DW_STORE(ACC, K)                                          \
   "ldrd   %[t0], %[t1], [%[wp], #" K "*16]\n\t"                                \
   "ldrd   %[w0], %[w1], [%[wp], #" K "*16+8]\n\t"                              \
@@ -333,49 +320,77 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
   "add    %[t1], %[t1], %[off]\n\t"                                            \
   "ssat   %[t1], #8, %[t1]\n\t"                                                \
   "strb   %[t1], [%[dx], #" K "]\n\t"
-    // clang-format off
-    __asm__ volatile(
-        "1:\n\t"
-        "ldrd   %[dx], %[wp], [%[f]]\n\t"
-        "ldr    %[off], [%[f], #8]\n\t"
-        "ldrd   %[a0], %[a1], [%[f], #40]\n\t"
-        "ldrd   %[a2], %[a3], [%[f], #48]\n\t"
-        TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
-        "ldr    %[t0], [%[f], #28]\n\t"
-        "add    %[x], %[x], %[t0]\n\t"
-        TINYPRUNE_RT_DW_TAP("[%[x]]", "24")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "32")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "40")
-        "ldr    %[t0], [%[f], #28]\n\t"
-        "add    %[x], %[x], %[t0]\n\t"
-        TINYPRUNE_RT_DW_TAP("[%[x]]", "48")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "56")
-        TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "64")
-        "ldr    %[t0], [%[f], #32]\n\t"
-        "add    %[x], %[x], %[t0]\n\t"
-        "ldrd   %[wp], %[off], [%[f], #12]\n\t"
-        "ldr    %[dx], [%[f], #20]\n\t"
-        TINYPRUNE_RT_DW_STORE("a0", "0")
-        TINYPRUNE_RT_DW_STORE("a1", "1")
-        TINYPRUNE_RT_DW_STORE("a2", "2")
-        TINYPRUNE_RT_DW_STORE("a3", "3")
-        "ldr    %[t0], [%[f], #24]\n\t"
-        "add    %[dx], %[dx], %[t0]\n\t"
-        "str    %[dx], [%[f], #20]\n\t"
-        "ldr    %[t0], [%[f], #36]\n\t"
-        "subs   %[t0], %[t0], #1\n\t"
-        "str    %[t0], [%[f], #36]\n\t"
-        "bne    1b\n\t"
-        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
-          [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
-          [dx] "=&r"(dx), [wp] "=&r"(wp), [off] "=&r"(off), [x] "+r"(x)
-        : [f] "r"(&f)
-        : "cc", "memory");
-    // clang-format on
+  // clang-format off
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd   %[dx], %[wp], [%[f]]\n\t"
+      "ldr    %[off], [%[f], #8]\n\t"
+      "ldrd   %[a0], %[a1], [%[f], #40]\n\t"
+      "ldrd   %[a2], %[a3], [%[f], #48]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
+      "ldr    %[t0], [%[f], #28]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "24")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "32")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "40")
+      "ldr    %[t0], [%[f], #28]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "48")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "56")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "64")
+      "ldr    %[t0], [%[f], #32]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      "ldrd   %[wp], %[off], [%[f], #12]\n\t"
+      "ldr    %[dx], [%[f], #20]\n\t"
+      TINYPRUNE_RT_DW_STORE("a0", "0")
+      TINYPRUNE_RT_DW_STORE("a1", "1")
+      TINYPRUNE_RT_DW_STORE("a2", "2")
+      TINYPRUNE_RT_DW_STORE("a3", "3")
+      "ldr    %[t0], [%[f], #24]\n\t"
+      "add    %[dx], %[dx], %[t0]\n\t"
+      "str    %[dx], [%[f], #20]\n\t"
+      "ldr    %[t0], [%[f], #36]\n\t"
+      "subs   %[t0], %[t0], #1\n\t"
+      "str    %[t0], [%[f], #36]\n\t"
+      "bne    1b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+        [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+        [dx] "=&r"(dx), [wp] "=&r"(wp), [off] "=&r"(off), [x] "+r"(x)
+      : [f] "r"(&f)
+      : "cc", "memory");
+  // clang-format on
 #undef TINYPRUNE_RT_DW_STORE
 #undef TINYPRUNE_RT_DW_TAP
+}
+#endif
+
+/// `outW` outputs for the four channels of a group from strip rows at `x`
+/// (`rowStride` bytes apart), windows `xStep` bytes apart, taps `tapStride`
+/// bytes apart: every window an inside one. Out of line, so that the
+/// unrolled window gets the registers its inline assembly needs.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
+    const int8_t *x, ptrdiff_t tapStride, ptrdiff_t rowStride, ptrdiff_t xStep,
+    int32_t kH, int32_t kW, const int32_t *weights, int32_t offset,
+    const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
+    const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
+#if TINYPRUNE_RT_ARM_ASM
+  // 3x3 windows (the only ones this path takes with the assembly) over the
+  // whole int8 range: depthwiseRows3x3.
+  if (!finish.narrow && outW > 0) {
+    DepthwiseRowFrame f = {tapStride,
+                           weights,
+                           offset,
+                           q,
+                           finish.zeroPoint,
+                           y,
+                           outC,
+                           rowStride,
+                           xStep - 2 * rowStride,
+                           outW,
+                           {start[0], start[1], start[2], start[3]}};
+    depthwiseRows3x3(f, x);
     return;
   }
 #endif
@@ -615,6 +630,7 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
   for (int32_t r = 0; r < detail::kRollingStripRows; ++r)
     strip[r * columns] = strip[r * columns + columns - 1] = zpWord;
   int32_t wTable[18];
+  detail::DepthwiseRowFrame f;
   for (int32_t c0 = 0; c0 < c; c0 += 4) {
     RightShiftMultiplier q[4];
     int32_t start[4];
@@ -647,9 +663,28 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
       slot = slot == 2 ? 0 : slot + 1;
       if (i < 1)
         continue;
-      detail::depthwiseStripWindows4(
-          reinterpret_cast<const int8_t *>(strip + first * columns), 4,
-          4 * columns, 4, 3, 3, wTable, offset, start, q, finish, w, c, y);
+      const int8_t *x =
+          reinterpret_cast<const int8_t *>(strip + first * columns);
+      if (finish.narrow)
+        detail::depthwiseStripWindows4(x, 4, 4 * columns, 4, 3, 3, wTable,
+                                       offset, start, q, finish, w, c, y);
+      else {
+        // The group's frame, set once; the loop advances f.y a row.
+        if (i == 1)
+          f = {4,
+               wTable,
+               offset,
+               q,
+               finish.zeroPoint,
+               y,
+               c,
+               4 * columns,
+               4 - 8 * columns,
+               w,
+               {start[0], start[1], start[2], start[3]}};
+        f.n = w;
+        detail::depthwiseRows3x3(f, x);
+      }
       y += rowBytes;
       first = first == 2 ? 0 : first + 1;
     }
@@ -743,6 +778,9 @@ depthwiseConv3x3Int8(const Depthwise3x3Int8 &l, const int8_t *input,
       tables[i * kTable + k] = tables[i * kTable + 4 * kRow + k] = 0;
   int32_t *left = tables + kRow, *inside = left + kTable,
           *right = inside + kTable;
+#if TINYPRUNE_RT_ARM_ASM
+  detail::DepthwiseRowFrame frame;
+#endif
   for (int32_t c0 = 0; c0 < c; c0 += 4) {
     RightShiftMultiplier q[4];
     int32_t start[4];
@@ -764,6 +802,39 @@ depthwiseConv3x3Int8(const Depthwise3x3Int8 &l, const int8_t *input,
       const int32_t y1 = y0 < 0 ? 0 : (y0 > l.inH - 3 ? l.inH - 3 : y0);
       const int32_t moved = kRow * (y1 - y0);
       const int8_t *x = input + c0 + static_cast<ptrdiff_t>(y1) * rowBytes;
+#if TINYPRUNE_RT_ARM_ASM
+      if (!finish.narrow) {
+        // The group's frame, set once; the loop advances frame.y.
+        if (oy == 0)
+          frame = {c,
+                   inside,
+                   offset,
+                   q,
+                   finish.zeroPoint,
+                   y,
+                   c,
+                   rowBytes,
+                   static_cast<ptrdiff_t>(s) * c - 2 * rowBytes,
+                   0,
+                   {start[0], start[1], start[2], start[3]}};
+        if (first > 0) {
+          frame.weights = left + moved;
+          frame.n = 1;
+          detail::depthwiseRows3x3(frame, x);
+        }
+        if (last > first) {
+          frame.weights = inside + moved;
+          frame.n = last - first;
+          detail::depthwiseRows3x3(frame, x + firstBytes);
+        }
+        if (last < l.outW) {
+          frame.weights = right + moved;
+          frame.n = 1;
+          detail::depthwiseRows3x3(frame, x + rightBytes);
+        }
+        continue;
+      }
+#endif
       if (first > 0)
         detail::depthwiseStripWindows4(x, c, rowBytes, 0, 3, 3, left + moved,
                                        offset, start, q, finish, 1, c, y);
