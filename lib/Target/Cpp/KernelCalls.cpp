@@ -273,13 +273,14 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
   bool narrowSame = depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
                     (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14;
   std::string any3x3Code;
-  if (any3x3 && !narrowSame) {
-    // Any other 3x3 depthwise layer with padding of at most one (VWW's
-    // stride-2 layers and wide maps): on the DSP cores,
-    // depthwiseConv3x3Int8 (rt/depthwise_conv.h), from input to output
-    // (in place the layer keeps the general kernel's row loop). On rows
-    // of at most 14 columns depthwiseConv3x3SameInt8 is faster: one call
-    // per row where this kernel makes three.
+  if (any3x3 && (!narrowSame || iw >= 6)) {
+    // A 3x3 depthwise layer with padding of at most one run from input to
+    // output: on the DSP cores, depthwiseConv3x3Int8 (rt/depthwise_conv.h)
+    // (in place the layer takes depthwiseConv3x3SameInt8 below or the
+    // general kernel's row loop). On VWW (M4F) it beats
+    // depthwiseConv3x3SameInt8 on rows of 6 and 12 columns (no strip
+    // copies), not on rows of 3 (three loop entries per row, where that
+    // kernel makes one).
     std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
     llvm::raw_string_ostream(p.constants)
         << "static const tinyprune::rt::Depthwise3x3Int8 " << desc << " = {"
@@ -311,7 +312,9 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
       step.rows->wholeCode = sameCall(ptr(out));
       step.rows->wholeGuard = guard.str();
     }
-  } else if (!any3x3Code.empty()) {
+  }
+  if (!any3x3Code.empty()) {
+    // Replaces the non-in-place code only (wholeCode stays in place).
     Step &step = p.steps.back();
     step.code = "#if TINYPRUNE_RT_DEPTHWISE_3X3\n  " + any3x3Code +
                 "\n#else\n  " + step.code + "\n#endif";
