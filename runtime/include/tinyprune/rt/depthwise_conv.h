@@ -286,9 +286,10 @@ struct DepthwiseRowFrame {
 /// over the whole int8 range into `f.y`: the unrolled window (72
 /// instructions), the four requantizations (40) and about 20 instructions
 /// of loop, all in inline assembly (GCC spent about 40 besides the two).
-/// Inline, so that the 3x3 kernels set up the frame once per group.
-TINYPRUNE_RT_ALWAYS_INLINE inline void depthwiseRows3x3(DepthwiseRowFrame &f,
-                                                        const int8_t *x) {
+/// Out of line (one copy of its 130 instructions; a call costs about six),
+/// called by the 3x3 kernels with the frame set up once per group.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseRows3x3(DepthwiseRowFrame &f, const int8_t *x) {
   static_assert(sizeof(RightShiftMultiplier) == 16 &&
                     offsetof(RightShiftMultiplier, rounding) == 0 &&
                     offsetof(RightShiftMultiplier, multiplier) == 8 &&
