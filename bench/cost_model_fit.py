@@ -57,10 +57,10 @@ KIT = os.path.join(ROOT, "..", "shared", "mcu-kit", "insncount.c")
 KINDS = {"conv_i8": 0, "sparse_i8": 1, "conv_f32": 2, "sparse_f32": 3,
          "dw_i8": 4, "dw_f32": 5, "add_i8": 6, "maxpool_i8": 7,
          "avgpool_i8": 8, "softmax_i8": 9, "requant_i8": 10,
-         "fc16_i8": 11, "dw3x3_i8": 12, "addtab_i8": 13}
+         "fc16_i8": 11, "dw3x3_i8": 12, "addtab_i8": 13, "dw3x3any_i8": 14}
 # The kernels that exist on DSP cores only (M0+ runs those layers through
 # conv_i8_fc and dw_i8).
-DSP_ONLY = {"fc16_i8", "dw3x3_i8"}
+DSP_ONLY = {"fc16_i8", "dw3x3_i8", "dw3x3any_i8"}
 FIELDS = ["batches", "inH", "inW", "inC", "outC", "kH", "kW", "outH", "outW",
           "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft",
           "block", "sparsity", "zp"]
@@ -111,6 +111,8 @@ def model_of(kind, c):
         return "conv_i8_fc16"  # fullyConnectedW16Int8
     if kind == "dw3x3_i8":
         return "dw_i8_same3x3"  # depthwiseConv3x3SameInt8
+    if kind == "dw3x3any_i8":
+        return "dw_i8_3x3"  # depthwiseConv3x3Int8
     if kind == "addtab_i8":
         return "add_i8_table"  # addTableInt8
     if kind == "dw_i8" and not (c["inC"] >= 4 and c["kH"] * c["kW"] <= 16):
@@ -243,6 +245,16 @@ def features(kind, c, core, kept):
         # the strip row copy), rows, the group's set-up.
         g = C // 4
         return [g * P, g * n * c["outH"], g, 1]
+    if model == "dw_i8_3x3":
+        # Per group of four channels: outputs, row-loop entries (the
+        # clipped left column, the inside run, the clipped right column),
+        # the group's set-up (three weight tables).
+        g = C // 4
+        s, pl, W = c["strideW"], c["padLeft"], c["outW"]
+        first = 1 if pl > 0 and W > 0 else 0
+        last = min(W, max(first, (c["inW"] - 3 + pl) // s + 1))
+        entries = first + (1 if last > first else 0) + (1 if last < W else 0)
+        return [g * P, g * n * c["outH"] * entries, g, 1]
     if model == "dw_i8_general":
         return [C * n * Ty * Tx, C * n * Ty * c["outW"], C * P, 1]
     if model == "dw_f32":
@@ -467,6 +479,12 @@ def make_cases(seed, count_scale=1.0):
             hw = (rp.choice([12, 25, 49]), rp.choice([3, 5, 10]))
         add("dw3x3_i8", conv_case(rp, hw, ch, ch, (3, 3), 1, True,
                                   rp.choice([0, -128, 3])))
+    for _ in range(n(10)):  # 3x3 depthwise of any width, stride 1 or 2
+        ch = rp.choice([4, 8, 16, 32, 64, 96, 128])
+        hw = (rp.choice([3, 6, 12, 24, 48]),) * 2
+        add("dw3x3any_i8", conv_case(rp, hw, ch, ch, (3, 3),
+                                     rp.choice([1, 2]), rp.random() < 0.8,
+                                     rp.choice([0, -128, 3])))
     for _ in range(n(6)):  # same-shape adds from tables
         hw = rp.choice([1, 4, 8, 16, 32])
         ch = rp.choice([8, 16, 32, 64])

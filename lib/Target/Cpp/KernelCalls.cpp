@@ -297,8 +297,35 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
                  llvm::all_of(pad, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(stride, [](int64_t v) { return v == 1; }) &&
                  llvm::all_of(dilation, [](int64_t v) { return v == 1; });
-  if (depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
-      (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14) {
+  bool any3x3 = depthwise && kh == 3 && kw == 3 && rightShifts && n == 1 &&
+                oc == ic && (int64_t)c.mult.size() == oc && ic % 4 == 0 &&
+                ih >= 3 && iw >= 3 && stride[0] == stride[1] &&
+                (stride[0] == 1 || stride[0] == 2) &&
+                llvm::all_of(dilation, [](int64_t v) { return v == 1; }) &&
+                llvm::all_of(pad, [](int64_t v) { return v == 0 || v == 1; });
+  bool narrowSame = depthwise && same3x3 && rightShifts && n == 1 && oc == ic &&
+                    (int64_t)c.mult.size() == oc && ic % 4 == 0 && iw <= 14;
+  std::string any3x3Code;
+  if (any3x3 && (!narrowSame || iw >= 6)) {
+    // A 3x3 depthwise layer with padding of at most one run from input to
+    // output: on the DSP cores, depthwiseConv3x3Int8 (rt/depthwise_conv.h)
+    // (in place the layer takes depthwiseConv3x3SameInt8 below or the
+    // general kernel's row loop). On VWW (M4F) it beats
+    // depthwiseConv3x3SameInt8 on rows of 6 and 12 columns (no strip
+    // copies), not on rows of 3 (three loop entries per row, where that
+    // kernel makes one).
+    std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
+    llvm::raw_string_ostream(p.constants)
+        << "static const tinyprune::rt::Depthwise3x3Int8 " << desc << " = {"
+        << mName << ", " << sName << ", " << wName << ", " << bName << ", "
+        << ih << ", " << iw << ", " << ic << ", " << oh << ", " << ow << ", "
+        << stride[0] << ", " << pad[0] << ", " << pad[2] << ", " << inZp << ", "
+        << c.outZp << ", " << c.lo << ", " << c.hi << "};\n";
+    any3x3Code = "tinyprune::rt::depthwiseConv3x3Int8(" + desc +
+                 ", (const int8_t *)(" + ptr(x) + "), (int8_t *)(" + ptr(out) +
+                 "));";
+  }
+  if (narrowSame) {
     std::string desc = llvm::formatv("k{0}_dw3x3", nextConst++).str();
     llvm::raw_string_ostream(p.constants)
         << "static const tinyprune::rt::DepthwiseSame3x3Int8 " << desc << " = {"
@@ -318,6 +345,12 @@ LogicalResult KernelCallBuilder::lowerConvLayer(const ConvLayer &c) {
       step.rows->wholeCode = sameCall(ptr(out));
       step.rows->wholeGuard = guard.str();
     }
+  }
+  if (!any3x3Code.empty()) {
+    // Replaces the non-in-place code only (wholeCode stays in place).
+    Step &step = p.steps.back();
+    step.code = "#if TINYPRUNE_RT_DEPTHWISE_3X3\n  " + any3x3Code +
+                "\n#else\n  " + step.code + "\n#endif";
   }
   // A fully-connected layer (a single pixel through a 1x1 filter) with
   // whole words of inputs and outputs: on the DSP cores,

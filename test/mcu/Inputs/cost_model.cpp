@@ -48,6 +48,7 @@ enum Kind : int32_t {
   kFullyConnectedW16Int8 = 11, // DSP cores only
   kDepthwise3x3SameInt8 = 12,  // DSP cores only
   kAddTableInt8 = 13,
+  kDepthwise3x3Int8 = 14, // DSP cores only
 };
 
 /// One kernel call. Pools use kH x kW as their window; element-wise kinds
@@ -283,6 +284,16 @@ __attribute__((noinline)) void fcW16(const Case &c,
 }
 #endif
 
+#if TINYPRUNE_RT_DEPTHWISE_3X3
+__attribute__((noinline)) void depthwise3x3(const Case &c) {
+  const Depthwise3x3Int8 l{multiplier, shift,    wI8,       bias,
+                           c.inH,      c.inW,    c.inC,     c.outH,
+                           c.outW,     c.strideH, c.padTop, c.padLeft,
+                           c.inputZeroPoint, -3, -128,      127};
+  depthwiseConv3x3Int8(l, inI8, outI8);
+}
+#endif
+
 #if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
 __attribute__((noinline)) void depthwise3x3Same(const Case &c) {
   const DepthwiseSame3x3Int8 l{multiplier, shift, wI8,   bias, c.inH, c.inW,
@@ -391,6 +402,11 @@ int main() {
       case kDepthwiseFloat:
         depthwiseF(c);
         break;
+#if TINYPRUNE_RT_DEPTHWISE_3X3
+      case kDepthwise3x3Int8:
+        depthwise3x3(c);
+        break;
+#endif
 #if TINYPRUNE_RT_DEPTHWISE_3X3_SAME
       case kDepthwise3x3SameInt8:
         depthwise3x3Same(c);

@@ -331,6 +331,65 @@ void depthwiseSameTrial(int trial) {
   check(inPlace ? "depthwise in place" : "depthwise 3x3 same", trial, p, g);
 }
 
+/// depthwiseConv3x3Int8 (DSP cores): a 3x3 layer, stride 1 or 2, with 0 or
+/// 1 row or column of padding on each side, up to 40 columns wide. Layers
+/// it does not take (a multiplier that is not a right shift) and the other
+/// cores go through depthwiseConvPerChannelInt8, as the generated code does.
+int anyTaken = 0;
+
+void depthwise3x3Trial(int trial) {
+  ConvInt8Params p{};
+  Geometry g{};
+  g.depthwise = true;
+  g.batches = 1;
+  g.depthMultiplier = 1;
+  g.inC = g.outC = 4 * rnd(1, 4);
+  g.inH = rnd(3, 12);
+  g.inW = rnd(3, 40);
+  g.kH = g.kW = 3;
+  p.strideH = p.strideW = rnd(1, 2);
+  p.dilationH = p.dilationW = 1;
+  p.padTop = rnd(0, 1);
+  p.padLeft = rnd(0, 1);
+  const int32_t padBottom = rnd(0, 1), padRight = rnd(0, 1);
+  g.outH = (g.inH + p.padTop + padBottom - 3) / p.strideH + 1;
+  g.outW = (g.inW + p.padLeft + padRight - 3) / p.strideW + 1;
+  if (g.inH * g.inW * g.inC > kMaxIn)
+    return;
+  randomData(p, g, 9 * g.outC, false);
+  const int32_t *b = rnd(0, 4) == 0 ? nullptr : bias;
+  reference(p, g, b);
+  pickMultipliers(g, g.outH * g.outW);
+  bool rightShifts = true;
+  for (int o = 0; o < g.outC; ++o)
+    rightShifts = rightShifts && isRightShiftMultiplier(mult[o], shift[o]);
+#if TINYPRUNE_RT_DEPTHWISE_3X3
+  if (rightShifts) {
+    const Depthwise3x3Int8 l{mult,
+                             shift,
+                             filter,
+                             b,
+                             g.inH,
+                             g.inW,
+                             g.inC,
+                             g.outH,
+                             g.outW,
+                             p.strideH,
+                             p.padTop,
+                             p.padLeft,
+                             p.inputZeroPoint,
+                             p.outputZeroPoint,
+                             p.actMin,
+                             p.actMax};
+    depthwiseConv3x3Int8(l, input, got);
+    ++anyTaken;
+  } else
+#endif
+    depthwiseConvPerChannelInt8(p, mult, shift, 1, 1, g.inH, g.inW, g.inC,
+                                input, 3, 3, filter, b, g.outH, g.outW, got);
+  check("depthwise 3x3", trial, p, g);
+}
+
 #if TINYPRUNE_RT_FC_W16
 /// fullyConnectedW16Int8 (DSP cores) with the weights laid out as the
 /// compiler does (KernelCalls.cpp) and prepared multipliers; layers with a
@@ -464,6 +523,8 @@ int main() {
     depthwiseTrial(trial);
   for (int trial = 0; trial < 200; ++trial)
     depthwiseSameTrial(trial);
+  for (int trial = 0; trial < 200; ++trial)
+    depthwise3x3Trial(trial);
 #if TINYPRUNE_RT_FC_W16
   for (int trial = 0; trial < 200; ++trial)
     fullyConnectedTrial(trial);
@@ -471,8 +532,9 @@ int main() {
   for (int trial = 0; trial < 300; ++trial)
     addTableTrial(trial);
   std::printf("kernel_check: %ld outputs, %ld mismatches (%d by the 3x3 "
-              "same depthwise kernel, %d by the int16-weight fully-connected "
-              "one, %d convolutions from int16 weights)\n",
-              outputs, failures, sameTaken, fcTaken, w16Taken);
+              "same depthwise kernel, %d by the 3x3 depthwise one, %d by the "
+              "int16-weight fully-connected one, %d convolutions from int16 "
+              "weights)\n",
+              outputs, failures, sameTaken, anyTaken, fcTaken, w16Taken);
   return failures == 0 ? 0 : 1;
 }

@@ -713,13 +713,15 @@ TINYPRUNE_RT_NOINLINE void pointwiseInt8(const ConvInt8Layer &l, int32_t pixels,
 
 /// Largest filter (kH * kW * inC bytes) patchConvInt8 takes (first layers
 /// on few input channels, 3x3x3 or 10x4x1, fit), and the output channels
-/// it computes per pass over the image, from the patches of up to
-/// kPatchPixels output pixels along a row at a time (the multipliers of a
-/// channel pair are prepared once per such group). Its stack use is
-/// kPatchPixels * kMaxPatch + 4 * kPatchChannels bytes.
+/// it computes per pass over the image, from the patches of the output
+/// pixels along a row that kPatchBytes holds at a time (the multipliers of
+/// a channel pair are prepared once per such group), at most
+/// kMaxPatchPixels. Its stack use is kPatchBytes + 4 * kPatchChannels
+/// bytes.
 constexpr int32_t kMaxPatch = 64;
 constexpr int32_t kPatchChannels = 32;
-constexpr int32_t kPatchPixels = 4;
+constexpr int32_t kPatchBytes = 256;
+constexpr int32_t kMaxPatchPixels = 16;
 
 /// `n` bytes from `src` to `dst` (`src` null: `n` copies of `fill`), a
 /// word at a time where unaligned words are allowed (ARMv7E-M). The fill
@@ -814,9 +816,9 @@ inline void copyWindowInt8(const ConvInt8Layer &l, const int8_t *in, int32_t oy,
 /// Fast path of convPerChannelInt8 for small filters (at most kMaxPatch
 /// bytes), typically a network's first layer on one to three input
 /// channels, whose filter rows are too short for the blocked dot product
-/// to pay off and whose windows are often clipped. Each group of up to
-/// kPatchPixels output pixels along the row first copies its windows into
-/// contiguous stack patches in filter order, with the input
+/// to pay off and whose windows are often clipped. Each group of output
+/// pixels along the row (as many as kPatchBytes holds) first copies its
+/// windows into contiguous stack patches in filter order, with the input
 /// zero point for taps in the padding, so that every window, clipped or
 /// not, is `bias - zp * sum(w)` plus one dot product of the patch with the
 /// filter; all output channel pairs then run dotInt8Block2x2 over them.
@@ -830,14 +832,21 @@ TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
   const OutputStage finish = OutputStage::of(p);
   const int32_t n = l.filterSize;
   const int32_t nWords = (n + 3) & ~3;
-  int8_t patch[kPatchPixels][kMaxPatch];
-  for (int32_t i = n; i < nWords; ++i)
-    for (int32_t k = 0; k < kPatchPixels; ++k)
-      patch[k][i] = 0;
+  // As many whole-word patches as kPatchBytes holds, an even number (the
+  // 2x2 blocks take pixels in pairs) when more than one: 8 of 28 bytes
+  // (3x3x3), 6 of 40 (10x4x1), 16 of 16.
+  int32_t group = kPatchBytes / nWords;
+  group = group > kMaxPatchPixels ? kMaxPatchPixels
+                                  : (group > 1 ? group & ~1 : group);
+  int32_t patchWords[kPatchBytes / 4];
+  int8_t *patch = reinterpret_cast<int8_t *>(patchWords);
+  for (int32_t k = 0; k < group; ++k)
+    for (int32_t i = n; i < nWords; ++i)
+      patch[k * nWords + i] = 0;
   int32_t start[kPatchChannels];
   MatrixInt8 m{};
-  m.x = patch[0];
-  m.xPixel = kMaxPatch;
+  m.x = patch;
+  m.xPixel = nWords;
   m.n = n;
   m.nPadded = nWords;
   m.start = start;
@@ -857,10 +866,10 @@ TINYPRUNE_RT_NOINLINE void patchConvInt8(const ConvInt8Layer &l,
       const int8_t *in =
           input + static_cast<ptrdiff_t>(b) * l.inH * l.inW * l.inC;
       for (int32_t oy = 0; oy < l.outH; ++oy)
-        for (int32_t ox = 0; ox < l.outW; ox += kPatchPixels) {
-          m.pixels = l.outW - ox < kPatchPixels ? l.outW - ox : kPatchPixels;
+        for (int32_t ox = 0; ox < l.outW; ox += group) {
+          m.pixels = l.outW - ox < group ? l.outW - ox : group;
           for (int32_t k = 0; k < m.pixels; ++k)
-            copyWindowInt8(l, in, oy, ox + k, patch[k]);
+            copyWindowInt8(l, in, oy, ox + k, patch + k * nWords);
           m.y = output +
                 ((static_cast<ptrdiff_t>(b) * l.outH + oy) * l.outW + ox) *
                     l.outC +

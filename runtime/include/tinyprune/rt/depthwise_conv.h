@@ -265,6 +265,108 @@ inline void depthwiseStrip4(const DepthwiseInt8Layer &l, const int8_t *in,
   }
 }
 
+#if TINYPRUNE_RT_ARM_ASM
+/// What the assembly loop of depthwiseRows3x3 reads besides its 13
+/// registers (reloaded per pixel); it advances `y` and counts `n` down.
+struct DepthwiseRowFrame {
+  ptrdiff_t tapStride;           // 0
+  const int32_t *weights;        // 4: the group's table (depthwiseInside4)
+  int32_t offset;                // 8: -zp in both halves
+  const RightShiftMultiplier *q; // 12
+  int32_t zeroPoint;             // 16: the output's
+  int8_t *y;                     // 20
+  ptrdiff_t yStep, rowStride;    // 24, 28
+  ptrdiff_t xNext;               // 32: next window from the third row
+  int32_t n;                     // 36: windows left, at least 1
+  int32_t start[4];              // 40
+};
+
+/// `f.n` (at least one) 3x3 windows for the four channels of a group from
+/// `x` (windows `f.xNext + 2 * f.rowStride` bytes apart), each requantized
+/// over the whole int8 range into `f.y`: the unrolled window (72
+/// instructions), the four requantizations (40) and about 20 instructions
+/// of loop, all in inline assembly (GCC spent about 40 besides the two).
+/// Out of line (one copy of its 130 instructions; a call costs about six),
+/// called by the 3x3 kernels with the frame set up once per group.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseRows3x3(DepthwiseRowFrame &f, const int8_t *x) {
+  static_assert(sizeof(RightShiftMultiplier) == 16 &&
+                    offsetof(RightShiftMultiplier, rounding) == 0 &&
+                    offsetof(RightShiftMultiplier, multiplier) == 8 &&
+                    offsetof(RightShiftMultiplier, highShift) == 12,
+                "the layout the depthwise row loop assumes");
+  static_assert(sizeof(ptrdiff_t) == 4 && sizeof(void *) == 4 &&
+                    offsetof(DepthwiseRowFrame, start) == 40,
+                "the frame layout the depthwise row loop assumes");
+  int32_t a0, a1, a2, a3, t0, t1, w0, w1, dx, wp, off;
+#define TINYPRUNE_RT_DW_TAP(address, offset)                                   \
+  "ldr    %[t0], " address "\n\t"                                              \
+  "ldrd   %[w0], %[w1], [%[wp], #" offset "]\n\t"                              \
+  "sxtab16 %[t1], %[off], %[t0]\n\t"                                           \
+  "sxtab16 %[t0], %[off], %[t0], ror #8\n\t"                                   \
+  "smlabb %[a0], %[t1], %[w0], %[a0]\n\t"                                      \
+  "smlatt %[a2], %[t1], %[w0], %[a2]\n\t"                                      \
+  "smlabb %[a1], %[t0], %[w1], %[a1]\n\t"                                      \
+  "smlatt %[a3], %[t0], %[w1], %[a3]\n\t"
+  // Requantize a_K into byte K of y (registers: lo t0, hi t1, m w0, sh
+  // w1, q wp, zp off, y dx); a_K becomes the sign correction.
+#define TINYPRUNE_RT_DW_STORE(ACC, K)                                          \
+  "ldrd   %[t0], %[t1], [%[wp], #" K "*16]\n\t"                                \
+  "ldrd   %[w0], %[w1], [%[wp], #" K "*16+8]\n\t"                              \
+  "smlal  %[t0], %[t1], %[" ACC "], %[w0]\n\t"                                 \
+  "and    %[" ACC "], %[" ACC "], #0x80000000\n\t"                             \
+  "subs   %[t0], %[t0], %[" ACC "]\n\t"                                        \
+  "sbc    %[t1], %[t1], #0\n\t"                                                \
+  "asr    %[t1], %[t1], %[w1]\n\t"                                             \
+  "add    %[t1], %[t1], %[off]\n\t"                                            \
+  "ssat   %[t1], #8, %[t1]\n\t"                                                \
+  "strb   %[t1], [%[dx], #" K "]\n\t"
+  // clang-format off
+  __asm__ volatile(
+      "1:\n\t"
+      "ldrd   %[dx], %[wp], [%[f]]\n\t"
+      "ldr    %[off], [%[f], #8]\n\t"
+      "ldrd   %[a0], %[a1], [%[f], #40]\n\t"
+      "ldrd   %[a2], %[a3], [%[f], #48]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "0")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "8")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "16")
+      "ldr    %[t0], [%[f], #28]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "24")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "32")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "40")
+      "ldr    %[t0], [%[f], #28]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      TINYPRUNE_RT_DW_TAP("[%[x]]", "48")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx]]", "56")
+      TINYPRUNE_RT_DW_TAP("[%[x], %[dx], lsl #1]", "64")
+      "ldr    %[t0], [%[f], #32]\n\t"
+      "add    %[x], %[x], %[t0]\n\t"
+      "ldrd   %[wp], %[off], [%[f], #12]\n\t"
+      "ldr    %[dx], [%[f], #20]\n\t"
+      TINYPRUNE_RT_DW_STORE("a0", "0")
+      TINYPRUNE_RT_DW_STORE("a1", "1")
+      TINYPRUNE_RT_DW_STORE("a2", "2")
+      TINYPRUNE_RT_DW_STORE("a3", "3")
+      "ldr    %[t0], [%[f], #24]\n\t"
+      "add    %[dx], %[dx], %[t0]\n\t"
+      "str    %[dx], [%[f], #20]\n\t"
+      "ldr    %[t0], [%[f], #36]\n\t"
+      "subs   %[t0], %[t0], #1\n\t"
+      "str    %[t0], [%[f], #36]\n\t"
+      "bne    1b\n\t"
+      : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3),
+        [t0] "=&r"(t0), [t1] "=&r"(t1), [w0] "=&r"(w0), [w1] "=&r"(w1),
+        [dx] "=&r"(dx), [wp] "=&r"(wp), [off] "=&r"(off), [x] "+r"(x)
+      : [f] "r"(&f)
+      : "cc", "memory");
+  // clang-format on
+#undef TINYPRUNE_RT_DW_STORE
+#undef TINYPRUNE_RT_DW_TAP
+}
+#endif
+
 /// `outW` outputs for the four channels of a group from strip rows at `x`
 /// (`rowStride` bytes apart), windows `xStep` bytes apart, taps `tapStride`
 /// bytes apart: every window an inside one. Out of line, so that the
@@ -274,6 +376,25 @@ TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void depthwiseStripWindows4(
     int32_t kH, int32_t kW, const int32_t *weights, int32_t offset,
     const int32_t (&start)[4], const RightShiftMultiplier (&q)[4],
     const OutputStage &finish, int32_t outW, int32_t outC, int8_t *y) {
+#if TINYPRUNE_RT_ARM_ASM
+  // 3x3 windows (the only ones this path takes with the assembly) over the
+  // whole int8 range: depthwiseRows3x3.
+  if (!finish.narrow && outW > 0) {
+    DepthwiseRowFrame f = {tapStride,
+                           weights,
+                           offset,
+                           q,
+                           finish.zeroPoint,
+                           y,
+                           outC,
+                           rowStride,
+                           xStep - 2 * rowStride,
+                           outW,
+                           {start[0], start[1], start[2], start[3]}};
+    depthwiseRows3x3(f, x);
+    return;
+  }
+#endif
   for (int32_t ox = 0; ox < outW; ++ox, y += outC, x += xStep) {
     int32_t a0 = start[0], a1 = start[1], a2 = start[2], a3 = start[3];
     depthwiseInside4(x, tapStride, rowStride, kH, kW, weights, outC, offset, a0,
@@ -510,6 +631,7 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
   for (int32_t r = 0; r < detail::kRollingStripRows; ++r)
     strip[r * columns] = strip[r * columns + columns - 1] = zpWord;
   int32_t wTable[18];
+  detail::DepthwiseRowFrame f;
   for (int32_t c0 = 0; c0 < c; c0 += 4) {
     RightShiftMultiplier q[4];
     int32_t start[4];
@@ -542,9 +664,28 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
       slot = slot == 2 ? 0 : slot + 1;
       if (i < 1)
         continue;
-      detail::depthwiseStripWindows4(
-          reinterpret_cast<const int8_t *>(strip + first * columns), 4,
-          4 * columns, 4, 3, 3, wTable, offset, start, q, finish, w, c, y);
+      const int8_t *x =
+          reinterpret_cast<const int8_t *>(strip + first * columns);
+      if (finish.narrow)
+        detail::depthwiseStripWindows4(x, 4, 4 * columns, 4, 3, 3, wTable,
+                                       offset, start, q, finish, w, c, y);
+      else {
+        // The group's frame, set once; the loop advances f.y a row.
+        if (i == 1)
+          f = {4,
+               wTable,
+               offset,
+               q,
+               finish.zeroPoint,
+               y,
+               c,
+               4 * columns,
+               4 - 8 * columns,
+               w,
+               {start[0], start[1], start[2], start[3]}};
+        f.n = w;
+        detail::depthwiseRows3x3(f, x);
+      }
       y += rowBytes;
       first = first == 2 ? 0 : first + 1;
     }
@@ -552,6 +693,165 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
 }
 #else
 #define TINYPRUNE_RT_DEPTHWISE_3X3_SAME 0
+#endif
+
+/// A 3x3 int8 depthwise layer (depth multiplier 1, one image, dilation 1,
+/// stride 1 or 2 along both axes, at most one row or column of padding on
+/// each side, input at least 3x3) as the compiler describes it for
+/// depthwiseConv3x3Int8.
+struct Depthwise3x3Int8 {
+  const int32_t *multiplier, *shift;
+  const int8_t *filter;
+  const int32_t *bias;
+  int32_t inH, inW, c, outH, outW, stride, padTop, padLeft;
+  int32_t inputZeroPoint, outputZeroPoint, actMin, actMax;
+};
+
+#if TINYPRUNE_RT_DEPTHWISE_DSP
+/// Whether depthwiseConv3x3Int8 exists (DSP cores); elsewhere such layers
+/// take depthwiseConvPerChannelInt8.
+#define TINYPRUNE_RT_DEPTHWISE_3X3 1
+
+namespace detail {
+/// The weight table of depthwiseInside4 (two words per tap) for the four
+/// channels at `f` (the `[3][3][c]` filter offset to the group) when the
+/// window is read `colShift` columns right of where it lies: table tap
+/// (r, k) holds filter tap (r, k + colShift), or zero where that is outside
+/// the filter.
+inline void depthwiseShiftedTable3x3(const int8_t *f, int32_t c,
+                                     int32_t colShift, int32_t *t) {
+  for (int32_t r = 0; r < 3; ++r)
+    for (int32_t k = 0; k < 3; ++k, t += 2) {
+      const int32_t kx = k + colShift;
+      if (kx < 0 || kx > 2) {
+        t[0] = t[1] = 0;
+        continue;
+      }
+      const int32_t wq = loadInt8x4(f + static_cast<ptrdiff_t>(r * 3 + kx) * c);
+      t[0] = sxtbLanes02(wq);
+      t[1] = sxtbLanes13(wq);
+    }
+}
+} // namespace detail
+
+/// A Depthwise3x3Int8 layer from `input` to `output` (distinct buffers),
+/// any width: the layers depthwiseConv3x3SameInt8 does not take (VWW's
+/// stride-2 layers and its 48- and 24-column maps). Each group of four
+/// channels runs over all rows with its requantization prepared once and
+/// reads the input where it lies, without strip copies: a window clipped
+/// by the padding is read as the inside window next to it (moved by one
+/// row or column) with its weights moved the other way and zeros for the
+/// taps in the padding. The group's three tables (left edge, inside, right
+/// edge) lie between rows of zeros (30 words each, 360 bytes of stack), so
+/// a window moved down (up) a row reads its table from one row later
+/// (earlier): each table is built once per group, and each output row is at
+/// most three calls of the unrolled window loop (the left edge window, the
+/// inside run, the right edge window). Same results as
+/// depthwiseConvPerChannelInt8.
+///
+/// The compiler checks what the kernel needs: `c` a multiple of four,
+/// inH, inW >= 3, padding 0 or 1 on every side, right-shift multipliers
+/// (isRightShiftMultiplier). Out of line: one copy for all its layers.
+TINYPRUNE_RT_HOT TINYPRUNE_RT_NOINLINE void
+depthwiseConv3x3Int8(const Depthwise3x3Int8 &l, const int8_t *input,
+                     int8_t *output) {
+  const detail::OutputStage finish =
+      detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
+  const int32_t offset = static_cast<int32_t>(
+      (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t c = l.c, s = l.stride;
+  const ptrdiff_t rowBytes = static_cast<ptrdiff_t>(l.inW) * c;
+  const ptrdiff_t outRowBytes = static_cast<ptrdiff_t>(l.outW) * c;
+  // Output columns [0, first) clip on the left, [first, last) lie inside,
+  // [last, outW) clip on the right (at most one each, with padding <= 1).
+  const int32_t first = l.padLeft > 0 && l.outW > 0 ? 1 : 0;
+  int32_t last = (l.inW - 3 + l.padLeft) / s + 1;
+  last = last > l.outW ? l.outW : (last < first ? first : last);
+  const int32_t rightShift = (l.inW - 3) - (last * s - l.padLeft);
+  const ptrdiff_t firstBytes =
+      static_cast<ptrdiff_t>(first * s - l.padLeft) * c;
+  const ptrdiff_t rightBytes = static_cast<ptrdiff_t>(l.inW - 3) * c;
+  // Per table: a row of zeros, the 3x3 taps, a row of zeros.
+  constexpr int32_t kRow = 6, kTable = 5 * kRow;
+  int32_t tables[3 * kTable];
+  for (int32_t i = 0; i < 3; ++i)
+    for (int32_t k = 0; k < kRow; ++k)
+      tables[i * kTable + k] = tables[i * kTable + 4 * kRow + k] = 0;
+  int32_t *left = tables + kRow, *inside = left + kTable,
+          *right = inside + kTable;
+#if TINYPRUNE_RT_ARM_ASM
+  detail::DepthwiseRowFrame frame;
+#endif
+  for (int32_t c0 = 0; c0 < c; c0 += 4) {
+    RightShiftMultiplier q[4];
+    int32_t start[4];
+    for (int32_t k = 0; k < 4; ++k) {
+      q[k] = detail::prepareMultiplier(l.multiplier[c0 + k], l.shift[c0 + k]);
+      start[k] = l.bias ? l.bias[c0 + k] : 0;
+    }
+    const int8_t *f = l.filter + c0;
+    detail::depthwiseShiftedTable3x3(f, c, 0, inside);
+    if (first > 0)
+      detail::depthwiseShiftedTable3x3(f, c, l.padLeft, left);
+    if (last < l.outW)
+      detail::depthwiseShiftedTable3x3(f, c, rightShift, right);
+    int8_t *y = output + c0;
+    for (int32_t oy = 0; oy < l.outH; ++oy, y += outRowBytes) {
+      // The window's rows, moved inside the input: rows y1..y1 + 2, whose
+      // weights are the filter's rows from y1 - y0 (-1, 0 or 1).
+      const int32_t y0 = oy * s - l.padTop;
+      const int32_t y1 = y0 < 0 ? 0 : (y0 > l.inH - 3 ? l.inH - 3 : y0);
+      const int32_t moved = kRow * (y1 - y0);
+      const int8_t *x = input + c0 + static_cast<ptrdiff_t>(y1) * rowBytes;
+#if TINYPRUNE_RT_ARM_ASM
+      if (!finish.narrow) {
+        // The group's frame, set once; the loop advances frame.y.
+        if (oy == 0)
+          frame = {c,
+                   inside,
+                   offset,
+                   q,
+                   finish.zeroPoint,
+                   y,
+                   c,
+                   rowBytes,
+                   static_cast<ptrdiff_t>(s) * c - 2 * rowBytes,
+                   0,
+                   {start[0], start[1], start[2], start[3]}};
+        if (first > 0) {
+          frame.weights = left + moved;
+          frame.n = 1;
+          detail::depthwiseRows3x3(frame, x);
+        }
+        if (last > first) {
+          frame.weights = inside + moved;
+          frame.n = last - first;
+          detail::depthwiseRows3x3(frame, x + firstBytes);
+        }
+        if (last < l.outW) {
+          frame.weights = right + moved;
+          frame.n = 1;
+          detail::depthwiseRows3x3(frame, x + rightBytes);
+        }
+        continue;
+      }
+#endif
+      if (first > 0)
+        detail::depthwiseStripWindows4(x, c, rowBytes, 0, 3, 3, left + moved,
+                                       offset, start, q, finish, 1, c, y);
+      detail::depthwiseStripWindows4(
+          x + firstBytes, c, rowBytes, static_cast<ptrdiff_t>(s) * c, 3, 3,
+          inside + moved, offset, start, q, finish, last - first, c,
+          y + static_cast<ptrdiff_t>(first) * c);
+      if (last < l.outW)
+        detail::depthwiseStripWindows4(
+            x + rightBytes, c, rowBytes, 0, 3, 3, right + moved, offset, start,
+            q, finish, 1, c, y + static_cast<ptrdiff_t>(last) * c);
+    }
+  }
+}
+#else
+#define TINYPRUNE_RT_DEPTHWISE_3X3 0
 #endif
 
 /// float32 NHWC depthwise convolution, TFLite's reference_ops::DepthwiseConv.
