@@ -604,12 +604,10 @@ static int64_t perFilterFlash(const ConvGeometry &g) {
 LayerCost tinyprune::denseConvCost(const ConvGeometry &g, McuCore core) {
   LayerCost c;
   int64_t weights = g.filters * g.kernelH * g.kernelW * g.channels;
+  // The portable constants, on every core (what `tinyprune compile`
+  // reports): DSP builds hold int16 copies of most filters besides or
+  // instead of these (docs/cost-model.md, Limits).
   c.flashBytes = weights * (g.isFloat ? 4 : 1) + perFilterFlash(g);
-  // fullyConnectedW16Int8 keeps the weights as int16 and, per filter, the
-  // starting value and a prepared multiplier (16 B) instead of bias,
-  // multiplier and shift.
-  if (isFullyConnectedW16(g, core))
-    c.flashBytes = 2 * weights + 20 * g.filters;
   c.macs = inBoundsMacs(g);
   c.instructions = g.isFloat
                        ? denseFloatInstructions(g, coefficientsOf(core))
