@@ -145,13 +145,40 @@ ConvInt8Params int8Params(const Geometry &g, int32_t inZp, int32_t outZp) {
                         -128,      127};
 }
 
+#if defined(SPARSE_BENCH) && TINYPRUNE_RT_CONV_W16
+int32_t masked16[kMaxFilter];
+
+/// The masked filter as int16 pairs where the compiler passes them to the
+/// dense kernel (KernelCalls.cpp: whole-word filter rows, pointwise or
+/// larger than the patch path takes, undilated), else null: the benchmark
+/// compares the sparse kernel with the dense code the DSP cores run.
+const int32_t *denseW16(const Geometry &g, int32_t inZp) {
+  const bool pointwise = g.kH == 1 && g.kW == 1 && g.strideH == 1 &&
+                         g.strideW == 1 && g.padTop == 0 && g.padLeft == 0 &&
+                         inZp == 0 && g.outH == g.inH && g.outW == g.inW;
+  if ((g.kW * g.inC) % 4 != 0 || g.dilationH != 1 || g.dilationW != 1 ||
+      !(pointwise || g.kH * g.kW * g.inC > 64))
+    return nullptr;
+  packConvW16(maskedI8, g.outC, g.kH * g.kW * g.inC, masked16);
+  return masked16;
+}
+#endif
+
 // The kernels behind noinline wrappers: geometry arrives at run time, as
 // for a layer whose call the compiler does not specialize.
-__attribute__((noinline)) void
-denseInt8(const ConvInt8Params &p, const Geometry &g, const int32_t *bias) {
+__attribute__((noinline)) void denseInt8(const ConvInt8Params &p,
+                                         const Geometry &g,
+                                         const int32_t *bias,
+                                         const int32_t *w16 = nullptr) {
   convPerChannelInt8(p, multiplier, shift, g.batches, g.inH, g.inW, g.inC,
                      inputI8, g.outC, g.kH, g.kW, maskedI8, bias, g.outH,
-                     g.outW, outDenseI8);
+                     g.outW, outDenseI8
+#if TINYPRUNE_RT_CONV_W16
+                     ,
+                     w16
+#endif
+  );
+  (void)w16;
 }
 
 template <typename IndexT>
@@ -445,8 +472,12 @@ int main() {
           buildSparse(g, b, denseI8, maskedI8, rowPtr16, index16, valuesI8);
       const SparseFilterInt8<uint16_t> w{rowPtr16, index16, valuesI8, offsets,
                                          tapY,     tapX,    b};
+      const int32_t *w16 = nullptr;
+#if TINYPRUNE_RT_CONV_W16
+      w16 = denseW16(g, layer.inputZeroPoint);
+#endif
       tinyprune_mark();
-      denseInt8(p, g, biasI32);
+      denseInt8(p, g, biasI32, w16);
       tinyprune_mark();
       sparseInt8(p, g, w, biasI32);
       tinyprune_mark();
