@@ -99,6 +99,24 @@ TEST(ActivationRange, SaturatesAtTypeLimits) {
   EXPECT_EQ(r.max, 127);
 }
 
+TEST(ActivationRange, HostileScalesSaturate) {
+  // 6 / 1e-11 overflows int32 (undefined as a conversion): it saturates,
+  // and the bound stays the type's limit; a zero or NaN scale neither.
+  ActivationRange tiny =
+      activationRange(Activation::Relu6, 1e-11f, 3, -128, 127);
+  EXPECT_EQ(tiny.min, 3);
+  EXPECT_EQ(tiny.max, 127);
+  ActivationRange below =
+      activationRange(Activation::ReluN1To1, 1e-11f, 0, -128, 127);
+  EXPECT_EQ(below.min, -128);
+  EXPECT_EQ(below.max, 127);
+  ActivationRange zero = activationRange(Activation::Relu6, 0.0f, 0, -128, 127);
+  EXPECT_EQ(zero.max, 127);
+  ActivationRange nan =
+      activationRange(Activation::Relu, std::nanf(""), 5, -128, 127);
+  EXPECT_EQ(nan.min, 5);
+}
+
 TEST(ActivationRange, RoundsHalfAwayFromZero) {
   // 6 / 0.8 = 7.5 -> 8 (std::round), not 7 (banker's rounding).
   ActivationRange r = activationRange(Activation::Relu6, 0.8f, 0, -128, 127);

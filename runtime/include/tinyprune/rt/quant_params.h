@@ -68,8 +68,22 @@ struct ActivationRange {
 inline ActivationRange activationRange(Activation act, float scale,
                                        int32_t zeroPoint, int32_t qmin,
                                        int32_t qmax) {
+  // zeroPoint + round(f / scale), TFLite's float arithmetic, saturated to
+  // int32 (0 for a NaN) before the conversion: only a hostile scale (tiny,
+  // zero or NaN) gets there, and the conversion would be undefined.
   auto quantize = [&](float f) {
-    return zeroPoint + static_cast<int32_t>(std::round(f / scale));
+    const float q = std::round(f / scale);
+    int64_t v = 0;
+    if (q >= 2147483648.0f)
+      v = INT32_MAX;
+    else if (q <= -2147483648.0f)
+      v = INT32_MIN;
+    else if (q == q)
+      v = static_cast<int32_t>(q);
+    v += zeroPoint;
+    return static_cast<int32_t>(v > INT32_MAX   ? INT32_MAX
+                                : v < INT32_MIN ? INT32_MIN
+                                                : v);
   };
   ActivationRange r{qmin, qmax};
   switch (act) {
