@@ -101,6 +101,9 @@ def main():
     ap.add_argument("--reports")
     ap.add_argument("--calibration-limit", type=int)
     ap.add_argument("--json")
+    ap.add_argument("--no-labels", action="store_true",
+                    help="fine-tune without labels: distillation from the "
+                         "model before the pass alone")
     args = ap.parse_args()
     rows = []
     print("%-10s %-12s %-10s %7s %8s %8s %11s %8s" %
@@ -161,7 +164,7 @@ def main():
                                 args.reports, "%s_%s_%s_%d.txt" %
                                 (model, config, method, k))
                         if (args.epochs > 0 or args.final_epochs or
-                                method == "gates"):
+                                method == "gates") and not args.no_labels:
                             opts += " labels=%s" % os.path.join(
                                 DATA, "train_y.npy")
                         if args.epochs > 0:
