@@ -104,6 +104,12 @@ inline void packConvW16(const int8_t *filter, int32_t outC, int32_t filterSize,
 
 namespace detail {
 
+/// `v` in both halfwords of a word, the lane-wise operand of SXTAB16 and
+/// SADD16 (an input offset added to two int16 lanes at once).
+inline int32_t halfwordPair(int32_t v) {
+  return static_cast<int32_t>((static_cast<uint32_t>(v) & 0xFFFFu) * 0x10001u);
+}
+
 /// `a + x * w` with int32 wrap-around: accumulators start at the bias, so
 /// a partial sum may leave int32 where TFLite's order of additions would
 /// not; modulo 2^32 the final sum is the same.
@@ -227,8 +233,7 @@ TINYPRUNE_RT_NOINLINE void dotInt8Block1x2(const int8_t *x, const int8_t *w0,
   }
 #endif
 #if TINYPRUNE_RT_ARM_DSP
-  const int32_t offsetPair = static_cast<int32_t>(
-      (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
+  const int32_t offsetPair = halfwordPair(offset);
   for (; i + 4 <= n; i += 4) {
     const int32_t xq = loadInt8x4(x + i);
     const int32_t x02 = __sxtab16(offsetPair, xq);
@@ -564,8 +569,7 @@ TINYPRUNE_RT_NOINLINE void dotW16Block1x2Offset(const int8_t *x,
                                                 int32_t offset, int32_t &acc0,
                                                 int32_t &acc1) {
   int32_t a0 = acc0, a1 = acc1;
-  const int32_t offsetPair = static_cast<int32_t>(
-      (static_cast<uint32_t>(offset) & 0xFFFFu) * 0x10001u);
+  const int32_t offsetPair = halfwordPair(offset);
 #if TINYPRUNE_RT_ARM_ASM
   if (n > 0) {
     const int32_t *end = w + n;

@@ -196,8 +196,7 @@ inline void depthwiseClipped4(const DepthwiseInt8Layer &l, const int8_t *in,
   const int32_t inputOffset = -p.inputZeroPoint;
 #if TINYPRUNE_RT_DEPTHWISE_DSP
   // (x + offset) in both int16 lanes: x - zp lies in [-255, 255].
-  const int32_t offsetPair = static_cast<int32_t>(
-      (static_cast<uint32_t>(inputOffset) & 0xFFFFu) * 0x10001u);
+  const int32_t offsetPair = halfwordPair(inputOffset);
 #endif
   for (int32_t ky = ry.begin; ky < ry.end; ++ky) {
     const int8_t *x =
@@ -494,8 +493,7 @@ TINYPRUNE_RT_HOT inline void depthwiseConvPerChannelInt8(
       detail::kDepthwiseInsideAnyWindow || (kH == 3 && kW == 3);
 #if TINYPRUNE_RT_DEPTHWISE_DSP
   // -zp in both int16 halves (x - zp lies in [-255, 255]).
-  const int32_t offset = static_cast<int32_t>(
-      (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t offset = detail::halfwordPair(-p.inputZeroPoint);
 #else
   const int32_t offset = -p.inputZeroPoint;
 #endif
@@ -621,8 +619,7 @@ depthwiseConv3x3SameInt8(const DepthwiseSame3x3Int8 &l, const int8_t *input,
                          int8_t *output) {
   const detail::OutputStage finish =
       detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
-  const int32_t offset = static_cast<int32_t>(
-      (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t offset = detail::halfwordPair(-l.inputZeroPoint);
   const int32_t zpWord = static_cast<int32_t>(
       (static_cast<uint32_t>(l.inputZeroPoint) & 0xFFu) * 0x01010101u);
   const int32_t w = l.w, c = l.c, columns = w + 2;
@@ -757,8 +754,7 @@ depthwiseConv3x3Int8(const Depthwise3x3Int8 &l, const int8_t *input,
                      int8_t *output) {
   const detail::OutputStage finish =
       detail::OutputStage::of(l.outputZeroPoint, l.actMin, l.actMax);
-  const int32_t offset = static_cast<int32_t>(
-      (static_cast<uint32_t>(-l.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  const int32_t offset = detail::halfwordPair(-l.inputZeroPoint);
   const int32_t c = l.c, s = l.stride;
   const ptrdiff_t rowBytes = static_cast<ptrdiff_t>(l.inW) * c;
   const ptrdiff_t outRowBytes = static_cast<ptrdiff_t>(l.outW) * c;

@@ -63,8 +63,7 @@ putLanes(int32_t *dst, const int8_t *src, int32_t groups, int32_t pair) {
 
 /// `-zp` in both int16 halves of a word.
 inline int32_t offsetPair(const ConvInt8Params &p) {
-  return static_cast<int32_t>(
-      (static_cast<uint32_t>(-p.inputZeroPoint) & 0xFFFFu) * 0x10001u);
+  return detail::halfwordPair(-p.inputZeroPoint);
 }
 
 /// Writes the window elements [e0, e1) (filter order: ky, kx, channel;
